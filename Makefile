@@ -1,0 +1,41 @@
+# The two commands people run: `make demo` and `make test`. Each installs what it
+# needs on first use and is quick once installed.
+SHELL := /bin/bash
+PY := .venv/bin/python
+VENV_STAMP := .venv/.installed-stamp
+KAFKA_STAMP := .data/kafka-libs/.installed-stamp
+
+.PHONY: demo test lint install kafka-jars system-deps clean
+
+demo: $(VENV_STAMP) $(KAFKA_STAMP)
+	.venv/bin/beatstitch demo
+
+test: $(VENV_STAMP) $(KAFKA_STAMP) system-deps
+	.venv/bin/ruff check .
+	.venv/bin/mypy
+	.venv/bin/pytest -q
+
+lint: $(VENV_STAMP)
+	.venv/bin/ruff check .
+	.venv/bin/mypy
+
+install: $(VENV_STAMP) $(KAFKA_STAMP)
+
+$(VENV_STAMP): pyproject.toml
+	test -x $(PY) || python3.11 -m venv .venv || python3 -m venv .venv
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@
+
+kafka-jars: $(KAFKA_STAMP)
+
+$(KAFKA_STAMP): kafka/pom.xml
+	mvn -q -B -f kafka/pom.xml dependency:copy-dependencies -DoutputDirectory=$(CURDIR)/.data/kafka-libs -DincludeScope=runtime
+	touch $@
+
+# kcat (a Kafka client nobody here wrote) and a PostgreSQL server for the tests.
+system-deps:
+	@bash scripts/install-system-deps.sh
+
+clean:
+	rm -rf .venv .data artifacts

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Installs the system packages the tests need, only when they are missing:
+# kcat (a third-party Kafka client) and a PostgreSQL server.
+set -euo pipefail
+missing=()
+command -v kcat >/dev/null 2>&1 || missing+=(kcat)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "installing system packages: ${missing[*]}"
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

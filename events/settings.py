@@ -18,3 +18,5 @@ class KafkaSettings(BaseSettings):
     topic_prefix: str = "beatstitch"
     data_dir: Path = Path(".data")
     local_kafka_port: int = 19092
+    # Replication factor of topics we create; 1 for a single local broker.
+    topic_replication_factor: int = 1

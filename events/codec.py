@@ -1,0 +1,62 @@
+"""JSON codec: envelopes to bytes and back, upcasting old versions on read."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import ValidationError
+
+from events.base import Envelope, envelope_model
+from events.registry import LATEST_VERSION, REGISTRY
+from events.upcasters import upcast
+
+
+class DecodeError(ValueError):
+    """A message that is not a valid event; `reason` says why, for the dead-letter topic."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def encode(envelope: Envelope[Any]) -> bytes:
+    """Serialise an envelope to its canonical wire JSON."""
+    return envelope.model_dump_json().encode()
+
+
+def _describe(error: ValidationError) -> str:
+    first = error.errors()[0]
+    where = ".".join(str(part) for part in first["loc"]) or "(root)"
+    more = f" (+{error.error_count() - 1} more)" if error.error_count() > 1 else ""
+    return f"{where}: {first['msg']}{more}"
+
+
+def decode(raw: bytes | None) -> Envelope[Any]:
+    """Parse wire bytes into a typed envelope of the latest payload version."""
+    if not raw:
+        raise DecodeError("empty message")
+    try:
+        data = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DecodeError(f"not JSON: {exc}") from exc
+    if not isinstance(data, dict):
+        raise DecodeError("not a JSON object")
+    event_type, version, payload = data.get("type"), data.get("version"), data.get("payload")
+    if not isinstance(event_type, str) or not isinstance(version, int):
+        raise DecodeError("missing or malformed 'type'/'version' in envelope")
+    if (event_type, version) not in REGISTRY:
+        raise DecodeError(f"unknown event {event_type} v{version}")
+    if not isinstance(payload, dict):
+        raise DecodeError(f"{event_type} v{version}: payload is not a JSON object")
+    if version < LATEST_VERSION[event_type]:
+        try:
+            version, payload = upcast(event_type, version, payload)
+        except LookupError as exc:
+            raise DecodeError(str(exc)) from exc
+        data = {**data, "version": version, "payload": payload}
+    model = envelope_model(REGISTRY[(event_type, version)])
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise DecodeError(f"invalid {event_type} v{version}: {_describe(exc)}") from exc

@@ -1,0 +1,52 @@
+"""The dead-letter record: an undecodable message, why it failed and where it came from."""
+
+from __future__ import annotations
+
+import base64
+from datetime import datetime
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict
+
+
+class DeadLetter(BaseModel):
+    """A message that could not be decoded, kept with its origin for people to inspect."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    reason: str
+    original_topic: str
+    original_partition: int
+    original_offset: int
+    original_key: str | None
+    # Base64 because the original bytes need not be text.
+    original_value_b64: str
+    consumer: str
+    dead_lettered_at: AwareDatetime
+
+    def original_value(self) -> bytes:
+        """Return the original message bytes."""
+        return base64.b64decode(self.original_value_b64)
+
+
+def dead_letter_for(
+    *,
+    reason: str,
+    topic: str,
+    partition: int,
+    offset: int,
+    key: bytes | None,
+    value: bytes | None,
+    consumer: str,
+    now: datetime,
+) -> DeadLetter:
+    """Build the dead-letter record of one undecodable message."""
+    return DeadLetter(
+        reason=reason,
+        original_topic=topic,
+        original_partition=partition,
+        original_offset=offset,
+        original_key=None if key is None else key.decode("utf-8", errors="replace"),
+        original_value_b64=base64.b64encode(value or b"").decode(),
+        consumer=consumer,
+        dead_lettered_at=now,
+    )

@@ -1,0 +1,139 @@
+"""The edge between the catalog and a Kafka cluster: topic creation and event production."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Iterable, Sequence
+from types import TracebackType
+from typing import Any
+
+from aiokafka import AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.structs import RecordMetadata, TopicPartition
+
+from events.base import Envelope
+from events.codec import encode
+from events.topics import TOPIC_TABLE, Topic, TopicSpec, physical_name
+
+
+def new_topics(prefix: str, replication_factor: int, table: Iterable[TopicSpec]) -> list[Any]:
+    """Return the admin-client topic definitions of a topic table."""
+    return [
+        NewTopic(
+            name=physical_name(prefix, spec.topic),
+            num_partitions=spec.partitions,
+            replication_factor=replication_factor,
+            topic_configs={"cleanup.policy": "compact"} if spec.compacted else {},
+        )
+        for spec in table
+    ]
+
+
+async def ensure_topics(
+    bootstrap: str,
+    prefix: str,
+    replication_factor: int = 1,
+    table: Sequence[TopicSpec] = TOPIC_TABLE,
+) -> list[str]:
+    """Create the table's topics that are missing; return the names created."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        defined = new_topics(prefix, replication_factor, table)
+        wanted = [t for t in defined if t.name not in existing]
+        if not wanted:
+            return []
+        # Another process may create them first; that is the state we want.
+        with contextlib.suppress(TopicAlreadyExistsError):
+            await admin.create_topics(wanted)
+        await _wait_for_metadata(admin, [t.name for t in wanted])
+        return [t.name for t in wanted]
+    finally:
+        await admin.close()
+
+
+async def _wait_for_metadata(admin: Any, names: list[str], timeout_s: float = 30.0) -> None:
+    # Creation is asynchronous on the broker; wait until every partition has a leader.
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    while True:
+        described = await admin.describe_topics(names)
+        ready = all(
+            d.get("error_code", 0) == 0
+            and d.get("partitions")
+            and all(p.get("leader", -1) >= 0 for p in d["partitions"])
+            for d in described
+        )
+        if ready:
+            return
+        if loop.time() > deadline:
+            raise TimeoutError(f"topics not ready after {timeout_s} s: {names}")
+        await asyncio.sleep(0.05)
+
+
+def event_headers(envelope: Envelope[Any]) -> list[tuple[str, bytes]]:
+    """Headers that let a consumer filter without parsing the value."""
+    return [
+        ("event_type", envelope.type.encode()),
+        ("event_version", str(envelope.version).encode()),
+        ("trace_id", envelope.trace_id.encode()),
+    ]
+
+
+class EventProducer:
+    """Produces envelopes to the topic their payload belongs to, keyed as the table says."""
+
+    def __init__(self, bootstrap: str, prefix: str, client_id: str = "beatstitch") -> None:
+        self.prefix = prefix
+        self._producer = AIOKafkaProducer(
+            bootstrap_servers=bootstrap,
+            client_id=client_id,
+            acks="all",
+            enable_idempotence=True,
+            linger_ms=5,
+        )
+
+    async def __aenter__(self) -> EventProducer:
+        await self._producer.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self._producer.stop()
+
+    def topic_name(self, topic: Topic) -> str:
+        """Return the physical name of a logical topic."""
+        return physical_name(self.prefix, topic)
+
+    async def send(self, envelope: Envelope[Any]) -> RecordMetadata:
+        """Produce one event and wait until the broker has it."""
+        return (await self.send_many([envelope]))[0]
+
+    async def send_many(self, envelopes: Iterable[Envelope[Any]]) -> list[RecordMetadata]:
+        """Produce events in order, batched, and wait until the broker has all of them."""
+        futures = [
+            await self._producer.send(
+                self.topic_name(env.payload.topic),
+                value=encode(env),
+                key=env.key.encode(),
+                headers=event_headers(env),
+            )
+            for env in envelopes
+        ]
+        return list(await asyncio.gather(*futures))
+
+    async def send_raw(
+        self, topic_name: str, value: bytes | None, key: bytes | None = None
+    ) -> RecordMetadata:
+        """Produce raw bytes (dead letters, or tests that need a malformed message)."""
+        return await self._producer.send_and_wait(topic_name, value=value, key=key)
+
+
+__all__ = ["EventProducer", "TopicPartition", "ensure_topics", "event_headers", "new_topics"]

@@ -1,0 +1,43 @@
+"""Payload models of every event in the flow."""
+
+from events.payloads.analysis import BeatAnalysisCompleted, BeatAnalysisRequested
+from events.payloads.clip import (
+    ClipTaskFailed,
+    ClipTaskFellBack,
+    ClipTaskQueued,
+    ClipTaskRetrying,
+    ClipTaskStarted,
+    ClipTaskSucceeded,
+    ClipTaskSucceededV1,
+)
+from events.payloads.config import RenderClipConfig, RenderConfigUpdated
+from events.payloads.render import (
+    ClipStats,
+    RenderCancelled,
+    RenderCompleted,
+    RenderFailed,
+    RenderProgress,
+    RenderRequested,
+    RenderStarted,
+)
+
+__all__ = [
+    "BeatAnalysisCompleted",
+    "BeatAnalysisRequested",
+    "ClipStats",
+    "ClipTaskFailed",
+    "ClipTaskFellBack",
+    "ClipTaskQueued",
+    "ClipTaskRetrying",
+    "ClipTaskStarted",
+    "ClipTaskSucceeded",
+    "ClipTaskSucceededV1",
+    "RenderCancelled",
+    "RenderClipConfig",
+    "RenderCompleted",
+    "RenderConfigUpdated",
+    "RenderFailed",
+    "RenderProgress",
+    "RenderRequested",
+    "RenderStarted",
+]

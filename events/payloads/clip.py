@@ -1,0 +1,103 @@
+"""Clip task payloads: queued tasks keyed by video, outcomes keyed by render job."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from pydantic import Field
+
+from events.base import Payload
+from events.payloads.common import FailureReason, Id, MediaSource, OutputSettings, SourceType
+from events.topics import Topic
+
+
+class ClipTaskQueued(Payload):
+    """The planner queued one segment for rendering; keyed by the source video."""
+
+    event_type: ClassVar[str] = "ClipTaskQueued"
+    topic: ClassVar[Topic] = Topic.CLIP_TASKS
+    key_field: ClassVar[str] = "video_id"
+
+    task_id: Id
+    render_job_id: Id
+    video_id: Id
+    segment_index: int = Field(ge=0)
+    total_segments: int = Field(ge=1)
+    # One EDL segment as JSON, as the timeline produced it.
+    segment: dict[str, Any]
+    source: MediaSource
+    output: OutputSettings
+
+
+class _ClipOutcome(Payload):
+    topic: ClassVar[Topic] = Topic.CLIP_EVENTS
+    key_field: ClassVar[str] = "render_job_id"
+
+    task_id: Id
+    render_job_id: Id
+    video_id: Id
+    segment_index: int = Field(ge=0)
+    attempt: int = Field(ge=0)
+
+
+class ClipTaskStarted(_ClipOutcome):
+    """A worker began an attempt of a clip task."""
+
+    event_type: ClassVar[str] = "ClipTaskStarted"
+
+    worker_id: Id
+    slot: int = Field(ge=0)
+    source_type: SourceType
+
+
+class ClipTaskRetrying(_ClipOutcome):
+    """An attempt failed; the task will be tried again after a backoff."""
+
+    event_type: ClassVar[str] = "ClipTaskRetrying"
+
+    source_type: SourceType
+    reason: FailureReason
+    backoff_ms: int = Field(ge=0)
+    error: str = ""
+
+
+class ClipTaskFellBack(_ClipOutcome):
+    """A source gave up; the task moves on to the next source in the chain."""
+
+    event_type: ClassVar[str] = "ClipTaskFellBack"
+
+    from_source: SourceType
+    to_source: SourceType
+    reason: FailureReason
+    error: str = ""
+
+
+class ClipTaskSucceededV1(_ClipOutcome):
+    """Version 1: a clip was produced; durations in seconds, no source type."""
+
+    event_type: ClassVar[str] = "ClipTaskSucceeded"
+    event_version: ClassVar[int] = 1
+
+    duration_s: float = Field(ge=0)
+    clip_path: str = Field(min_length=1)
+
+
+class ClipTaskSucceeded(_ClipOutcome):
+    """A clip was produced; source_type says whether it is the real one or a fallback."""
+
+    event_type: ClassVar[str] = "ClipTaskSucceeded"
+    event_version: ClassVar[int] = 2
+
+    source_type: SourceType
+    duration_ms: int = Field(ge=0)
+    clip_path: str = Field(min_length=1)
+
+
+class ClipTaskFailed(_ClipOutcome):
+    """The task ended without any clip, not even a placeholder."""
+
+    event_type: ClassVar[str] = "ClipTaskFailed"
+
+    reason: FailureReason
+    duration_ms: int = Field(ge=0)
+    error: str = ""

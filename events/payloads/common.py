@@ -1,0 +1,57 @@
+"""Small value types shared by several payloads."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Id = Annotated[str, Field(min_length=1, max_length=128)]
+
+
+class SourceType(StrEnum):
+    """Where a clip's pixels came from, in fallback order."""
+
+    REMOTE = "remote"
+    LOCAL = "local"
+    PLACEHOLDER = "placeholder"
+
+
+class FailureReason(StrEnum):
+    """Why a clip source failed; the agents map each to a retry or a fallback."""
+
+    CDN_ERROR = "cdn_error"
+    TIMEOUT = "timeout"
+    DECODE_ERROR = "decode_error"
+    NOT_FOUND = "not_found"
+    NO_CANDIDATES = "no_candidates"
+    CANCELLED = "cancelled"
+    INTERNAL = "internal"
+
+
+class MediaSource(BaseModel):
+    """One media asset as the render sees it: where to fetch it and what it is."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    asset_id: Id
+    media_type: str = Field(pattern="^(image|video)$")
+    checksum: str = Field(min_length=1)
+    remote_url: str | None = None
+    local_path: str | None = None
+    duration_ms: int | None = Field(default=None, ge=0)
+    width: int | None = Field(default=None, ge=1)
+    height: int | None = Field(default=None, ge=1)
+    rotation: int = Field(default=0)
+
+
+class OutputSettings(BaseModel):
+    """Output frame size, rate and quality preset of a render."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    width: int = Field(ge=160, le=3840)
+    height: int = Field(ge=120, le=2160)
+    fps: int = Field(ge=12, le=60)
+    quality: str = Field(default="final", pattern="^(preview|final)$")

@@ -1,0 +1,111 @@
+"""Render lifecycle payloads, all keyed by render_job_id on the render.jobs topic."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from events.base import Payload
+from events.payloads.common import Id, MediaSource, OutputSettings
+from events.topics import Topic
+
+
+class _RenderPayload(Payload):
+    topic: ClassVar[Topic] = Topic.RENDER_JOBS
+    key_field: ClassVar[str] = "render_job_id"
+
+    render_job_id: Id
+
+
+class AudioSource(BaseModel):
+    """The music track of a render."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    audio_track_id: Id
+    path: str = Field(min_length=1)
+    checksum: str = Field(min_length=1)
+    duration_ms: int = Field(ge=0)
+
+
+class RenderRequested(_RenderPayload):
+    """A user asked for a render; carries everything needed to reproduce it."""
+
+    event_type: ClassVar[str] = "RenderRequested"
+
+    workspace_id: Id
+    project_id: Id
+    requested_by: Id
+    kind: str = Field(pattern="^(preview|final)$")
+    edl_hash: str = Field(min_length=1)
+    # The EDL JSON exactly as the timeline produced it; the planner validates it.
+    edl: dict[str, Any]
+    output: OutputSettings
+    media: list[MediaSource] = Field(min_length=1)
+    audio: AudioSource
+
+
+class RenderStarted(_RenderPayload):
+    """The planner split the render into clip tasks."""
+
+    event_type: ClassVar[str] = "RenderStarted"
+
+    total_tasks: int = Field(ge=0)
+    task_ids: list[Id]
+
+
+class RenderProgress(_RenderPayload):
+    """A progress report of a running render (the time is the envelope's)."""
+
+    event_type: ClassVar[str] = "RenderProgress"
+
+    status: str = Field(pattern="^(queued|running|assembling|complete|failed|cancelled)$")
+    progress: float = Field(ge=0.0, le=100.0)
+    message: str = ""
+
+
+class ClipStats(BaseModel):
+    """Per-render clip task statistics (RenderJob.metrics.render.clip_stats)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    total_tasks: int = Field(ge=0)
+    success_tasks: int = Field(ge=0)
+    failed_tasks: int = Field(ge=0)
+    placeholder_tasks: int = Field(ge=0)
+    avg_task_duration_ms: float = Field(ge=0)
+    p95_task_duration_ms: float = Field(ge=0)
+    peak_parallelism: int = Field(ge=0)
+    fallback_reason_counts: dict[str, int]
+    total_clips: int = Field(ge=0)
+    generated_at: str | None = None
+
+
+class RenderCompleted(_RenderPayload):
+    """The final MP4 is written."""
+
+    event_type: ClassVar[str] = "RenderCompleted"
+
+    output: str = Field(min_length=1)
+    file_size: int = Field(ge=0)
+    duration_ms: int = Field(ge=0)
+    clip_stats: ClipStats
+
+
+class RenderFailed(_RenderPayload):
+    """The render could not produce an output."""
+
+    event_type: ClassVar[str] = "RenderFailed"
+
+    error: str = Field(min_length=1)
+    error_code: str = "internal"
+
+
+class RenderCancelled(_RenderPayload):
+    """A user cancelled the render; queued clip tasks must not run."""
+
+    event_type: ClassVar[str] = "RenderCancelled"
+
+    requested_by: Id
+    reason: str = ""

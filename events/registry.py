@@ -1,0 +1,55 @@
+"""Every payload model, indexed by (type, version), and the latest version of each type."""
+
+from __future__ import annotations
+
+from events.base import Payload
+from events.payloads import (
+    BeatAnalysisCompleted,
+    BeatAnalysisRequested,
+    ClipTaskFailed,
+    ClipTaskFellBack,
+    ClipTaskQueued,
+    ClipTaskRetrying,
+    ClipTaskStarted,
+    ClipTaskSucceeded,
+    ClipTaskSucceededV1,
+    RenderCancelled,
+    RenderCompleted,
+    RenderConfigUpdated,
+    RenderFailed,
+    RenderProgress,
+    RenderRequested,
+    RenderStarted,
+)
+
+ALL_PAYLOADS: tuple[type[Payload], ...] = (
+    RenderRequested,
+    RenderStarted,
+    RenderProgress,
+    RenderCompleted,
+    RenderFailed,
+    RenderCancelled,
+    ClipTaskQueued,
+    ClipTaskStarted,
+    ClipTaskRetrying,
+    ClipTaskSucceededV1,
+    ClipTaskSucceeded,
+    ClipTaskFellBack,
+    ClipTaskFailed,
+    RenderConfigUpdated,
+    BeatAnalysisRequested,
+    BeatAnalysisCompleted,
+)
+
+REGISTRY: dict[tuple[str, int], type[Payload]] = {
+    (p.event_type, p.event_version): p for p in ALL_PAYLOADS
+}
+
+LATEST_VERSION: dict[str, int] = {}
+for _p in ALL_PAYLOADS:
+    LATEST_VERSION[_p.event_type] = max(LATEST_VERSION.get(_p.event_type, 0), _p.event_version)
+
+
+def latest_model(event_type: str) -> type[Payload]:
+    """Return the newest payload model of an event type."""
+    return REGISTRY[(event_type, LATEST_VERSION[event_type])]

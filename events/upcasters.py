@@ -1,0 +1,38 @@
+"""Upcasters: each turns a payload of version N into version N+1, so old events read as new."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from events.registry import LATEST_VERSION
+
+JsonDict = dict[str, Any]
+Upcaster = Callable[[JsonDict], JsonDict]
+
+
+def _clip_task_succeeded_v1_to_v2(payload: JsonDict) -> JsonDict:
+    """v1 measured seconds and had no fallback chain, so every v1 clip came from the remote."""
+    upgraded = {k: v for k, v in payload.items() if k != "duration_s"}
+    duration_s = payload.get("duration_s")
+    if isinstance(duration_s, int | float):
+        upgraded["duration_ms"] = round(duration_s * 1000)
+    upgraded.setdefault("source_type", "remote")
+    return upgraded
+
+
+UPCASTERS: dict[tuple[str, int], Upcaster] = {
+    ("ClipTaskSucceeded", 1): _clip_task_succeeded_v1_to_v2,
+}
+
+
+def upcast(event_type: str, version: int, payload: JsonDict) -> tuple[int, JsonDict]:
+    """Apply the upcaster chain from `version` up to the type's latest version."""
+    latest = LATEST_VERSION[event_type]
+    while version < latest:
+        step = UPCASTERS.get((event_type, version))
+        if step is None:
+            raise LookupError(f"no upcaster from {event_type} v{version} to v{version + 1}")
+        payload = step(payload)
+        version += 1
+    return version, payload

@@ -1,0 +1,106 @@
+"""One valid sample payload per event type and version, for codec and schema tests."""
+
+from __future__ import annotations
+
+from events.base import Payload
+from events.payloads import (
+    BeatAnalysisCompleted,
+    BeatAnalysisRequested,
+    ClipStats,
+    ClipTaskFailed,
+    ClipTaskFellBack,
+    ClipTaskQueued,
+    ClipTaskRetrying,
+    ClipTaskStarted,
+    ClipTaskSucceeded,
+    ClipTaskSucceededV1,
+    RenderCancelled,
+    RenderClipConfig,
+    RenderCompleted,
+    RenderConfigUpdated,
+    RenderFailed,
+    RenderProgress,
+    RenderRequested,
+    RenderStarted,
+)
+from events.payloads.common import FailureReason, MediaSource, OutputSettings, SourceType
+from events.payloads.render import AudioSource
+
+JOB = "job-1"
+OUTPUT = OutputSettings(width=1280, height=720, fps=30)
+SOURCE = MediaSource(asset_id="vid-1", media_type="video", checksum="c0ffee", duration_ms=10_000)
+CLIP = dict(task_id="task-1", render_job_id=JOB, video_id="vid-1", segment_index=0, attempt=0)
+
+
+def sample_payloads() -> list[Payload]:
+    """Return one valid payload of every registered (type, version)."""
+    return [
+        RenderRequested(
+            render_job_id=JOB,
+            workspace_id="ws-1",
+            project_id="proj-1",
+            requested_by="user-1",
+            kind="final",
+            edl_hash="abc",
+            edl={"segments": []},
+            output=OUTPUT,
+            media=[SOURCE],
+            audio=AudioSource(
+                audio_track_id="a-1", path="song.wav", checksum="f00", duration_ms=60_000
+            ),
+        ),
+        RenderStarted(render_job_id=JOB, total_tasks=1, task_ids=["task-1"]),
+        RenderProgress(render_job_id=JOB, status="running", progress=42.5, message="clips 1/2"),
+        RenderCompleted(
+            render_job_id=JOB,
+            output="artifacts/out.mp4",
+            file_size=1234,
+            duration_ms=60_000,
+            clip_stats=ClipStats(
+                total_tasks=1,
+                success_tasks=1,
+                failed_tasks=0,
+                placeholder_tasks=0,
+                avg_task_duration_ms=10.0,
+                p95_task_duration_ms=10.0,
+                peak_parallelism=1,
+                fallback_reason_counts={},
+                total_clips=1,
+                generated_at="2026-01-01T00:00:00+00:00",
+            ),
+        ),
+        RenderFailed(render_job_id=JOB, error="audio file is missing"),
+        RenderCancelled(render_job_id=JOB, requested_by="user-1", reason="changed my mind"),
+        ClipTaskQueued(
+            task_id="task-1",
+            render_job_id=JOB,
+            video_id="vid-1",
+            segment_index=0,
+            total_segments=1,
+            segment={"index": 0},
+            source=SOURCE,
+            output=OUTPUT,
+        ),
+        ClipTaskStarted(**CLIP, worker_id="w-1", slot=0, source_type=SourceType.REMOTE),
+        ClipTaskRetrying(
+            **CLIP, source_type=SourceType.REMOTE, reason=FailureReason.TIMEOUT, backoff_ms=500
+        ),
+        ClipTaskFellBack(
+            **CLIP,
+            from_source=SourceType.REMOTE,
+            to_source=SourceType.LOCAL,
+            reason=FailureReason.CDN_ERROR,
+        ),
+        ClipTaskSucceededV1(**CLIP, duration_s=1.5, clip_path="clip.mp4"),
+        ClipTaskSucceeded(
+            **CLIP, source_type=SourceType.LOCAL, duration_ms=1500, clip_path="c.mp4"
+        ),
+        ClipTaskFailed(**CLIP, reason=FailureReason.NO_CANDIDATES, duration_ms=3),
+        RenderConfigUpdated(version=1, config=RenderClipConfig()),
+        BeatAnalysisRequested(
+            audio_track_id="a-1", project_id="proj-1", audio_path="song.wav", checksum="f00"
+        ),
+        BeatAnalysisCompleted(
+            audio_track_id="a-1", project_id="proj-1", status="completed", bpm=120.0, beat_count=8
+        ),
+    ]

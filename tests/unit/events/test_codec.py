@@ -1,0 +1,85 @@
+"""Codec, registry and upcaster behaviour, without Kafka."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from events.base import make_event
+from events.codec import DecodeError, decode, encode
+from events.payloads import ClipTaskSucceeded, ClipTaskSucceededV1
+from events.payloads.common import SourceType
+from events.registry import LATEST_VERSION, REGISTRY
+from tests.support.samples import CLIP, sample_payloads
+
+T0 = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+
+
+def test_samples_cover_every_registered_type_and_version() -> None:
+    assert {(p.event_type, p.event_version) for p in sample_payloads()} == set(REGISTRY)
+
+
+@pytest.mark.parametrize(
+    "payload", sample_payloads(), ids=lambda p: f"{p.event_type}.v{p.event_version}"
+)
+def test_round_trip_keeps_every_field(payload) -> None:
+    env = make_event(payload, trace_id="trace-1", occurred_at=T0)
+    back = decode(encode(env))
+    if payload.event_version == LATEST_VERSION[payload.event_type]:
+        assert back == env
+    assert back.event_id == env.event_id and back.trace_id == "trace-1"
+    assert back.key == payload.key()
+    assert back.occurred_at == T0
+
+
+def test_v1_clip_succeeded_reads_back_as_v2() -> None:
+    v1 = make_event(ClipTaskSucceededV1(**CLIP, duration_s=1.2345, clip_path="c.mp4"), trace_id="t")
+    back = decode(encode(v1))
+    assert back.version == 2
+    assert back.payload == ClipTaskSucceeded(
+        **CLIP, source_type=SourceType.REMOTE, duration_ms=1234, clip_path="c.mp4"
+    )
+
+
+def test_occurred_at_is_normalised_to_utc() -> None:
+    env = make_event(sample_payloads()[1], trace_id="t", occurred_at=T0)
+    wire = json.loads(encode(env))
+    wire["occurred_at"] = "2026-01-02T05:04:05+02:00"
+    assert decode(json.dumps(wire).encode()).occurred_at == T0
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        (b"", "empty message"),
+        (b"\xff\xfe garbage", "not JSON"),
+        (b"[1, 2]", "not a JSON object"),
+        (b'{"type": "Nope", "version": 1, "payload": {}}', "unknown event Nope v1"),
+        (b'{"version": 1}', "missing or malformed 'type'/'version'"),
+    ],
+)
+def test_undecodable_messages_say_why(raw: bytes, reason: str) -> None:
+    with pytest.raises(DecodeError) as info:
+        decode(raw)
+    assert reason in info.value.reason
+
+
+def test_out_of_range_field_is_named_in_the_reason() -> None:
+    env = make_event(sample_payloads()[2], trace_id="t")  # RenderProgress
+    wire = json.loads(encode(env))
+    wire["payload"]["progress"] = 140
+    with pytest.raises(DecodeError) as info:
+        decode(json.dumps(wire).encode())
+    # What the dead-letter topic tells a person: the event, the field and the rule broken.
+    assert "invalid RenderProgress v1: payload.progress" in info.value.reason
+    assert "less than or equal to 100" in info.value.reason
+
+
+def test_unknown_field_is_rejected() -> None:
+    env = make_event(sample_payloads()[1], trace_id="t")
+    wire = json.loads(encode(env))
+    wire["payload"]["surprise"] = 1
+    with pytest.raises(DecodeError, match="payload.surprise"):
+        decode(json.dumps(wire).encode())

@@ -1,0 +1,223 @@
+"""The projector: folds every event topic into the read models, exactly once.
+
+Offsets live in the read-model database and are written in the same transaction
+as the rows they produced, so a crash at any point neither loses nor repeats an
+event. Partitions are assigned by hand (no consumer group): on start the
+projector seeks to its stored offsets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import structlog
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.structs import TopicPartition
+from sqlalchemy import Engine
+
+from events.base import Envelope, new_id
+from events.codec import DecodeError, decode
+from events.dead_letter import dead_letter_for
+from events.kafka_io import ensure_topics
+from events.topics import EVENT_TOPICS, Topic, logical_topic, physical_name
+from projections.batch import fold_batch, keys_of
+from projections.db import upgrade
+from projections.metrics import (
+    PROJECTOR_BATCH_SECONDS,
+    PROJECTOR_DEAD_LETTERS,
+    PROJECTOR_EVENTS,
+)
+from projections.store import TopicPartitionKey, load_batch, load_offsets, save_batch, save_offsets
+
+log = structlog.get_logger("projector")
+
+
+@dataclass
+class ProjectorStats:
+    """What a projector run did."""
+
+    events: int = 0
+    dead_letters: int = 0
+    batches: int = 0
+    seconds: float = 0.0
+    positions: dict[TopicPartitionKey, int] = field(default_factory=dict)
+
+
+@dataclass
+class _Decoded:
+    events: list[Envelope[Any]] = field(default_factory=list)
+    dead: list[tuple[Any, str]] = field(default_factory=list)
+    next_offsets: dict[TopicPartitionKey, int] = field(default_factory=dict)
+
+
+def check_placement(env: Envelope[Any], topic: Topic | None, key: bytes | None) -> None:
+    """Reject an event that sits on the wrong topic or under the wrong key: folds rely on both."""
+    if topic != env.payload.topic:
+        where = topic.value if topic else "an unknown topic"
+        raise DecodeError(f"{env.type} belongs on {env.payload.topic.value}, found on {where}")
+    if key is None or key.decode(errors="replace") != env.key:
+        shown = None if key is None else key.decode(errors="replace")
+        raise DecodeError(
+            f"{env.type}: Kafka key {shown!r} does not match envelope key {env.key!r}"
+        )
+
+
+class Projector:
+    """Consumes every event topic from stored offsets and folds batches into the database."""
+
+    def __init__(
+        self,
+        *,
+        bootstrap: str,
+        prefix: str,
+        engine: Engine,
+        name: str = "projector",
+        batch_size: int = 5000,
+        on_batch: Callable[[ProjectorStats], None] | None = None,
+    ) -> None:
+        self.bootstrap = bootstrap
+        self.prefix = prefix
+        self.engine = engine
+        self.name = name
+        self.batch_size = batch_size
+        self.on_batch = on_batch
+        self.stats = ProjectorStats()
+        self._stored: dict[TopicPartitionKey, int] = {}
+        self._log = log.bind(trace_id=f"projector-{new_id()}", projector=name)
+
+    async def run(
+        self, stop: asyncio.Event | None = None, until_end: bool = False
+    ) -> ProjectorStats:
+        """Fold until `stop` is set, or, with until_end, until the log's end as of now."""
+        await ensure_topics(self.bootstrap, self.prefix)
+        await asyncio.to_thread(upgrade, self.engine)
+        self._stored = await asyncio.to_thread(self._load_offsets)
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=self.bootstrap,
+            group_id=None,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            max_partition_fetch_bytes=4 * 1024 * 1024,
+            fetch_max_bytes=16 * 1024 * 1024,
+        )
+        producer = AIOKafkaProducer(bootstrap_servers=self.bootstrap, acks="all")
+        await consumer.start()
+        await producer.start()
+        started = time.perf_counter()
+        try:
+            tps = await self._assign(consumer)
+            end = await consumer.end_offsets(tps) if until_end else {}
+            self._log.info("projector.started", partitions=len(tps), resumed=len(self._stored))
+            while stop is None or not stop.is_set():
+                if until_end and all(self._position(tp) >= end[tp] for tp in tps):
+                    break
+                data = await consumer.getmany(*tps, timeout_ms=200, max_records=self.batch_size)
+                if data:
+                    await self._process(data, producer)
+        finally:
+            self.stats.seconds = time.perf_counter() - started
+            await consumer.stop()
+            await producer.stop()
+        self._log.info(
+            "projector.stopped", events=self.stats.events, dead_letters=self.stats.dead_letters
+        )
+        return self.stats
+
+    def _load_offsets(self) -> dict[TopicPartitionKey, int]:
+        with self.engine.connect() as conn:
+            return load_offsets(conn, self.name)
+
+    def _position(self, tp: TopicPartition) -> int:
+        return self._stored.get((tp.topic, tp.partition), 0)
+
+    async def _assign(self, consumer: AIOKafkaConsumer) -> list[TopicPartition]:
+        await consumer.topics()  # refreshes cluster metadata
+        tps = [
+            TopicPartition(name, p)
+            for name in (physical_name(self.prefix, t) for t in EVENT_TOPICS)
+            for p in sorted(consumer.partitions_for_topic(name) or ())
+        ]
+        consumer.assign(tps)
+        for tp in tps:
+            stored = self._stored.get((tp.topic, tp.partition))
+            if stored is None:
+                await consumer.seek_to_beginning(tp)
+            else:
+                consumer.seek(tp, stored)
+        return tps
+
+    def _decode(self, data: dict[TopicPartition, list[Any]]) -> _Decoded:
+        out = _Decoded()
+        for tp, records in data.items():
+            topic = logical_topic(self.prefix, tp.topic)
+            for record in records:
+                try:
+                    env = decode(record.value)
+                    check_placement(env, topic, record.key)
+                    out.events.append(env)
+                except DecodeError as exc:
+                    out.dead.append((record, exc.reason))
+            out.next_offsets[(tp.topic, tp.partition)] = records[-1].offset + 1
+        return out
+
+    async def _process(
+        self, data: dict[TopicPartition, list[Any]], producer: AIOKafkaProducer
+    ) -> None:
+        t0 = time.perf_counter()
+        batch = self._decode(data)
+        if batch.dead:
+            # Dead letters are written before the offsets move past them (at least once).
+            await self._dead_letter(batch.dead, producer)
+        await asyncio.to_thread(self._commit, batch)
+        self._stored.update(batch.next_offsets)
+        self.stats.events += len(batch.events)
+        self.stats.dead_letters += len(batch.dead)
+        self.stats.batches += 1
+        self.stats.positions = dict(self._stored)
+        PROJECTOR_EVENTS.inc(len(batch.events))
+        PROJECTOR_BATCH_SECONDS.observe(time.perf_counter() - t0)
+        if self.on_batch is not None:
+            self.on_batch(self.stats)
+
+    def _commit(self, batch: _Decoded) -> None:
+        with self.engine.begin() as conn:
+            if batch.events:
+                loaded = load_batch(conn, *keys_of(batch.events))
+                folded, changed = fold_batch(loaded, batch.events)
+                save_batch(conn, loaded, folded, changed)
+            save_offsets(conn, self.name, batch.next_offsets, self._stored)
+
+    async def _dead_letter(self, dead: list[tuple[Any, str]], producer: AIOKafkaProducer) -> None:
+        topic = physical_name(self.prefix, Topic.DEAD_LETTER)
+        now = datetime.now(UTC)
+        futures = []
+        for record, reason in dead:
+            letter = dead_letter_for(
+                reason=reason,
+                topic=record.topic,
+                partition=record.partition,
+                offset=record.offset,
+                key=record.key,
+                value=record.value,
+                consumer=self.name,
+                now=now,
+            )
+            self._log.warning(
+                "projector.dead_letter",
+                reason=reason,
+                topic=record.topic,
+                partition=record.partition,
+                offset=record.offset,
+            )
+            futures.append(
+                await producer.send(
+                    topic, value=letter.model_dump_json().encode(), key=record.topic.encode()
+                )
+            )
+            PROJECTOR_DEAD_LETTERS.inc()
+        await asyncio.gather(*futures)

@@ -1,0 +1,113 @@
+"""Plain, immutable row states that the pure folds work on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class TaskStatus(StrEnum):
+    """A clip task's lifecycle (source documents): pending → running → outcome."""
+
+    PENDING = "pending"
+    RUNNING = "running"
+    SUCCESS = "success"
+    FALLBACK_LOCAL = "fallback-local"
+    FALLBACK_PLACEHOLDER = "fallback-placeholder"
+    FAILED = "failed"
+
+    @property
+    def terminal(self) -> bool:
+        """True once the task has an outcome."""
+        return self not in (TaskStatus.PENDING, TaskStatus.RUNNING)
+
+
+@dataclass(frozen=True, slots=True)
+class TaskState:
+    """One clip task row."""
+
+    task_id: str
+    render_job_id: str
+    video_id: str | None = None
+    segment_index: int | None = None
+    status: TaskStatus = TaskStatus.PENDING
+    attempt: int = 0
+    retries: int = 0
+    slot: int | None = None
+    worker_id: str | None = None
+    source_type: str | None = None
+    error_code: str | None = None
+    error_message: str | None = None
+    clip_path: str | None = None
+    duration_ms: int | None = None
+    # from_source → reason, one entry per fallback step, so a redelivery adds nothing.
+    fallback_reasons: dict[str, str] = field(default_factory=dict)
+    queued_at: datetime | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class JobClipState:
+    """Everything a job's clip_stats is derived from."""
+
+    render_job_id: str
+    tasks: dict[str, TaskState] = field(default_factory=dict)
+    peak_parallelism: int = 0
+    last_event_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class JobState:
+    """The render job row, as folded from render.jobs events."""
+
+    render_job_id: str
+    workspace_id: str | None = None
+    project_id: str | None = None
+    requested_by: str | None = None
+    kind: str | None = None
+    status: str = "queued"
+    progress: float = 0.0
+    progress_message: str = ""
+    edl_hash: str | None = None
+    render_settings: dict[str, Any] | None = None
+    trace_id: str | None = None
+    planned_tasks: int | None = None
+    output_path: str | None = None
+    file_size: int | None = None
+    duration_ms: int | None = None
+    error_message: str | None = None
+    error_code: str | None = None
+    created_at: datetime | None = None
+    started_at: datetime | None = None
+    completed_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigVersionState:
+    """One accepted render clip configuration version."""
+
+    version: int
+    config: dict[str, Any]
+    updated_by: str
+    event_id: str
+    occurred_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AnalysisState:
+    """An audio track's beat analysis status."""
+
+    audio_track_id: str
+    project_id: str | None = None
+    status: str = "pending"
+    bpm: float | None = None
+    bpm_confidence: float | None = None
+    beat_count: int = 0
+    beat_grid_path: str | None = None
+    error: str | None = None
+    requested_at: datetime | None = None
+    completed_at: datetime | None = None

@@ -1,0 +1,235 @@
+"""Loading row states for a batch and writing them back, with the offsets, in one transaction."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, bindparam, insert, select, update
+
+from projections.folds import clip_stats
+from projections.models import (
+    AudioAnalysis,
+    Base,
+    ClipTask,
+    ProjectorOffset,
+    RenderConfigVersion,
+    RenderJob,
+    table_of,
+)
+from projections.state import (
+    AnalysisState,
+    ConfigVersionState,
+    JobClipState,
+    JobState,
+    TaskState,
+    TaskStatus,
+)
+
+TopicPartitionKey = tuple[str, int]
+S = TypeVar("S")
+_CHUNK = 500
+
+
+def _aware(value: Any) -> Any:
+    # SQLite hands back naive datetimes; everything we store is UTC.
+    if isinstance(value, datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+def _from_row(cls: type[S], row: Mapping[Any, Any], renames: Mapping[str, str]) -> S:
+    names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    values = {renames.get(k, k): _aware(v) for k, v in row.items()}
+    return cls(**{k: v for k, v in values.items() if k in names})
+
+
+def task_from_row(row: Mapping[Any, Any]) -> TaskState:
+    """Rebuild a task state from its clip_tasks row."""
+    task = _from_row(TaskState, row, {})
+    return dataclasses.replace(
+        task, status=TaskStatus(task.status), fallback_reasons=dict(task.fallback_reasons or {})
+    )
+
+
+def task_to_row(task: TaskState) -> dict[str, Any]:
+    """Render a task state as a clip_tasks row."""
+    row = dataclasses.asdict(task)
+    row["status"] = task.status.value
+    return row
+
+
+def job_to_row(job: JobState, clips: JobClipState | None) -> dict[str, Any]:
+    """Render a job state, and its clip state if any, as a render_jobs row."""
+    row = dataclasses.asdict(job)
+    row["id"] = row.pop("render_job_id")
+    stats = None if clips is None else clip_stats(clips).model_dump(mode="json")
+    row["metrics"] = {} if stats is None else {"render": {"clip_stats": stats}}
+    return row
+
+
+def job_from_row(row: Mapping[Any, Any]) -> JobState:
+    """Rebuild a job state from its render_jobs row."""
+    return _from_row(JobState, row, {"id": "render_job_id"})
+
+
+def _clip_from_row(row: Mapping[Any, Any], tasks: dict[str, TaskState]) -> JobClipState:
+    stats = (row.get("metrics") or {}).get("render", {}).get("clip_stats")
+    if stats is None:
+        return JobClipState(render_job_id=row["id"], tasks=tasks)
+    last = stats.get("generated_at")
+    return JobClipState(
+        render_job_id=row["id"],
+        tasks=tasks,
+        peak_parallelism=stats["peak_parallelism"],
+        last_event_at=None if last is None else datetime.fromisoformat(last),
+    )
+
+
+@dataclass
+class BatchState:
+    """The rows a batch touches, as loaded and then as folded."""
+
+    jobs: dict[str, JobState] = field(default_factory=dict)
+    clips: dict[str, JobClipState] = field(default_factory=dict)
+    configs: dict[int, ConfigVersionState] = field(default_factory=dict)
+    analyses: dict[str, AnalysisState] = field(default_factory=dict)
+    # Keys present in the database before the batch (insert vs update).
+    existing_jobs: set[str] = field(default_factory=set)
+    existing_tasks: set[str] = field(default_factory=set)
+    existing_configs: set[int] = field(default_factory=set)
+    existing_analyses: set[str] = field(default_factory=set)
+
+
+def _chunks(keys: Iterable[Any]) -> Iterable[list[Any]]:
+    items = list(keys)
+    for i in range(0, len(items), _CHUNK):
+        yield items[i : i + _CHUNK]
+
+
+def load_batch(
+    conn: Connection,
+    job_ids: set[str],
+    config_versions: set[int],
+    track_ids: set[str],
+) -> BatchState:
+    """Load every row a batch may change: jobs with their tasks, configs, analyses."""
+    state = BatchState()
+    tasks_by_job: dict[str, dict[str, TaskState]] = {j: {} for j in job_ids}
+    tasks, jobs = table_of(ClipTask), table_of(RenderJob)
+    configs, analyses = table_of(RenderConfigVersion), table_of(AudioAnalysis)
+    for chunk in _chunks(job_ids):
+        for row in conn.execute(select(tasks).where(tasks.c.render_job_id.in_(chunk))):
+            task = task_from_row(row._mapping)
+            tasks_by_job[task.render_job_id][task.task_id] = task
+            state.existing_tasks.add(task.task_id)
+        for row in conn.execute(select(jobs).where(jobs.c.id.in_(chunk))):
+            mapping = row._mapping
+            state.jobs[mapping["id"]] = job_from_row(mapping)
+            state.clips[mapping["id"]] = _clip_from_row(mapping, tasks_by_job[mapping["id"]])
+            state.existing_jobs.add(mapping["id"])
+    for job_id in job_ids - state.existing_jobs:
+        state.clips[job_id] = JobClipState(render_job_id=job_id, tasks=tasks_by_job[job_id])
+    for chunk in _chunks(config_versions):
+        for row in conn.execute(select(configs).where(configs.c.version.in_(chunk))):
+            version = row._mapping["version"]
+            state.configs[version] = _from_row(ConfigVersionState, row._mapping, {})
+            state.existing_configs.add(version)
+    for chunk in _chunks(track_ids):
+        stmt = select(analyses).where(analyses.c.audio_track_id.in_(chunk))
+        for row in conn.execute(stmt):
+            track_id = row._mapping["audio_track_id"]
+            state.analyses[track_id] = _from_row(AnalysisState, row._mapping, {})
+            state.existing_analyses.add(track_id)
+    return state
+
+
+def _upsert(
+    conn: Connection,
+    model: type[Base],
+    rows: list[dict[str, Any]],
+    key: str,
+    existing: set[Any],
+) -> None:
+    new = [r for r in rows if r[key] not in existing]
+    old = [r for r in rows if r[key] in existing]
+    table = table_of(model)
+    if new:
+        conn.execute(insert(table), new)
+    if old:
+        # Executemany UPDATE by primary key; the key's bind is renamed so SET can use its name.
+        stmt = update(table).where(table.c[key] == bindparam(f"b_{key}"))
+        conn.execute(stmt, [{**r, f"b_{key}": r[key]} for r in old])
+
+
+def save_batch(
+    conn: Connection,
+    before: BatchState,
+    after: BatchState,
+    changed_tasks: set[str],
+) -> None:
+    """Write the rows a batch changed."""
+    job_ids = {
+        j
+        for j in set(after.jobs) | set(after.clips)
+        if after.jobs.get(j) != before.jobs.get(j) or after.clips.get(j) is not before.clips.get(j)
+    }
+    job_rows = [
+        job_to_row(after.jobs.get(j) or JobState(render_job_id=j), after.clips.get(j))
+        for j in sorted(job_ids)
+    ]
+    _upsert(conn, RenderJob, job_rows, "id", before.existing_jobs)
+    task_rows = [
+        task_to_row(clip.tasks[t])
+        for clip in after.clips.values()
+        for t in clip.tasks
+        if t in changed_tasks
+    ]
+    _upsert(conn, ClipTask, task_rows, "task_id", before.existing_tasks)
+    config_rows = [
+        dataclasses.asdict(c) for v, c in after.configs.items() if v not in before.existing_configs
+    ]
+    _upsert(conn, RenderConfigVersion, config_rows, "version", before.existing_configs)
+    analysis_rows = [
+        dataclasses.asdict(a) for k, a in after.analyses.items() if a != before.analyses.get(k)
+    ]
+    _upsert(conn, AudioAnalysis, analysis_rows, "audio_track_id", before.existing_analyses)
+
+
+def load_offsets(conn: Connection, projector: str) -> dict[TopicPartitionKey, int]:
+    """Return the projector's stored next offsets by (topic, partition)."""
+    offsets = table_of(ProjectorOffset)
+    stmt = select(offsets).where(offsets.c.projector == projector)
+    return {(r.topic, r.partition): r.next_offset for r in conn.execute(stmt)}
+
+
+def save_offsets(
+    conn: Connection,
+    projector: str,
+    offsets: Mapping[TopicPartitionKey, int],
+    stored: Mapping[TopicPartitionKey, int],
+) -> None:
+    """Store next offsets; called inside the batch's transaction."""
+    new = [k for k in offsets if k not in stored]
+    old = [k for k in offsets if k in stored and stored[k] != offsets[k]]
+    if new:
+        conn.execute(
+            insert(table_of(ProjectorOffset)),
+            [
+                {"projector": projector, "topic": t, "partition": p, "next_offset": offsets[(t, p)]}
+                for t, p in new
+            ],
+        )
+    for t, p in old:
+        conn.execute(
+            update(ProjectorOffset)
+            .where(
+                ProjectorOffset.projector == projector,
+                ProjectorOffset.topic == t,
+                ProjectorOffset.partition == p,
+            )
+            .values(next_offset=offsets[(t, p)])
+        )

@@ -74,6 +74,23 @@ async def _wait_for_metadata(admin: Any, names: list[str], timeout_s: float = 30
         await asyncio.sleep(0.05)
 
 
+async def partitions_of(bootstrap: str, names: Sequence[str]) -> list[TopicPartition]:
+    """Return every partition of the named topics that exist, in name and partition order."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        described = await admin.describe_topics(list(names))
+    finally:
+        await admin.close()
+    found = {d["topic"]: d for d in described if d.get("error_code", 0) == 0}
+    return [
+        TopicPartition(name, p["partition"])
+        for name in names
+        if name in found
+        for p in sorted(found[name]["partitions"], key=lambda p: p["partition"])
+    ]
+
+
 def event_headers(envelope: Envelope[Any]) -> list[tuple[str, bytes]]:
     """Headers that let a consumer filter without parsing the value."""
     return [
@@ -136,4 +153,4 @@ class EventProducer:
         return await self._producer.send_and_wait(topic_name, value=value, key=key)
 
 
-__all__ = ["EventProducer", "TopicPartition", "ensure_topics", "event_headers", "new_topics"]
+__all__ = ["EventProducer", "ensure_topics", "event_headers", "new_topics", "partitions_of"]

@@ -23,7 +23,7 @@ from sqlalchemy import Engine
 from events.base import Envelope, new_id
 from events.codec import DecodeError, decode
 from events.dead_letter import dead_letter_for
-from events.kafka_io import ensure_topics
+from events.kafka_io import ensure_topics, partitions_of
 from events.topics import EVENT_TOPICS, Topic, logical_topic, physical_name
 from projections.batch import fold_batch, keys_of
 from projections.db import upgrade
@@ -136,12 +136,8 @@ class Projector:
         return self._stored.get((tp.topic, tp.partition), 0)
 
     async def _assign(self, consumer: AIOKafkaConsumer) -> list[TopicPartition]:
-        await consumer.topics()  # refreshes cluster metadata
-        tps = [
-            TopicPartition(name, p)
-            for name in (physical_name(self.prefix, t) for t in EVENT_TOPICS)
-            for p in sorted(consumer.partitions_for_topic(name) or ())
-        ]
+        names = [physical_name(self.prefix, t) for t in EVENT_TOPICS]
+        tps = await partitions_of(self.bootstrap, names)
         consumer.assign(tps)
         for tp in tps:
             stored = self._stored.get((tp.topic, tp.partition))

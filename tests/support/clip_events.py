@@ -88,3 +88,75 @@ def stamp(
         make_event(p, trace_id=trace_id, occurred_at=start + timedelta(milliseconds=i))
         for i, p in enumerate(payloads)
     ]
+
+
+def render_payloads(job: str, tasks: int = 6, videos: int = 3) -> list[Any]:
+    """A whole render's payloads: requested, started, clip tasks in two overlapping waves with
+    one local fallback and one placeholder, completed."""
+    from events.payloads import ClipStats, RenderCompleted, RenderRequested, RenderStarted
+    from events.payloads.render import AudioSource
+
+    task_ids = [f"{job}-t{i}" for i in range(tasks)]
+    lives = []
+    for i, task in enumerate(task_ids):
+        if i == 1:
+            chain: Any = dict(
+                fallbacks=((SourceType.REMOTE, SourceType.LOCAL, FailureReason.CDN_ERROR),),
+                outcome=SourceType.LOCAL,
+            )
+        elif i == 2:
+            chain = dict(
+                retries=1,
+                fallbacks=(
+                    (SourceType.REMOTE, SourceType.LOCAL, FailureReason.TIMEOUT),
+                    (SourceType.LOCAL, SourceType.PLACEHOLDER, FailureReason.NOT_FOUND),
+                ),
+                outcome=SourceType.PLACEHOLDER,
+            )
+        else:
+            chain = {}
+        lives.append(
+            task_lifecycle(
+                job, task, video=f"{job}-v{i % videos}", index=i, duration_ms=100 * (i + 1), **chain
+            )
+        )
+    # Waves of two: both queue and start, then both finish, so peak_parallelism is 2.
+    clip: list[Any] = []
+    for a, b in zip(lives[0::2], lives[1::2], strict=False):
+        clip += a[:-1] + b[:-1] + [a[-1], b[-1]]
+    if len(lives) % 2:
+        clip += lives[-1]
+    source = MediaSource(asset_id="v", media_type="video", checksum="c", duration_ms=10_000)
+    return [
+        RenderRequested(
+            render_job_id=job,
+            workspace_id="ws",
+            project_id="p",
+            requested_by="u",
+            kind="final",
+            edl_hash="h",
+            edl={"segments": []},
+            output=OUTPUT,
+            media=[source],
+            audio=AudioSource(audio_track_id="a", path="a.wav", checksum="c", duration_ms=6000),
+        ),
+        RenderStarted(render_job_id=job, total_tasks=tasks, task_ids=task_ids),
+        *clip,
+        RenderCompleted(
+            render_job_id=job,
+            output=f"out/{job}.mp4",
+            file_size=1000,
+            duration_ms=6000,
+            clip_stats=ClipStats(
+                total_tasks=tasks,
+                success_tasks=tasks - 1,
+                failed_tasks=1,
+                placeholder_tasks=1,
+                avg_task_duration_ms=0,
+                p95_task_duration_ms=0,
+                peak_parallelism=2,
+                fallback_reason_counts={},
+                total_clips=tasks,
+            ),
+        ),
+    ]

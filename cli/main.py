@@ -1,0 +1,176 @@
+"""`beatstitch`: the one entry point for people."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from cli.kafka_broker import KafkaBrokerError
+from cli.kafka_cmd import kafka_app
+from cli.logging_setup import configure_logging
+from cli.runtime import CliError, kafka_bootstrap
+from events.schema_export import write_schemas
+from events.settings import KafkaSettings
+from projections.audit import audit as audit_log
+from projections.db import make_engine
+from projections.projector import Projector
+from projections.replay import ReplayError
+from projections.replay import replay as replay_log
+from projections.settings import DatabaseSettings
+
+app = typer.Typer(
+    help="BeatStitch: beat-synchronised video renders on Apache Kafka.", no_args_is_help=True
+)
+events_app = typer.Typer(help="The event catalog.", no_args_is_help=True)
+app.add_typer(kafka_app, name="kafka")
+app.add_typer(events_app, name="events")
+console = Console()
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def friendly_errors(fn: F) -> F:
+    """Turn expected failures into one sentence and exit code 1, never a traceback."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except (CliError, KafkaBrokerError, ReplayError) as exc:
+            console.print(f"[red]error:[/red] {exc}")
+            raise typer.Exit(1) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+@app.callback()
+def main(
+    log_level: Annotated[str, typer.Option(help="Log level of the JSON logs on stderr.")] = "INFO",
+) -> None:
+    """Configure logging for every command."""
+    configure_logging(log_level)
+
+
+@events_app.command("schema")
+def events_schema(
+    out: Annotated[Path, typer.Option(help="Directory to write the schemas into.")] = Path(
+        "schemas"
+    ),
+) -> None:
+    """Write a JSON Schema per event type and version."""
+    written = write_schemas(out)
+    console.print(f"wrote {len(written)} schemas to {out}/")
+
+
+@app.command()
+@friendly_errors
+def projector(
+    until_end: Annotated[bool, typer.Option(help="Stop once caught up with the log.")] = False,
+) -> None:
+    """Fold every event topic into the read models (runs until Ctrl-C)."""
+    kafka, db = KafkaSettings(), DatabaseSettings()
+    bootstrap = kafka_bootstrap(kafka)
+    engine = make_engine(db.database_url)
+    runner = Projector(
+        bootstrap=bootstrap,
+        prefix=kafka.topic_prefix,
+        engine=engine,
+        name=db.projector_name,
+        batch_size=db.projector_batch_size,
+    )
+    console.print(f"projecting {bootstrap} → {engine.url.render_as_string()}", highlight=False)
+    try:
+        stats = asyncio.run(runner.run(until_end=until_end))
+    except KeyboardInterrupt:
+        stats = runner.stats
+    console.print(f"folded {stats.events} events ({stats.dead_letters} dead-lettered)")
+
+
+@app.command()
+@friendly_errors
+def replay(
+    into: Annotated[str, typer.Option(help="URL of a fresh database to rebuild into.")],
+) -> None:
+    """Rebuild every read model from offset 0 and compare its digests with the live ones."""
+    kafka, db = KafkaSettings(), DatabaseSettings()
+    report = asyncio.run(
+        replay_log(
+            bootstrap=kafka_bootstrap(kafka),
+            prefix=kafka.topic_prefix,
+            into=make_engine(into),
+            live=make_engine(db.database_url),
+            projector_name=db.projector_name,
+        )
+    )
+    table = Table(title=f"replay of {report.stats.events} events in {report.stats.seconds:.2f} s")
+    for col in ("table", "rows", "replayed sha256", "live sha256", ""):
+        table.add_column(col)
+    live = {d.table: d for d in report.live or []}
+    for d in report.replayed:
+        other = live.get(d.table)
+        same = other is not None and other == d
+        table.add_row(
+            d.table,
+            str(d.rows),
+            d.sha256[:16],
+            other.sha256[:16] if other else "-",
+            "[green]equal[/green]" if same else "[red]differs[/red]",
+        )
+    console.print(table)
+    if not report.live_caught_up:
+        raise CliError("the live projector did not reach the replayed offsets; is it running?")
+    if not report.equal:
+        raise CliError("the replayed read models differ from the live ones")
+    console.print("[green]replayed read models are identical to the live ones[/green]")
+
+
+@app.command()
+@friendly_errors
+def audit(
+    render_job_id: Annotated[str, typer.Argument(help="The render job to audit.")],
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+) -> None:
+    """Print a render job's events from the log, in order."""
+    kafka = KafkaSettings()
+    lines, undecodable = asyncio.run(
+        audit_log(kafka_bootstrap(kafka), kafka.topic_prefix, render_job_id)
+    )
+    if not lines:
+        raise CliError(f"no events of render job {render_job_id!r} in the log")
+    if as_json:
+        for ln in lines:
+            print(
+                json.dumps(
+                    {
+                        "occurred_at": ln.occurred_at.isoformat(),
+                        "type": ln.type,
+                        "version": ln.version,
+                        "trace_id": ln.trace_id,
+                        "event_id": ln.event_id,
+                        "topic": ln.topic,
+                        "partition": ln.partition,
+                        "offset": ln.offset,
+                        **ln.fields,
+                    }
+                )
+            )
+        return
+    table = Table(title=f"render job {render_job_id}: {len(lines)} events")
+    for col in ("time (UTC)", "type", "trace_id", "where", "key fields"):
+        table.add_column(col, overflow="fold")
+    for ln in lines:
+        fields = " ".join(f"{k}={v}" for k, v in ln.fields.items())
+        where = f"{ln.topic}/{ln.partition}@{ln.offset}"
+        table.add_row(
+            ln.occurred_at.isoformat(timespec="milliseconds"), ln.type, ln.trace_id, where, fields
+        )
+    console.print(table)
+    if undecodable:
+        console.print(f"[yellow]{undecodable} undecodable messages skipped[/yellow]")

@@ -1,0 +1,28 @@
+"""Shared fixtures: one real Kafka broker and one PostgreSQL server per test session."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import pytest
+
+from events.kafka_io import ensure_topics
+from tests.support.kafka import kafka_bootstrap  # noqa: F401
+from tests.support.postgres import postgres_server, postgres_url  # noqa: F401
+
+
+@pytest.fixture
+async def topic_prefix(kafka_bootstrap: str) -> str:  # noqa: F811
+    """A unique topic prefix per test, its topics created from the topic table."""
+    prefix = f"t{uuid.uuid4().hex[:10]}"
+    await ensure_topics(kafka_bootstrap, prefix)
+    return prefix
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh read-model database: a SQLite file, then a real PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'read_models.db'}"
+    return str(request.getfixturevalue("postgres_url"))

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer
+from pydantic import BaseModel
 
 from events.codec import DecodeError, decode
 from events.kafka_io import partitions_of
@@ -54,8 +55,11 @@ def key_fields(payload: Any) -> dict[str, Any]:
     out = {}
     for name in KEY_FIELDS:
         value = getattr(payload, name, None)
-        if value is not None and value != "":
-            out[name] = getattr(value, "value", value)
+        if value is None or value == "":
+            continue
+        if isinstance(value, BaseModel):
+            value = value.model_dump(mode="json")
+        out[name] = getattr(value, "value", value)
     return out
 
 

@@ -1,0 +1,37 @@
+"""Running the `beatstitch` console script as a separate process, as a person would."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+BEATSTITCH = str(Path(sys.executable).parent / "beatstitch")
+
+
+def cli_env(bootstrap: str, prefix: str, database_url: str, **extra: str) -> dict[str, str]:
+    """Environment that points the CLI at a test's broker, topics and database."""
+    return {
+        **os.environ,
+        "BEATSTITCH_KAFKA_BOOTSTRAP": bootstrap,
+        "BEATSTITCH_TOPIC_PREFIX": prefix,
+        "BEATSTITCH_DATABASE_URL": database_url,
+        **extra,
+    }
+
+
+def run_cli(
+    *args: str, env: dict[str, str], timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """Run `beatstitch ARGS` to completion and capture its output."""
+    return subprocess.run(
+        [BEATSTITCH, *args], env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )
+
+
+def start_cli(*args: str, env: dict[str, str]) -> subprocess.Popen[str]:
+    """Start `beatstitch ARGS` in the background."""
+    return subprocess.Popen(
+        [BEATSTITCH, *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )

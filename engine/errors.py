@@ -1,0 +1,44 @@
+"""Typed engine errors: a machine-readable reason plus a message a user can read."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:  # only for annotations: edl.py imports this module at runtime
+    from engine.edl import EdlProblem
+
+# Kept general on purpose: clip rendering maps these to fallbacks
+# (e.g. not_found / timeout / cdn_error on a remote source -> try the local copy).
+ErrorReason = Literal["not_found", "timeout", "cdn_error", "decode_error", "invalid_input"]
+
+
+class EngineError(Exception):
+    """Base of every error the engine raises on purpose."""
+
+    def __init__(self, reason: ErrorReason, message: str) -> None:
+        super().__init__(message)
+        self.reason: ErrorReason = reason
+        self.message = message
+
+    def __str__(self) -> str:
+        return f"{self.reason}: {self.message}"
+
+
+class MediaProbeError(EngineError):
+    """A media file could not be found, opened or decoded."""
+
+
+class EdlValidationError(EngineError):
+    """An EDL broke one or more rules; `problems` lists each with segment and field."""
+
+    # How many problems the message spells out; all of them stay in `problems`.
+    _SHOWN = 10
+
+    def __init__(self, problems: Sequence[EdlProblem]) -> None:
+        self.problems: tuple[EdlProblem, ...] = tuple(problems)
+        shown = "; ".join(str(p) for p in self.problems[: self._SHOWN])
+        more = len(self.problems) - self._SHOWN
+        if more > 0:
+            shown += f"; and {more} more"
+        super().__init__("invalid_input", f"invalid EDL: {shown}")

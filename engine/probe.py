@@ -1,0 +1,178 @@
+"""Probe a media file with PyAV: what it is, its geometry, timing and codec."""
+
+from __future__ import annotations
+
+import os
+from fractions import Fraction
+from pathlib import Path
+from typing import Literal
+
+import av
+import av.error
+from av.container import InputContainer
+from av.stream import Disposition
+from av.video.frame import VideoFrame
+from av.video.stream import VideoStream
+from pydantic import BaseModel, ConfigDict, Field
+
+from engine.errors import EngineError, MediaProbeError
+from engine.media import MediaAsset, Rotation
+
+ProbeKind = Literal["image", "video", "audio"]
+
+# FFmpeg happily "decodes" text files as ANSI art (tty demuxer); that is not media.
+_TEXT_FORMATS = frozenset({"tty", "bintext", "xbin", "adf", "idf"})
+_TEXT_CODECS = frozenset({"ansi", "bintext", "xbin", "idf"})
+# How many packets to read looking for a first decodable frame before giving up.
+_MAX_PACKETS = 300
+
+
+class ProbeResult(BaseModel):
+    """What probing found. Sizes are of the decoded frame, before rotation.
+
+    `rotation` is the clockwise turn that makes a frame upright (see MediaAsset);
+    `display_aspect_ratio` is width * sample_aspect_ratio / height.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: ProbeKind
+    format_name: str
+    codec: str
+    width: int | None = Field(default=None, gt=0)
+    height: int | None = Field(default=None, gt=0)
+    rotation: Rotation = 0
+    sample_aspect_ratio: float | None = Field(default=None, gt=0)
+    display_aspect_ratio: float | None = Field(default=None, gt=0)
+    duration_ms: int | None = Field(default=None, ge=0)
+    fps: float | None = Field(default=None, gt=0)
+    has_audio: bool = False
+
+    def to_media_asset(self, *, asset_id: str, path: str, checksum: str) -> MediaAsset:
+        """The engine's MediaAsset for this file; audio-only files are not media assets."""
+        if self.kind == "audio" or self.width is None or self.height is None:
+            raise EngineError("invalid_input", f"{asset_id}: an audio file is not a photo or clip")
+        return MediaAsset(
+            id=asset_id,
+            kind=self.kind,
+            path=path,
+            checksum=checksum,
+            width=self.width,
+            height=self.height,
+            rotation=self.rotation,
+            display_aspect_ratio=self.display_aspect_ratio,
+            duration_ms=self.duration_ms if self.kind == "video" else None,
+            fps=self.fps if self.kind == "video" else None,
+        )
+
+
+def probe(path: str | os.PathLike[str]) -> ProbeResult:
+    """Probe a local file; raise MediaProbeError (not_found | decode_error | invalid_input)."""
+    file = Path(path)
+    name = file.name
+    if not file.exists():
+        raise MediaProbeError("not_found", f"{name}: file not found")
+    if not file.is_file():
+        raise MediaProbeError("invalid_input", f"{name}: not a regular file")
+    if file.stat().st_size == 0:
+        raise MediaProbeError("decode_error", f"{name}: the file is empty")
+    try:
+        with av.open(str(file), mode="r", metadata_errors="replace") as container:
+            return _probe_container(container, name)
+    except MediaProbeError:
+        raise
+    except av.error.FileNotFoundError:
+        raise MediaProbeError("not_found", f"{name}: file not found") from None
+    except av.error.PermissionError:
+        raise MediaProbeError("invalid_input", f"{name}: permission denied") from None
+    except (av.error.FFmpegError, ValueError, OSError) as exc:
+        raise MediaProbeError("decode_error", _unreadable(name, exc)) from None
+
+
+def _unreadable(name: str, exc: BaseException) -> str:
+    # FFmpeg's strerror is the useful part; PyAV appends the file path to it.
+    detail = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+    return f"{name}: not a readable image, video or audio file ({detail})"
+
+
+def _probe_container(container: InputContainer, name: str) -> ProbeResult:
+    fmt = container.format.name
+    videos = [s for s in container.streams.video if not s.disposition & Disposition.attached_pic]
+    audios = list(container.streams.audio)
+    codecs = {s.codec_context.name for s in videos if s.codec_context is not None}
+    if fmt in _TEXT_FORMATS or codecs & _TEXT_CODECS:
+        raise MediaProbeError("decode_error", f"{name}: looks like a text file, not media")
+    if videos:
+        return _probe_picture(container, videos[0], fmt, name, has_audio=bool(audios))
+    if audios:
+        stream = audios[0]
+        if stream.codec_context is None:
+            raise MediaProbeError("decode_error", f"{name}: unsupported audio codec")
+        return ProbeResult(
+            kind="audio",
+            format_name=fmt,
+            codec=stream.codec_context.name,
+            duration_ms=_duration_ms(container, stream),
+            has_audio=True,
+        )
+    raise MediaProbeError("decode_error", f"{name}: no picture or sound in this file")
+
+
+def _probe_picture(
+    container: InputContainer, stream: VideoStream, fmt: str, name: str, *, has_audio: bool
+) -> ProbeResult:
+    if stream.codec_context is None:
+        raise MediaProbeError("decode_error", f"{name}: unsupported video codec")
+    # Decode one frame: headers alone accept truncated or mislabelled files.
+    frame = _first_frame(container, stream, name)
+    sar = stream.sample_aspect_ratio or Fraction(1)
+    duration = _duration_ms(container, stream)
+    # Image demuxers (image2, png_pipe, jpeg_pipe, ...) and timeless single pictures.
+    still = fmt == "image2" or fmt.endswith("_pipe") or (not duration and not has_audio)
+    rate = stream.average_rate or stream.guessed_rate
+    return ProbeResult(
+        kind="image" if still else "video",
+        format_name=fmt,
+        codec=stream.codec_context.name,
+        width=frame.width,
+        height=frame.height,
+        rotation=_rotation(frame, stream),
+        sample_aspect_ratio=float(sar),
+        display_aspect_ratio=float(frame.width * sar / frame.height),
+        duration_ms=None if still else duration,
+        fps=None if still or not rate else float(rate),
+        has_audio=has_audio,
+    )
+
+
+def _first_frame(container: InputContainer, stream: VideoStream, name: str) -> VideoFrame:
+    for count, packet in enumerate(container.demux(stream)):
+        for frame in packet.decode():
+            if isinstance(frame, VideoFrame) and frame.width > 0 and frame.height > 0:
+                return frame
+        if count >= _MAX_PACKETS:
+            break
+    raise MediaProbeError("decode_error", f"{name}: no picture could be decoded")
+
+
+def _rotation(frame: VideoFrame, stream: VideoStream) -> Rotation:
+    # The display matrix (or EXIF orientation) reaches decoded frames as a
+    # counter-clockwise angle; we store the clockwise turn, like the old `rotate` tag.
+    ccw = float(frame.rotation)
+    if ccw == 0 and "rotate" in stream.metadata:
+        try:
+            ccw = -float(stream.metadata["rotate"])
+        except ValueError:
+            ccw = 0.0
+    turns = round(-ccw / 90) % 4
+    rotations: tuple[Rotation, ...] = (0, 90, 180, 270)
+    return rotations[turns]
+
+
+def _duration_ms(container: InputContainer, stream: av.stream.Stream) -> int | None:
+    if stream.duration is not None and stream.time_base is not None and stream.duration > 0:
+        return round(stream.duration * stream.time_base * 1000)
+    if container.duration is not None and container.duration > 0:
+        # Container duration is in AV_TIME_BASE (microsecond) units.
+        return round(container.duration / 1000)
+    return None

@@ -30,7 +30,9 @@ $(VENV_STAMP): pyproject.toml
 kafka-jars: $(KAFKA_STAMP)
 
 $(KAFKA_STAMP): kafka/pom.xml
-	mvn -q -B -f kafka/pom.xml dependency:copy-dependencies -DoutputDirectory=$(CURDIR)/.data/kafka-libs -DincludeScope=runtime
+	@# Maven's copy never deletes old jars; two Kafka versions on one classpath must not happen.
+	rm -rf .data/kafka-libs
+	mvn -q -B -Dstyle.color=never -f kafka/pom.xml dependency:copy-dependencies -DoutputDirectory=$(CURDIR)/.data/kafka-libs -DincludeScope=runtime
 	touch $@
 
 # kcat (a Kafka client nobody here wrote) and a PostgreSQL server for the tests.

@@ -79,12 +79,13 @@ def fold_task(task: TaskState | None, env: Envelope[Any]) -> TaskState:
     p = env.payload
     at = env.occurred_at
     base = task or TaskState(task_id=p.task_id, render_job_id=p.render_job_id)
-    # Every clip event names the video and segment, whichever topic it came from.
-    base = replace(
-        base,
-        video_id=base.video_id or p.video_id,
-        segment_index=p.segment_index if base.segment_index is None else base.segment_index,
-    )
+    if base.video_id is None or base.segment_index is None:
+        # Every clip event names the video and segment, whichever topic it came from.
+        base = replace(
+            base,
+            video_id=base.video_id or p.video_id,
+            segment_index=p.segment_index if base.segment_index is None else base.segment_index,
+        )
     if isinstance(p, ClipTaskQueued):
         new = replace(base, queued_at=_earliest(base.queued_at, at))
     elif base.status.terminal:

@@ -113,12 +113,23 @@ class Projector:
             tps = await self._assign(consumer)
             end = await consumer.end_offsets(tps) if until_end else {}
             self._log.info("projector.started", partitions=len(tps), resumed=len(self._stored))
+            read = {tp: self._position(tp) for tp in tps}
+            pending: asyncio.Task[None] | None = None
             while stop is None or not stop.is_set():
-                if until_end and all(self._position(tp) >= end[tp] for tp in tps):
+                if until_end and all(read[tp] >= end[tp] for tp in tps):
                     break
                 data = await consumer.getmany(*tps, timeout_ms=200, max_records=self.batch_size)
-                if data:
-                    await self._process(data, producer)
+                if not data:
+                    continue
+                # Decode this batch while the previous one commits in its thread; commits
+                # stay strictly in order.
+                batch = self._decode(data)
+                read.update({tp: recs[-1].offset + 1 for tp, recs in data.items()})
+                if pending is not None:
+                    await pending
+                pending = asyncio.create_task(self._store(batch, producer))
+            if pending is not None:
+                await pending
         finally:
             self.stats.seconds = time.perf_counter() - started
             await consumer.stop()
@@ -161,11 +172,8 @@ class Projector:
             out.next_offsets[(tp.topic, tp.partition)] = records[-1].offset + 1
         return out
 
-    async def _process(
-        self, data: dict[TopicPartition, list[Any]], producer: AIOKafkaProducer
-    ) -> None:
+    async def _store(self, batch: _Decoded, producer: AIOKafkaProducer) -> None:
         t0 = time.perf_counter()
-        batch = self._decode(data)
         if batch.dead:
             # Dead letters are written before the offsets move past them (at least once).
             await self._dead_letter(batch.dead, producer)

@@ -6,6 +6,7 @@ import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, bindparam, insert, select, update
@@ -34,37 +35,53 @@ S = TypeVar("S")
 _CHUNK = 500
 
 
-def _aware(value: Any) -> Any:
-    # SQLite hands back naive datetimes; everything we store is UTC.
-    if isinstance(value, datetime) and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
+@cache
+def _field_names(cls: Any) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls))
+
+
+@cache
+def _datetime_fields(cls: Any) -> frozenset[str]:
+    return frozenset(f.name for f in dataclasses.fields(cls) if "datetime" in str(f.type))
+
+
+def _as_row(state: Any) -> dict[str, Any]:
+    # A shallow copy: dataclasses.asdict deep-copies and dominated the projector's profile.
+    kind: Any = type(state)
+    return {name: getattr(state, name) for name in _field_names(kind)}
 
 
 def _from_row(cls: type[S], row: Mapping[Any, Any], renames: Mapping[str, str]) -> S:
-    names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
-    values = {renames.get(k, k): _aware(v) for k, v in row.items()}
-    return cls(**{k: v for k, v in values.items() if k in names})
+    kind: Any = cls
+    names = _field_names(kind)
+    values = {renames.get(k, k): v for k, v in row.items()}
+    kwargs = {k: values[k] for k in names if k in values}
+    for name in _datetime_fields(kind):
+        value = kwargs.get(name)
+        # SQLite hands back naive datetimes; everything we store is UTC.
+        if value is not None and value.tzinfo is None:
+            kwargs[name] = value.replace(tzinfo=UTC)
+    return cls(**kwargs)
 
 
 def task_from_row(row: Mapping[Any, Any]) -> TaskState:
     """Rebuild a task state from its clip_tasks row."""
-    task = _from_row(TaskState, row, {})
-    return dataclasses.replace(
-        task, status=TaskStatus(task.status), fallback_reasons=dict(task.fallback_reasons or {})
-    )
+    values = dict(row)
+    values["status"] = TaskStatus(values["status"])
+    values["fallback_reasons"] = dict(values.get("fallback_reasons") or {})
+    return _from_row(TaskState, values, {})
 
 
 def task_to_row(task: TaskState) -> dict[str, Any]:
     """Render a task state as a clip_tasks row."""
-    row = dataclasses.asdict(task)
+    row = _as_row(task)
     row["status"] = task.status.value
     return row
 
 
 def job_to_row(job: JobState, clips: JobClipState | None) -> dict[str, Any]:
     """Render a job state, and its clip state if any, as a render_jobs row."""
-    row = dataclasses.asdict(job)
+    row = _as_row(job)
     row["id"] = row.pop("render_job_id")
     stats = None if clips is None else clip_stats(clips).model_dump(mode="json")
     row["metrics"] = {} if stats is None else {"render": {"clip_stats": stats}}
@@ -190,7 +207,7 @@ def save_batch(
     ]
     _upsert(conn, ClipTask, task_rows, "task_id", before.existing_tasks)
     config_rows = [
-        dataclasses.asdict(c) for v, c in after.configs.items() if v not in before.existing_configs
+        _as_row(c) for v, c in after.configs.items() if v not in before.existing_configs
     ]
     _upsert(conn, RenderConfigVersion, config_rows, "version", before.existing_configs)
     analysis_rows = [

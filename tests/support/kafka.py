@@ -1,0 +1,72 @@
+"""The `kafka_bootstrap` session fixture: a real Kafka broker for the integration tests.
+
+With BEATSTITCH_KAFKA_BOOTSTRAP set, tests use that cluster. Otherwise one local broker
+(cli.kafka_broker.LocalKafka, from the jars `make install` put in .data/kafka-libs) runs for
+the whole session in a temporary directory on free ports, and is stopped at the end.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import structlog
+
+from cli.kafka_broker import KafkaBrokerError, LocalKafka, free_tcp_ports
+
+log = structlog.get_logger(__name__)
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+KAFKA_LIBS_DIR = REPO_ROOT / ".data" / "kafka-libs"
+BOOTSTRAP_ENV = "BEATSTITCH_KAFKA_BOOTSTRAP"
+
+
+def _say(request: pytest.FixtureRequest, message: str) -> None:
+    """Write one line to the terminal even while pytest captures output."""
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+    if reporter is None:
+        return
+    if capture is None:
+        reporter.write_line(message)
+        return
+    # Fixture set-up runs under output capture; lift it so the line reaches the terminal.
+    with capture.global_and_fixture_disabled():
+        reporter.write_line(message)
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """Yield "host:port" of a Kafka cluster: BEATSTITCH_KAFKA_BOOTSTRAP or a local broker."""
+    external = os.environ.get(BOOTSTRAP_ENV)
+    if external:
+        _say(request, f"kafka: using {external} from {BOOTSTRAP_ENV}")
+        yield external
+        return
+
+    # Free ports (not 19092) so a developer's own `beatstitch kafka start` can keep running.
+    port, controller_port = free_tcp_ports(2)
+    broker = LocalKafka(
+        libs_dir=KAFKA_LIBS_DIR,
+        data_dir=tmp_path_factory.mktemp("kafka"),
+        port=port,
+        controller_port=controller_port,
+    )
+    try:
+        info = broker.start()
+    except KafkaBrokerError as exc:
+        pytest.fail(f"The test Kafka broker could not start: {exc}", pytrace=False)
+    _say(
+        request,
+        f"kafka: local Kafka {info.kafka_version} at {info.bootstrap} started in "
+        f"{info.seconds:.1f} s (log: {info.log_file})",
+    )
+    log.info("tests.kafka.started", bootstrap=info.bootstrap, seconds=round(info.seconds, 2))
+    try:
+        yield info.bootstrap
+    finally:
+        broker.stop()

@@ -161,8 +161,10 @@ def fold_clip_events(state: JobClipState, events: Iterable[Envelope[Any]]) -> Jo
         was_running = before is not None and before.status is TaskStatus.RUNNING
         is_running = after.status is TaskStatus.RUNNING
         running += int(is_running) - int(was_running)
-        # An outcome with no start seen still ran, for an instant at least.
-        ran_now = is_running or (after.status.terminal and not was_running)
+        # An outcome with no start seen still ran, for an instant at least; an event that
+        # leaves the status as it was (a late ClipTaskQueued) starts nothing.
+        status_changed = before is None or before.status is not after.status
+        ran_now = status_changed and (is_running or (after.status.terminal and not was_running))
         if ran_now:
             peak = max(peak, running + (0 if is_running else 1))
         if not isinstance(env.payload, ClipTaskQueued):

@@ -180,3 +180,21 @@ def test_invariants_hold_after_every_event(case: tuple[list[list[Any]], list[Any
     assert stats.peak_parallelism == direct_peak(merged)
     # Folding in one go or event by event gives the same state.
     assert fold_all(events) == state
+
+
+@settings(max_examples=200, deadline=None)
+@given(interleavings(), st.randoms(use_true_random=False))
+def test_queued_events_from_their_own_topic_may_arrive_anywhere(
+    case: tuple[list[list[Any]], list[Any]], rnd: Any
+) -> None:
+    """ClipTaskQueued travels on clip.tasks, the outcomes on clip.events: the projector may
+    see them in any relative order, and the result must not depend on it."""
+    _, merged = case
+    events = stamp(merged)
+    queued = [e for e in events if isinstance(e.payload, ClipTaskQueued)]
+    others = [e for e in events if not isinstance(e.payload, ClipTaskQueued)]
+    moved = list(others)
+    for env in queued:
+        moved.insert(rnd.randint(0, len(moved)), env)
+    assert clip_stats(fold_all(moved)) == clip_stats(fold_all(events))
+    assert fold_all(moved).tasks == fold_all(events).tasks

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from pydantic import ValidationError
@@ -32,10 +33,33 @@ def _describe(error: ValidationError) -> str:
     return f"{where}: {first['msg']}{more}"
 
 
+# Our encoder writes "type" and "version" side by side near the start; peeking at them lets
+# pydantic parse the bytes in one pass. Any other layout takes the general path.
+_HEAD = re.compile(rb'"type":\s*"([A-Za-z0-9_]+)",\s*"version":\s*([0-9]+)')
+
+
+def _decode_fast(raw: bytes) -> Envelope[Any] | None:
+    head = _HEAD.search(raw, 0, 512)
+    if head is None:
+        return None
+    event_type, version = head.group(1).decode(), int(head.group(2))
+    if LATEST_VERSION.get(event_type) != version:
+        return None
+    try:
+        env = envelope_model(REGISTRY[(event_type, version)]).model_validate_json(raw)
+    except ValidationError:
+        return None  # the general path says precisely what is wrong
+    # The peek may have hit a "type" nested in the payload; only trust a consistent answer.
+    return env if (env.type, env.version) == (event_type, version) else None
+
+
 def decode(raw: bytes | None) -> Envelope[Any]:
     """Parse wire bytes into a typed envelope of the latest payload version."""
     if not raw:
         raise DecodeError("empty message")
+    fast = _decode_fast(raw)
+    if fast is not None:
+        return fast
     try:
         data = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:

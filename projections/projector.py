@@ -32,7 +32,14 @@ from projections.metrics import (
     PROJECTOR_DEAD_LETTERS,
     PROJECTOR_EVENTS,
 )
-from projections.store import TopicPartitionKey, load_batch, load_offsets, save_batch, save_offsets
+from projections.store import (
+    JobCache,
+    TopicPartitionKey,
+    load_batch,
+    load_offsets,
+    save_batch,
+    save_offsets,
+)
 
 log = structlog.get_logger("projector")
 
@@ -88,6 +95,7 @@ class Projector:
         self.on_batch = on_batch
         self.stats = ProjectorStats()
         self._stored: dict[TopicPartitionKey, int] = {}
+        self._cache = JobCache()
         self._log = log.bind(trace_id=f"projector-{new_id()}", projector=name)
 
     async def run(
@@ -189,12 +197,19 @@ class Projector:
             self.on_batch(self.stats)
 
     def _commit(self, batch: _Decoded) -> None:
-        with self.engine.begin() as conn:
-            if batch.events:
-                loaded = load_batch(conn, *keys_of(batch.events))
-                folded, changed = fold_batch(loaded, batch.events)
-                save_batch(conn, loaded, folded, changed)
-            save_offsets(conn, self.name, batch.next_offsets, self._stored)
+        folded, written = None, set()
+        try:
+            with self.engine.begin() as conn:
+                if batch.events:
+                    loaded = load_batch(conn, *keys_of(batch.events), cache=self._cache)
+                    folded, changed = fold_batch(loaded, batch.events)
+                    written = save_batch(conn, loaded, folded, changed)
+                save_offsets(conn, self.name, batch.next_offsets, self._stored)
+        except BaseException:
+            self._cache.clear()
+            raise
+        if folded is not None:
+            self._cache.put_committed(folded, written)
 
     async def _dead_letter(self, dead: list[tuple[Any, str]], producer: AIOKafkaProducer) -> None:
         topic = physical_name(self.prefix, Topic.DEAD_LETTER)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -127,14 +128,56 @@ def _chunks(keys: Iterable[Any]) -> Iterable[list[Any]]:
         yield items[i : i + _CHUNK]
 
 
+class JobCache:
+    """Job states as last committed, so a batch need not read back what the projector wrote.
+
+    Only valid while this projector is the database's one writer, which the offsets table
+    already assumes; cleared whenever a transaction fails."""
+
+    def __init__(self, max_jobs: int = 5000) -> None:
+        self.max_jobs = max_jobs
+        self._jobs: OrderedDict[str, tuple[JobState, JobClipState]] = OrderedDict()
+
+    def get(self, job_id: str) -> tuple[JobState, JobClipState] | None:
+        """Return a job's committed states, if cached."""
+        found = self._jobs.get(job_id)
+        if found is not None:
+            self._jobs.move_to_end(job_id)
+        return found
+
+    def put_committed(self, state: BatchState, written: set[str]) -> None:
+        """Remember the jobs of a committed batch that are in the database."""
+        for job_id, clips in state.clips.items():
+            if job_id not in written and job_id not in state.existing_jobs:
+                continue
+            job = state.jobs.get(job_id) or JobState(render_job_id=job_id)
+            self._jobs[job_id] = (job, clips)
+            self._jobs.move_to_end(job_id)
+        while len(self._jobs) > self.max_jobs:
+            self._jobs.popitem(last=False)
+
+    def clear(self) -> None:
+        """Forget everything (after a failed transaction)."""
+        self._jobs.clear()
+
+
 def load_batch(
     conn: Connection,
     job_ids: set[str],
     config_versions: set[int],
     track_ids: set[str],
+    cache: JobCache | None = None,
 ) -> BatchState:
     """Load every row a batch may change: jobs with their tasks, configs, analyses."""
     state = BatchState()
+    if cache is not None:
+        for job_id in list(job_ids):
+            hit = cache.get(job_id)
+            if hit is not None:
+                state.jobs[job_id], state.clips[job_id] = hit
+                state.existing_jobs.add(job_id)
+                state.existing_tasks.update(hit[1].tasks)
+        job_ids = job_ids - state.existing_jobs
     tasks_by_job: dict[str, dict[str, TaskState]] = {j: {} for j in job_ids}
     tasks, jobs = table_of(ClipTask), table_of(RenderJob)
     configs, analyses = table_of(RenderConfigVersion), table_of(AudioAnalysis)
@@ -187,8 +230,8 @@ def save_batch(
     before: BatchState,
     after: BatchState,
     changed_tasks: set[str],
-) -> None:
-    """Write the rows a batch changed."""
+) -> set[str]:
+    """Write the rows a batch changed; return the ids of the jobs written."""
     job_ids = {
         j
         for j in set(after.jobs) | set(after.clips)
@@ -206,14 +249,13 @@ def save_batch(
         if t in changed_tasks
     ]
     _upsert(conn, ClipTask, task_rows, "task_id", before.existing_tasks)
-    config_rows = [
-        _as_row(c) for v, c in after.configs.items() if v not in before.existing_configs
-    ]
+    config_rows = [_as_row(c) for v, c in after.configs.items() if v not in before.existing_configs]
     _upsert(conn, RenderConfigVersion, config_rows, "version", before.existing_configs)
     analysis_rows = [
         dataclasses.asdict(a) for k, a in after.analyses.items() if a != before.analyses.get(k)
     ]
     _upsert(conn, AudioAnalysis, analysis_rows, "audio_track_id", before.existing_analyses)
+    return job_ids
 
 
 def load_offsets(conn: Connection, projector: str) -> dict[TopicPartitionKey, int]:

@@ -83,3 +83,15 @@ def test_unknown_field_is_rejected() -> None:
     wire["payload"]["surprise"] = 1
     with pytest.raises(DecodeError, match="payload.surprise"):
         decode(json.dumps(wire).encode())
+
+
+@pytest.mark.parametrize(
+    "payload", sample_payloads(), ids=lambda p: f"{p.event_type}.v{p.event_version}"
+)
+def test_any_key_order_decodes_to_the_same_event(payload) -> None:
+    """Other producers need not order keys as we do (we peek at type/version for speed)."""
+    env = make_event(payload, trace_id="t", occurred_at=T0)
+    wire = json.loads(encode(env))
+    reordered = json.dumps(dict(reversed(list(wire.items())))).encode()
+    spaced = json.dumps(wire, indent=2).encode()
+    assert decode(reordered) == decode(spaced) == decode(encode(env))

@@ -1,0 +1,119 @@
+"""Projector throughput: 200,000 clip-task events from Kafka into SQLite and PostgreSQL.
+
+Run: .venv/bin/python -m bench.projector [--events N]
+Prints events/s for each database and the time of a full replay; last line
+`RESULT projector_sqlite_eps=N projector_postgres_eps=N replay_s=N`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+from cli.kafka_broker import LocalKafka, free_tcp_ports
+from events.kafka_io import EventProducer, ensure_topics
+from projections.db import make_engine
+from projections.projector import Projector
+from projections.replay import replay
+from tests.support.clip_events import stamp, task_lifecycle
+from tests.support.postgres import LocalPostgres
+
+REPO = Path(__file__).resolve().parents[1]
+TASKS_PER_JOB = 20
+EVENTS_PER_TASK = 5  # queued, started, retrying, started again, succeeded
+
+
+@contextlib.contextmanager
+def kafka() -> Iterator[str]:
+    """Use BEATSTITCH_KAFKA_BOOTSTRAP, or start a throwaway local broker."""
+    if os.environ.get("BEATSTITCH_KAFKA_BOOTSTRAP"):
+        yield os.environ["BEATSTITCH_KAFKA_BOOTSTRAP"]
+        return
+    port, controller = free_tcp_ports(2)
+    with tempfile.TemporaryDirectory(prefix="bench-kafka-") as data:
+        broker = LocalKafka(REPO / ".data" / "kafka-libs", Path(data), port, controller)
+        info = broker.start()
+        print(f"kafka: started in {info.seconds:.1f} s at {info.bootstrap}")
+        try:
+            yield info.bootstrap
+        finally:
+            broker.stop()
+
+
+async def produce(bootstrap: str, prefix: str, events: int) -> int:
+    """Produce whole jobs of clip-task events until `events` are on the log."""
+    jobs = max(1, events // (TASKS_PER_JOB * EVENTS_PER_TASK))
+    t0 = time.perf_counter()
+    sent = 0
+    async with EventProducer(bootstrap, prefix) as producer:
+        for j in range(jobs):
+            job = f"job-{j}"
+            payloads = [
+                p
+                for t in range(TASKS_PER_JOB)
+                for p in task_lifecycle(
+                    job, f"{job}-t{t}", video=f"v{t % 7}", index=t, retries=1, duration_ms=t * 10
+                )
+            ]
+            sent += len(await producer.send_many(stamp(payloads)))
+    seconds = time.perf_counter() - t0
+    print(f"produced {sent} events in {seconds:.1f} s ({sent / seconds:,.0f} events/s)")
+    return sent
+
+
+async def fold_into(bootstrap: str, prefix: str, url: str, label: str) -> float:
+    """Run the projector from offset 0 to the end of the log; return events/s."""
+    engine = make_engine(url)
+    stats = await Projector(bootstrap=bootstrap, prefix=prefix, engine=engine).run(until_end=True)
+    engine.dispose()
+    eps = stats.events / stats.seconds
+    print(
+        f"{label:10s} {stats.events} events in {stats.seconds:6.2f} s = {eps:10,.0f} events/s "
+        f"({stats.batches} batches)"
+    )
+    return eps
+
+
+async def main(events: int) -> None:
+    """Produce, fold into both databases, replay, and print the figures."""
+    with kafka() as bootstrap, tempfile.TemporaryDirectory(prefix="bench-db-") as tmp:
+        prefix = f"bench{uuid.uuid4().hex[:8]}"
+        await ensure_topics(bootstrap, prefix)
+        await produce(bootstrap, prefix, events)
+        sqlite_url = f"sqlite:///{tmp}/live.db"
+        sqlite_eps = await fold_into(bootstrap, prefix, sqlite_url, "sqlite")
+        pg = LocalPostgres(durable=True)
+        pg.start()
+        try:
+            pg_eps = await fold_into(bootstrap, prefix, pg.create_database(), "postgres")
+        finally:
+            pg.stop()
+        t0 = time.perf_counter()
+        report = await replay(
+            bootstrap=bootstrap,
+            prefix=prefix,
+            into=make_engine(f"sqlite:///{tmp}/replayed.db"),
+            live=make_engine(sqlite_url),
+        )
+        replay_s = time.perf_counter() - t0
+        print(
+            f"replay     {report.stats.events} events + digests in {replay_s:.2f} s, "
+            f"digests equal: {report.equal}"
+        )
+    print(
+        f"RESULT projector_sqlite_eps={sqlite_eps:.0f} projector_postgres_eps={pg_eps:.0f} "
+        f"replay_s={replay_s:.2f}"
+    )
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--events", type=int, default=200_000)
+    asyncio.run(main(parser.parse_args().events))

@@ -15,6 +15,7 @@ from aiokafka.structs import RecordMetadata, TopicPartition
 
 from events.base import Envelope
 from events.codec import encode
+from events.settings import KafkaSettings
 from events.topics import TOPIC_TABLE, Topic, TopicSpec, physical_name
 
 
@@ -25,7 +26,10 @@ def new_topics(prefix: str, replication_factor: int, table: Iterable[TopicSpec])
             name=physical_name(prefix, spec.topic),
             num_partitions=spec.partitions,
             replication_factor=replication_factor,
-            topic_configs={"cleanup.policy": "compact"} if spec.compacted else {},
+            # The log is the source of truth (replay, audit), so nothing is ever deleted.
+            topic_configs={"cleanup.policy": "compact"}
+            if spec.compacted
+            else {"cleanup.policy": "delete", "retention.ms": "-1"},
         )
         for spec in table
     ]
@@ -34,10 +38,14 @@ def new_topics(prefix: str, replication_factor: int, table: Iterable[TopicSpec])
 async def ensure_topics(
     bootstrap: str,
     prefix: str,
-    replication_factor: int = 1,
+    replication_factor: int | None = None,
     table: Sequence[TopicSpec] = TOPIC_TABLE,
 ) -> list[str]:
-    """Create the table's topics that are missing; return the names created."""
+    """Create the table's topics that are missing; return the names created.
+
+    The replication factor defaults to BEATSTITCH_TOPIC_REPLICATION_FACTOR (1)."""
+    if replication_factor is None:
+        replication_factor = KafkaSettings().topic_replication_factor
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
     try:

@@ -66,7 +66,7 @@ def _broker(
 
 def _fail(error: Exception) -> typer.Exit:
     """Print an error as a sentence (no traceback) and return the Exit to raise."""
-    err_console.print(f"[bold red]Error:[/] {error}", highlight=False, soft_wrap=True)
+    err_console.print(f"[red]error:[/red] {error}", highlight=False, soft_wrap=True)
     return typer.Exit(1)
 
 

@@ -33,6 +33,8 @@ events_app = typer.Typer(help="The event catalog.", no_args_is_help=True)
 app.add_typer(kafka_app, name="kafka")
 app.add_typer(events_app, name="events")
 console = Console()
+# Errors go to stderr unwrapped, so a sentence stays one line whatever the terminal width.
+errors = Console(stderr=True, soft_wrap=True)
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -44,7 +46,7 @@ def friendly_errors(fn: F) -> F:
         try:
             return fn(*args, **kwargs)
         except (CliError, KafkaBrokerError, ReplayError) as exc:
-            console.print(f"[red]error:[/red] {exc}")
+            errors.print(f"[red]error:[/red] {exc}")
             raise typer.Exit(1) from None
 
     return wrapper  # type: ignore[return-value]

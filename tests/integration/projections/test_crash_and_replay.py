@@ -95,7 +95,7 @@ async def test_replay_and_audit_commands(
     again = run_cli("replay", "--into", f"sqlite:///{tmp_path / 'r.db'}", env=env)
     # What a person sees when pointing replay at a database that already has rows:
     assert again.returncode == 1
-    assert "the target database is not empty" in again.stdout
+    assert "the target database is not empty" in again.stderr
 
     audited = run_cli("audit", "job-x", "--json", env=env)
     assert audited.returncode == 0, audited.stderr
@@ -109,4 +109,4 @@ async def test_replay_and_audit_commands(
 
     missing = run_cli("audit", "no-such-job", env=env)
     assert missing.returncode == 1
-    assert "no events of render job 'no-such-job' in the log" in missing.stdout
+    assert "no events of render job 'no-such-job' in the log" in missing.stderr

@@ -1,0 +1,42 @@
+"""Deciding what a message on the config topic does to the live configuration (pure)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from events.codec import DecodeError, decode
+from events.payloads import RenderClipConfig, RenderConfigUpdated
+
+
+@dataclass(frozen=True)
+class LiveConfig:
+    """The configuration a worker runs with, and the version it came from (0: defaults)."""
+
+    version: int
+    config: RenderClipConfig
+
+
+@dataclass(frozen=True)
+class ConfigDecision:
+    """The outcome of one config message: applied, stale or rejected (with the reason)."""
+
+    outcome: str
+    live: LiveConfig
+    reason: str = ""
+
+
+DEFAULT = LiveConfig(version=0, config=RenderClipConfig())
+
+
+def consider(live: LiveConfig, raw: bytes | None) -> ConfigDecision:
+    """Apply a newer valid version; an invalid one is rejected and the old config stays."""
+    try:
+        env = decode(raw)
+    except DecodeError as exc:
+        return ConfigDecision("rejected", live, exc.reason)
+    if not isinstance(env.payload, RenderConfigUpdated):
+        return ConfigDecision("rejected", live, f"{env.type} does not belong on the config topic")
+    update: RenderConfigUpdated = env.payload
+    if update.version <= live.version:
+        return ConfigDecision("stale", live, f"version {update.version} <= {live.version}")
+    return ConfigDecision("applied", LiveConfig(update.version, update.config))

@@ -1,0 +1,23 @@
+"""Prometheus metrics of the render workers, named as in DESIGN.md."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+RENDER_CLIP_INFLIGHT = Gauge(
+    "render_clip_inflight", "Clip tasks running now in this worker", ["worker"]
+)
+RENDER_CLIP_DURATION_MS = Histogram(
+    "render_clip_duration_ms",
+    "Clip task duration in milliseconds",
+    buckets=(50, 100, 250, 500, 1000, 2500, 5000, 10_000, 30_000, 60_000),
+)
+RENDER_CLIP_FAILURES = Counter(
+    "render_clip_failures_total", "Clip source failures by reason", ["reason"]
+)
+RENDER_CLIP_PLACEHOLDER = Counter(
+    "render_clip_placeholder_total", "Clips replaced by the placeholder clip"
+)
+RENDER_CONFIG_UPDATE = Counter(
+    "render_config_update_total", "Render clip configuration versions applied"
+)

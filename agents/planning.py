@@ -1,0 +1,76 @@
+"""Planning a render (pure): a RenderRequested becomes RenderStarted plus one clip task per
+segment, or RenderFailed with a reason a person can act on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from engine.edl import EDL, parse_edl
+from engine.errors import EngineError
+from events.base import Envelope
+from events.payloads import ClipTaskQueued, RenderFailed, RenderRequested, RenderStarted
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What the planner emits for one request: either tasks or a failure."""
+
+    started: RenderStarted | None
+    tasks: list[ClipTaskQueued]
+    failed: RenderFailed | None
+
+
+def task_id(render_job_id: str, segment_index: int) -> str:
+    """Deterministic task id, so planning the same request twice yields the same tasks."""
+    return f"{render_job_id}-seg{segment_index:04d}"
+
+
+def _failed(req: RenderRequested, code: str, error: str) -> Plan:
+    return Plan(
+        None, [], RenderFailed(render_job_id=req.render_job_id, error=error, error_code=code)
+    )
+
+
+def _parse(req: RenderRequested) -> EDL:
+    durations = {m.asset_id: m.duration_ms for m in req.media if m.duration_ms is not None}
+    return parse_edl(
+        req.edl,
+        known_asset_ids={m.asset_id for m in req.media},
+        asset_durations_ms=durations,
+    )
+
+
+def plan_render(env: Envelope[Any]) -> Plan:
+    """Split a render request into clip tasks keyed by their source video."""
+    req: RenderRequested = env.payload
+    try:
+        edl = _parse(req)
+    except EngineError as exc:
+        return _failed(req, "invalid_edl", f"the render's EDL is invalid: {exc.message}")
+    if edl.edl_hash != req.edl_hash:
+        return _failed(
+            req,
+            "edl_hash_mismatch",
+            f"the request's edl_hash {req.edl_hash[:12]}… does not match its EDL "
+            f"({edl.edl_hash[:12]}…); the EDL changed after it was hashed",
+        )
+    sources = {m.asset_id: m for m in req.media}
+    total = len(edl.segments)
+    tasks = [
+        ClipTaskQueued(
+            task_id=task_id(req.render_job_id, seg.index),
+            render_job_id=req.render_job_id,
+            video_id=seg.asset_id,
+            segment_index=seg.index,
+            total_segments=total,
+            segment=seg.model_dump(mode="json"),
+            source=sources[seg.asset_id],
+            output=req.output,
+        )
+        for seg in edl.segments
+    ]
+    started = RenderStarted(
+        render_job_id=req.render_job_id, total_tasks=total, task_ids=[t.task_id for t in tasks]
+    )
+    return Plan(started, tasks, None)

@@ -1,0 +1,26 @@
+"""Settings of a worker process, from BEATSTITCH_* environment variables."""
+
+from __future__ import annotations
+
+import os
+import socket
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_worker_id() -> str:
+    return f"{socket.gethostname()}-{os.getpid()}"
+
+
+class WorkerSettings(BaseSettings):
+    """How one worker process joins the pipeline."""
+
+    model_config = SettingsConfigDict(env_prefix="BEATSTITCH_", extra="ignore")
+
+    worker_id: str = Field(default_factory=_default_worker_id)
+    # Prometheus metrics of this process; 0 picks no port (metrics off).
+    worker_metrics_port: int = 0
+    # Small, so a worker joining or leaving a group settles in seconds, not the default 60.
+    broker_rebalance_timeout_s: float = 10.0
+    broker_session_timeout_s: float = 10.0

@@ -1,0 +1,96 @@
+"""Valid RenderRequested payloads built from a real EDL (engine.timeline), for agent tests."""
+
+from __future__ import annotations
+
+from engine.beat_grid import Beat, BeatGrid
+from engine.media import MediaAsset
+from engine.render_settings import RenderSettings
+from engine.timeline import build_edl
+from events.payloads import RenderRequested
+from events.payloads.common import MediaSource, OutputSettings
+from events.payloads.render import AudioSource
+
+
+def steady_grid(bpm: float = 120.0, duration_ms: int = 8_000) -> BeatGrid:
+    """A beat every 60000/bpm ms from 0, bars of four."""
+    period = 60_000 / bpm
+    times = [
+        round(k * period) for k in range(int(duration_ms / period) + 1) if k * period < duration_ms
+    ]
+    beats = [
+        Beat(time_ms=t, beat_number=k % 4 + 1, is_downbeat=k % 4 == 0, confidence=0.9)
+        for k, t in enumerate(times)
+    ]
+    return BeatGrid(
+        bpm=bpm,
+        bpm_confidence=0.9,
+        downbeat_confidence=0.9,
+        beats=beats,
+        measures=[],
+        sample_rate=22_050,
+        duration_ms=duration_ms,
+        analyzer="test",
+        audio_file_checksum="audio",
+    )
+
+
+def assets(videos: int = 2, images: int = 1) -> list[MediaAsset]:
+    """Video and still assets with made-up paths."""
+    found = [
+        MediaAsset(
+            id=f"vid-{i}",
+            kind="video",
+            path=f"/media/vid-{i}.mp4",
+            checksum=f"cv{i}",
+            width=1920,
+            height=1080,
+            duration_ms=10_000,
+            fps=30.0,
+        )
+        for i in range(videos)
+    ]
+    found += [
+        MediaAsset(
+            id=f"img-{i}",
+            kind="image",
+            path=f"/media/img-{i}.jpg",
+            checksum=f"ci{i}",
+            width=3000,
+            height=2000,
+        )
+        for i in range(images)
+    ]
+    return found
+
+
+def render_request(job: str, beats_per_cut: int = 2, duration_ms: int = 8_000) -> RenderRequested:
+    """A request whose EDL the planner accepts: one segment every `beats_per_cut` beats."""
+    settings = RenderSettings.model_validate({"beats_per_cut": beats_per_cut})
+    media = assets()
+    edl = build_edl(settings, media, steady_grid(duration_ms=duration_ms))
+    out = settings.output
+    return RenderRequested(
+        render_job_id=job,
+        workspace_id="ws",
+        project_id="p",
+        requested_by="u",
+        kind="final",
+        edl_hash=edl.edl_hash,
+        edl=edl.model_dump(mode="json"),
+        output=OutputSettings(width=out.width, height=out.height, fps=out.fps),
+        media=[
+            MediaSource(
+                asset_id=a.id,
+                media_type=a.kind,
+                checksum=a.checksum,
+                local_path=a.path,
+                duration_ms=a.duration_ms,
+                width=a.width,
+                height=a.height,
+            )
+            for a in media
+        ],
+        audio=AudioSource(
+            audio_track_id="song", path="/media/song.wav", checksum="audio", duration_ms=duration_ms
+        ),
+    )

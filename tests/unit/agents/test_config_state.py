@@ -1,0 +1,43 @@
+"""Hot config decisions: newer valid versions apply, anything else leaves the config alone."""
+
+from __future__ import annotations
+
+import json
+
+from agents.config_state import DEFAULT, consider
+from events.base import make_event
+from events.codec import encode
+from events.payloads import RenderClipConfig, RenderConfigUpdated
+
+
+def update(version: int, **values: int) -> bytes:
+    config = RenderClipConfig(**values)  # type: ignore[arg-type]
+    return encode(make_event(RenderConfigUpdated(version=version, config=config), trace_id="t"))
+
+
+def test_a_newer_valid_version_is_applied() -> None:
+    decision = consider(DEFAULT, update(3, max_parallelism=6))
+    assert decision.outcome == "applied"
+    assert decision.live.version == 3 and decision.live.config.max_parallelism == 6
+
+
+def test_an_older_version_is_stale() -> None:
+    live = consider(DEFAULT, update(5, max_parallelism=6)).live
+    decision = consider(live, update(4, max_parallelism=1))
+    assert decision.outcome == "stale" and decision.live is live
+
+
+def test_an_out_of_range_config_is_rejected_naming_the_field() -> None:
+    live = consider(DEFAULT, update(1, per_video_limit=3)).live
+    wire = json.loads(update(2))
+    wire["payload"]["config"]["max_parallelism"] = 9  # the range is 1..6
+    decision = consider(live, json.dumps(wire).encode())
+    # What the warning log tells an operator: the field and the rule it broke.
+    assert decision.outcome == "rejected"
+    assert "payload.config.max_parallelism" in decision.reason
+    assert "less than or equal to 6" in decision.reason
+    assert decision.live is live and decision.live.config.per_video_limit == 3
+
+
+def test_garbage_is_rejected() -> None:
+    assert consider(DEFAULT, b"{nope").outcome == "rejected"

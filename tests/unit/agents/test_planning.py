@@ -1,0 +1,50 @@
+"""Planning: a valid request becomes one task per segment; a bad one fails with a reason."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from agents.planning import plan_render, task_id
+from events.base import make_event
+from tests.support.render_requests import render_request
+
+
+def test_one_task_per_segment_keyed_by_its_source_video() -> None:
+    req = render_request("job-1", beats_per_cut=2)  # 16 beats → 8 segments
+    plan = plan_render(make_event(req, trace_id="t"))
+    assert plan.failed is None and plan.started is not None
+    segments = req.edl["segments"]
+    assert plan.started.total_tasks == len(segments) == len(plan.tasks) == 8
+    for seg, task in zip(segments, plan.tasks, strict=True):
+        assert task.task_id == task_id("job-1", seg["index"])
+        assert task.key() == task.video_id == seg["asset_id"]
+        assert task.source.asset_id == seg["asset_id"]
+        assert task.segment == seg
+    assert plan.started.task_ids == [t.task_id for t in plan.tasks]
+
+
+def test_planning_twice_gives_the_same_tasks() -> None:
+    env = make_event(render_request("job-2"), trace_id="t")
+    assert plan_render(env).tasks == plan_render(env).tasks
+
+
+def _with_edl(req: Any, **changes: Any) -> Any:
+    return req.model_copy(update={"edl": {**req.edl, **changes}})
+
+
+def test_an_invalid_edl_fails_the_render_naming_segment_and_field() -> None:
+    req = render_request("job-3")
+    segments = [dict(s) for s in req.edl["segments"]]
+    segments[1]["asset_id"] = "nobody-uploaded-this"
+    plan = plan_render(make_event(_with_edl(req, segments=segments), trace_id="t"))
+    assert plan.started is None and plan.tasks == []
+    assert plan.failed is not None and plan.failed.error_code == "invalid_edl"
+    # What the user reads on the failed job:
+    assert plan.failed.error.startswith("the render's EDL is invalid:")
+    assert "segment 1" in plan.failed.error and "nobody-uploaded-this" in plan.failed.error
+
+
+def test_an_edl_changed_after_hashing_fails_the_render() -> None:
+    req = render_request("job-4")
+    plan = plan_render(make_event(req.model_copy(update={"edl_hash": "0" * 64}), trace_id="t"))
+    assert plan.failed is not None and plan.failed.error_code == "edl_hash_mismatch"

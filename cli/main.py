@@ -97,6 +97,17 @@ def projector(
 
 @app.command()
 @friendly_errors
+def worker() -> None:
+    """Run a render worker (Faust agents, config watcher, metrics) until Ctrl-C."""
+    from agents.settings import WorkerSettings
+    from agents.worker import run_worker
+
+    kafka = KafkaSettings()
+    run_worker(kafka_bootstrap(kafka), kafka, WorkerSettings())
+
+
+@app.command()
+@friendly_errors
 def replay(
     into: Annotated[str, typer.Option(help="URL of a fresh database to rebuild into.")],
 ) -> None:

@@ -15,6 +15,7 @@ from aiokafka.structs import RecordMetadata, TopicPartition
 
 from events.base import Envelope
 from events.codec import encode
+from events.dead_letter import DeadLetter
 from events.settings import KafkaSettings
 from events.topics import TOPIC_TABLE, Topic, TopicSpec, physical_name
 
@@ -121,8 +122,16 @@ class EventProducer:
             linger_ms=5,
         )
 
-    async def __aenter__(self) -> EventProducer:
+    async def start(self) -> None:
+        """Connect to the cluster."""
         await self._producer.start()
+
+    async def stop(self) -> None:
+        """Flush what is pending and disconnect."""
+        await self._producer.stop()
+
+    async def __aenter__(self) -> EventProducer:
+        await self.start()
         return self
 
     async def __aexit__(
@@ -131,7 +140,7 @@ class EventProducer:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        await self._producer.stop()
+        await self.stop()
 
     def topic_name(self, topic: Topic) -> str:
         """Return the physical name of a logical topic."""
@@ -153,6 +162,14 @@ class EventProducer:
             for env in envelopes
         ]
         return list(await asyncio.gather(*futures))
+
+    async def send_dead_letter(self, letter: DeadLetter) -> RecordMetadata:
+        """Produce a dead-letter record, keyed by the topic the message came from."""
+        return await self._producer.send_and_wait(
+            self.topic_name(Topic.DEAD_LETTER),
+            value=letter.model_dump_json().encode(),
+            key=letter.original_topic.encode(),
+        )
 
     async def send_raw(
         self, topic_name: str, value: bytes | None, key: bytes | None = None

@@ -16,14 +16,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 import structlog
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer
 from aiokafka.structs import TopicPartition
 from sqlalchemy import Engine
 
 from events.base import Envelope, new_id
 from events.codec import DecodeError, decode
 from events.dead_letter import dead_letter_for
-from events.kafka_io import ensure_topics, partitions_of
+from events.kafka_io import EventProducer, ensure_topics, partitions_of
 from events.topics import EVENT_TOPICS, Topic, logical_topic, physical_name
 from projections.batch import fold_batch, keys_of
 from projections.db import upgrade
@@ -113,7 +113,7 @@ class Projector:
             max_partition_fetch_bytes=4 * 1024 * 1024,
             fetch_max_bytes=16 * 1024 * 1024,
         )
-        producer = AIOKafkaProducer(bootstrap_servers=self.bootstrap, acks="all")
+        producer = EventProducer(self.bootstrap, self.prefix, client_id=f"{self.name}-dead-letters")
         await consumer.start()
         await producer.start()
         started = time.perf_counter()
@@ -180,7 +180,7 @@ class Projector:
             out.next_offsets[(tp.topic, tp.partition)] = records[-1].offset + 1
         return out
 
-    async def _store(self, batch: _Decoded, producer: AIOKafkaProducer) -> None:
+    async def _store(self, batch: _Decoded, producer: EventProducer) -> None:
         t0 = time.perf_counter()
         if batch.dead:
             # Dead letters are written before the offsets move past them (at least once).
@@ -211,11 +211,16 @@ class Projector:
         if folded is not None:
             self._cache.put_committed(folded, written)
 
-    async def _dead_letter(self, dead: list[tuple[Any, str]], producer: AIOKafkaProducer) -> None:
-        topic = physical_name(self.prefix, Topic.DEAD_LETTER)
+    async def _dead_letter(self, dead: list[tuple[Any, str]], producer: EventProducer) -> None:
         now = datetime.now(UTC)
-        futures = []
         for record, reason in dead:
+            self._log.warning(
+                "projector.dead_letter",
+                reason=reason,
+                topic=record.topic,
+                partition=record.partition,
+                offset=record.offset,
+            )
             letter = dead_letter_for(
                 reason=reason,
                 topic=record.topic,
@@ -226,17 +231,5 @@ class Projector:
                 consumer=self.name,
                 now=now,
             )
-            self._log.warning(
-                "projector.dead_letter",
-                reason=reason,
-                topic=record.topic,
-                partition=record.partition,
-                offset=record.offset,
-            )
-            futures.append(
-                await producer.send(
-                    topic, value=letter.model_dump_json().encode(), key=record.topic.encode()
-                )
-            )
+            await producer.send_dead_letter(letter)
             PROJECTOR_DEAD_LETTERS.inc()
-        await asyncio.gather(*futures)

@@ -1,0 +1,71 @@
+"""The worker's producer of events and dead letters, started on first use."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from typing import Any
+
+import structlog
+
+from events.base import Envelope
+from events.dead_letter import dead_letter_for
+from events.kafka_io import EventProducer
+
+log = structlog.get_logger("render_worker")
+
+
+class Outbox:
+    """Sends events and waits for the broker's ack before the caller moves on."""
+
+    def __init__(self, bootstrap: str, prefix: str, worker_id: str) -> None:
+        self.worker_id = worker_id
+        self._args = (bootstrap, prefix, f"worker-{worker_id}")
+        self._producer: EventProducer | None = None
+        self._lock: asyncio.Lock | None = None
+
+    async def _ensure_started(self) -> EventProducer:
+        # Built on first use, inside the running loop: agents may run before Faust starts
+        # extra services, and aiokafka clients need a loop when they are made.
+        if self._lock is None:
+            self._lock = asyncio.Lock()
+        async with self._lock:
+            if self._producer is None:
+                producer = EventProducer(*self._args)
+                await producer.start()
+                self._producer = producer
+            return self._producer
+
+    async def send(self, envelopes: list[Envelope[Any]]) -> None:
+        """Produce events in order and wait until the broker has them all."""
+        producer = await self._ensure_started()
+        await producer.send_many(envelopes)
+
+    async def dead_letter(self, message: Any, reason: str, consumer: str) -> None:
+        """Send an undecodable message to the dead-letter topic with its origin."""
+        producer = await self._ensure_started()
+        log.warning(
+            "render_worker.dead_letter",
+            reason=reason,
+            topic=message.topic,
+            partition=message.partition,
+            offset=message.offset,
+            trace_id=None,
+        )
+        letter = dead_letter_for(
+            reason=reason,
+            topic=message.topic,
+            partition=message.partition,
+            offset=message.offset,
+            key=message.key,
+            value=message.value,
+            consumer=consumer,
+            now=datetime.now(UTC),
+        )
+        await producer.send_dead_letter(letter)
+
+    async def close(self) -> None:
+        """Flush and stop the producer if it was started."""
+        if self._producer is not None:
+            await self._producer.stop()
+            self._producer = None

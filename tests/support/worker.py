@@ -1,0 +1,80 @@
+"""A real worker process (`beatstitch worker`) whose JSON log lines a test can wait for."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+BEATSTITCH = str(Path(sys.executable).parent / "beatstitch")
+Match = Callable[[dict[str, Any]], bool]
+
+
+class WorkerProcess:
+    """Collects the worker's JSON log lines as they come."""
+
+    def __init__(self, proc: asyncio.subprocess.Process) -> None:
+        self.proc = proc
+        self.lines: list[dict[str, Any]] = []
+        self.raw: list[str] = []
+        self._new = asyncio.Event()
+        self._reader = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        assert self.proc.stderr is not None
+        async for line in self.proc.stderr:
+            text = line.decode(errors="replace").rstrip()
+            self.raw.append(text)
+            with contextlib.suppress(json.JSONDecodeError):
+                parsed = json.loads(text)
+                if isinstance(parsed, dict):
+                    self.lines.append(parsed)
+            self._new.set()
+
+    async def wait_for(self, match: Match, timeout_s: float = 60.0) -> dict[str, Any]:
+        """Return the first log line that matches, waiting for it if need be."""
+        async with asyncio.timeout(timeout_s):
+            seen = 0
+            while True:
+                for line in self.lines[seen:]:
+                    if match(line):
+                        return line
+                seen = len(self.lines)
+                if self.proc.returncode is not None:
+                    raise AssertionError("worker exited:\n" + "\n".join(self.raw[-30:]))
+                self._new.clear()
+                await self._new.wait()
+
+    def output(self) -> str:
+        """The last lines the worker wrote, for failure messages."""
+        return "\n".join(self.raw[-40:])
+
+
+@contextlib.asynccontextmanager
+async def running_worker(env: dict[str, str]) -> AsyncIterator[WorkerProcess]:
+    """Start `beatstitch worker`, yield it, then stop it (SIGTERM, then SIGKILL)."""
+    proc = await asyncio.create_subprocess_exec(
+        BEATSTITCH,
+        "worker",
+        env={**os.environ, **env, "PYTHONUNBUFFERED": "1"},
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    worker = WorkerProcess(proc)
+    try:
+        yield worker
+    finally:
+        if proc.returncode is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                await asyncio.wait_for(proc.wait(), 20)
+            except TimeoutError:
+                proc.kill()
+                await proc.wait()
+        worker._reader.cancel()

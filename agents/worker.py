@@ -70,5 +70,5 @@ def run_worker(bootstrap: str, kafka: KafkaSettings, worker: WorkerSettings) -> 
     )
     app = create_app(bootstrap, kafka, worker)
     faust.Worker(
-        app, loglevel="WARNING", quiet=True, redirect_stdouts=False
+        app, quiet=True, redirect_stdouts=False, override_logging=False
     ).execute_from_commandline()

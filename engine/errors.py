@@ -24,6 +24,17 @@ class EngineError(Exception):
     def __str__(self) -> str:
         return f"{self.reason}: {self.message}"
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Exception pickles only its args; rebuild from both fields so the error survives
+        # the trip back from a process-pool worker.
+        return (_rebuild, (type(self), self.reason, self.message))
+
+
+def _rebuild(cls: type[EngineError], reason: ErrorReason, message: str) -> EngineError:
+    error = cls.__new__(cls)
+    EngineError.__init__(error, reason, message)
+    return error
+
 
 class MediaProbeError(EngineError):
     """A media file could not be found, opened or decoded."""

@@ -323,3 +323,13 @@ def test_render_settings_defaults_and_json() -> None:
     )
     assert s.transition.type == "cut" and s.ken_burns.enabled
     assert (s.output.width, s.output.height, s.output.fps) == (1920, 1080, 24)
+
+
+def test_engine_errors_survive_pickling_for_process_pools() -> None:
+    import pickle
+
+    from engine.errors import EngineError, MediaProbeError
+
+    back = pickle.loads(pickle.dumps(MediaProbeError("timeout", "no answer from the CDN in 15 s")))
+    assert isinstance(back, MediaProbeError) and isinstance(back, EngineError)
+    assert (back.reason, back.message) == ("timeout", "no answer from the CDN in 15 s")

@@ -1,0 +1,485 @@
+"""Benchmark: a 60-segment, 60 s, 720p30 timeline with 250 ms crossfades, four ways.
+
+    .venv/bin/python bench/render.py [--skip moviepy] [--skip proxy] [--preset veryfast]
+
+(a) our engine (render_edl, process pool, all cores), (b) one ffmpeg command line
+(Debian's ffmpeg: trim, scale/crop, zoompan, xfade), (c) MoviePy written the plain
+way, (d) our engine again after editing one segment (cache hits for the rest), and
+optionally (e) our engine on short-GOP 720p proxies. Every method uses libx264 with
+the same preset and CRF. Each method runs in its own subprocess; wall time, CPU time
+(user + sys of the whole process tree) and peak memory (sum of the tree's RSS, sampled
+every 50 ms) are measured from outside. Media is generated once into .data/bench-media/.
+The machine is shared: repeats vary by 15-20 %.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import av  # noqa: E402
+import cv2  # noqa: E402
+import numpy as np  # noqa: E402
+
+from engine.edl import EDL, Effects, KenBurns, Segment, render_window_ms  # noqa: E402
+from engine.encoding import EncodeSettings, encode_settings  # noqa: E402
+from engine.media import MediaAsset  # noqa: E402
+from engine.render_settings import OutputSettings  # noqa: E402
+from tests.support.media_gen import uniform_edl, write_tone  # noqa: E402
+
+MEDIA = ROOT / ".data" / "bench-media"
+WORK = ROOT / ".data" / "bench-work"
+SECONDS, SEGMENTS, FPS, WIDTH, HEIGHT = 60, 60, 30, 1280, 720
+SOURCES = 12
+EDITED = 31  # the segment the re-render changes (a still)
+
+
+# --- media ------------------------------------------------------------------------
+
+
+def _texture(width: int, height: int, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    small = rng.integers(0, 255, (height // 40 + 2, width // 40 + 2, 3), dtype=np.uint8)
+    return cv2.resize(small, (width, height), interpolation=cv2.INTER_CUBIC)
+
+
+def make_video(path: Path, seed: int) -> None:
+    """10 s of 1080p30 with motion everywhere and a 2 s key frame interval (phone-like)."""
+    tex = _texture(2400, 1400, seed)
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=30, options={"preset": "veryfast", "crf": "23"})
+        stream.width, stream.height, stream.pix_fmt = 1920, 1080, "yuv420p"
+        stream.codec_context.gop_size = 60
+        for i in range(300):
+            x, y = (i * 3) % 400, (i * 2) % 300
+            frame_rgb = np.ascontiguousarray(tex[y : y + 1080, x : x + 1920])
+            cv2.putText(frame_rgb, f"{seed}:{i}", (80, 200), 0, 5, (255, 255, 255), 12)
+            frame = av.VideoFrame.from_ndarray(frame_rgb, format="rgb24")
+            frame.pts, frame.time_base = i, Fraction(1, 30)
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode())
+
+
+def make_still(path: Path, seed: int) -> None:
+    """A 3000x2000 JPEG with detail (a texture and a grid)."""
+    pixels = _texture(3000, 2000, 100 + seed)
+    pixels[::100, :] = 255
+    pixels[:, ::100] = 255
+    cv2.imwrite(str(path), pixels, [cv2.IMWRITE_JPEG_QUALITY, 90])
+
+
+def ensure_media() -> tuple[list[MediaAsset], Path]:
+    """Generate (once) 12 videos, 12 stills and a 60 s song; return assets and song."""
+    MEDIA.mkdir(parents=True, exist_ok=True)
+    assets = []
+    for k in range(SOURCES):
+        video, still = MEDIA / f"video{k:02d}.mp4", MEDIA / f"still{k:02d}.jpg"
+        if not video.exists():
+            print(f"generating {video.name}", flush=True)
+            make_video(video.with_suffix(".tmp.mp4"), k)
+            video.with_suffix(".tmp.mp4").rename(video)
+        if not still.exists():
+            make_still(still, k)
+        assets.append(
+            MediaAsset(
+                id=f"v{k}",
+                kind="video",
+                path=str(video),
+                checksum=f"bench-video-{k}",
+                width=1920,
+                height=1080,
+                duration_ms=10_000,
+                fps=30.0,
+            )
+        )
+        assets.append(
+            MediaAsset(
+                id=f"s{k}",
+                kind="image",
+                path=str(still),
+                checksum=f"bench-still-{k}",
+                width=3000,
+                height=2000,
+            )
+        )
+    song = MEDIA / "song.wav"
+    if not song.exists():
+        write_tone(song, SECONDS + 1.0, freq=220.0)
+    return assets, song
+
+
+def ensure_proxies(assets: list[MediaAsset]) -> dict[str, str]:
+    """720p proxies with a key frame every 10 frames, made as at upload time (cached)."""
+    proxies = {}
+    for asset in assets:
+        if asset.kind != "video":
+            continue
+        proxy = MEDIA / f"{Path(asset.path).stem}.proxy.mp4"
+        if not proxy.exists():
+            with av.open(asset.path) as src, av.open(str(proxy), "w") as dst:
+                out = dst.add_stream("libx264", rate=30, options={"preset": "veryfast"})
+                out.width, out.height, out.pix_fmt = 1280, 720, "yuv420p"
+                out.codec_context.gop_size = 10
+                # Proxies without B-frames decode straight from any key frame.
+                out.codec_context.options = {"preset": "veryfast", "bf": "0", "crf": "18"}
+                src.streams.video[0].thread_type = "AUTO"
+                for i, frame in enumerate(src.decode(video=0)):
+                    small = frame.reformat(width=1280, height=720, format="yuv420p")
+                    small.pts, small.time_base = i, Fraction(1, 30)
+                    dst.mux(out.encode(small))
+                dst.mux(out.encode())
+        proxies[asset.id] = str(proxy)
+    return proxies
+
+
+def bench_edl(assets: list[MediaAsset]) -> EDL:
+    """60 one-second segments over videos and stills, 250 ms crossfades, Ken Burns."""
+    return uniform_edl(
+        assets,
+        count=SEGMENTS,
+        segment_ms=1000,
+        transition="crossfade",
+        transition_ms=250,
+        width=WIDTH,
+        height=HEIGHT,
+        fps=FPS,
+        ken_burns=True,
+    )
+
+
+def edited_edl(edl: EDL) -> EDL:
+    """The user changes one photo's pan and zoom."""
+    kb = KenBurns(start_zoom=1.0, end_zoom=1.25, start_x=0.5, start_y=0.5, end_x=0.3, end_y=0.6)
+    segments = list(edl.segments)
+    segments[EDITED] = segments[EDITED].model_copy(update={"effects": Effects(ken_burns=kb)})
+    return edl.model_copy(update={"segments": segments})
+
+
+# --- the methods (each runs in a child process) --------------------------------------
+
+
+def run_engine(enc: EncodeSettings, out: Path, *, edit: bool, proxy: bool) -> dict[str, object]:
+    """Render with our engine; prints its own profile."""
+    from engine.clip_cache import ClipCache
+    from engine.render import render_edl
+
+    assets, song = ensure_media()
+    edl = bench_edl(assets)
+    if edit:
+        edl = edited_edl(edl)
+    sources = ensure_proxies(assets) if proxy else None
+    cache = ClipCache(WORK / ("cache-proxy" if proxy else "cache"))
+    report = render_edl(
+        edl,
+        assets,
+        song,
+        out,
+        WORK / "engine",
+        workers=os.cpu_count() or 2,
+        enc=enc,
+        cache=cache,
+        sources=sources,
+        source_tag="proxy" if proxy else "original",
+    )
+    stages: dict[str, float] = {"decode": 0.0, "process": 0.0, "encode": 0.0}
+    decoded = used = 0
+    for r in report.clip_results:
+        for k in stages:
+            stages[k] += r.timings.get(k, 0.0)
+        decoded += r.decoded_frames
+        used += r.frames
+    return {
+        "clips_rendered": len(report.clips_rendered),
+        "transitions_rendered": len(report.transitions_rendered),
+        "wall": {k: round(v, 2) for k, v in report.timings.items()},
+        "clip_cpu_s": {k: round(v, 2) for k, v in stages.items()},
+        "decoded_frames": decoded,
+        "clip_frames": used,
+    }
+
+
+def _kb_expr(seg: Segment, frames: int) -> tuple[str, str, str]:
+    kb = seg.effects.ken_burns or KenBurns(
+        start_zoom=1, end_zoom=1, start_x=0.5, start_y=0.5, end_x=0.5, end_y=0.5
+    )
+    t = f"(on/{max(frames - 1, 1)})"
+    z = f"{kb.start_zoom}*pow({kb.end_zoom / kb.start_zoom},{t})"
+    cx = f"({kb.start_x}+({kb.end_x - kb.start_x})*{t})"
+    cy = f"({kb.start_y}+({kb.end_y - kb.start_y})*{t})"
+    x = f"max(0,min(iw-iw/zoom,{cx}*iw-iw/zoom/2))"
+    y = f"max(0,min(ih-ih/zoom,{cy}*ih-ih/zoom/2))"
+    return z, x, y
+
+
+def ffmpeg_command(enc: EncodeSettings, out: Path) -> list[str]:
+    """One ffmpeg command line with an equivalent filter graph."""
+    assets, song = ensure_media()
+    by_id = {a.id: a for a in assets}
+    edl = bench_edl(assets)
+    args = ["ffmpeg", "-y", "-hide_banner", "-loglevel", "error"]
+    graph = []
+    for seg in edl.segments:
+        start, end = render_window_ms(seg)
+        dur = (end - start) / 1000
+        asset = by_id[seg.asset_id]
+        k = seg.index
+        fit = f"scale={WIDTH}:{HEIGHT}:force_original_aspect_ratio=increase,crop={WIDTH}:{HEIGHT}"
+        if seg.media_type == "video":
+            args += ["-ss", f"{seg.source_in_ms / 1000:.3f}", "-t", f"{dur:.3f}", "-i", asset.path]
+            graph.append(
+                f"[{k}:v]fps={FPS},{fit},setsar=1,format=yuv420p,setpts=PTS-STARTPTS[v{k}]"
+            )
+        else:
+            frames = round(dur * FPS)
+            args += ["-loop", "1", "-framerate", str(FPS), "-t", f"{dur:.3f}", "-i", asset.path]
+            z, x, y = _kb_expr(seg, frames)
+            pre = f"scale={WIDTH * 2}:{HEIGHT * 2}:force_original_aspect_ratio=increase,"
+            pre += f"crop={WIDTH * 2}:{HEIGHT * 2}"
+            graph.append(
+                f"[{k}:v]{pre},zoompan=z='{z}':x='{x}':y='{y}':d=1:s={WIDTH}x{HEIGHT}:fps={FPS},"
+                f"setsar=1,format=yuv420p,setpts=PTS-STARTPTS[v{k}]"
+            )
+    last = "v0"
+    for seg in edl.segments[1:]:
+        offset = render_window_ms(seg)[0] / 1000
+        k = seg.index
+        graph.append(f"[{last}][v{k}]xfade=transition=fade:duration=0.25:offset={offset:.3f}[x{k}]")
+        last = f"x{k}"
+    audio_index = len(edl.segments)
+    total = edl.total_duration_ms / 1000
+    graph.append(f"[{audio_index}:a]atrim=0:{total},afade=t=out:st={total - 0.5}:d=0.5[a]")
+    args += ["-i", str(song)]
+    args += ["-filter_complex", ";".join(graph), "-map", f"[{last}]", "-map", "[a]"]
+    args += ["-c:v", "libx264", "-preset", enc.preset, "-crf", str(enc.crf), "-pix_fmt", "yuv420p"]
+    args += ["-r", str(FPS), "-c:a", "aac", "-b:a", "192k", "-movflags", "+faststart"]
+    args += ["-t", f"{total}", str(out)]
+    return args
+
+
+def run_ffmpeg(enc: EncodeSettings, out: Path) -> dict[str, object]:
+    """Run the ffmpeg command line (in this child, so the parent measures its tree)."""
+    cmd = ffmpeg_command(enc, out)
+    subprocess.run(cmd, check=True)
+    return {"filter_graph_chars": len(cmd[cmd.index("-filter_complex") + 1])}
+
+
+def run_moviepy(enc: EncodeSettings, out: Path) -> dict[str, object]:
+    """MoviePy 2 written the plain way: subclips, resized stills, CrossFadeIn, composite."""
+    from moviepy import (
+        AudioFileClip,
+        CompositeVideoClip,
+        ImageClip,
+        VideoFileClip,
+        afx,
+        vfx,
+    )
+
+    assets, song = ensure_media()
+    by_id = {a.id: a for a in assets}
+    edl = bench_edl(assets)
+    clips = []
+    for seg in edl.segments:
+        start, end = render_window_ms(seg)
+        dur = (end - start) / 1000
+        asset = by_id[seg.asset_id]
+        if seg.media_type == "video":
+            clip = VideoFileClip(asset.path, audio=False).subclipped(
+                seg.source_in_ms / 1000, seg.source_in_ms / 1000 + dur
+            )
+            clip = clip.resized(height=HEIGHT)
+        else:
+            kb = seg.effects.ken_burns
+            assert kb is not None
+            base = HEIGHT / 2000 * 1.0  # 3000x2000 -> height 720 at zoom 1
+
+            def zoom(t: float, kb: KenBurns = kb, dur: float = dur, base: float = base) -> float:
+                return base * kb.start_zoom * (kb.end_zoom / kb.start_zoom) ** (t / dur)
+
+            clip = ImageClip(asset.path).with_duration(dur).resized(zoom).with_position("center")
+            clip = CompositeVideoClip([clip], size=(WIDTH, HEIGHT))
+        clip = clip.with_start(start / 1000)
+        if seg.index > 0:
+            clip = clip.with_effects([vfx.CrossFadeIn(0.25)])
+        clips.append(clip)
+    video = CompositeVideoClip(clips, size=(WIDTH, HEIGHT)).with_duration(SECONDS)
+    music = AudioFileClip(str(song)).subclipped(0, SECONDS).with_effects([afx.AudioFadeOut(0.5)])
+    video = video.with_audio(music)
+    video.write_videofile(
+        str(out),
+        fps=FPS,
+        codec="libx264",
+        preset=enc.preset,
+        ffmpeg_params=["-crf", str(enc.crf), "-pix_fmt", "yuv420p"],
+        audio_codec="aac",
+        audio_bitrate="192k",
+        threads=os.cpu_count() or 2,
+        logger=None,
+    )
+    return {}
+
+
+# --- measuring --------------------------------------------------------------------
+
+
+def _tree_rss(root: int) -> int:
+    """Sum of RSS (bytes) of `root` and all its descendants, from /proc."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid = int(entry)
+        children.setdefault(int(fields[1]), []).append(pid)
+        rss[pid] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+    total, stack = 0, [root]
+    while stack:
+        pid = stack.pop()
+        total += rss.get(pid, 0)
+        stack.extend(children.get(pid, []))
+    return total
+
+
+@dataclass
+class Measured:
+    """One method's run, measured from the parent."""
+
+    name: str
+    wall_s: float
+    cpu_s: float
+    peak_mb: float
+    frames: int
+    profile: dict[str, object]
+
+    @property
+    def rtf(self) -> float:
+        """Realtime factor: seconds of output per second of wall time."""
+        return SECONDS / self.wall_s
+
+
+def measure(name: str, argv: list[str], out: Path) -> Measured:
+    """Run one method in a child process and measure wall, CPU and peak tree RSS."""
+    out.unlink(missing_ok=True)
+    began = time.perf_counter()
+    child = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
+    peak = 0
+    while True:
+        peak = max(peak, _tree_rss(child.pid))
+        try:
+            _, status, usage = os.wait4(child.pid, os.WNOHANG)
+        except ChildProcessError:
+            break
+        if _ or status:
+            break
+        time.sleep(0.05)
+    wall = time.perf_counter() - began
+    stdout = child.stdout.read() if child.stdout else ""
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{name} failed: {stdout[-2000:]}")
+    profile = {}
+    for line in stdout.splitlines():
+        if line.startswith("PROFILE "):
+            profile = json.loads(line[8:])
+    return Measured(
+        name=name,
+        wall_s=wall,
+        cpu_s=usage.ru_utime + usage.ru_stime,
+        peak_mb=peak / 2**20,
+        frames=count_video_frames(out),
+        profile=profile,
+    )
+
+
+def count_video_frames(path: Path) -> int:
+    """Video packets in the output (one per frame for H.264 here)."""
+    with av.open(str(path)) as c:
+        return sum(1 for p in c.demux(video=0) if p.size)
+
+
+def main() -> None:
+    """Parse arguments; as a child run one method, as the parent run and report all."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    final = encode_settings(OutputSettings(width=WIDTH, height=HEIGHT, fps=FPS), "final")
+    parser.add_argument("--preset", default=final.preset)
+    parser.add_argument("--crf", type=int, default=final.crf)
+    parser.add_argument("--skip", action="append", default=[], help="moviepy, ffmpeg, proxy")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--out", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    enc = EncodeSettings(WIDTH, HEIGHT, FPS, preset=args.preset, crf=args.crf)
+
+    if args.child:
+        out = Path(args.out)
+        runners = {
+            "engine": lambda: run_engine(enc, out, edit=False, proxy=False),
+            "rerender": lambda: run_engine(enc, out, edit=True, proxy=False),
+            "engine_proxy": lambda: run_engine(enc, out, edit=False, proxy=True),
+            "ffmpeg": lambda: run_ffmpeg(enc, out),
+            "moviepy": lambda: run_moviepy(enc, out),
+        }
+        print("PROFILE " + json.dumps(runners[args.child]()), flush=True)
+        return
+
+    assets, _ = ensure_media()
+    if "proxy" not in args.skip:
+        ensure_proxies(assets)
+    shutil.rmtree(WORK, ignore_errors=True)
+    WORK.mkdir(parents=True)
+    expected = SECONDS * FPS
+    print(
+        f"libx264 preset={enc.preset} crf={enc.crf}, {WIDTH}x{HEIGHT}@{FPS}, {SEGMENTS} "
+        f"segments, 250 ms crossfades, {os.cpu_count()} cores (shared: timings are noisy)"
+    )
+    plan = [("engine", "engine"), ("rerender", "rerender")]
+    if "proxy" not in args.skip:
+        plan.append(("engine_proxy", "engine_proxy"))
+    for method in ("ffmpeg", "moviepy"):
+        if method not in args.skip:
+            plan.append((method, method))
+    results: dict[str, Measured] = {}
+    for name, child in plan:
+        out = WORK / f"{name}.mp4"
+        argv = [sys.executable, __file__, "--child", child, "--out", str(out)]
+        argv += ["--preset", enc.preset, "--crf", str(enc.crf)]
+        print(f"running {name} ...", flush=True)
+        results[name] = measure(name, argv, out)
+    print()
+    print(f"{'method':<14}{'wall s':>8}{'cpu s':>8}{'peak MB':>9}{'rtf':>7}{'frames':>8}  ok")
+    for m in results.values():
+        ok = "yes" if m.frames == expected else f"NO (want {expected})"
+        print(
+            f"{m.name:<14}{m.wall_s:>8.1f}{m.cpu_s:>8.1f}{m.peak_mb:>9.0f}{m.rtf:>7.2f}"
+            f"{m.frames:>8}  {ok}"
+        )
+    print()
+    for m in results.values():
+        if m.profile:
+            print(f"{m.name} profile: {json.dumps(m.profile)}")
+    engine, rerender = results["engine"], results["rerender"]
+
+    def rtf(name: str) -> str:
+        return f"{results[name].rtf:.2f}" if name in results else "skipped"
+
+    print(
+        f"RESULT engine_rtf={engine.rtf:.2f} ffmpeg_rtf={rtf('ffmpeg')} "
+        f"moviepy_rtf={rtf('moviepy')} rerender_fraction={rerender.wall_s / engine.wall_s:.3f}"
+    )
+
+
+if __name__ == "__main__":
+    main()

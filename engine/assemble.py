@@ -1,0 +1,516 @@
+"""Join rendered clips, their transitions and the music into the output MP4.
+
+Assembly costs what the transitions cost: every clip was encoded with the same
+EncodeSettings and has IDRs where its body starts and its tail starts (clip.ClipLayout),
+so bodies are stream-copied with rebased timestamps. Only transition regions are
+decoded, blended and re-encoded, each into a short "piece" that starts on an IDR; the
+music is encoded once to AAC. mux_output then remuxes bodies, pieces and audio in
+timeline order into one faststart MP4 (H.264 yuv420p + AAC).
+
+Frame accounting: the output has frame_at(total_duration_ms) frames, clip i's body and
+the pieces tile [0, that) exactly, so duration equals the timeline within one frame.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Any, TypeVar, cast
+
+import av
+import av.error
+import cv2
+import numpy as np
+from av.audio.frame import AudioFrame
+from av.packet import Packet
+
+from engine.clip import ClipLayout, clip_layout
+from engine.edl import EDL, Transition, frame_at, transition_window_ms
+from engine.encoding import (
+    I420,
+    EncodeSettings,
+    add_video_stream,
+    black,
+    from_frame,
+    to_frame,
+    white,
+)
+from engine.errors import EngineError, ErrorReason
+
+AUDIO_RATE = 48_000
+AUDIO_BITRATE = 192_000
+AUDIO_FRAME = 1024  # AAC frame size
+FADE_OUT_MS = 500
+
+
+@dataclass(frozen=True)
+class Boundary:
+    """The transition between segment `index` and the next, in timeline frames.
+
+    Frames [start, cut) come from the outgoing clip's tail, [cut, end) from the incoming
+    clip's head (fades); a crossfade blends both over all of [start, end).
+    """
+
+    index: int
+    transition: Transition
+    start: int
+    cut: int
+    end: int
+
+
+@dataclass(frozen=True)
+class AssemblyPlan:
+    """Where every clip and transition piece lands on the output's frames."""
+
+    fps: int
+    total_frames: int
+    total_ms: int
+    layouts: tuple[ClipLayout, ...]
+    boundaries: tuple[Boundary, ...]  # one per non-cut transition
+
+
+def plan_assembly(edl: EDL, fps: int) -> AssemblyPlan:
+    """The assembly plan of an EDL at `fps`; pure arithmetic on the EDL's times."""
+    layouts = tuple(clip_layout(s, fps) for s in edl.segments)
+    boundaries = []
+    for seg in edl.segments[:-1]:
+        t = seg.transition_out
+        if t.type == "cut":
+            continue
+        start_ms, end_ms = transition_window_ms(seg.timeline_out_ms, t)
+        boundaries.append(
+            Boundary(
+                index=seg.index,
+                transition=t,
+                start=frame_at(start_ms, fps),
+                cut=frame_at(seg.timeline_out_ms, fps),
+                end=frame_at(end_ms, fps),
+            )
+        )
+    return AssemblyPlan(
+        fps=fps,
+        total_frames=frame_at(edl.total_duration_ms, fps),
+        total_ms=edl.total_duration_ms,
+        layouts=layouts,
+        boundaries=tuple(boundaries),
+    )
+
+
+# --- transitions --------------------------------------------------------------------
+
+
+def _frame_index(ts: int | None, time_base: Fraction, fps: int) -> int:
+    if ts is None:
+        raise EngineError("decode_error", "a clip packet has no timestamp")
+    return round(ts * time_base * fps)
+
+
+def decode_range(path: Path, first: int, count: int, fps: int) -> list[I420]:
+    """Decode clip frames [first, first + count); `first` must be an IDR of the clip."""
+    if count <= 0:
+        return []
+    try:
+        with av.open(str(path)) as container:
+            stream = container.streams.video[0]
+            stream.codec_context.thread_type = "AUTO"
+            tb = stream.time_base or Fraction(1, fps)
+            if first > 0:
+                container.seek(int(Fraction(first, fps) / tb), stream=stream, backward=True)
+            frames: list[I420] = []
+            for frame in container.decode(stream):
+                index = _frame_index(frame.pts, tb, fps)
+                if index < first:
+                    continue
+                frames.append(from_frame(frame))
+                if len(frames) == count:
+                    return frames
+    except av.error.FFmpegError as exc:
+        raise EngineError("decode_error", f"{path.name}: unreadable clip ({exc})") from None
+    raise EngineError(
+        "decode_error", f"{path.name}: has {len(frames)} of frames {first}..{first + count - 1}"
+    )
+
+
+def blend_transition(
+    transition: Transition, outgoing: Sequence[I420], incoming: Sequence[I420]
+) -> list[I420]:
+    """The frames of a transition region from the outgoing tail and incoming head frames.
+
+    crossfade: both lists cover the whole region; the incoming weight of frame j of m is
+    (j + 0.5) / m, so the middle frame of an odd region is an exact half-and-half.
+    fade_black / fade_white: the outgoing frames fade to the colour (the last one is
+    all colour) and the incoming frames fade in from it (the first one is all colour).
+    """
+    if transition.type == "crossfade":
+        if len(outgoing) != len(incoming):
+            raise EngineError("invalid_input", "crossfade sides differ in length")
+        count = len(outgoing)
+        return [
+            _mix(a, 1 - (j + 0.5) / count, b)
+            for j, (a, b) in enumerate(zip(outgoing, incoming, strict=True))
+        ]
+    if transition.type in ("fade_black", "fade_white"):
+        sample = outgoing[0] if outgoing else incoming[0]
+        height, width = sample.shape[0] * 2 // 3, sample.shape[1]
+        colour = black(width, height) if transition.type == "fade_black" else white(width, height)
+        out_n, in_n = len(outgoing), len(incoming)
+        faded = [_mix(a, 1 - (j + 1) / out_n, colour) for j, a in enumerate(outgoing)]
+        faded += [_mix(b, j / in_n, colour) for j, b in enumerate(incoming)]
+        return faded
+    raise EngineError("invalid_input", f"no blending for a {transition.type}")
+
+
+def _mix(a: I420, weight: float, b: I420) -> I420:
+    # weight * a + (1 - weight) * b; linear in YUV is linear in RGB, so blends are exact.
+    return cast(I420, cv2.addWeighted(a, weight, b, 1.0 - weight, 0.0))
+
+
+def render_transition(
+    boundary: Boundary,
+    outgoing_clip: Path,
+    outgoing: ClipLayout,
+    incoming_clip: Path,
+    incoming: ClipLayout,
+    out_path: Path,
+    enc: EncodeSettings,
+) -> Path:
+    """Encode the frames [boundary.start, boundary.end) of the output into their own piece."""
+    tail_from = boundary.start - outgoing.start_frame
+    tail_count = (boundary.end if boundary.transition.type == "crossfade" else boundary.cut) - (
+        boundary.start
+    )
+    head_count = boundary.end - (
+        boundary.start if boundary.transition.type == "crossfade" else boundary.cut
+    )
+    if tail_count != outgoing.tail or head_count != incoming.head:
+        raise EngineError(
+            "invalid_input", f"transition {boundary.index} does not match its clips' layouts"
+        )
+    frames = blend_transition(
+        boundary.transition,
+        decode_range(outgoing_clip, tail_from, tail_count, enc.fps),
+        decode_range(incoming_clip, 0, head_count, enc.fps),
+    )
+    write_frames(frames, out_path, enc)
+    return out_path
+
+
+def write_frames(frames: Iterable[I420], out_path: Path, enc: EncodeSettings) -> None:
+    """Encode I420 frames (pts 0, 1, ...) to an MP4, written atomically."""
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out_path.with_name(f".{out_path.name}.{os.getpid()}.tmp")
+    with av.open(str(tmp), "w", format="mp4") as dst:
+        stream = add_video_stream(dst, enc)
+        for index, pixels in enumerate(frames):
+            dst.mux(stream.encode(to_frame(pixels, index, enc.fps)))
+        dst.mux(stream.encode())
+    os.replace(tmp, out_path)
+
+
+# --- audio --------------------------------------------------------------------------
+
+
+def _music_samples(path: Path, total: int) -> Iterator[np.ndarray]:
+    """Planar float32 stereo blocks at AUDIO_RATE, exactly `total` samples (padded)."""
+    resampler = av.AudioResampler(format="fltp", layout="stereo", rate=AUDIO_RATE)
+    produced = 0
+    with av.open(str(path)) as container:
+        if not container.streams.audio:
+            raise EngineError("decode_error", f"{path.name}: no sound in the music file")
+        for frame in container.decode(audio=0):
+            for out in resampler.resample(frame):
+                block = out.to_ndarray()[:, : total - produced]
+                produced += block.shape[1]
+                yield block
+                if produced >= total:
+                    return
+        for out in resampler.resample(None):
+            block = out.to_ndarray()[:, : total - produced]
+            produced += block.shape[1]
+            yield block
+            if produced >= total:
+                return
+    if produced < total:
+        yield np.zeros((2, total - produced), np.float32)
+
+
+def encode_audio(music: Path, total_ms: int, out_path: Path) -> Path:
+    """The music trimmed to the timeline with a short fade-out, as AAC in an .m4a."""
+    if not music.exists():
+        raise EngineError("not_found", f"{music.name}: music file not found")
+    total = total_ms * AUDIO_RATE // 1000
+    fade = min(FADE_OUT_MS * AUDIO_RATE // 1000, total // 4)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out_path.with_name(f".{out_path.name}.{os.getpid()}.tmp")
+    try:
+        with av.open(str(tmp), "w", format="mp4") as dst:
+            stream = dst.add_stream("aac", rate=AUDIO_RATE, layout="stereo")
+            stream.bit_rate = AUDIO_BITRATE
+            position = 0
+            for block in _chunks(_music_samples(music, total), AUDIO_FRAME):
+                n = block.shape[1]
+                gain = np.clip((total - position - np.arange(n)) / max(fade, 1), 0.0, 1.0)
+                data = np.ascontiguousarray((block * gain).astype(np.float32))
+                frame = AudioFrame.from_ndarray(data, format="fltp", layout="stereo")
+                frame.sample_rate = AUDIO_RATE
+                frame.pts = position
+                frame.time_base = Fraction(1, AUDIO_RATE)
+                position += n
+                dst.mux(stream.encode(frame))
+            dst.mux(stream.encode(None))
+        os.replace(tmp, out_path)
+    except EngineError:
+        tmp.unlink(missing_ok=True)
+        raise
+    except (av.error.FFmpegError, OSError, ValueError) as exc:
+        tmp.unlink(missing_ok=True)
+        raise EngineError("decode_error", f"{music.name}: unreadable music ({exc})") from None
+    return out_path
+
+
+def _chunks(blocks: Iterable[np.ndarray], size: int) -> Iterator[np.ndarray]:
+    # The AAC encoder wants fixed-size frames; regroup the resampler's blocks.
+    buffer = np.zeros((2, 0), np.float32)
+    for block in blocks:
+        buffer = np.concatenate([buffer, block], axis=1) if buffer.size else block
+        while buffer.shape[1] >= size:
+            yield buffer[:, :size]
+            buffer = buffer[:, size:]
+    if buffer.shape[1]:
+        yield buffer
+
+
+# --- muxing -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Span:
+    """Packets of `path` whose frames are in [first, end), placed at output frame `at`."""
+
+    path: Path
+    first: int
+    end: int
+    at: int
+
+
+def output_spans(plan: AssemblyPlan, clips: Sequence[Path], pieces: dict[int, Path]) -> list[_Span]:
+    """Clip bodies and transition pieces in output order; they tile the output frames."""
+    by_index = {b.index: b for b in plan.boundaries}
+    spans: list[_Span] = []
+    for i, (layout, clip) in enumerate(zip(plan.layouts, clips, strict=True)):
+        first, end = layout.body
+        if end > first:
+            spans.append(_Span(clip, first, end, layout.start_frame + first))
+        boundary = by_index.get(i)
+        if boundary is not None:
+            spans.append(_Span(pieces[i], 0, boundary.end - boundary.start, boundary.start))
+    position = 0
+    for span in spans:
+        if span.at != position:
+            raise EngineError("invalid_input", f"timeline gap or overlap at frame {position}")
+        position += span.end - span.first
+    if position != plan.total_frames:
+        raise EngineError(
+            "invalid_input", f"clips cover {position} frames, timeline has {plan.total_frames}"
+        )
+    return spans
+
+
+def _video_packets(
+    spans: Sequence[_Span], fps: int, check: Callable[[bytes | None, Path], None]
+) -> Iterator[tuple[Packet, int, int]]:
+    """(packet, output pts, output dts) in frames, for every span in order."""
+    for span in spans:
+        with av.open(str(span.path)) as container:
+            stream = container.streams.video[0]
+            check(stream.codec_context.extradata, span.path)
+            tb = stream.time_base or Fraction(1, fps)
+            shift = span.at - span.first
+            seen = 0
+            for packet in container.demux(stream):
+                if packet.size == 0 or packet.pts is None:
+                    continue
+                index = _frame_index(packet.pts, tb, fps)
+                if not span.first <= index < span.end:
+                    continue
+                seen += 1
+                dts = _frame_index(packet.dts, tb, fps) if packet.dts is not None else index
+                yield packet, index + shift, dts + shift
+            if seen != span.end - span.first:
+                raise EngineError(
+                    "decode_error", f"{span.path.name}: expected {span.end - span.first} frames"
+                )
+
+
+def mux_output(
+    plan: AssemblyPlan,
+    clips: Sequence[Path],
+    pieces: dict[int, Path],
+    audio: Path | None,
+    out_path: Path,
+) -> Path:
+    """Remux clip bodies, transition pieces and the AAC audio into a faststart MP4."""
+    spans = output_spans(plan, clips, pieces)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out_path.with_name(f".{out_path.name}.{os.getpid()}.tmp.mp4")
+    fps = plan.fps
+    frame_tb = Fraction(1, fps)
+    try:
+        with (
+            av.open(str(spans[0].path)) as template_src,
+            av.open(str(tmp), "w", format="mp4", options={"movflags": "+faststart"}) as dst,
+        ):
+            template = template_src.streams.video[0]
+            extradata = template.codec_context.extradata
+            vout = dst.add_stream_from_template(template)
+            vout.time_base = frame_tb
+            audio_packets = _audio_packets(audio) if audio is not None else iter(())
+            aout = None
+            audio_src = None
+            if audio is not None:
+                audio_src = av.open(str(audio))
+                aout = dst.add_stream_from_template(audio_src.streams.audio[0])
+
+            def check(data: bytes | None, path: Path) -> None:
+                # Stream copy is only valid if every piece has the same SPS/PPS.
+                if data != extradata:
+                    raise EngineError(
+                        "invalid_input", f"{path.name} was encoded with different settings"
+                    )
+
+            pending_audio = next(audio_packets, None)
+            last_dts: int | None = None
+            for packet, pts, dts in _video_packets(spans, fps, check):
+                if last_dts is not None and dts <= last_dts:
+                    dts = last_dts + 1  # keep DTS strictly increasing across joins
+                dts = min(dts, pts)
+                last_dts = dts
+                # Interleave: audio up to this video packet's time goes first.
+                while pending_audio is not None and aout is not None:
+                    apacket, seconds = pending_audio
+                    if seconds > dts / fps:
+                        break
+                    apacket.stream = aout
+                    dst.mux(apacket)
+                    pending_audio = next(audio_packets, None)
+                packet.stream = vout
+                packet.time_base = frame_tb
+                packet.pts = pts
+                packet.dts = dts
+                packet.duration = 1
+                dst.mux(packet)
+            while pending_audio is not None and aout is not None:
+                apacket, _ = pending_audio
+                apacket.stream = aout
+                dst.mux(apacket)
+                pending_audio = next(audio_packets, None)
+            if audio_src is not None:
+                audio_src.close()
+        os.replace(tmp, out_path)
+    except Exception:
+        tmp.unlink(missing_ok=True)
+        raise
+    return out_path
+
+
+def _audio_packets(path: Path) -> Iterator[tuple[Packet, float]]:
+    with av.open(str(path)) as container:
+        stream = container.streams.audio[0]
+        tb = stream.time_base or Fraction(1, AUDIO_RATE)
+        for packet in container.demux(stream):
+            if packet.size == 0 or packet.dts is None:
+                continue
+            yield packet, float(packet.dts * tb)
+
+
+# --- all together -------------------------------------------------------------------
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Failed:
+    """An EngineError crossing the process pool.
+
+    EngineError does not survive pickling (its __init__ takes two arguments and
+    Exception pickles only args=(message,)), which would break the whole pool.
+    """
+
+    reason: ErrorReason
+    message: str
+
+
+def guarded(fn: Callable[..., T], *args: Any) -> T | Failed:
+    """Call fn(*args) in a pool worker, returning an EngineError as a picklable Failed."""
+    try:
+        return fn(*args)
+    except EngineError as exc:
+        return Failed(exc.reason, exc.message)
+
+
+def unwrap(result: T | Failed) -> T:
+    """The value of a guarded call, or its EngineError raised again."""
+    if isinstance(result, Failed):
+        raise EngineError(result.reason, result.message)
+    return result
+
+
+@dataclass
+class AssemblyResult:
+    """The output file and how long each assembly step took (seconds)."""
+
+    path: Path
+    frames: int
+    timings: dict[str, float]
+
+
+def assemble(
+    edl: EDL,
+    clips: Sequence[Path],
+    music: Path,
+    out_path: Path,
+    enc: EncodeSettings,
+    workdir: Path,
+    *,
+    executor: Executor | None = None,
+) -> AssemblyResult:
+    """Render the transition pieces and the audio (in `executor` if given), then mux."""
+    began = time.perf_counter()
+    plan = plan_assembly(edl, enc.fps)
+    if len(clips) != len(plan.layouts):
+        raise EngineError("invalid_input", f"{len(clips)} clips for {len(plan.layouts)} segments")
+    workdir.mkdir(parents=True, exist_ok=True)
+    jobs: dict[int, tuple[Callable[..., Path], tuple[object, ...]]] = {}
+    for b in plan.boundaries:
+        args = (
+            b,
+            clips[b.index],
+            plan.layouts[b.index],
+            clips[b.index + 1],
+            plan.layouts[b.index + 1],
+            workdir / f"transition-{b.index:05d}.mp4",
+            enc,
+        )
+        jobs[b.index] = (render_transition, args)
+    audio_path = workdir / "music.m4a"
+    if executor is not None:
+        audio_future = executor.submit(guarded, encode_audio, music, plan.total_ms, audio_path)
+        futures = {k: executor.submit(guarded, fn, *args) for k, (fn, args) in jobs.items()}
+        pieces = {k: unwrap(f.result()) for k, f in futures.items()}
+        unwrap(audio_future.result())
+    else:
+        pieces = {k: fn(*args) for k, (fn, args) in jobs.items()}
+        encode_audio(music, plan.total_ms, audio_path)
+    rendered = time.perf_counter()
+    mux_output(plan, clips, pieces, audio_path, out_path)
+    done = time.perf_counter()
+    return AssemblyResult(
+        path=out_path,
+        frames=plan.total_frames,
+        timings={"pieces": rendered - began, "mux": done - rendered, "total": done - began},
+    )

@@ -1,0 +1,530 @@
+"""Render one EDL segment to an intermediate H.264 clip at the output size and rate.
+
+A clip covers the segment's render window (edl.render_window_ms): its own timeline
+span plus the crossfade overlap its transitions need. Frame 0 of the clip is timeline
+frame frame_at(window start). The clip is encoded with the render's EncodeSettings
+and has an IDR at frame 0 and at both ends of its "body" (see ClipLayout), so the
+assembler can stream-copy the body and re-encode only the transition regions.
+
+Sources: a local path or an http(s)/HLS URL, opened through PyAV with connect and read
+timeouts. Every failure raises EngineError with a reason the agents map to a fallback:
+not_found, timeout, cdn_error (remote trouble), decode_error (not usable media).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import cast
+
+import av
+import av.error
+import cv2
+import numpy as np
+from av.container import InputContainer
+from av.video.frame import PictureType, VideoFrame
+from av.video.stream import VideoStream
+
+from engine.edl import Segment, frame_at, render_window_ms, transition_window_ms
+from engine.encoding import (
+    I420,
+    EncodeSettings,
+    add_video_stream,
+    join_planes,
+    planes,
+)
+from engine.errors import EngineError
+from engine.media import MediaAsset
+
+# Source times are whole milliseconds; a frame within this of a wanted time is "at" it.
+_TOLERANCE = Fraction(1, 1000)
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """Seconds to wait for a remote source to connect and for each read."""
+
+    connect_s: float = 10.0
+    read_s: float = 15.0
+
+
+@dataclass(frozen=True)
+class ClipLayout:
+    """Where a clip sits on the timeline and which of its frames transitions re-encode.
+
+    Frames [0, head) belong to the transition in, [frames - tail, frames) to the
+    transition out; the body in between is stream-copied into the output.
+    """
+
+    start_frame: int
+    frames: int
+    head: int
+    tail: int
+
+    @property
+    def body(self) -> tuple[int, int]:
+        """Clip-local frame range [start, end) that is stream-copied."""
+        return self.head, self.frames - self.tail
+
+    def keyframes(self) -> frozenset[int]:
+        """Clip-local frames that must be IDRs: the start, body start and tail start."""
+        return frozenset(k for k in (0, self.head, self.frames - self.tail) if k < self.frames)
+
+
+@dataclass
+class ClipResult:
+    """A rendered clip and what it cost (seconds per stage, frames decoded vs used)."""
+
+    path: Path
+    frames: int
+    decoded_frames: int = 0
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def clip_layout(segment: Segment, fps: int) -> ClipLayout:
+    """The clip's frame count and transition regions; pure timing arithmetic."""
+    window_start, window_end = render_window_ms(segment)
+    start, end = frame_at(window_start, fps), frame_at(window_end, fps)
+    head = tail = 0
+    if segment.transition_in.type != "cut":
+        _, t_end = transition_window_ms(segment.timeline_in_ms, segment.transition_in)
+        head = frame_at(t_end, fps) - start
+    if segment.transition_out.type != "cut":
+        t_start, _ = transition_window_ms(segment.timeline_out_ms, segment.transition_out)
+        tail = end - frame_at(t_start, fps)
+    frames = end - start
+    # Transitions are at most half a segment, so head and tail never overlap; clamp anyway.
+    head = max(0, min(head, frames))
+    tail = max(0, min(tail, frames - head))
+    return ClipLayout(start_frame=start, frames=frames, head=head, tail=tail)
+
+
+# --- opening sources and mapping failures -------------------------------------------
+
+
+def is_remote(source: str) -> bool:
+    """True for network URLs (http, https, HLS playlists over them)."""
+    return source.split("://", 1)[0].lower() in {"http", "https", "hls", "tcp", "rtmp"}
+
+
+def open_source(source: str, timeouts: Timeouts = Timeouts()) -> InputContainer:
+    """Open a local file or a URL for reading; failures raise a typed EngineError."""
+    name = _display_name(source)
+    if not is_remote(source):
+        if not Path(source).exists():
+            raise EngineError("not_found", f"{name}: file not found")
+        try:
+            return av.open(source, mode="r", metadata_errors="replace")
+        except Exception as exc:  # noqa: BLE001 - mapped to a typed reason
+            raise map_error(exc, name, remote=False) from None
+    micros = str(int(timeouts.read_s * 1_000_000))
+    options = {
+        # FFmpeg's own socket timeout and per-read timeout (microseconds).
+        "timeout": micros,
+        "rw_timeout": micros,
+        "reconnect": "0",
+    }
+    try:
+        # PyAV's interrupt callback also bounds connect and DNS, which FFmpeg's
+        # socket options alone do not.
+        return av.open(
+            source,
+            mode="r",
+            options=options,
+            timeout=(timeouts.connect_s, timeouts.read_s),
+            metadata_errors="replace",
+        )
+    except Exception as exc:  # noqa: BLE001
+        raise map_error(exc, name, remote=True) from None
+
+
+def map_error(exc: BaseException, name: str, *, remote: bool) -> EngineError:
+    """The EngineError for an exception raised while opening or decoding a source."""
+    if isinstance(exc, EngineError):
+        return exc
+    detail = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+    if isinstance(exc, av.error.HTTPNotFoundError):
+        return EngineError("not_found", f"{name}: the media server has no such file (404)")
+    if isinstance(exc, av.error.HTTPTooManyRequestsError):
+        return EngineError("cdn_error", f"{name}: the media server is rate limiting (429)")
+    if isinstance(exc, av.error.HTTPClientError):
+        return EngineError("not_found", f"{name}: the media server refused the file ({detail})")
+    if isinstance(exc, av.error.HTTPServerError | av.error.HTTPError):
+        return EngineError("cdn_error", f"{name}: the media server failed ({detail})")
+    if isinstance(exc, av.error.TimeoutError | av.error.ExitError | TimeoutError):
+        return EngineError("timeout", f"{name}: no data from the media server in time")
+    if isinstance(exc, av.error.FileNotFoundError | FileNotFoundError):
+        return EngineError("not_found", f"{name}: file not found")
+    if remote and isinstance(exc, av.error.FFmpegError | OSError):
+        errno = getattr(exc, "errno", None)
+        if errno is not None and errno in _NETWORK_ERRNOS:
+            return EngineError("cdn_error", f"{name}: network error ({detail})")
+    return EngineError("decode_error", f"{name}: not a readable picture or video ({detail})")
+
+
+_NETWORK_ERRNOS = frozenset({104, 110, 111, 113, 101, 103, 32, 5})  # ECONNRESET, ... EIO
+
+
+def _display_name(source: str) -> str:
+    # Never echo query strings (signed CDN URLs carry credentials there).
+    return source.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1] or source
+
+
+# --- geometry --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Framing:
+    """How decoded pictures become output frames.
+
+    Decoded frames are scaled (PyAV reformat, staying in yuv420p) to work_w x work_h
+    with square pixels, then turned clockwise by `rotation`; the result is the
+    "picture". Without Ken Burns the output is a centred crop of the picture; with it,
+    a window that moves and zooms inside the picture (cv2.warpAffine per plane).
+    """
+
+    work_w: int
+    work_h: int
+    rotation: int
+    out_w: int
+    out_h: int
+
+    @property
+    def picture(self) -> tuple[int, int]:
+        """Picture size after rotation."""
+        if self.rotation in (90, 270):
+            return self.work_h, self.work_w
+        return self.work_w, self.work_h
+
+
+def _ceil_even(value: float) -> int:
+    return max(2, 2 * math.ceil(value / 2 - 1e-9))
+
+
+def plan_framing(
+    frame_w: int,
+    frame_h: int,
+    display_aspect: float | None,
+    rotation: int,
+    out_w: int,
+    out_h: int,
+    max_zoom: float = 1.0,
+) -> Framing:
+    """Fill-and-crop framing: scale so the output (times max_zoom) fits inside the picture."""
+    disp_w = frame_h * display_aspect if display_aspect else float(frame_w)
+    disp_h = float(frame_h)
+    rot_w, rot_h = (disp_h, disp_w) if rotation in (90, 270) else (disp_w, disp_h)
+    # Ken Burns zooms in up to max_zoom: keep enough pixels that we never upscale there.
+    scale = max(out_w / rot_w, out_h / rot_h) * max_zoom
+    return Framing(
+        work_w=_ceil_even(disp_w * scale),
+        work_h=_ceil_even(disp_h * scale),
+        rotation=rotation,
+        out_w=out_w,
+        out_h=out_h,
+    )
+
+
+_CV_ROTATION = {
+    90: cv2.ROTATE_90_CLOCKWISE,
+    180: cv2.ROTATE_180,
+    270: cv2.ROTATE_90_COUNTERCLOCKWISE,
+}
+
+
+def picture_planes(frame: VideoFrame, framing: Framing) -> tuple[I420, I420, I420]:
+    """Scale a decoded frame to the work size and rotate it: the picture's Y, U, V planes."""
+    scaled = frame.reformat(width=framing.work_w, height=framing.work_h, format="yuv420p")
+    y, u, v = planes(cast(I420, scaled.to_ndarray()), framing.work_w, framing.work_h)
+    code = _CV_ROTATION.get(framing.rotation)
+    if code is None:
+        return y, u, v
+    return _rotate(y, code), _rotate(u, code), _rotate(v, code)
+
+
+def _rotate(plane: I420, code: int) -> I420:
+    return cast(I420, cv2.rotate(plane, code))
+
+
+def _warp(plane: I420, matrix: np.ndarray, size: tuple[int, int]) -> I420:
+    flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
+    return cast(
+        I420, cv2.warpAffine(plane, matrix, size, flags=flags, borderMode=cv2.BORDER_REPLICATE)
+    )
+
+
+def crop_centre(pic: tuple[I420, I420, I420], framing: Framing) -> I420:
+    """The centred output-size crop of a picture, as one I420 array."""
+    pic_w, pic_h = framing.picture
+    # Even offsets keep the chroma planes aligned with luma.
+    x0 = ((pic_w - framing.out_w) // 2) & ~1
+    y0 = ((pic_h - framing.out_h) // 2) & ~1
+    y, u, v = pic
+    w, h = framing.out_w, framing.out_h
+    return join_planes(
+        y[y0 : y0 + h, x0 : x0 + w],
+        u[y0 // 2 : (y0 + h) // 2, x0 // 2 : (x0 + w) // 2],
+        v[y0 // 2 : (y0 + h) // 2, x0 // 2 : (x0 + w) // 2],
+    )
+
+
+def ken_burns_window(
+    pic_w: int, pic_h: int, out_w: int, out_h: int, zoom: float, cx: float, cy: float
+) -> tuple[float, float, float]:
+    """Top-left (x, y) and width of the visible window, in picture pixels.
+
+    Zoom 1 is the largest output-aspect window inside the picture; (cx, cy) is the
+    wanted centre as fractions of the picture, moved as little as needed to keep the
+    window inside it.
+    """
+    aspect = out_w / out_h
+    base_w = min(pic_w, pic_h * aspect)
+    win_w = base_w / zoom
+    win_h = win_w / aspect
+    x = min(max(cx * pic_w, win_w / 2), pic_w - win_w / 2) - win_w / 2
+    y = min(max(cy * pic_h, win_h / 2), pic_h - win_h / 2) - win_h / 2
+    return x, y, win_w
+
+
+def warp_window(
+    pic: tuple[I420, I420, I420], framing: Framing, x: float, y: float, win_w: float
+) -> I420:
+    """Resample a sub-pixel window of the picture to the output size (bilinear, per plane)."""
+    w, h = framing.out_w, framing.out_h
+    s = win_w / w
+    # Maps output pixel centres to picture coordinates (pixel i has its centre at i).
+    tx = x + 0.5 * s - 0.5
+    ty = y + 0.5 * s - 0.5
+    luma = np.array([[s, 0.0, tx], [0.0, s, ty]])
+    chroma = np.array([[s, 0.0, (tx + 0.5 * s - 0.5) / 2], [0.0, s, (ty + 0.5 * s - 0.5) / 2]])
+    py, pu, pv = pic
+    return join_planes(
+        _warp(py, luma, (w, h)),
+        _warp(pu, chroma, (w // 2, h // 2)),
+        _warp(pv, chroma, (w // 2, h // 2)),
+    )
+
+
+# --- frame sources ------------------------------------------------------------------
+
+
+@dataclass
+class _Stats:
+    decoded: int = 0
+    decode_s: float = 0.0
+
+
+def _video_stream(container: InputContainer, name: str) -> VideoStream:
+    streams = [s for s in container.streams.video if s.codec_context is not None]
+    if not streams:
+        raise EngineError("decode_error", f"{name}: no video in this file")
+    return streams[0]
+
+
+def _timed(frames: Iterator[VideoFrame], stats: _Stats) -> Iterator[VideoFrame]:
+    while True:
+        began = time.perf_counter()
+        try:
+            frame = next(frames)
+        except StopIteration:
+            return
+        finally:
+            stats.decode_s += time.perf_counter() - began
+        stats.decoded += 1
+        yield frame
+
+
+def sample_video(
+    container: InputContainer, segment: Segment, frames: int, fps: int, stats: _Stats
+) -> Iterator[VideoFrame]:
+    """Exactly `frames` source frames: output frame f shows source time in + f/fps.
+
+    Seeks to the key frame before source_in_ms, then samples and holds (frame-rate
+    conversion by holding the latest frame at or before each wanted time). Past
+    source_out_ms or the end of the file the last frame is held.
+    """
+    stream = _video_stream(container, "source")
+    stream.codec_context.thread_type = "AUTO"
+    time_base = stream.time_base or Fraction(1, 90_000)
+    origin = stream.start_time or 0
+    first = Fraction(segment.source_in_ms, 1000)
+    end = Fraction(segment.source_out_ms, 1000)
+    if segment.source_in_ms > 0:
+        container.seek(origin + int(first / time_base), stream=stream, backward=True)
+    current: VideoFrame | None = None
+    index = 0
+    for frame in _timed(container.decode(stream), stats):
+        if frame.pts is None:
+            continue
+        at = (frame.pts - origin) * time_base
+        if at >= end - _TOLERANCE and current is not None:
+            break
+        while index < frames and at > first + Fraction(index, fps) + _TOLERANCE:
+            yield current if current is not None else frame
+            index += 1
+        if index >= frames:
+            return
+        current = frame
+    if current is None:
+        raise EngineError("decode_error", "no picture could be decoded in the source range")
+    while index < frames:
+        yield current
+        index += 1
+
+
+def decode_still(container: InputContainer, stats: _Stats) -> VideoFrame:
+    """The first picture of an image (or video) file."""
+    stream = _video_stream(container, "source")
+    for frame in _timed(container.decode(stream), stats):
+        return frame
+    raise EngineError("decode_error", "no picture could be decoded")
+
+
+# --- rendering ----------------------------------------------------------------------
+
+
+def _output_frames(
+    segment: Segment,
+    asset: MediaAsset,
+    container: InputContainer,
+    enc: EncodeSettings,
+    frames: int,
+    stats: _Stats,
+) -> Iterator[I420 | VideoFrame]:
+    """The clip's frames, as I420 arrays or (fast path) ready yuv420p VideoFrames."""
+    kb = segment.effects.ken_burns
+    max_zoom = max(kb.start_zoom, kb.end_zoom) if kb else 1.0
+    aspect = asset.display_aspect_ratio
+    if segment.media_type == "image":
+        still = decode_still(container, stats)
+        framing = plan_framing(
+            still.width, still.height, aspect, asset.rotation, enc.width, enc.height, max_zoom
+        )
+        pic = picture_planes(still, framing)
+        if kb is None:
+            static = crop_centre(pic, framing)
+            for _ in range(frames):
+                yield static
+            return
+        for f in range(frames):
+            yield _ken_burns_frame(pic, framing, kb_at(segment, f, frames))
+        return
+
+    framing_cache: dict[tuple[int, int], Framing] = {}
+    last: tuple[VideoFrame, I420 | VideoFrame] | None = None
+    for f, frame in enumerate(sample_video(container, segment, frames, enc.fps, stats)):
+        if last is not None and last[0] is frame and kb is None:
+            yield last[1]  # a held frame: reuse the processed picture
+            continue
+        size = (frame.width, frame.height)
+        if size not in framing_cache:
+            framing_cache[size] = plan_framing(
+                *size, aspect, asset.rotation, enc.width, enc.height, max_zoom
+            )
+        framing = framing_cache[size]
+        out: I420 | VideoFrame
+        if kb is not None:
+            out = _ken_burns_frame(
+                picture_planes(frame, framing), framing, kb_at(segment, f, frames)
+            )
+        elif framing.rotation == 0 and framing.picture == (enc.width, enc.height):
+            # Same aspect, upright: one swscale call in yuv420p, no numpy round trip.
+            out = frame.reformat(
+                width=enc.width, height=enc.height, format="yuv420p", interpolation="BILINEAR"
+            )
+        else:
+            out = crop_centre(picture_planes(frame, framing), framing)
+        last = (frame, out)
+        yield out
+
+
+def kb_at(segment: Segment, index: int, frames: int) -> tuple[float, float, float]:
+    """Ken Burns (zoom, x, y) at clip frame `index`: zoom geometric, position linear."""
+    kb = segment.effects.ken_burns
+    if kb is None:
+        return 1.0, 0.5, 0.5
+    t = index / (frames - 1) if frames > 1 else 0.0
+    # Geometric zoom looks like constant speed; a linear one seems to slow down.
+    zoom = kb.start_zoom * (kb.end_zoom / kb.start_zoom) ** t
+    return zoom, kb.start_x + (kb.end_x - kb.start_x) * t, kb.start_y + (kb.end_y - kb.start_y) * t
+
+
+def _ken_burns_frame(
+    pic: tuple[I420, I420, I420], framing: Framing, move: tuple[float, float, float]
+) -> I420:
+    zoom, cx, cy = move
+    pic_w, pic_h = framing.picture
+    x, y, win_w = ken_burns_window(pic_w, pic_h, framing.out_w, framing.out_h, zoom, cx, cy)
+    return warp_window(pic, framing, x, y, win_w)
+
+
+def render_clip(
+    segment: Segment,
+    asset: MediaAsset,
+    out_path: str | os.PathLike[str],
+    enc: EncodeSettings,
+    *,
+    source: str | None = None,
+    timeouts: Timeouts = Timeouts(),
+) -> ClipResult:
+    """Render a segment from `source` (default asset.path) to an H.264 MP4 at out_path."""
+    began = time.perf_counter()
+    layout = clip_layout(segment, enc.fps)
+    if layout.frames <= 0:
+        raise EngineError("invalid_input", f"segment {segment.index} has no frames")
+    src = source if source is not None else asset.path
+    name = _display_name(src)
+    remote = is_remote(src)
+    out = Path(out_path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    stats = _Stats()
+    encode_s = 0.0
+    keyframes = layout.keyframes()
+    try:
+        with open_source(src, timeouts) as container, av.open(str(tmp), "w", format="mp4") as dst:
+            stream = add_video_stream(dst, enc)
+            rate = Fraction(1, enc.fps)
+            for index, pixels in enumerate(
+                _output_frames(segment, asset, container, enc, layout.frames, stats)
+            ):
+                t0 = time.perf_counter()
+                frame = (
+                    pixels
+                    if isinstance(pixels, VideoFrame)
+                    else VideoFrame.from_ndarray(pixels, format="yuv420p")
+                )
+                frame.pts = index
+                frame.time_base = rate
+                # Decoded frames keep their source picture type; only our cuts are IDRs.
+                frame.pict_type = PictureType.I if index in keyframes else PictureType.NONE
+                dst.mux(stream.encode(frame))
+                encode_s += time.perf_counter() - t0
+            t0 = time.perf_counter()
+            dst.mux(stream.encode())
+            encode_s += time.perf_counter() - t0
+        os.replace(tmp, out)
+    except Exception as exc:
+        tmp.unlink(missing_ok=True)
+        if isinstance(exc, EngineError):
+            if exc.message.startswith(f"{name}:"):
+                raise
+            raise EngineError(exc.reason, f"{name}: {exc.message}") from None
+        raise map_error(exc, name, remote=remote) from None
+    total = time.perf_counter() - began
+    return ClipResult(
+        path=out,
+        frames=layout.frames,
+        decoded_frames=stats.decoded,
+        timings={
+            "decode": stats.decode_s,
+            "encode": encode_s,
+            "process": max(0.0, total - stats.decode_s - encode_s),
+            "total": total,
+        },
+    )

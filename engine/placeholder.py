@@ -1,0 +1,58 @@
+"""The placeholder clip: what a segment shows when none of its sources can be rendered."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from engine.assemble import write_frames
+from engine.clip import ClipResult, render_clip
+from engine.edl import Effects, Segment
+from engine.encoding import EncodeSettings, black, encode_settings
+from engine.media import MediaAsset
+from engine.render_settings import OutputSettings
+
+PLACEHOLDER_MS = 3000
+DEFAULT_PATH = Path("media/fallback/clip_placeholder.mp4")
+
+
+def write_placeholder(path: str | os.PathLike[str], output_settings: OutputSettings) -> Path:
+    """Write a 3 s black H.264 clip at the output size and frame rate (DEFAULT_PATH is usual)."""
+    enc = encode_settings(output_settings, "final")
+    frame = black(enc.width, enc.height)
+    count = PLACEHOLDER_MS * enc.fps // 1000
+    out = Path(path)
+    write_frames((frame for _ in range(count)), out, enc)
+    return out
+
+
+def placeholder_asset(path: str | os.PathLike[str]) -> MediaAsset:
+    """The placeholder file as a video MediaAsset (its size does not matter: fill-and-crop)."""
+    return MediaAsset(
+        id="placeholder",
+        kind="video",
+        path=str(path),
+        checksum="placeholder",
+        width=16,
+        height=9,
+        duration_ms=PLACEHOLDER_MS,
+    )
+
+
+def render_placeholder_clip(
+    segment: Segment,
+    placeholder: str | os.PathLike[str],
+    out_path: str | os.PathLike[str],
+    enc: EncodeSettings,
+) -> ClipResult:
+    """Render a segment's clip from the placeholder: same frames and layout, all black."""
+    stand_in = segment.model_copy(
+        update={
+            "media_type": "video",
+            "source_in_ms": 0,
+            # Shorter slots trim it, longer ones hold its last (black) frame.
+            "source_out_ms": min(PLACEHOLDER_MS, segment.render_duration_ms),
+            "effects": Effects(),
+        }
+    )
+    return render_clip(stand_in, placeholder_asset(placeholder), out_path, enc)

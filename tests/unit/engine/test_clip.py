@@ -1,0 +1,282 @@
+"""render_clip on generated media: frame accuracy, framing, Ken Burns, typed failures."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from fractions import Fraction
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+from engine.clip import ClipLayout, Timeouts, clip_layout, render_clip
+from engine.edl import CUT, Effects, KenBurns, Segment, Transition
+from engine.encoding import EncodeSettings
+from engine.errors import EngineError
+from engine.media import MediaAsset
+from tests.support.media_gen import (
+    count_frames,
+    decode_frames,
+    image_asset,
+    read_counter,
+    solid_picture,
+    square_picture,
+    video_asset,
+    write_still,
+    write_video,
+)
+
+FPS = 24
+ENC = EncodeSettings(width=320, height=180, fps=FPS, preset="ultrafast", crf=23)
+XFADE = Transition(type="crossfade", duration_ms=250)
+
+
+def segment(
+    *,
+    media_type: str = "video",
+    timeline: tuple[int, int] = (1000, 2000),
+    source_in: int = 0,
+    t_in: Transition = CUT,
+    t_out: Transition = CUT,
+    effects: Effects | None = None,
+    source_span: int | None = None,
+) -> Segment:
+    """A segment whose render duration and source range follow edl.py's rules."""
+    before = t_in.duration_ms // 2 if t_in.type == "crossfade" else 0
+    after = t_out.duration_ms - t_out.duration_ms // 2 if t_out.type == "crossfade" else 0
+    render = timeline[1] - timeline[0] + before + after
+    span = render if source_span is None else source_span
+    return Segment(
+        index=1,
+        asset_id="a",
+        media_type=media_type,  # type: ignore[arg-type]
+        timeline_in_ms=timeline[0],
+        timeline_out_ms=timeline[1],
+        render_duration_ms=render,
+        source_in_ms=source_in if media_type == "video" else 0,
+        source_out_ms=(source_in if media_type == "video" else 0) + span,
+        transition_in=t_in,
+        transition_out=t_out,
+        effects=effects or Effects(),
+    )
+
+
+@pytest.fixture(scope="module")
+def counter_video(tmp_path_factory: pytest.TempPathFactory) -> MediaAsset:
+    """5 s of 24 fps counter frames with a key frame every 2 s (like phone footage)."""
+    path = tmp_path_factory.mktemp("src") / "counter.mp4"
+    write_video(path, frames=120, fps=FPS, gop=48, faststart=True)
+    return video_asset(path, "a", frames=120, fps=FPS)
+
+
+def keyframes(path: Path) -> list[int]:
+    with av.open(str(path)) as c:
+        s = c.streams.video[0]
+        tb = s.time_base or Fraction(1, FPS)
+        return sorted(
+            round((p.pts or 0) * tb * FPS) for p in c.demux(s) if p.is_keyframe and p.size
+        )
+
+
+def test_layout_of_a_clip_with_crossfades_on_both_sides() -> None:
+    seg = segment(t_in=XFADE, t_out=XFADE)
+    # Window [875, 2125) ms -> frames [21, 51); transitions [875, 1125) and [1875, 2125).
+    assert clip_layout(seg, FPS) == ClipLayout(start_frame=21, frames=30, head=6, tail=6)
+
+
+def test_video_clip_is_frame_accurate_with_idrs_at_the_cuts(
+    counter_video: MediaAsset, tmp_path: Path
+) -> None:
+    seg = segment(source_in=1500, t_in=XFADE, t_out=XFADE)
+    result = render_clip(seg, counter_video, tmp_path / "clip.mp4", ENC)
+    frames = decode_frames(result.path)
+    assert result.frames == len(frames) == 30
+    # 1500 ms at 24 fps is source frame 36; seeking started at the key frame at 0.
+    assert [read_counter(f) for f in frames] == list(range(36, 66))
+    assert keyframes(result.path)[:3] == [0, 6, 24]
+    assert frames[0].shape == (180, 320, 3)
+
+
+def test_frame_rate_conversion_samples_and_holds(counter_video: MediaAsset, tmp_path: Path) -> None:
+    enc = EncodeSettings(width=320, height=180, fps=12, preset="ultrafast", crf=23)
+    seg = segment(source_in=1000)
+    frames = decode_frames(render_clip(seg, counter_video, tmp_path / "c.mp4", enc).path)
+    assert [read_counter(f) for f in frames] == [24 + 2 * k for k in range(12)]
+
+
+def test_short_video_holds_its_last_frame(tmp_path: Path) -> None:
+    path = write_video(tmp_path / "short.mp4", frames=12, fps=FPS)  # 0.5 s
+    asset = video_asset(path, "a", frames=12, fps=FPS)
+    seg = segment(source_span=500)
+    frames = decode_frames(render_clip(seg, asset, tmp_path / "c.mp4", ENC).path)
+    assert len(frames) == 24
+    assert [read_counter(f) for f in frames] == list(range(12)) + [11] * 12
+
+
+def test_still_is_rotated_then_filled_and_cropped(tmp_path: Path) -> None:
+    # Left half red, right half blue; turned 90 degrees clockwise red is on top.
+    pixels = solid_picture(400, 300, (220, 20, 20))
+    pixels[:, 200:] = (20, 20, 220)
+    asset = image_asset(write_still(tmp_path / "p.png", pixels), "a", 400, 300, rotation=90)
+    seg = segment(media_type="image")
+    frames = decode_frames(render_clip(seg, asset, tmp_path / "c.mp4", ENC).path)
+    assert len(frames) == 24
+    top, bottom = frames[0][:60].mean(axis=(0, 1)), frames[0][-60:].mean(axis=(0, 1))
+    assert top[0] > 150 > top[2] and bottom[2] > 150 > bottom[0]
+
+
+def white_width(frame: np.ndarray) -> float:
+    """Width in pixels of the white square along the middle row (sub-pixel by area)."""
+    row = frame[frame.shape[0] // 2 - 2 : frame.shape[0] // 2 + 3].mean(axis=(0, 2))
+    # Grey (100) is 0, white (255) is 1: the sum is the width, edges count fractionally.
+    return float(np.clip((row - 100) / 155, 0, 1).sum())
+
+
+def test_ken_burns_zooms_by_the_expected_scale_smoothly(tmp_path: Path) -> None:
+    path = write_still(tmp_path / "sq.png", square_picture(640, 360, 80))
+    asset = image_asset(path, "a", 640, 360)
+    kb = KenBurns(start_zoom=1.0, end_zoom=1.5, start_x=0.5, start_y=0.5, end_x=0.5, end_y=0.5)
+    seg = segment(media_type="image", effects=Effects(ken_burns=kb))
+    frames = decode_frames(render_clip(seg, asset, tmp_path / "kb.mp4", ENC).path)
+    widths = [white_width(f) for f in frames]
+    # 80 px of 640 is 40 px of 320 at zoom 1, and 60 px at zoom 1.5.
+    assert widths[0] == pytest.approx(40, abs=1.5)
+    assert widths[-1] / widths[0] == pytest.approx(1.5, abs=0.04)
+    steps = np.diff(widths)
+    assert (steps > -0.3).all() and steps.max() < 2.0  # no jumps, no going back
+
+
+def test_missing_source_is_not_found(tmp_path: Path) -> None:
+    # What the user sees: the segment falls back and the job says "gone.mp4: file not found".
+    asset = video_asset(tmp_path / "gone.mp4", "a", frames=48, fps=FPS)
+    with pytest.raises(EngineError) as info:
+        render_clip(segment(), asset, tmp_path / "c.mp4", ENC)
+    assert info.value.reason == "not_found"
+    assert "gone.mp4" in str(info.value)
+    assert not (tmp_path / "c.mp4").exists()
+
+
+@pytest.mark.parametrize("content", [b"not a video at all" * 100, b""])
+def test_corrupt_source_is_a_decode_error(tmp_path: Path, content: bytes) -> None:
+    # What the user sees: "broken.mp4: not a readable picture or video (...)".
+    path = tmp_path / "broken.mp4"
+    path.write_bytes(content)
+    asset = video_asset(path, "a", frames=48, fps=FPS)
+    with pytest.raises(EngineError) as info:
+        render_clip(segment(), asset, tmp_path / "c.mp4", ENC)
+    assert info.value.reason == "decode_error"
+    assert "broken.mp4" in str(info.value)
+
+
+def test_truncated_video_is_a_decode_error(counter_video: MediaAsset, tmp_path: Path) -> None:
+    path = tmp_path / "cut.mp4"
+    path.write_bytes(Path(counter_video.path).read_bytes()[:2000])
+    asset = video_asset(path, "a", frames=48, fps=FPS)
+    with pytest.raises(EngineError) as info:
+        render_clip(segment(), asset, tmp_path / "c.mp4", ENC)
+    assert info.value.reason == "decode_error"
+
+
+# --- remote sources -----------------------------------------------------------------
+
+
+class _Handler(BaseHTTPRequestHandler):
+    body: bytes = b""
+    release = threading.Event()
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        pass
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        if self.path.startswith("/error"):
+            self.send_error(500)
+        elif self.path.startswith("/stall"):
+            self.release.wait(10)  # say nothing, like a hung CDN edge
+        elif self.path.startswith("/good"):
+            self._send_range(self.body)
+        else:
+            self.send_error(404)
+
+    def _send_range(self, body: bytes) -> None:
+        # FFmpeg seeks with Range requests.
+        start, end = 0, len(body) - 1
+        header = self.headers.get("Range")
+        if header and header.startswith("bytes="):
+            first, _, last = header[6:].partition("-")
+            start = int(first or 0)
+            end = int(last) if last else end
+        self.send_response(206 if header else 200)
+        self.send_header("Content-Type", "video/mp4")
+        self.send_header("Accept-Ranges", "bytes")
+        self.send_header("Content-Length", str(end - start + 1))
+        if header:
+            self.send_header("Content-Range", f"bytes {start}-{end}/{len(body)}")
+        self.end_headers()
+        self.wfile.write(body[start : end + 1])
+
+
+@pytest.fixture(scope="module")
+def server(counter_video: MediaAsset) -> Iterator[str]:
+    _Handler.body = Path(counter_video.path).read_bytes()
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    httpd.daemon_threads = True
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    _Handler.release.set()
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_remote_video_renders_like_a_local_one(
+    server: str, counter_video: MediaAsset, tmp_path: Path
+) -> None:
+    seg = segment(source_in=2000)
+    result = render_clip(seg, counter_video, tmp_path / "c.mp4", ENC, source=f"{server}/good.mp4")
+    frames = decode_frames(result.path)
+    assert [read_counter(f) for f in frames] == list(range(48, 72))
+
+
+@pytest.mark.parametrize(
+    ("path", "reason"), [("/error.mp4", "cdn_error"), ("/missing.mp4", "not_found")]
+)
+def test_remote_http_errors_map_to_reasons(
+    server: str, counter_video: MediaAsset, tmp_path: Path, path: str, reason: str
+) -> None:
+    with pytest.raises(EngineError) as info:
+        render_clip(segment(), counter_video, tmp_path / "c.mp4", ENC, source=server + path)
+    assert info.value.reason == reason
+
+
+def test_stalled_remote_times_out_within_the_timeout(
+    server: str, counter_video: MediaAsset, tmp_path: Path
+) -> None:
+    began = time.monotonic()
+    with pytest.raises(EngineError) as info:
+        render_clip(
+            segment(),
+            counter_video,
+            tmp_path / "c.mp4",
+            ENC,
+            source=f"{server}/stall.mp4?sig=secret",
+            timeouts=Timeouts(connect_s=1.0, read_s=1.0),
+        )
+    assert info.value.reason == "timeout"
+    assert time.monotonic() - began < 5
+    assert "secret" not in str(info.value)  # signed URLs are not echoed
+
+
+def test_clip_frame_count_matches_layout_for_every_kind(
+    counter_video: MediaAsset, tmp_path: Path
+) -> None:
+    still = image_asset(
+        write_still(tmp_path / "s.png", square_picture(300, 300, 50)), "a", 300, 300
+    )
+    seg = segment(media_type="image", t_in=XFADE, timeline=(1000, 1500))
+    assert count_frames(render_clip(seg, still, tmp_path / "s.mp4", ENC).path) == (
+        clip_layout(seg, FPS).frames
+    )

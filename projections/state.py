@@ -2,61 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
+from events.clip_stats import JobClipState, TaskState, TaskStatus
 
-class TaskStatus(StrEnum):
-    """A clip task's lifecycle (source documents): pending → running → outcome."""
-
-    PENDING = "pending"
-    RUNNING = "running"
-    SUCCESS = "success"
-    FALLBACK_LOCAL = "fallback-local"
-    FALLBACK_PLACEHOLDER = "fallback-placeholder"
-    FAILED = "failed"
-
-    @property
-    def terminal(self) -> bool:
-        """True once the task has an outcome."""
-        return self not in (TaskStatus.PENDING, TaskStatus.RUNNING)
-
-
-@dataclass(frozen=True, slots=True)
-class TaskState:
-    """One clip task row."""
-
-    task_id: str
-    render_job_id: str
-    video_id: str | None = None
-    segment_index: int | None = None
-    status: TaskStatus = TaskStatus.PENDING
-    attempt: int = 0
-    retries: int = 0
-    slot: int | None = None
-    worker_id: str | None = None
-    source_type: str | None = None
-    error_code: str | None = None
-    error_message: str | None = None
-    clip_path: str | None = None
-    duration_ms: int | None = None
-    # from_source → reason, one entry per fallback step, so a redelivery adds nothing.
-    fallback_reasons: dict[str, str] = field(default_factory=dict)
-    queued_at: datetime | None = None
-    started_at: datetime | None = None
-    finished_at: datetime | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class JobClipState:
-    """Everything a job's clip_stats is derived from."""
-
-    render_job_id: str
-    tasks: dict[str, TaskState] = field(default_factory=dict)
-    peak_parallelism: int = 0
-    last_event_at: datetime | None = None
+__all__ = [
+    "AnalysisState",
+    "ConfigVersionState",
+    "JobClipState",
+    "JobState",
+    "TaskState",
+    "TaskStatus",
+]
 
 
 @dataclass(frozen=True, slots=True)

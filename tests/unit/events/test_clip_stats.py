@@ -8,10 +8,9 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from events.clip_stats import JobClipState, TaskStatus, clip_stats, fold_clip, fold_clip_events
 from events.payloads import ClipTaskQueued, ClipTaskStarted
 from events.payloads.common import FailureReason, SourceType
-from projections.folds import clip_stats, fold_clip, fold_clip_events
-from projections.state import JobClipState, TaskStatus
 from tests.support.clip_events import stamp, task_lifecycle
 
 JOB = "job-1"

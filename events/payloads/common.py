@@ -44,6 +44,8 @@ class MediaSource(BaseModel):
     width: int | None = Field(default=None, ge=1)
     height: int | None = Field(default=None, ge=1)
     rotation: int = Field(default=0)
+    display_aspect_ratio: float | None = Field(default=None, gt=0)
+    fps: float | None = Field(default=None, gt=0)
 
 
 class OutputSettings(BaseModel):

@@ -1,0 +1,99 @@
+"""What a clip task runs in a pool process: picklable functions around the engine."""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from engine.clip import Timeouts, render_clip
+from engine.edl import Segment
+from engine.encoding import Quality, encode_settings
+from engine.media import MediaAsset
+from engine.placeholder import render_placeholder_clip, write_placeholder
+from engine.render_settings import OutputSettings as EngineOutput
+from events.payloads.common import MediaSource, OutputSettings
+
+
+@dataclass(frozen=True)
+class ClipDone:
+    """A finished clip: where it is and how long the render took."""
+
+    path: str
+    frames: int
+    duration_ms: int
+
+
+def engine_output(output: OutputSettings) -> EngineOutput:
+    """The engine's output settings for a render's output settings."""
+    return EngineOutput(width=output.width, height=output.height, fps=output.fps)
+
+
+def media_asset(source: MediaSource, path: str) -> MediaAsset:
+    """The engine's view of a media source, read from `path`."""
+    if source.width is None or source.height is None:
+        # The planner rejects such requests; this guards direct producers.
+        raise ValueError(f"media {source.asset_id} has no width/height; probe it first")
+    return MediaAsset(
+        id=source.asset_id,
+        kind="video" if source.media_type == "video" else "image",
+        path=path,
+        checksum=source.checksum,
+        width=source.width,
+        height=source.height,
+        rotation=source.rotation,  # type: ignore[arg-type]
+        display_aspect_ratio=source.display_aspect_ratio,
+        duration_ms=source.duration_ms,
+        fps=source.fps,
+    )
+
+
+def render_segment(
+    segment: dict[str, Any],
+    source: MediaSource,
+    path: str,
+    out_path: str,
+    output: OutputSettings,
+    quality: Quality,
+    timeouts_s: tuple[float, float],
+) -> ClipDone:
+    """Render one segment from `path` (a URL or a local file); raises EngineError on failure."""
+    began = time.perf_counter()
+    Path(out_path).parent.mkdir(parents=True, exist_ok=True)
+    result = render_clip(
+        Segment.model_validate(segment),
+        media_asset(source, path),
+        out_path,
+        encode_settings(engine_output(output), quality),
+        source=path,
+        timeouts=Timeouts(connect_s=timeouts_s[0], read_s=timeouts_s[1]),
+    )
+    return ClipDone(str(result.path), result.frames, round((time.perf_counter() - began) * 1000))
+
+
+def render_placeholder(
+    segment: dict[str, Any],
+    placeholder: str,
+    out_path: str,
+    output: OutputSettings,
+    quality: Quality,
+) -> ClipDone:
+    """Render a segment from the placeholder clip, writing the placeholder first if missing."""
+    began = time.perf_counter()
+    target = Path(placeholder)
+    if not target.is_file():
+        # Written aside and renamed, so concurrent workers never read a half-written file.
+        target.parent.mkdir(parents=True, exist_ok=True)
+        aside = target.with_name(f".{target.stem}.{os.getpid()}{target.suffix}")
+        write_placeholder(aside, engine_output(output))
+        os.replace(aside, target)
+    Path(out_path).parent.mkdir(parents=True, exist_ok=True)
+    result = render_placeholder_clip(
+        Segment.model_validate(segment),
+        placeholder,
+        out_path,
+        encode_settings(engine_output(output), quality),
+    )
+    return ClipDone(str(result.path), result.frames, round((time.perf_counter() - began) * 1000))

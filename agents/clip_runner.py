@@ -1,0 +1,253 @@
+"""Running one clip task: remote (with retries) → local copy → placeholder, with an event for
+every step, so a render always gets a clip for every segment."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import structlog
+
+from agents.clip_job import ClipDone, render_placeholder, render_segment
+from agents.metrics import (
+    RENDER_CLIP_DURATION_MS,
+    RENDER_CLIP_FAILURES,
+    RENDER_CLIP_INFLIGHT,
+    RENDER_CLIP_PLACEHOLDER,
+)
+from engine.errors import EngineError
+from events.base import Envelope, Payload
+from events.payloads import (
+    ClipTaskFailed,
+    ClipTaskFellBack,
+    ClipTaskQueued,
+    ClipTaskRetrying,
+    ClipTaskStarted,
+    ClipTaskSucceeded,
+    RenderClipConfig,
+)
+from events.payloads.common import FailureReason, SourceType
+
+log = structlog.get_logger("render_worker")
+
+Emit = Callable[[Envelope[Any], list[Payload]], Awaitable[None]]
+Execute = Callable[..., Awaitable[ClipDone]]
+# Worth another try on the same source; anything else moves to the next source at once.
+RETRYABLE = frozenset({FailureReason.TIMEOUT, FailureReason.CDN_ERROR})
+_REASONS = {r.value: r for r in FailureReason}
+
+
+def failure_reason(exc: BaseException) -> FailureReason:
+    """Map an engine error to the reason the events carry."""
+    if isinstance(exc, EngineError):
+        return _REASONS.get(exc.reason, FailureReason.DECODE_ERROR)
+    return FailureReason.INTERNAL
+
+
+def backoff_ms(config: RenderClipConfig, retry: int, rnd: random.Random) -> int:
+    """retry_backoff_base_ms * 2^retry, plus up to half the base of jitter."""
+    base = config.retry_backoff_base_ms
+    return base * 2**retry + rnd.randint(0, base // 2)
+
+
+def clip_path(tmp_root: Path, render_job_id: str, segment_index: int) -> Path:
+    """Where a job's intermediate clip lives until the job ends."""
+    return tmp_root / f"job_{render_job_id}" / f"clip_{segment_index:04d}.mp4"
+
+
+@dataclass
+class ClipRunner:
+    """Runs clip tasks with the live config; `execute` runs a function in the process pool."""
+
+    worker_id: str
+    emit: Emit
+    execute: Execute
+    config: Callable[[], RenderClipConfig]
+    tmp_root: Path
+    timeouts_s: tuple[float, float] = (10.0, 15.0)
+    sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep
+    rnd: random.Random = field(default_factory=random.Random)
+
+    async def run(self, env: Envelope[Any], slot: int) -> None:
+        """Run one task to a clip (or, failing everything, to ClipTaskFailed)."""
+        gauge = RENDER_CLIP_INFLIGHT.labels(worker=self.worker_id)
+        gauge.inc()
+        try:
+            await _Attempts(self, env, slot).run()
+        finally:
+            gauge.dec()
+
+
+class _Attempts:
+    """The state of one task's attempts: counter, clock and the events so far."""
+
+    def __init__(self, runner: ClipRunner, env: Envelope[Any], slot: int) -> None:
+        self.r = runner
+        self.env = env
+        self.task: ClipTaskQueued = env.payload
+        self.slot = slot
+        self.attempt = 0
+        self.began = time.monotonic()
+        self.out = clip_path(runner.tmp_root, self.task.render_job_id, self.task.segment_index)
+        self.ids = dict(
+            task_id=self.task.task_id,
+            render_job_id=self.task.render_job_id,
+            video_id=self.task.video_id,
+            segment_index=self.task.segment_index,
+        )
+        self.log = log.bind(trace_id=env.trace_id, worker=runner.worker_id, **self.ids)
+
+    def elapsed_ms(self) -> int:
+        return round((time.monotonic() - self.began) * 1000)
+
+    async def emit(self, *payloads: Payload) -> None:
+        await self.r.emit(self.env, list(payloads))
+
+    def chain(self) -> list[tuple[SourceType, str]]:
+        src = self.task.source
+        found = [(SourceType.REMOTE, src.remote_url), (SourceType.LOCAL, src.local_path)]
+        return [(kind, where) for kind, where in found if where]
+
+    async def run(self) -> None:
+        config = self.r.config()
+        chain = self.chain()
+        reason, error = FailureReason.NO_CANDIDATES, "no remote or local source"
+        for k, (kind, where) in enumerate(chain):
+            done, reason, error = await self.try_source(kind, where, config)
+            if done is not None:
+                await self.succeeded(kind, done)
+                return
+            to = chain[k + 1][0] if k + 1 < len(chain) else SourceType.PLACEHOLDER
+            await self.emit(
+                ClipTaskFellBack(
+                    **self.ids,
+                    attempt=self.attempt - 1,
+                    from_source=kind,
+                    to_source=to,
+                    reason=reason,
+                    error=error,
+                )
+            )
+        if not chain:
+            await self.emit(
+                ClipTaskFellBack(
+                    **self.ids,
+                    attempt=0,
+                    from_source=SourceType.LOCAL,
+                    to_source=SourceType.PLACEHOLDER,
+                    reason=reason,
+                    error=error,
+                )
+            )
+        await self.placeholder(config, reason)
+
+    async def try_source(
+        self, kind: SourceType, where: str, config: RenderClipConfig
+    ) -> tuple[ClipDone | None, FailureReason, str]:
+        reason, error = FailureReason.INTERNAL, ""
+        for retry in range(config.max_retry + 1):
+            await self.start(kind)
+            try:
+                done = await self.r.execute(
+                    render_segment,
+                    self.task.segment,
+                    self.task.source,
+                    where,
+                    str(self.out),
+                    self.task.output,
+                    self.task.output.quality,
+                    self.r.timeouts_s,
+                )
+                return done, reason, error
+            except Exception as exc:  # every failure becomes an event, never a lost task
+                reason, error = failure_reason(exc), str(exc)
+                RENDER_CLIP_FAILURES.labels(reason=reason.value).inc()
+                self.log.warning(
+                    "clip_source.retrieve_exception",
+                    source_type=kind.value,
+                    attempt=self.attempt - 1,
+                    reason=reason.value,
+                    error=error,
+                )
+            if reason not in RETRYABLE or retry == config.max_retry:
+                break
+            wait = backoff_ms(config, retry, self.r.rnd)
+            await self.emit(
+                ClipTaskRetrying(
+                    **self.ids,
+                    attempt=self.attempt - 1,
+                    source_type=kind,
+                    reason=reason,
+                    backoff_ms=wait,
+                    error=error,
+                )
+            )
+            await self.r.sleep(wait / 1000)
+        return None, reason, error
+
+    async def start(self, kind: SourceType) -> None:
+        await self.emit(
+            ClipTaskStarted(
+                **self.ids,
+                attempt=self.attempt,
+                worker_id=self.r.worker_id,
+                slot=self.slot,
+                source_type=kind,
+            )
+        )
+        self.attempt += 1
+
+    async def succeeded(self, kind: SourceType, done: ClipDone) -> None:
+        duration = self.elapsed_ms()
+        RENDER_CLIP_DURATION_MS.observe(duration)
+        await self.emit(
+            ClipTaskSucceeded(
+                **self.ids,
+                attempt=self.attempt - 1,
+                source_type=kind,
+                duration_ms=duration,
+                clip_path=done.path,
+            )
+        )
+        self.log.info(
+            "render_worker.clip_task_completed",
+            source_type=kind.value,
+            duration_ms=duration,
+            attempts=self.attempt,
+            slot=self.slot,
+        )
+
+    async def placeholder(self, config: RenderClipConfig, reason: FailureReason) -> None:
+        await self.start(SourceType.PLACEHOLDER)
+        try:
+            done = await self.r.execute(
+                render_placeholder,
+                self.task.segment,
+                config.placeholder_asset_path,
+                str(self.out),
+                self.task.output,
+                self.task.output.quality,
+            )
+        except Exception as exc:
+            await self.emit(
+                ClipTaskFailed(
+                    **self.ids,
+                    attempt=self.attempt - 1,
+                    reason=FailureReason.NO_CANDIDATES,
+                    duration_ms=self.elapsed_ms(),
+                    error=f"placeholder failed too: {exc}",
+                )
+            )
+            self.log.error("render_worker.clip_task_failed", error=str(exc))
+            return
+        RENDER_CLIP_PLACEHOLDER.inc()
+        self.log.warning(
+            "render_worker.placeholder_inserted", reason=reason.value, clip_path=done.path
+        )
+        await self.succeeded(SourceType.PLACEHOLDER, done)
+

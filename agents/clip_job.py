@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from engine.assemble import assemble
 from engine.clip import Timeouts, render_clip
-from engine.edl import Segment
+from engine.edl import EDL, Segment
 from engine.encoding import Quality, encode_settings
 from engine.media import MediaAsset
 from engine.placeholder import render_placeholder_clip, write_placeholder
@@ -97,3 +98,39 @@ def render_placeholder(
         encode_settings(engine_output(output), quality),
     )
     return ClipDone(str(result.path), result.frames, round((time.perf_counter() - began) * 1000))
+
+
+@dataclass(frozen=True)
+class RenderDone:
+    """The assembled MP4."""
+
+    path: str
+    file_size: int
+    frames: int
+
+
+def assemble_render(
+    edl: dict[str, Any],
+    clips: list[str | None],
+    placeholder: str,
+    music: str,
+    out_path: str,
+    output: OutputSettings,
+    quality: Quality,
+    workdir: str,
+) -> RenderDone:
+    """Join the clips (a placeholder for any segment without one) with transitions and music."""
+    plan = EDL.model_validate(edl)
+    enc = encode_settings(engine_output(output), quality)
+    work = Path(workdir)
+    work.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for seg, clip in zip(plan.segments, clips, strict=True):
+        if clip is None or not Path(clip).is_file():
+            stand_in = str(work / f"placeholder_{seg.index:04d}.mp4")
+            render_placeholder(seg.model_dump(mode="json"), placeholder, stand_in, output, quality)
+            clip = stand_in
+        paths.append(Path(clip))
+    Path(out_path).parent.mkdir(parents=True, exist_ok=True)
+    result = assemble(plan, paths, Path(music), Path(out_path), enc, work)
+    return RenderDone(str(result.path), Path(result.path).stat().st_size, result.frames)

@@ -250,4 +250,3 @@ class _Attempts:
             "render_worker.placeholder_inserted", reason=reason.value, clip_path=done.path
         )
         await self.succeeded(SourceType.PLACEHOLDER, done)
-

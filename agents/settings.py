@@ -24,3 +24,7 @@ class WorkerSettings(BaseSettings):
     # Small, so a worker joining or leaving a group settles in seconds, not the default 60.
     broker_rebalance_timeout_s: float = 10.0
     broker_session_timeout_s: float = 10.0
+    # Intermediate clips go to <artifacts_dir>/render_tmp/job_<id>/, outputs to renders/.
+    artifacts_dir: str = "artifacts"
+    # Processes for CPU work; the config's max_parallelism (at most 6) decides how many run.
+    process_pool_size: int = 6

@@ -2,24 +2,55 @@
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+import functools
+import multiprocessing
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any, TypeVar
 
 import faust
 import structlog
 from prometheus_client import start_http_server
 
+from agents.acks import InOrderAcker
+from agents.assembler import Assembler
+from agents.assembly_state import JobAssembly
+from agents.clip_runner import ClipRunner
 from agents.config_watcher import ConfigWatcher
 from agents.outbox import Outbox
 from agents.planner import handle_render_job_message
+from agents.scheduler import ClipScheduler
 from agents.settings import WorkerSettings
+from events.base import Envelope, Payload, make_event
+from events.codec import DecodeError, decode
+from events.payloads import ClipTaskQueued
 from events.settings import KafkaSettings
-from events.topics import Topic, physical_name
+from events.topics import Topic, physical_name, spec_for
 
 log = structlog.get_logger("render_worker")
+T = TypeVar("T")
+
+
+class Pool:
+    """CPU work off the event loop, so heartbeats never stall behind a long clip."""
+
+    def __init__(self, size: int) -> None:
+        # spawn, not fork: the parent holds Kafka connections and an event loop.
+        self._executor = ProcessPoolExecutor(size, mp_context=multiprocessing.get_context("spawn"))
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run fn(*args) in a pool process and wait for it without blocking the loop."""
+        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+
+    def close(self) -> None:
+        """Stop the pool processes."""
+        self._executor.shutdown(wait=False, cancel_futures=True)
 
 
 def create_app(bootstrap: str, kafka: KafkaSettings, worker: WorkerSettings) -> faust.App:
-    """Build the Faust app; every topic comes from the topic table, none from Faust."""
+    """Build the Faust app; our topics come from the topic table, never from Faust."""
     app = faust.App(
         f"{kafka.topic_prefix}-workers",
         broker=f"kafka://{bootstrap}",
@@ -27,31 +58,107 @@ def create_app(bootstrap: str, kafka: KafkaSettings, worker: WorkerSettings) -> 
         web_enabled=False,
         # A rebalance must not wait for in-flight work (see FIELD-NOTES.md).
         stream_wait_empty=False,
-        topic_allow_declare=False,
         topic_disable_leader=True,
         consumer_auto_offset_reset="earliest",
         broker_rebalance_timeout=worker.broker_rebalance_timeout_s,
         broker_session_timeout=worker.broker_session_timeout_s,
         broker_heartbeat_interval=1,
     )
-    outbox = Outbox(bootstrap, kafka.topic_prefix, worker.worker_id)
-    watcher = ConfigWatcher(bootstrap, kafka.topic_prefix, worker.worker_id)
+    prefix = kafka.topic_prefix
+    outbox = Outbox(bootstrap, prefix, worker.worker_id)
+    watcher = ConfigWatcher(bootstrap, prefix, worker.worker_id)
+    pool = Pool(worker.process_pool_size)
+    artifacts = Path(worker.artifacts_dir)
 
-    def topic(t: Topic) -> faust.TopicT:
-        name = physical_name(kafka.topic_prefix, t)
-        return app.topic(name, key_serializer="raw", value_serializer="raw", internal=False)
+    def topic(*topics: Topic) -> faust.TopicT:
+        names = [physical_name(prefix, t) for t in topics]
+        return app.topic(*names, key_serializer="raw", value_serializer="raw", internal=False)
+
+    async def emit_for(cause: Envelope[Any], payloads: list[Payload]) -> None:
+        await outbox.send(
+            [make_event(p, trace_id=cause.trace_id, causation_id=cause.event_id) for p in payloads]
+        )
+
+    async def emit_for_job(state: JobAssembly, payloads: list[Payload]) -> None:
+        trace = state.trace_id or state.render_job_id
+        await outbox.send(
+            [make_event(p, trace_id=trace, causation_id=state.request_event_id) for p in payloads]
+        )
+
+    runner = ClipRunner(
+        worker_id=worker.worker_id,
+        emit=emit_for,
+        execute=pool.run,
+        config=lambda: watcher.live.config,
+        tmp_root=artifacts / "render_tmp",
+    )
+    scheduler = ClipScheduler(limits=lambda: watcher.live.config, run=runner.run)
+    watcher.on_change = lambda _live: scheduler.pump()
+    acker = InOrderAcker()
+    table = app.Table(
+        "assembly",
+        default=None,
+        partitions=spec_for(Topic.CLIP_EVENTS).partitions,
+    )
+    assembler = Assembler(
+        table=table,
+        emit=emit_for_job,
+        execute=pool.run,
+        artifacts=artifacts,
+        placeholder=lambda: watcher.live.config.placeholder_asset_path,
+    )
 
     @app.agent(topic(Topic.RENDER_JOBS), name="planner")
     async def planner(stream: faust.StreamT) -> None:
         async for event in stream.events():
             await handle_render_job_message(event.message, outbox)
 
+    @app.agent(topic(Topic.CLIP_TASKS), name="clipper")
+    async def clipper(stream: faust.StreamT) -> None:
+        # Events are acked by hand, in offset order, when their task has finished.
+        manual: Any = stream  # noack() is on faust.Stream, not on the StreamT protocol
+        async for event in manual.noack().events():
+            tp = event.message.tp
+            acker.add(tp, event)
+            try:
+                env = decode(event.message.value)
+            except DecodeError as exc:
+                await outbox.dead_letter(event.message, exc.reason, consumer="clipper")
+                acker.done(tp, event)
+                continue
+            if not isinstance(env.payload, ClipTaskQueued):
+                acker.done(tp, event)
+                continue
+            scheduler.submit(
+                env.payload.video_id,
+                env,
+                on_done=functools.partial(acker.done, tp, event),
+                owner=tp,
+            )
+
+    @app.agent(topic(Topic.RENDER_JOBS, Topic.CLIP_EVENTS), name="assembler")
+    async def assembler_agent(stream: faust.StreamT) -> None:
+        async for event in stream.events():
+            try:
+                env = decode(event.message.value)
+            except DecodeError:
+                continue  # the planner or the projector dead-letters it
+            await assembler.handle(env)
+
+    @app.on_partitions_revoked.connect  # type: ignore[arg-type]  # mode types expect sync
+    async def forget_revoked(sender: Any, revoked: set[Any], **_: Any) -> None:
+        dropped = scheduler.drop(revoked)
+        acker.forget(revoked)
+        if dropped:
+            log.info("render_worker.tasks_released", trace_id=None, tasks=dropped)
+
     @app.task
     async def watch_config() -> None:
         await watcher.run()
 
-    @app.on_before_shutdown.connect  # type: ignore[arg-type]  # mode types expect a sync callable
-    async def close_outbox(sender: Any, *_: Any, signal: Any, **__: Any) -> None:
+    @app.on_before_shutdown.connect  # type: ignore[arg-type]  # mode types expect sync
+    async def close(sender: Any, *_: Any, signal: Any, **__: Any) -> None:
+        pool.close()
         await outbox.close()
 
     return app

@@ -244,3 +244,47 @@ def clip_stats(state: JobClipState) -> ClipStats:
         total_clips=success + placeholder,
         generated_at=None if state.last_event_at is None else state.last_event_at.isoformat(),
     )
+
+
+_TIMES = ("queued_at", "started_at", "finished_at")
+
+
+def task_to_json(task: TaskState) -> dict[str, Any]:
+    """A task state as plain JSON values."""
+    out: dict[str, Any] = {}
+    for name in TaskState.__dataclass_fields__:
+        value = getattr(task, name)
+        out[name] = value.isoformat() if isinstance(value, datetime) else value
+    out["status"] = task.status.value
+    return out
+
+
+def task_from_json(data: dict[str, Any]) -> TaskState:
+    """The inverse of task_to_json."""
+    values = dict(data)
+    values["status"] = TaskStatus(values["status"])
+    for name in _TIMES:
+        if values.get(name) is not None:
+            values[name] = datetime.fromisoformat(values[name])
+    return TaskState(**values)
+
+
+def clip_state_to_json(state: JobClipState) -> dict[str, Any]:
+    """A job's clip state as plain JSON values (for a Faust table)."""
+    return {
+        "render_job_id": state.render_job_id,
+        "tasks": {k: task_to_json(t) for k, t in state.tasks.items()},
+        "peak_parallelism": state.peak_parallelism,
+        "last_event_at": None if state.last_event_at is None else state.last_event_at.isoformat(),
+    }
+
+
+def clip_state_from_json(data: dict[str, Any]) -> JobClipState:
+    """The inverse of clip_state_to_json."""
+    last = data.get("last_event_at")
+    return JobClipState(
+        render_job_id=data["render_job_id"],
+        tasks={k: task_from_json(t) for k, t in data["tasks"].items()},
+        peak_parallelism=data["peak_parallelism"],
+        last_event_at=None if last is None else datetime.fromisoformat(last),
+    )

@@ -39,17 +39,25 @@ class WorkerProcess:
 
     async def wait_for(self, match: Match, timeout_s: float = 60.0) -> dict[str, Any]:
         """Return the first log line that matches, waiting for it if need be."""
-        async with asyncio.timeout(timeout_s):
-            seen = 0
-            while True:
-                for line in self.lines[seen:]:
-                    if match(line):
-                        return line
-                seen = len(self.lines)
-                if self.proc.returncode is not None:
-                    raise AssertionError("worker exited:\n" + "\n".join(self.raw[-30:]))
-                self._new.clear()
-                await self._new.wait()
+        try:
+            async with asyncio.timeout(timeout_s):
+                return await self._first(match)
+        except TimeoutError:
+            raise AssertionError(
+                f"no matching worker log line within {timeout_s} s; it said:\n{self.output()}"
+            ) from None
+
+    async def _first(self, match: Match) -> dict[str, Any]:
+        seen = 0
+        while True:
+            for line in self.lines[seen:]:
+                if match(line):
+                    return line
+            seen = len(self.lines)
+            if self.proc.returncode is not None:
+                raise AssertionError("worker exited:\n" + self.output())
+            self._new.clear()
+            await self._new.wait()
 
     def output(self) -> str:
         """The last lines the worker wrote, for failure messages."""
@@ -57,11 +65,14 @@ class WorkerProcess:
 
 
 @contextlib.asynccontextmanager
-async def running_worker(env: dict[str, str]) -> AsyncIterator[WorkerProcess]:
+async def running_worker(
+    env: dict[str, str], cwd: Path | None = None
+) -> AsyncIterator[WorkerProcess]:
     """Start `beatstitch worker`, yield it, then stop it (SIGTERM, then SIGKILL)."""
     proc = await asyncio.create_subprocess_exec(
         BEATSTITCH,
         "worker",
+        cwd=cwd,
         env={**os.environ, **env, "PYTHONUNBUFFERED": "1"},
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.PIPE,

@@ -197,3 +197,17 @@ def test_queued_events_from_their_own_topic_may_arrive_anywhere(
         moved.insert(rnd.randint(0, len(moved)), env)
     assert clip_stats(fold_all(moved)) == clip_stats(fold_all(events))
     assert fold_all(moved).tasks == fold_all(events).tasks
+
+
+def test_clip_state_survives_a_json_round_trip() -> None:
+    import json
+
+    from events.clip_stats import clip_state_from_json, clip_state_to_json
+
+    payloads = (
+        task_lifecycle(JOB, "t1", retries=1, fallbacks=((R, L, FailureReason.TIMEOUT),), outcome=L)
+        + task_lifecycle(JOB, "t2")[:2]
+    )
+    state = fold_all(stamp(payloads))
+    back = clip_state_from_json(json.loads(json.dumps(clip_state_to_json(state))))
+    assert back == state and clip_stats(back) == clip_stats(state)

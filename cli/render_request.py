@@ -1,0 +1,91 @@
+"""Turning a song and a folder of media into a RenderRequested that reproduces the render."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from engine.beat_grid import BeatGrid
+from engine.beats import analyze, file_checksum
+from engine.edl import EDL
+from engine.probe import probe
+from engine.render_settings import RenderSettings
+from engine.timeline import build_edl
+from events.payloads import RenderRequested
+from events.payloads.common import MediaSource, OutputSettings
+from events.payloads.render import AudioSource
+
+MEDIA_SUFFIXES = {".mp4", ".mov", ".m4v", ".mkv", ".webm", ".jpg", ".jpeg", ".png", ".webp"}
+
+
+@dataclass(frozen=True)
+class PreparedRender:
+    """The request to send, and what it was built from."""
+
+    request: RenderRequested
+    edl: EDL
+    grid: BeatGrid
+
+
+def media_files(directory: Path) -> list[Path]:
+    """The photos and clips of a folder, in name order."""
+    return sorted(p for p in directory.iterdir() if p.suffix.lower() in MEDIA_SUFFIXES)
+
+
+def prepare_render(
+    audio: Path,
+    media: list[Path],
+    settings: RenderSettings,
+    *,
+    render_job_id: str,
+    kind: str = "final",
+    cache_dir: Path | None = None,
+    workspace_id: str = "local",
+    project_id: str = "local",
+    requested_by: str = "local",
+) -> PreparedRender:
+    """Analyse the beats, probe the media, build the EDL and snapshot it all in a request."""
+    grid = analyze(audio, cache_dir)
+    assets, sources = [], []
+    for path in media:
+        checksum = file_checksum(path)
+        info = probe(path)
+        asset = info.to_media_asset(
+            asset_id=f"asset-{checksum[:12]}", path=str(path.resolve()), checksum=checksum
+        )
+        assets.append(asset)
+        sources.append(
+            MediaSource(
+                asset_id=asset.id,
+                media_type=asset.kind,
+                checksum=checksum,
+                local_path=asset.path,
+                duration_ms=asset.duration_ms,
+                width=asset.width,
+                height=asset.height,
+                rotation=asset.rotation,
+                display_aspect_ratio=asset.display_aspect_ratio,
+                fps=asset.fps,
+            )
+        )
+    edl = build_edl(settings, assets, grid)
+    out = settings.output
+    request = RenderRequested(
+        render_job_id=render_job_id,
+        workspace_id=workspace_id,
+        project_id=project_id,
+        requested_by=requested_by,
+        kind=kind,
+        edl_hash=edl.edl_hash,
+        edl=edl.model_dump(mode="json"),
+        output=OutputSettings(width=out.width, height=out.height, fps=out.fps, quality=kind),
+        # Each asset once, however often the timeline uses it.
+        media=list({s.asset_id: s for s in sources}.values()),
+        audio=AudioSource(
+            audio_track_id=f"audio-{grid.audio_file_checksum[:12]}",
+            path=str(audio.resolve()),
+            checksum=grid.audio_file_checksum,
+            duration_ms=grid.duration_ms,
+        ),
+    )
+    return PreparedRender(request, edl, grid)

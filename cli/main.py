@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -93,6 +94,58 @@ def projector(
     except KeyboardInterrupt:
         stats = runner.stats
     console.print(f"folded {stats.events} events ({stats.dead_letters} dead-lettered)")
+
+
+@app.command()
+@friendly_errors
+def demo(
+    keep_kafka: Annotated[bool, typer.Option(help="Leave the local Kafka running.")] = False,
+) -> None:
+    """Render a generated song and generated media end to end through Kafka."""
+    from cli.run_render import print_outcome, render_through_kafka
+    from engine.render_settings import RenderSettings
+    from engine.sample_media import write_sample_media, write_song
+
+    work = Path(".data/demo")
+    console.print("making a sample song and sample media in .data/demo/…")
+    song = write_song(work / "song", bpm=120.0, bars=16)
+    media = write_sample_media(work / "media")
+    settings = RenderSettings.model_validate(
+        {
+            "beats_per_cut": 4,
+            "transition": {"type": "crossfade", "duration_ms": 250},
+            "output": {"width": 640, "height": 360, "fps": 24},
+        }
+    )
+    with _kafka_for_demo(keep_kafka) as bootstrap:
+        outcome = asyncio.run(
+            render_through_kafka(bootstrap, song, media, settings, None, "final", work)
+        )
+    print_outcome(outcome)
+
+
+@contextlib.contextmanager
+def _kafka_for_demo(keep: bool) -> Iterator[str]:
+    """Use the configured cluster or the local broker, starting it (and stopping it) if needed."""
+    kafka = KafkaSettings()
+    if kafka.kafka_bootstrap:
+        yield kafka.kafka_bootstrap
+        return
+    from cli.kafka_broker import LocalKafka
+
+    local = LocalKafka.from_settings(kafka)
+    was_running = local.status().responsive
+    info = local.start()
+    if not was_running:
+        console.print(
+            f"Kafka {info.kafka_version} started at {info.bootstrap} in {info.seconds:.1f} s",
+            highlight=False,
+        )
+    try:
+        yield info.bootstrap
+    finally:
+        if not was_running and not keep:
+            local.stop()
 
 
 @app.command()

@@ -28,3 +28,6 @@ class WorkerSettings(BaseSettings):
     artifacts_dir: str = "artifacts"
     # Processes for CPU work; the config's max_parallelism (at most 6) decides how many run.
     process_pool_size: int = 6
+    # Remote sources (HTTP/HLS): how long to wait for a connection and for each read.
+    clip_connect_timeout_s: float = 10.0
+    clip_read_timeout_s: float = 15.0

@@ -91,6 +91,7 @@ def create_app(bootstrap: str, kafka: KafkaSettings, worker: WorkerSettings) -> 
         execute=pool.run,
         config=lambda: watcher.live.config,
         tmp_root=artifacts / "render_tmp",
+        timeouts_s=(worker.clip_connect_timeout_s, worker.clip_read_timeout_s),
     )
     scheduler = ClipScheduler(limits=lambda: watcher.live.config, run=runner.run)
     watcher.on_change = lambda _live: scheduler.pump()

@@ -29,14 +29,13 @@ import numpy as np
 from av.audio.frame import AudioFrame
 from av.packet import Packet
 
-from engine.clip import ClipLayout, clip_layout
+from engine.clip import ClipLayout, body_stream, clip_layout, open_intermediate, read_edges
 from engine.edl import EDL, Transition, frame_at, transition_window_ms
 from engine.encoding import (
     I420,
     EncodeSettings,
     add_video_stream,
     black,
-    from_frame,
     to_frame,
     white,
 )
@@ -110,32 +109,6 @@ def _frame_index(ts: int | None, time_base: Fraction, fps: int) -> int:
     return round(ts * time_base * fps)
 
 
-def decode_range(path: Path, first: int, count: int, fps: int) -> list[I420]:
-    """Decode clip frames [first, first + count); `first` must be an IDR of the clip."""
-    if count <= 0:
-        return []
-    try:
-        with av.open(str(path)) as container:
-            stream = container.streams.video[0]
-            stream.codec_context.thread_type = "AUTO"
-            tb = stream.time_base or Fraction(1, fps)
-            if first > 0:
-                container.seek(int(Fraction(first, fps) / tb), stream=stream, backward=True)
-            frames: list[I420] = []
-            for frame in container.decode(stream):
-                index = _frame_index(frame.pts, tb, fps)
-                if index < first:
-                    continue
-                frames.append(from_frame(frame))
-                if len(frames) == count:
-                    return frames
-    except av.error.FFmpegError as exc:
-        raise EngineError("decode_error", f"{path.name}: unreadable clip ({exc})") from None
-    raise EngineError(
-        "decode_error", f"{path.name}: has {len(frames)} of frames {first}..{first + count - 1}"
-    )
-
-
 def blend_transition(
     transition: Transition, outgoing: Sequence[I420], incoming: Sequence[I420]
 ) -> list[I420]:
@@ -193,8 +166,8 @@ def render_transition(
         )
     frames = blend_transition(
         boundary.transition,
-        decode_range(outgoing_clip, tail_from, tail_count, enc.fps),
-        decode_range(incoming_clip, 0, head_count, enc.fps),
+        read_edges(outgoing_clip, outgoing.edge_index(tail_from), tail_count, enc.fps),
+        read_edges(incoming_clip, 0, head_count, enc.fps),
     )
     write_frames(frames, out_path, enc)
     return out_path
@@ -305,7 +278,8 @@ def output_spans(plan: AssemblyPlan, clips: Sequence[Path], pieces: dict[int, Pa
     for i, (layout, clip) in enumerate(zip(plan.layouts, clips, strict=True)):
         first, end = layout.body
         if end > first:
-            spans.append(_Span(clip, first, end, layout.start_frame + first))
+            # The body track's pts start at 0 (clip.ClipLayout).
+            spans.append(_Span(clip, 0, end - first, layout.start_frame + first))
         boundary = by_index.get(i)
         if boundary is not None:
             spans.append(_Span(pieces[i], 0, boundary.end - boundary.start, boundary.start))
@@ -326,8 +300,10 @@ def _video_packets(
 ) -> Iterator[tuple[Packet, int, int]]:
     """(packet, output pts, output dts) in frames, for every span in order."""
     for span in spans:
-        with av.open(str(span.path)) as container:
-            stream = container.streams.video[0]
+        with open_intermediate(span.path) as container:
+            stream = body_stream(container)
+            if stream is None:
+                raise EngineError("decode_error", f"{span.path.name}: no H.264 body track")
             check(stream.codec_context.extradata, span.path)
             tb = stream.time_base or Fraction(1, fps)
             shift = span.at - span.first
@@ -362,10 +338,12 @@ def mux_output(
     frame_tb = Fraction(1, fps)
     try:
         with (
-            av.open(str(spans[0].path)) as template_src,
+            open_intermediate(spans[0].path) as template_src,
             av.open(str(tmp), "w", format="mp4", options={"movflags": "+faststart"}) as dst,
         ):
-            template = template_src.streams.video[0]
+            template = body_stream(template_src)
+            if template is None:
+                raise EngineError("decode_error", f"{spans[0].path.name}: no H.264 body track")
             extradata = template.codec_context.extradata
             vout = dst.add_stream_from_template(template)
             vout.time_base = frame_tb

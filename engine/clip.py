@@ -2,9 +2,13 @@
 
 A clip covers the segment's render window (edl.render_window_ms): its own timeline
 span plus the crossfade overlap its transitions need. Frame 0 of the clip is timeline
-frame frame_at(window start). The clip is encoded with the render's EncodeSettings
-and has an IDR at frame 0 and at both ends of its "body" (see ClipLayout), so the
-assembler can stream-copy the body and re-encode only the transition regions.
+frame frame_at(window start). The clip file holds two H.264 tracks (see ClipLayout):
+
+- the body, encoded with the render's EncodeSettings, starting on an IDR, with pts 0 at
+  its first frame: the assembler stream-copies it into the output;
+- the edges (encoding.add_edge_stream): the head frames then the tail frames, each part
+  starting on an IDR. Only the transition pieces read them, so these frames are never
+  encoded with the delivery settings in the clip (read_edges).
 
 Sources: a local path or an http(s)/HLS URL, opened through PyAV with connect and read
 timeouts. Every failure raises EngineError with a reason the agents map to a fallback:
@@ -20,13 +24,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 import av
 import av.error
 import cv2
 import numpy as np
 from av.container import InputContainer
+from av.packet import Packet
 from av.video.frame import PictureType, VideoFrame
 from av.video.stream import VideoStream
 
@@ -34,7 +39,10 @@ from engine.edl import Segment, frame_at, render_window_ms, transition_window_ms
 from engine.encoding import (
     I420,
     EncodeSettings,
+    add_edge_stream,
     add_video_stream,
+    from_frame,
+    is_edge_stream,
     join_planes,
     planes,
 )
@@ -43,6 +51,13 @@ from engine.media import MediaAsset
 
 # Source times are whole milliseconds; a frame within this of a wanted time is "at" it.
 _TOLERANCE = Fraction(1, 1000)
+
+# x264 gives a forced IDR the quality of the P frames before it (ip_factor); the first
+# frame of a fresh stream gets less (about 0.4 dB less on a 1 s body here). When the body
+# track started after the head frames in the same encoder, its IDR got the former: so
+# the body encoder is warmed up with the last few head frames, whose packets are dropped.
+# 3 frames recover most of it (0.08 dB short of 8) for 3 of the 8 encodes saved.
+WARM_UP = 3
 
 
 @dataclass(frozen=True)
@@ -58,7 +73,9 @@ class ClipLayout:
     """Where a clip sits on the timeline and which of its frames transitions re-encode.
 
     Frames [0, head) belong to the transition in, [frames - tail, frames) to the
-    transition out; the body in between is stream-copied into the output.
+    transition out; the body in between is stream-copied into the output. In the file,
+    body frame k (pts k of the body track) is clip frame head + k; edge-track frame k is
+    clip frame k for k < head and clip frame frames - tail + (k - head) after that.
     """
 
     start_frame: int
@@ -71,9 +88,17 @@ class ClipLayout:
         """Clip-local frame range [start, end) that is stream-copied."""
         return self.head, self.frames - self.tail
 
-    def keyframes(self) -> frozenset[int]:
-        """Clip-local frames that must be IDRs: the start, body start and tail start."""
-        return frozenset(k for k in (0, self.head, self.frames - self.tail) if k < self.frames)
+    @property
+    def body_frames(self) -> int:
+        """Number of frames in the body track."""
+        return self.frames - self.tail - self.head
+
+    def edge_index(self, index: int) -> int:
+        """Edge-track frame of clip frame `index` (a head or tail frame)."""
+        first, end = self.body
+        if first <= index < end:
+            raise ValueError(f"clip frame {index} is in the body")
+        return index if index < first else self.head + index - end
 
 
 @dataclass
@@ -485,10 +510,17 @@ def render_clip(
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     stats = _Stats()
     encode_s = 0.0
-    keyframes = layout.keyframes()
+    body_first, body_end = layout.body
+    # The body encoder first sees the last WARM_UP head frames; their packets are dropped.
+    warm_from = body_first - min(WARM_UP, layout.head) if body_end > body_first else body_first
     try:
         with open_source(src, timeouts) as container, av.open(str(tmp), "w", format="mp4") as dst:
-            stream = add_video_stream(dst, enc)
+            body = add_video_stream(dst, enc)
+            edges = add_edge_stream(dst, enc) if layout.head or layout.tail else None
+
+            def mux_body(packets: list[Packet]) -> None:
+                dst.mux([p for p in packets if p.pts is None or p.pts >= 0])
+
             rate = Fraction(1, enc.fps)
             for index, pixels in enumerate(
                 _output_frames(segment, asset, container, enc, layout.frames, stats)
@@ -499,14 +531,24 @@ def render_clip(
                     if isinstance(pixels, VideoFrame)
                     else VideoFrame.from_ndarray(pixels, format="yuv420p")
                 )
-                frame.pts = index
                 frame.time_base = rate
                 # Decoded frames keep their source picture type; only our cuts are IDRs.
-                frame.pict_type = PictureType.I if index in keyframes else PictureType.NONE
-                dst.mux(stream.encode(frame))
+                if warm_from <= index < body_end:
+                    frame.pts = index - body_first
+                    starts = index in (warm_from, body_first)
+                    frame.pict_type = PictureType.I if starts else PictureType.NONE
+                    mux_body(body.encode(frame))
+                if not body_first <= index < body_end:
+                    assert edges is not None
+                    frame.pts = layout.edge_index(index)
+                    starts = index in (0, body_end)  # where the head and the tail start
+                    frame.pict_type = PictureType.I if starts else PictureType.NONE
+                    dst.mux(edges.encode(frame))
                 encode_s += time.perf_counter() - t0
             t0 = time.perf_counter()
-            dst.mux(stream.encode())
+            mux_body(body.encode())
+            if edges is not None:
+                dst.mux(edges.encode())
             encode_s += time.perf_counter() - t0
         os.replace(tmp, out)
     except Exception as exc:
@@ -528,3 +570,88 @@ def render_clip(
             "total": total,
         },
     )
+
+
+# --- reading clips back ---------------------------------------------------------------
+
+
+# Opening an MP4 runs FFmpeg's stream probing, which decodes frames: an IDR of the body
+# and, because the edge track has no B-frames, 7 edge frames until it has guessed the
+# decoder delay (about 16 ms for a 720p clip, paid again by every reader). Our own files
+# need none of what probing finds, so the probing decoders skip every frame (about 1 ms).
+_NO_PROBE_DECODE = [{"skip_frame": "all"}] * 4
+
+
+def open_intermediate(path: Path) -> InputContainer:
+    """Open a clip or transition piece this engine wrote, without decoding while probing."""
+    # PyAV's stub says list[str]; the code takes one dict of codec options per stream.
+    return av.open(str(path), stream_options=cast(Any, _NO_PROBE_DECODE))
+
+
+def body_stream(container: InputContainer) -> VideoStream | None:
+    """The stream-copied track of a clip (or of any single-track H.264 file)."""
+    for stream in container.streams.video:
+        if not is_edge_stream(stream):
+            return stream
+    return None
+
+
+def edge_stream(container: InputContainer) -> VideoStream | None:
+    """The edge track of a clip, if it has one."""
+    for stream in container.streams.video:
+        if is_edge_stream(stream):
+            return stream
+    return None
+
+
+def read_edges(path: Path, first: int, count: int, fps: int) -> list[I420]:
+    """Edge-track frames [first, first + count) of a clip (ClipLayout.edge_index)."""
+    if count <= 0:
+        return []
+    frames: list[I420] = []
+    try:
+        with open_intermediate(path) as container:
+            stream = edge_stream(container)
+            if stream is None:
+                raise EngineError("decode_error", f"{path.name}: the clip has no edge track")
+            stream.codec_context.thread_count = 1
+            tb = stream.time_base or Fraction(1, fps)
+            wanted = range(first, first + count)
+            # No B-frames in the edge track: decode order is frame order, so decoding can
+            # begin at the last key frame at or before `first`.
+            packets: list[Packet | None] = []
+            for packet in container.demux(stream):
+                if packet.size == 0 or packet.pts is None:
+                    continue
+                index = round(packet.pts * tb * fps)
+                if index > wanted.stop - 1:
+                    break
+                if packet.is_keyframe and index <= first:
+                    packets.clear()
+                packets.append(packet)
+            packets.append(None)  # flush
+            for queued in packets:
+                for frame in stream.decode(queued):
+                    if frame.pts is not None and round(frame.pts * tb * fps) in wanted:
+                        frames.append(from_frame(frame))
+    except av.error.FFmpegError as exc:
+        raise EngineError("decode_error", f"{path.name}: unreadable clip ({exc})") from None
+    if len(frames) != count:
+        raise EngineError(
+            "decode_error",
+            f"{path.name}: has {len(frames)} of edge frames {first}..{first + count - 1}",
+        )
+    return frames
+
+
+def clip_frames(path: Path, layout: ClipLayout, fps: int) -> list[I420]:
+    """Every frame of a clip in order (head, body, tail), decoded from both tracks."""
+    edges = read_edges(path, 0, layout.head + layout.tail, fps)
+    body: list[I420] = []
+    with open_intermediate(path) as container:
+        stream = body_stream(container)
+        if stream is not None:
+            body = [from_frame(f) for f in container.decode(stream)]
+    if len(body) != layout.body_frames:
+        raise EngineError("decode_error", f"{path.name}: has {len(body)} body frames")
+    return edges[: layout.head] + body + edges[layout.head :]

@@ -17,7 +17,9 @@ from engine.edl import Segment, Transition, canonical_json
 from engine.encoding import EncodeSettings
 from engine.media import MediaAsset
 
-CACHE_VERSION = 1
+# 2: clips hold their head and tail in a separate edge track (clip.py), and transition
+# pieces are blended from it.
+CACHE_VERSION = 2
 
 
 def _digest(kind: str, fields: dict[str, Any]) -> str:

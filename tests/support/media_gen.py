@@ -15,8 +15,10 @@ import av
 import cv2
 import numpy as np
 import numpy.typing as npt
+from av.video.frame import VideoFrame
 
 from engine.beat_grid import Beat, BeatGrid
+from engine.clip import ClipLayout, clip_frames
 from engine.edl import EDL
 from engine.media import MediaAsset
 from engine.render_settings import (
@@ -146,6 +148,14 @@ def decode_frames(path: Path) -> list[npt.NDArray[np.uint8]]:
         return [
             np.asarray(f.to_ndarray(format="rgb24"), np.uint8) for f in container.decode(video=0)
         ]
+
+
+def decode_clip_frames(path: Path, layout: ClipLayout, fps: int) -> list[npt.NDArray[np.uint8]]:
+    """Every frame of a rendered clip (head, body, tail from its two tracks) as RGB."""
+    return [
+        np.asarray(VideoFrame.from_ndarray(f, format="yuv420p").to_ndarray(format="rgb24"))
+        for f in clip_frames(path, layout, fps)
+    ]
 
 
 def count_frames(path: Path) -> int:

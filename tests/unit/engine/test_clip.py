@@ -13,13 +13,14 @@ import av
 import numpy as np
 import pytest
 
-from engine.clip import ClipLayout, Timeouts, clip_layout, render_clip
+from engine.clip import ClipLayout, Timeouts, clip_layout, read_edges, render_clip
 from engine.edl import CUT, Effects, KenBurns, Segment, Transition
-from engine.encoding import EncodeSettings
+from engine.encoding import EncodeSettings, is_edge_stream
 from engine.errors import EngineError
 from engine.media import MediaAsset
 from tests.support.media_gen import (
     count_frames,
+    decode_clip_frames,
     decode_frames,
     image_asset,
     read_counter,
@@ -73,13 +74,24 @@ def counter_video(tmp_path_factory: pytest.TempPathFactory) -> MediaAsset:
     return video_asset(path, "a", frames=120, fps=FPS)
 
 
-def keyframes(path: Path) -> list[int]:
+def keyframes(path: Path, track: int = 0) -> list[int]:
     with av.open(str(path)) as c:
-        s = c.streams.video[0]
+        s = c.streams.video[track]
         tb = s.time_base or Fraction(1, FPS)
         return sorted(
             round((p.pts or 0) * tb * FPS) for p in c.demux(s) if p.is_keyframe and p.size
         )
+
+
+def track_frames(path: Path) -> list[int]:
+    """Decoded frames per video track."""
+    counts = []
+    with av.open(str(path)) as c:
+        tracks = len(c.streams.video)
+    for track in range(tracks):
+        with av.open(str(path)) as c:
+            counts.append(sum(1 for _ in c.decode(c.streams.video[track])))
+    return counts
 
 
 def test_layout_of_a_clip_with_crossfades_on_both_sides() -> None:
@@ -93,12 +105,58 @@ def test_video_clip_is_frame_accurate_with_idrs_at_the_cuts(
 ) -> None:
     seg = segment(source_in=1500, t_in=XFADE, t_out=XFADE)
     result = render_clip(seg, counter_video, tmp_path / "clip.mp4", ENC)
-    frames = decode_frames(result.path)
+    layout = clip_layout(seg, FPS)
+    frames = decode_clip_frames(result.path, layout, FPS)
     assert result.frames == len(frames) == 30
     # 1500 ms at 24 fps is source frame 36; seeking started at the key frame at 0.
     assert [read_counter(f) for f in frames] == list(range(36, 66))
-    assert keyframes(result.path)[:3] == [0, 6, 24]
+    # The body track (stream-copied) holds clip frames [6, 24) and starts on an IDR; the
+    # edge track holds the 6 head then the 6 tail frames, each part starting on an IDR.
+    assert track_frames(result.path) == [18, 12]
+    assert keyframes(result.path)[0] == 0
+    assert keyframes(result.path, track=1)[:2] == [0, 6]
     assert frames[0].shape == (180, 320, 3)
+
+
+def test_edge_track_round_trips_head_and_tail_at_edge_quality(
+    counter_video: MediaAsset, tmp_path: Path
+) -> None:
+    # Crossfade in only: a head and no tail; fade out: a tail and no head frames after it.
+    fade = Transition(type="fade_black", duration_ms=250)
+    for t_in, t_out in ((XFADE, CUT), (CUT, fade), (XFADE, fade)):
+        seg = segment(source_in=1000, t_in=t_in, t_out=t_out)
+        layout = clip_layout(seg, FPS)
+        path = render_clip(seg, counter_video, tmp_path / "c.mp4", ENC).path
+        assert track_frames(path) == [layout.body_frames, layout.head + layout.tail]
+        head = read_edges(path, 0, layout.head, FPS)
+        tail = read_edges(path, layout.head, layout.tail, FPS)
+        assert len(head) == layout.head and len(tail) == layout.tail
+        frames = decode_clip_frames(path, layout, FPS)
+        assert [read_counter(f) for f in frames] == list(range(24, 24 + layout.frames))
+    # Edges are stored finer than the delivery encode (4 CRF steps, ultrafast).
+    with av.open(str(path)) as c:
+        assert not is_edge_stream(c.streams.video[0]) and is_edge_stream(c.streams.video[1])
+
+
+def test_clip_without_transitions_has_no_edge_track(
+    counter_video: MediaAsset, tmp_path: Path
+) -> None:
+    path = render_clip(segment(), counter_video, tmp_path / "c.mp4", ENC).path
+    assert track_frames(path) == [24]
+    with pytest.raises(EngineError):
+        read_edges(path, 0, 1, FPS)
+
+
+def test_clip_whose_body_is_empty_keeps_its_edges(tmp_path: Path) -> None:
+    still = image_asset(
+        write_still(tmp_path / "s.png", square_picture(300, 300, 50)), "a", 300, 300
+    )
+    long_fade = Transition(type="fade_white", duration_ms=1000)
+    seg = segment(media_type="image", t_in=long_fade, t_out=long_fade, timeline=(1000, 2000))
+    layout = clip_layout(seg, FPS)
+    assert layout.body_frames == 0 and layout.head == layout.tail == 12
+    path = render_clip(seg, still, tmp_path / "s.mp4", ENC).path
+    assert len(decode_clip_frames(path, layout, FPS)) == 24
 
 
 def test_frame_rate_conversion_samples_and_holds(counter_video: MediaAsset, tmp_path: Path) -> None:
@@ -277,6 +335,7 @@ def test_clip_frame_count_matches_layout_for_every_kind(
         write_still(tmp_path / "s.png", square_picture(300, 300, 50)), "a", 300, 300
     )
     seg = segment(media_type="image", t_in=XFADE, timeline=(1000, 1500))
-    assert count_frames(render_clip(seg, still, tmp_path / "s.mp4", ENC).path) == (
-        clip_layout(seg, FPS).frames
-    )
+    layout = clip_layout(seg, FPS)
+    path = render_clip(seg, still, tmp_path / "s.mp4", ENC).path
+    assert count_frames(path) == layout.body_frames == layout.frames - layout.head
+    assert len(decode_clip_frames(path, layout, FPS)) == layout.frames

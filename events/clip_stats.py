@@ -111,6 +111,14 @@ def latest(a: datetime | None, b: datetime) -> datetime:
     return b if a is None or b > a else a
 
 
+def outcome_status(task: TaskState, source_type: str) -> TaskStatus:
+    """A clip from the task's first source is a success, whichever source that was; one
+    reached by falling back says so (a render of local files only is all successes)."""
+    if not task.fallback_reasons and source_type != "placeholder":
+        return TaskStatus.SUCCESS
+    return _OUTCOME_STATUS[source_type]
+
+
 def fold_task(task: TaskState | None, env: Envelope[Any]) -> TaskState:
     """Fold one clip event into its task; an outcome is final, so the first one wins."""
     p = env.payload
@@ -160,7 +168,7 @@ def fold_task(task: TaskState | None, env: Envelope[Any]) -> TaskState:
     elif isinstance(p, ClipTaskSucceeded):
         new = replace(
             base,
-            status=_OUTCOME_STATUS[p.source_type.value],
+            status=outcome_status(base, p.source_type.value),
             attempt=max(base.attempt, p.attempt),
             source_type=p.source_type.value,
             clip_path=p.clip_path,

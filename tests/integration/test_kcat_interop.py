@@ -82,7 +82,8 @@ async def test_kcat_produces_a_clip_event_that_the_projector_folds(
     stats = await project(kafka_bootstrap, topic_prefix, url)
     assert stats.events == 1 and stats.dead_letters == 0
     (task,) = rows(url, "SELECT task_id, status, duration_ms FROM clip_tasks")
-    assert task == {"task_id": "task-kcat", "status": "fallback-local", "duration_ms": 250}
+    # A local clip with no fallback before it: the task's own first source, so a success.
+    assert task == {"task_id": "task-kcat", "status": "success", "duration_ms": 250}
     assert clip_stats_of(url, "job-kcat")["success_tasks"] == 1
 
 

@@ -59,6 +59,11 @@ class WorkerProcess:
             self._new.clear()
             await self._new.wait()
 
+    def kill(self) -> None:
+        """SIGKILL the worker and its pool processes, as a crashed machine would."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
+
     def output(self) -> str:
         """The last lines the worker wrote, for failure messages."""
         return "\n".join(self.raw[-40:])
@@ -73,6 +78,8 @@ async def running_worker(
         BEATSTITCH,
         "worker",
         cwd=cwd,
+        # Its own process group: the worker and its pool processes live and die together.
+        start_new_session=True,
         env={**os.environ, **env, "PYTHONUNBUFFERED": "1"},
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.PIPE,
@@ -86,6 +93,6 @@ async def running_worker(
             try:
                 await asyncio.wait_for(proc.wait(), 20)
             except TimeoutError:
-                proc.kill()
+                worker.kill()
                 await proc.wait()
         worker._reader.cancel()

@@ -15,7 +15,14 @@ import pytest
 
 from engine.clip import ClipLayout, Timeouts, clip_layout, read_edges, render_clip
 from engine.edl import CUT, Effects, KenBurns, Segment, Transition
-from engine.encoding import EncodeSettings, is_edge_stream
+from engine.encoding import (
+    EncodeSettings,
+    add_video_stream,
+    codec_threads,
+    is_edge_stream,
+    set_codec_threads,
+    tune_allocator,
+)
 from engine.errors import EngineError
 from engine.media import MediaAsset
 from tests.support.media_gen import (
@@ -339,3 +346,34 @@ def test_clip_frame_count_matches_layout_for_every_kind(
     path = render_clip(seg, still, tmp_path / "s.mp4", ENC).path
     assert count_frames(path) == layout.body_frames == layout.frames - layout.head
     assert len(decode_clip_frames(path, layout, FPS)) == layout.frames
+
+
+def test_pre_roll_skips_unreferenced_b_frames_but_not_the_frames_shown(tmp_path: Path) -> None:
+    # veryfast uses B-frames (ultrafast does not): the pre-roll from the key frame at 0
+    # to 1500 ms then has non-reference frames that nothing shows.
+    path = write_video(tmp_path / "b.mp4", frames=120, fps=FPS, gop=96, preset="veryfast")
+    asset = video_asset(path, "a", frames=120, fps=FPS)
+    for source_in in (1500, 1000, 2042):
+        seg = segment(source_in=source_in)
+        result = render_clip(seg, asset, tmp_path / "c.mp4", ENC)
+        first = round(source_in * FPS / 1000)
+        assert [read_counter(f) for f in decode_frames(result.path)] == list(
+            range(first, first + 24)
+        )
+        # Without skipping it would decode every frame from 0 up to the last one shown.
+        assert result.decoded_frames < first + 24
+
+
+def test_codec_threads_setting_reaches_the_encoder(tmp_path: Path) -> None:
+    before = codec_threads()
+    try:
+        set_codec_threads(1)
+        with av.open(str(tmp_path / "x.mp4"), "w") as out:
+            assert add_video_stream(out, ENC).codec_context.thread_count == 1
+        set_codec_threads(0)
+        with av.open(str(tmp_path / "y.mp4"), "w") as out:
+            assert add_video_stream(out, ENC).codec_context.thread_count == 0
+    finally:
+        set_codec_threads(before)
+    tune_allocator()
+    tune_allocator()  # idempotent

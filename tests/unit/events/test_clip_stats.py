@@ -211,3 +211,10 @@ def test_clip_state_survives_a_json_round_trip() -> None:
     state = fold_all(stamp(payloads))
     back = clip_state_from_json(json.loads(json.dumps(clip_state_to_json(state))))
     assert back == state and clip_stats(back) == clip_stats(state)
+
+
+def test_a_task_whose_first_source_is_local_is_a_success_not_a_fallback() -> None:
+    payloads = task_lifecycle(JOB, "t1", outcome=L)  # no remote, no FellBack
+    state = fold_all(stamp(payloads))
+    assert state.tasks["t1"].status is TaskStatus.SUCCESS
+    assert clip_stats(state).success_tasks == 1

@@ -13,7 +13,9 @@ import structlog
 
 from agents.assembly_state import (
     ASSEMBLING,
+    CANCELLED,
     DONE,
+    OPEN,
     JobAssembly,
     fold_assembly,
     from_json,
@@ -69,11 +71,13 @@ class Assembler:
         if after is before:
             return
         self.table[job] = to_json(after)
-        if after.status == "cancelled" and before.status != "cancelled":
+        if after.status == CANCELLED and before.status != CANCELLED:
             shutil.rmtree(self.tmp_dir(job), ignore_errors=True)
             return
-        if after.task_ids and after.done_tasks > before.done_tasks and not after.ready:
-            done, total = after.done_tasks, len(after.task_ids)
+        planned = after.task_ids or ()
+        progressed = after.done_tasks > before.done_tasks
+        if planned and progressed and after.status == OPEN and not after.ready:
+            done, total = after.done_tasks, len(planned)
             await self.emit(
                 after,
                 [

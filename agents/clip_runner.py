@@ -4,6 +4,7 @@ every step, so a render always gets a clip for every segment."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import time
 from collections.abc import Awaitable, Callable
@@ -71,6 +72,7 @@ class ClipRunner:
     tmp_root: Path
     timeouts_s: tuple[float, float] = (10.0, 15.0)
     sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep
+    is_cancelled: Callable[[str], bool] = lambda _job: False
     rnd: random.Random = field(default_factory=random.Random)
 
     async def run(self, env: Envelope[Any], slot: int) -> None:
@@ -113,12 +115,36 @@ class _Attempts:
         found = [(SourceType.REMOTE, src.remote_url), (SourceType.LOCAL, src.local_path)]
         return [(kind, where) for kind, where in found if where]
 
+    async def cancelled(self) -> bool:
+        """End the task without work if its render was cancelled; remove any clip it made."""
+        if not self.r.is_cancelled(self.task.render_job_id):
+            return False
+        self.out.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            self.out.parent.rmdir()  # the job's folder goes with its last clip
+        await self.emit(
+            ClipTaskFailed(
+                **self.ids,
+                attempt=max(self.attempt - 1, 0),
+                reason=FailureReason.CANCELLED,
+                duration_ms=self.elapsed_ms(),
+                error="the render was cancelled",
+            )
+        )
+        self.log.info("render_worker.clip_task_cancelled")
+        return True
+
     async def run(self) -> None:
+        if await self.cancelled():
+            return
         config = self.r.config()
         chain = self.chain()
         reason, error = FailureReason.NO_CANDIDATES, "no remote or local source"
         for k, (kind, where) in enumerate(chain):
             done, reason, error = await self.try_source(kind, where, config)
+            # A cancellation seen mid-task ends it here, its clip (if any) removed.
+            if await self.cancelled():
+                return
             if done is not None:
                 await self.succeeded(kind, done)
                 return
@@ -188,6 +214,8 @@ class _Attempts:
                 )
             )
             await self.r.sleep(wait / 1000)
+            if self.r.is_cancelled(self.task.render_job_id):
+                break
         return None, reason, error
 
     async def start(self, kind: SourceType) -> None:

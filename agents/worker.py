@@ -17,6 +17,7 @@ from prometheus_client import start_http_server
 from agents.acks import InOrderAcker
 from agents.assembler import Assembler
 from agents.assembly_state import JobAssembly
+from agents.cancellations import CancellationWatcher
 from agents.clip_runner import ClipRunner
 from agents.config_watcher import ConfigWatcher
 from agents.outbox import Outbox
@@ -67,6 +68,7 @@ def create_app(bootstrap: str, kafka: KafkaSettings, worker: WorkerSettings) -> 
     prefix = kafka.topic_prefix
     outbox = Outbox(bootstrap, prefix, worker.worker_id)
     watcher = ConfigWatcher(bootstrap, prefix, worker.worker_id)
+    cancellations = CancellationWatcher(bootstrap, prefix, worker.worker_id)
     pool = Pool(worker.process_pool_size)
     artifacts = Path(worker.artifacts_dir)
 
@@ -92,6 +94,7 @@ def create_app(bootstrap: str, kafka: KafkaSettings, worker: WorkerSettings) -> 
         config=lambda: watcher.live.config,
         tmp_root=artifacts / "render_tmp",
         timeouts_s=(worker.clip_connect_timeout_s, worker.clip_read_timeout_s),
+        is_cancelled=cancellations.is_cancelled,
     )
     scheduler = ClipScheduler(limits=lambda: watcher.live.config, run=runner.run)
     watcher.on_change = lambda _live: scheduler.pump()
@@ -156,6 +159,10 @@ def create_app(bootstrap: str, kafka: KafkaSettings, worker: WorkerSettings) -> 
     @app.task
     async def watch_config() -> None:
         await watcher.run()
+
+    @app.task
+    async def watch_cancellations() -> None:
+        await cancellations.run()
 
     @app.on_before_shutdown.connect  # type: ignore[arg-type]  # mode types expect sync
     async def close(sender: Any, *_: Any, signal: Any, **__: Any) -> None:

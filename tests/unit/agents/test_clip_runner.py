@@ -164,3 +164,25 @@ async def test_when_even_the_placeholder_fails_the_task_fails_and_says_why() -> 
     )
     assert shape(events)[-1] == "Failed(0,no_candidates)"
     assert events[-1].payload.error == "placeholder failed too: disk full"
+
+
+async def test_a_task_of_a_cancelled_render_does_no_work_and_says_so() -> None:
+    sent: list[Any] = []
+
+    async def emit(cause: Any, payloads: list[Any]) -> None:
+        sent.extend(make_event(p, trace_id=cause.trace_id) for p in payloads)
+
+    async def execute(fn: Any, *args: Any) -> ClipDone:
+        raise AssertionError("a cancelled task must not render")
+
+    runner = ClipRunner(
+        worker_id="w1",
+        emit=emit,
+        execute=execute,
+        config=RenderClipConfig,
+        tmp_root=Path("/tmp/rt"),
+        is_cancelled=lambda job: job == "job",
+    )
+    await runner.run(queued("https://cdn/v.mp4", None), slot=0)
+    assert shape(sent) == ["Failed(0,cancelled)"]
+    assert sent[0].payload.error == "the render was cancelled"

@@ -37,6 +37,7 @@ from engine.encoding import (
     add_video_stream,
     black,
     to_frame,
+    tune_allocator,
     white,
 )
 from engine.errors import EngineError, ErrorReason
@@ -153,6 +154,7 @@ def render_transition(
     enc: EncodeSettings,
 ) -> Path:
     """Encode the frames [boundary.start, boundary.end) of the output into their own piece."""
+    tune_allocator()
     tail_from = boundary.start - outgoing.start_frame
     tail_count = (boundary.end if boundary.transition.type == "crossfade" else boundary.cut) - (
         boundary.start

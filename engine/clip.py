@@ -45,6 +45,8 @@ from engine.encoding import (
     is_edge_stream,
     join_planes,
     planes,
+    set_decoder_threads,
+    tune_allocator,
 )
 from engine.errors import EngineError
 from engine.media import MediaAsset
@@ -374,7 +376,7 @@ def sample_video(
     source_out_ms or the end of the file the last frame is held.
     """
     stream = _video_stream(container, "source")
-    stream.codec_context.thread_type = "AUTO"
+    set_decoder_threads(stream)
     time_base = stream.time_base or Fraction(1, 90_000)
     origin = stream.start_time or 0
     first = Fraction(segment.source_in_ms, 1000)
@@ -383,7 +385,8 @@ def sample_video(
         container.seek(origin + int(first / time_base), stream=stream, backward=True)
     current: VideoFrame | None = None
     index = 0
-    for frame in _timed(container.decode(stream), stats):
+    latest = origin + int((first + _TOLERANCE) / time_base)  # pts of the last pre-roll frame
+    for frame in _timed(_decode_skipping(container, stream, latest), stats):
         if frame.pts is None:
             continue
         at = (frame.pts - origin) * time_base
@@ -400,6 +403,32 @@ def sample_video(
     while index < frames:
         yield current
         index += 1
+
+
+def _decode_skipping(
+    container: InputContainer, stream: VideoStream, latest: int
+) -> Iterator[VideoFrame]:
+    """Decode `stream`, skipping non-reference frames no output frame can show.
+
+    Before the first wanted time only the last frame at or before it (pts <= latest) is
+    shown. A packet with pts p is not needed if a packet with pts in (p, latest] came
+    before it in decode order (B-frames follow the frame after them); the decoder then
+    drops it if no other frame refers to it (skip_frame NONREF). Exact for any frame
+    rate, variable ones included.
+    """
+    ctx = stream.codec_context
+    seen = None  # highest pts <= latest demuxed so far
+    skipping = False
+    for packet in container.demux(stream):
+        pts = packet.pts
+        skip = False
+        if pts is not None and pts <= latest:
+            skip = seen is not None and pts < seen
+            seen = pts if seen is None else max(seen, pts)
+        if skip != skipping:
+            ctx.skip_frame = "NONREF" if skip else "DEFAULT"
+            skipping = skip
+        yield from stream.decode(packet)
 
 
 def decode_still(container: InputContainer, stats: _Stats) -> VideoFrame:
@@ -499,6 +528,7 @@ def render_clip(
 ) -> ClipResult:
     """Render a segment from `source` (default asset.path) to an H.264 MP4 at out_path."""
     began = time.perf_counter()
+    tune_allocator()
     layout = clip_layout(segment, enc.fps)
     if layout.frames <= 0:
         raise EngineError("invalid_input", f"segment {segment.index} has no frames")

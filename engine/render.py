@@ -8,12 +8,14 @@ as the agents do, so the output always covers the whole timeline.
 
 from __future__ import annotations
 
+import os
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from typing import Any, TypeVar
 
 from engine.assemble import (
     AssemblyPlan,
@@ -29,9 +31,11 @@ from engine.assemble import (
 from engine.clip import ClipResult, Timeouts, render_clip
 from engine.clip_cache import ClipCache, audio_key, clip_key, transition_key
 from engine.edl import EDL
-from engine.encoding import EncodeSettings, Quality, encode_settings
+from engine.encoding import EncodeSettings, Quality, encode_settings, set_codec_threads
 from engine.media import MediaAsset
 from engine.placeholder import render_placeholder_clip, write_placeholder
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -47,6 +51,20 @@ class RenderReport:
     placeholders: dict[int, str] = field(default_factory=dict)  # segment -> reason
     clip_results: list[ClipResult] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+
+
+def _threaded(threads: int, fn: Callable[..., T], *args: Any) -> T:
+    """Run fn(*args) in a pool worker with `threads` codec threads (env var overrides)."""
+    if "BEATSTITCH_CODEC_THREADS" not in os.environ:
+        set_codec_threads(threads)
+    return fn(*args)
+
+
+def _threads_for(tasks: int, workers: int) -> int:
+    # Workers that all have work: one codec thread each (threads only add overhead when
+    # every core is busy). Fewer tasks than workers: share the cores between them.
+    cores = os.cpu_count() or 1
+    return max(1, cores // max(1, min(tasks, workers)))
 
 
 def _clip_task(
@@ -95,7 +113,12 @@ def render_edl(
     pieces: dict[int, Path] = {}
     piece_futures: dict[Future[Path | Failed], tuple[int, str | None]] = {}
 
-    with ProcessPoolExecutor(max_workers=max(1, workers)) as pool:
+    workers = max(1, workers)
+    to_render = [s.index for s in edl.segments if clips[s.index] is None]
+    clip_threads = _threads_for(len(to_render), workers)
+    touched = {k for i in to_render for k in (i - 1, i) if k in boundaries}
+    piece_threads = _threads_for(len(touched), workers)
+    with ProcessPoolExecutor(max_workers=workers) as pool:
         a_key = audio_key(edl.audio.checksum, edl.total_duration_ms)
         audio = cache.get(a_key, ".m4a")
         audio_future = None
@@ -123,6 +146,8 @@ def render_edl(
                         continue
                 target = work / "pieces" / f"transition-{k:05d}.mp4"
                 future = pool.submit(
+                    _threaded,
+                    piece_threads,
                     guarded,
                     render_transition,
                     b,
@@ -142,7 +167,16 @@ def render_edl(
                 target = work / "clips" / f"clip-{seg.index:05d}.mp4"
                 asset = by_id[seg.asset_id]
                 future = pool.submit(
-                    _clip_task, seg.index, edl, asset, target, enc, source, timeouts
+                    _threaded,
+                    clip_threads,
+                    _clip_task,
+                    seg.index,
+                    edl,
+                    asset,
+                    target,
+                    enc,
+                    source,
+                    timeouts,
                 )
                 clip_futures[future] = seg.index
         for i in report.clips_cached:

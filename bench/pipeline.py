@@ -1,0 +1,262 @@
+"""The event pipeline's cost: trivial clip tasks through two workers, and one real render
+through Kafka beside the same render by the engine alone.
+
+Run: .venv/bin/python -m bench.pipeline [--tasks 2000]
+Last line: `RESULT tasks_per_s=N latency_p95_ms=N pipeline_overhead_ratio=N`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from bench.projector import kafka
+from cli.render_request import prepare_render
+from engine.media import MediaAsset
+from engine.render import render_edl
+from engine.render_settings import RenderSettings
+from engine.sample_media import write_sample_media, write_song, write_still
+from events.base import make_event
+from events.kafka_io import EventProducer, ensure_topics
+from events.payloads import ClipTaskQueued
+from events.payloads.common import MediaSource, OutputSettings
+from events.topics import Topic
+from tests.support.pipeline import read_until
+
+BEATSTITCH = str(Path(sys.executable).parent / "beatstitch")
+
+
+@contextlib.contextmanager
+def workers(count: int, bootstrap: str, prefix: str, work: Path) -> Iterator[None]:
+    """Run `count` worker processes in one consumer group."""
+    env = {
+        **os.environ,
+        "BEATSTITCH_KAFKA_BOOTSTRAP": bootstrap,
+        "BEATSTITCH_TOPIC_PREFIX": prefix,
+        "BEATSTITCH_ARTIFACTS_DIR": str(work / "artifacts"),
+    }
+    procs = [
+        subprocess.Popen(
+            [BEATSTITCH, "worker"],
+            env=env,
+            cwd=work,
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=(work / f"worker{i}.log").open("wb"),
+        )
+        for i in range(count)
+    ]
+    try:
+        yield
+    finally:
+        for p in procs:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(p.pid, signal.SIGTERM)
+        for p in procs:
+            try:
+                p.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(p.pid, signal.SIGKILL)
+
+
+async def warm_up(bootstrap: str, prefix: str, task: ClipTaskQueued) -> None:
+    """Send one task and wait for its outcome: the workers have joined and their pools run."""
+    async with EventProducer(bootstrap, prefix) as producer:
+        await producer.send(make_event(task, trace_id="bench-warm-up"))
+    await read_until(
+        bootstrap,
+        prefix,
+        Topic.CLIP_EVENTS,
+        lambda seen: any(
+            e.type == "ClipTaskSucceeded" and e.payload.task_id == task.task_id for e in seen
+        ),
+    )
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Nearest-rank percentile."""
+    ordered = sorted(values)
+    return ordered[max(0, round(q * len(ordered)) - 1)]
+
+
+async def trivial_tasks(bootstrap: str, work: Path, count: int) -> tuple[float, float, float]:
+    """Tasks/s and queue→start latency p50/p95 (ms) for tiny still clips through 2 workers."""
+    prefix = f"bp{uuid.uuid4().hex[:6]}"
+    await ensure_topics(bootstrap, prefix)
+    still = write_still(work / "tiny.png", 160, 120, 0)
+    output = OutputSettings(width=160, height=120, fps=12)
+    segment = {
+        "index": 0,
+        "asset_id": "tiny",
+        "media_type": "image",
+        "timeline_in_ms": 0,
+        "timeline_out_ms": 100,
+        "render_duration_ms": 100,
+        "source_in_ms": 0,
+        "source_out_ms": 100,
+        "transition_in": {"type": "cut", "duration_ms": 0},
+        "transition_out": {"type": "cut", "duration_ms": 0},
+        "effects": {},
+    }
+    job = "bench-trivial"
+
+    def tiny(i: int, job: str = job) -> ClipTaskQueued:
+        return ClipTaskQueued(
+            task_id=f"{job}-{i}",
+            render_job_id=job,
+            video_id=f"video-{i % 100}",
+            segment_index=i,
+            total_segments=count,
+            segment={**segment, "index": i},
+            source=MediaSource(
+                asset_id="tiny",
+                media_type="image",
+                checksum="tiny",
+                local_path=str(still),
+                width=160,
+                height=120,
+            ),
+            output=output,
+        )
+
+    tasks = [tiny(i) for i in range(count)]
+    with workers(2, bootstrap, prefix, work):
+        await warm_up(bootstrap, prefix, tiny(0, job="bench-warm-up"))
+        async with EventProducer(bootstrap, prefix) as producer:
+            await asyncio.gather(
+                *(producer.send_many([make_event(t, trace_id="bench")]) for t in tasks)
+            )
+
+        def all_done(seen: list[Any]) -> bool:
+            return (
+                sum(e.type == "ClipTaskSucceeded" and e.correlation_id == job for e in seen)
+                >= count
+            )
+
+        events = await read_until(bootstrap, prefix, Topic.CLIP_EVENTS, all_done)
+    task_events = await read_until(
+        bootstrap, prefix, Topic.CLIP_TASKS, lambda seen: len(seen) >= count + 1
+    )
+    queued_at = {e.payload.task_id: e.occurred_at for e in task_events if e.correlation_id == job}
+    started: dict[str, datetime] = {}
+    for e in events:
+        if e.type == "ClipTaskStarted" and e.correlation_id == job:
+            started.setdefault(e.payload.task_id, e.occurred_at)
+    latencies = [(started[t] - q).total_seconds() * 1000 for t, q in queued_at.items()]
+    first = min(queued_at.values())
+    last = max(
+        e.occurred_at for e in events if e.type == "ClipTaskSucceeded" and e.correlation_id == job
+    )
+    rate = count / (last - first).total_seconds()
+    return rate, percentile(latencies, 0.5), percentile(latencies, 0.95)
+
+
+async def sixty_segments(bootstrap: str, work: Path) -> tuple[float, float]:
+    """Wall seconds of the same 60-segment render through Kafka and by the engine alone."""
+    media = write_sample_media(work / "media", videos=4, stills=4, size=(640, 360))
+    song = write_song(work / "song", bpm=120.0, bars=30)
+    settings = RenderSettings.model_validate(
+        {
+            "beats_per_cut": 2,
+            "transition": {"type": "crossfade", "duration_ms": 250},
+            "output": {"width": 640, "height": 360, "fps": 24},
+        }
+    )
+    prepared = prepare_render(
+        song, media, settings, render_job_id="bench-60", cache_dir=work / "grids"
+    )
+    assets = {
+        m.asset_id: MediaAsset(
+            id=m.asset_id,
+            kind="video" if m.media_type == "video" else "image",
+            path=m.local_path or "",
+            checksum=m.checksum,
+            width=m.width or 1,
+            height=m.height or 1,
+            duration_ms=m.duration_ms,
+            fps=m.fps,
+        )
+        for m in prepared.request.media
+    }
+    t0 = time.perf_counter()
+    render_edl(prepared.edl, assets, song, work / "engine.mp4", work / "engine-work", workers=2)
+    engine_s = time.perf_counter() - t0
+
+    prefix = f"bp{uuid.uuid4().hex[:6]}"
+    await ensure_topics(bootstrap, prefix)
+    with workers(1, bootstrap, prefix, work):
+        still = write_still(work / "warm.png", 160, 120, 0)
+        await warm_up(
+            bootstrap,
+            prefix,
+            ClipTaskQueued(
+                task_id="warm-up",
+                render_job_id="warm-up",
+                video_id="warm",
+                segment_index=0,
+                total_segments=1,
+                segment=prepared.request.edl["segments"][0] | {"asset_id": "warm"},
+                source=MediaSource(
+                    asset_id="warm",
+                    media_type="image",
+                    checksum="warm",
+                    local_path=str(still),
+                    width=160,
+                    height=120,
+                ),
+                output=prepared.request.output,
+            ),
+        )
+        t0 = time.perf_counter()
+        async with EventProducer(bootstrap, prefix) as producer:
+            await producer.send(make_event(prepared.request, trace_id="bench-60"))
+        await read_until(
+            bootstrap,
+            prefix,
+            Topic.RENDER_JOBS,
+            lambda seen: bool(seen) and seen[-1].type == "RenderCompleted",
+        )
+        pipeline_s = time.perf_counter() - t0
+    return engine_s, pipeline_s
+
+
+async def main(count: int) -> None:
+    """Run both parts and print the figures."""
+    work = Path(tempfile.mkdtemp(prefix="bench-pipeline-"))
+    try:
+        with kafka() as bootstrap:
+            rate, p50, p95 = await trivial_tasks(bootstrap, work, count)
+            print(
+                f"{count} trivial clip tasks, 2 workers: {rate:.1f} tasks/s; "
+                f"queue→start p50 {p50:.0f} ms, p95 {p95:.0f} ms"
+            )
+            engine_s, pipeline_s = await sixty_segments(bootstrap, work)
+            print(
+                f"60-segment render 640x360@24: engine alone {engine_s:.1f} s, "
+                f"through Kafka (1 worker, from request to RenderCompleted) {pipeline_s:.1f} s"
+            )
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print(
+        f"RESULT tasks_per_s={rate:.1f} latency_p95_ms={p95:.0f} "
+        f"pipeline_overhead_ratio={pipeline_s / engine_s:.2f}"
+    )
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--tasks", type=int, default=2000)
+    asyncio.run(main(parser.parse_args().tasks))

@@ -21,3 +21,8 @@ RENDER_CLIP_PLACEHOLDER = Counter(
 RENDER_CONFIG_UPDATE = Counter(
     "render_config_update_total", "Render clip configuration versions applied"
 )
+RENDER_CONSUMER_LAG = Gauge(
+    "render_consumer_lag",
+    "Messages not yet consumed by this worker, summed over its partitions of a topic",
+    ["topic"],
+)

@@ -20,6 +20,7 @@ from agents.assembly_state import JobAssembly
 from agents.cancellations import CancellationWatcher
 from agents.clip_runner import ClipRunner
 from agents.config_watcher import ConfigWatcher
+from agents.metrics import RENDER_CONSUMER_LAG
 from agents.outbox import Outbox
 from agents.planner import handle_render_job_message
 from agents.scheduler import ClipScheduler
@@ -153,8 +154,33 @@ def create_app(bootstrap: str, kafka: KafkaSettings, worker: WorkerSettings) -> 
     async def forget_revoked(sender: Any, revoked: set[Any], **_: Any) -> None:
         dropped = scheduler.drop(revoked)
         acker.forget(revoked)
-        if dropped:
-            log.info("render_worker.tasks_released", trace_id=None, tasks=dropped)
+        log.info(
+            "render_worker.partitions_revoked",
+            trace_id=None,
+            worker=worker.worker_id,
+            partitions=len(revoked),
+            queued_tasks_released=dropped,
+        )
+
+    @app.on_partitions_assigned.connect  # type: ignore[arg-type]  # mode types expect sync
+    async def note_assigned(sender: Any, assigned: set[Any], **_: Any) -> None:
+        log.info(
+            "render_worker.partitions_assigned",
+            trace_id=None,
+            worker=worker.worker_id,
+            partitions=len(assigned),
+            inflight=scheduler.inflight,
+        )
+
+    @app.timer(5.0)
+    async def measure_lag() -> None:
+        lag: dict[str, int] = {}
+        for tp in app.consumer.assignment():
+            position = await app.consumer.position(tp)
+            behind = app.consumer.highwater(tp) - (position or 0)
+            lag[tp.topic] = lag.get(tp.topic, 0) + max(behind, 0)
+        for topic_name, value in lag.items():
+            RENDER_CONSUMER_LAG.labels(topic=topic_name).set(value)
 
     @app.task
     async def watch_config() -> None:

@@ -120,4 +120,3 @@ async def test_kcat_reads_our_events_and_they_validate_against_the_schemas(
             assert headers["event_type"] == value["type"]
             seen.append((value["type"], value["version"]))
     assert sorted(seen) == sorted((p.event_type, p.event_version) for p in payloads)
-

@@ -17,6 +17,28 @@ from pathlib import Path
 from typing import Any
 
 
+class Hits(Counter[str]):
+    """Requests per mode, and a way to wait (in a thread) for the first of a mode."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._seen: dict[str, threading.Event] = {}
+        self._lock = threading.Lock()
+
+    def _event(self, mode: str) -> threading.Event:
+        with self._lock:
+            return self._seen.setdefault(mode, threading.Event())
+
+    def hit(self, mode: str) -> None:
+        """Count a request and wake whoever waits for this mode."""
+        self[mode] += 1
+        self._event(mode).set()
+
+    def wait(self, mode: str, timeout_s: float) -> bool:
+        """Block until a request of this mode has arrived (True) or the timeout (False)."""
+        return self._event(mode).wait(timeout_s)
+
+
 class _Handler(BaseHTTPRequestHandler):
     server: Any
 
@@ -25,7 +47,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:  # noqa: N802 (the stdlib's name)
         mode, _, rel = self.path.lstrip("/").partition("/")
-        self.server.hits[mode] += 1
+        self.server.hits.hit(mode)
         if mode == "error500":
             self.send_error(500, "origin exploded")
             return
@@ -57,12 +79,12 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 @contextlib.contextmanager
-def media_server(root: Path) -> Iterator[tuple[str, Counter[str]]]:
+def media_server(root: Path) -> Iterator[tuple[str, Hits]]:
     """Serve `root` on a free loopback port; yield the base URL and the hit counts per mode."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     server.daemon_threads = True
     server.root = root  # type: ignore[attr-defined]
-    server.hits = Counter()  # type: ignore[attr-defined]
+    server.hits = Hits()  # type: ignore[attr-defined]
     server.stop = threading.Event()  # type: ignore[attr-defined]
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -19,7 +19,7 @@ from engine.edl import EDL, Effects, KenBurns, frame_at
 from engine.encoding import EncodeSettings, encode_settings
 from engine.media import MediaAsset
 from engine.placeholder import write_placeholder
-from engine.render import RenderReport, _threads_for, render_edl
+from engine.render import RenderReport, render_edl
 from engine.render_settings import (
     OutputSettings,
     RenderSettings,
@@ -296,13 +296,3 @@ def test_clip_bodies_and_pieces_tile_the_output(
     assert sum(s.end - s.first for s in spans) == frame_at(edl.total_duration_ms, fps)
     for layout in plan.layouts:
         assert 0 <= layout.head <= layout.head + layout.tail <= layout.frames
-
-
-def test_codec_threads_follow_how_many_tasks_share_the_workers(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr("os.cpu_count", lambda: 4)
-    assert _threads_for(60, 4) == 1  # every worker busy: one thread each
-    assert _threads_for(1, 4) == 4  # a one-clip re-render gets all cores
-    assert _threads_for(2, 4) == 2
-    assert _threads_for(3, 2) == 2  # more tasks than workers

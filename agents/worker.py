@@ -18,6 +18,7 @@ from agents.acks import InOrderAcker
 from agents.assembler import Assembler
 from agents.assembly_state import JobAssembly
 from agents.cancellations import CancellationWatcher
+from agents.clip_job import ready
 from agents.clip_runner import ClipRunner
 from agents.config_watcher import ConfigWatcher
 from agents.metrics import RENDER_CONSUMER_LAG
@@ -45,6 +46,11 @@ class Pool:
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         """Run fn(*args) in a pool process and wait for it without blocking the loop."""
         return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+
+    async def warm_up(self, size: int) -> int:
+        """Start every pool process now (importing PyAV takes a while), not on the first render."""
+        # A burst of submissions makes the executor spawn one process per call.
+        return len(set(await asyncio.gather(*(self.run(ready) for _ in range(size)))))
 
     def close(self) -> None:
         """Stop the pool processes."""
@@ -181,6 +187,11 @@ def create_app(bootstrap: str, kafka: KafkaSettings, worker: WorkerSettings) -> 
             lag[tp.topic] = lag.get(tp.topic, 0) + max(behind, 0)
         for topic_name, value in lag.items():
             RENDER_CONSUMER_LAG.labels(topic=topic_name).set(value)
+
+    @app.task
+    async def warm_pool() -> None:
+        started = await pool.warm_up(worker.process_pool_size)
+        log.info("render_worker.pool_ready", trace_id=None, processes=started)
 
     @app.task
     async def watch_config() -> None:

@@ -9,7 +9,7 @@ from typing import Any
 import structlog
 
 from events.base import Envelope
-from events.dead_letter import dead_letter_for
+from events.dead_letter import dead_letter_of
 from events.kafka_io import EventProducer
 
 log = structlog.get_logger("render_worker")
@@ -52,17 +52,9 @@ class Outbox:
             offset=message.offset,
             trace_id=None,
         )
-        letter = dead_letter_for(
-            reason=reason,
-            topic=message.topic,
-            partition=message.partition,
-            offset=message.offset,
-            key=message.key,
-            value=message.value,
-            consumer=consumer,
-            now=datetime.now(UTC),
+        await producer.send_dead_letter(
+            dead_letter_of(message, reason, consumer, datetime.now(UTC))
         )
-        await producer.send_dead_letter(letter)
 
     async def close(self) -> None:
         """Flush and stop the producer if it was started."""

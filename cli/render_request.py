@@ -8,6 +8,7 @@ from pathlib import Path
 from engine.beat_grid import BeatGrid
 from engine.beats import analyze, file_checksum
 from engine.edl import EDL
+from engine.media import MediaAsset
 from engine.probe import probe
 from engine.render_settings import RenderSettings
 from engine.timeline import build_edl
@@ -25,6 +26,22 @@ class PreparedRender:
     request: RenderRequested
     edl: EDL
     grid: BeatGrid
+
+
+def media_source(asset: MediaAsset) -> MediaSource:
+    """A probed asset as a render request carries it: a local copy, no remote yet."""
+    return MediaSource(
+        asset_id=asset.id,
+        media_type=asset.kind,
+        checksum=asset.checksum,
+        local_path=asset.path,
+        duration_ms=asset.duration_ms,
+        width=asset.width,
+        height=asset.height,
+        rotation=asset.rotation,
+        display_aspect_ratio=asset.display_aspect_ratio,
+        fps=asset.fps,
+    )
 
 
 def media_files(directory: Path) -> list[Path]:
@@ -54,20 +71,7 @@ def prepare_render(
             asset_id=f"asset-{checksum[:12]}", path=str(path.resolve()), checksum=checksum
         )
         assets.append(asset)
-        sources.append(
-            MediaSource(
-                asset_id=asset.id,
-                media_type=asset.kind,
-                checksum=checksum,
-                local_path=asset.path,
-                duration_ms=asset.duration_ms,
-                width=asset.width,
-                height=asset.height,
-                rotation=asset.rotation,
-                display_aspect_ratio=asset.display_aspect_ratio,
-                fps=asset.fps,
-            )
-        )
+        sources.append(media_source(asset))
     edl = build_edl(settings, assets, grid)
     out = settings.output
     request = RenderRequested(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 from datetime import datetime
+from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
@@ -49,4 +50,18 @@ def dead_letter_for(
         original_value_b64=base64.b64encode(value or b"").decode(),
         consumer=consumer,
         dead_lettered_at=now,
+    )
+
+
+def dead_letter_of(record: Any, reason: str, consumer: str, now: datetime) -> DeadLetter:
+    """The dead-letter record of a consumed Kafka message (aiokafka or Faust)."""
+    return dead_letter_for(
+        reason=reason,
+        topic=record.topic,
+        partition=record.partition,
+        offset=record.offset,
+        key=record.key,
+        value=record.value,
+        consumer=consumer,
+        now=now,
     )

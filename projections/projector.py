@@ -22,7 +22,7 @@ from sqlalchemy import Engine
 
 from events.base import Envelope, new_id
 from events.codec import DecodeError, decode
-from events.dead_letter import dead_letter_for
+from events.dead_letter import dead_letter_of
 from events.kafka_io import EventProducer, ensure_topics, partitions_of
 from events.topics import EVENT_TOPICS, Topic, logical_topic, physical_name
 from projections.batch import fold_batch, keys_of
@@ -221,15 +221,5 @@ class Projector:
                 partition=record.partition,
                 offset=record.offset,
             )
-            letter = dead_letter_for(
-                reason=reason,
-                topic=record.topic,
-                partition=record.partition,
-                offset=record.offset,
-                key=record.key,
-                value=record.value,
-                consumer=self.name,
-                now=now,
-            )
-            await producer.send_dead_letter(letter)
+            await producer.send_dead_letter(dead_letter_of(record, reason, self.name, now))
             PROJECTOR_DEAD_LETTERS.inc()

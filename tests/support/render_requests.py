@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from cli.render_request import media_source
 from engine.beat_grid import Beat, BeatGrid
 from engine.media import MediaAsset
 from engine.render_settings import RenderSettings
 from engine.timeline import build_edl
 from events.payloads import RenderRequested
-from events.payloads.common import MediaSource, OutputSettings
+from events.payloads.common import OutputSettings
 from events.payloads.render import AudioSource
 
 
@@ -78,18 +79,7 @@ def render_request(job: str, beats_per_cut: int = 2, duration_ms: int = 8_000) -
         edl_hash=edl.edl_hash,
         edl=edl.model_dump(mode="json"),
         output=OutputSettings(width=out.width, height=out.height, fps=out.fps),
-        media=[
-            MediaSource(
-                asset_id=a.id,
-                media_type=a.kind,
-                checksum=a.checksum,
-                local_path=a.path,
-                duration_ms=a.duration_ms,
-                width=a.width,
-                height=a.height,
-            )
-            for a in media
-        ],
+        media=[media_source(a) for a in media],
         audio=AudioSource(
             audio_track_id="song", path="/media/song.wav", checksum="audio", duration_ms=duration_ms
         ),

@@ -3,9 +3,10 @@ their transitions and the music, and reports progress and the result."""
 
 from __future__ import annotations
 
+import asyncio
 import shutil
-from collections.abc import Awaitable, Callable, MutableMapping
-from dataclasses import dataclass, replace
+from collections.abc import Awaitable, Callable, Coroutine, MutableMapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,14 @@ from agents.assembly_state import (
     new_job,
     to_json,
 )
-from agents.clip_job import RenderDone, assemble_render
+from agents.clip_job import (
+    RenderDone,
+    encode_music,
+    mux_render,
+    render_piece,
+    render_placeholder,
+    transition_indices,
+)
 from events.base import Envelope, Payload
 from events.clip_stats import clip_stats
 from events.payloads import (
@@ -36,20 +44,25 @@ from events.topics import Topic
 log = structlog.get_logger("render_worker")
 
 Emit = Callable[[JobAssembly, list[Payload]], Awaitable[None]]
-Execute = Callable[..., Awaitable[RenderDone]]
+Execute = Callable[..., Coroutine[Any, Any, Any]]
 # Clips are the first 90 % of a render; assembly the rest.
 CLIPS_SHARE = 90.0
 
 
 @dataclass
 class Assembler:
-    """Folds events per render into a table and assembles renders that are complete."""
+    """Folds events per render into a table; renders each transition piece as soon as both of
+    its clips exist, and joins everything when the last clip is in."""
 
     table: MutableMapping[str, Any]
     emit: Emit
     execute: Execute
     artifacts: Path
     placeholder: Callable[[], str]
+    # Work started ahead of the final join; in memory only, so after a restart the join
+    # simply renders whatever is missing.
+    _pieces: dict[str, dict[int, asyncio.Task[Any]]] = field(default_factory=dict)
+    _music: dict[str, asyncio.Task[Any]] = field(default_factory=dict)
 
     def tmp_dir(self, job: str) -> Path:
         """The render's intermediate files."""
@@ -60,7 +73,7 @@ class Assembler:
         return self.artifacts / "renders" / f"{job}.mp4"
 
     async def handle(self, env: Envelope[Any]) -> None:
-        """Fold one event; report progress; assemble when the last clip is in."""
+        """Fold one event; report progress; start ready pieces; join when the last clip is in."""
         p = env.payload
         if p.topic not in (Topic.RENDER_JOBS, Topic.CLIP_EVENTS):
             return
@@ -72,6 +85,7 @@ class Assembler:
             return
         self.table[job] = to_json(after)
         if after.status == CANCELLED and before.status != CANCELLED:
+            self._forget(job)
             shutil.rmtree(self.tmp_dir(job), ignore_errors=True)
             return
         planned = after.task_ids or ()
@@ -89,8 +103,55 @@ class Assembler:
                     )
                 ],
             )
+        if after.status == OPEN:
+            self._start_ready_work(after)
         if after.ready:
             await self.assemble(after)
+
+    def _clips(self, state: JobAssembly) -> dict[int, str]:
+        """Segment index → clip path, for every task that has produced its clip."""
+        return {
+            t.segment_index: t.clip_path
+            for t in state.clips.tasks.values()
+            if t.status.terminal and t.clip_path and t.segment_index is not None
+        }
+
+    def _start_ready_work(self, state: JobAssembly, clips: dict[int, str] | None = None) -> None:
+        if state.request is None or state.task_ids is None:
+            return
+        job, req = state.render_job_id, RenderRequested.model_validate(state.request)
+        work = self.tmp_dir(job) / "assembly"
+        if job not in self._music:
+            self._music[job] = asyncio.create_task(
+                self.execute(
+                    encode_music,
+                    req.audio.path,
+                    int(req.edl["total_duration_ms"]),
+                    str(work / "music.m4a"),
+                )
+            )
+        clips = self._clips(state) if clips is None else clips
+        started = self._pieces.setdefault(job, {})
+        for b in transition_indices(req.edl, req.output.fps):
+            if b in started or b not in clips or b + 1 not in clips:
+                continue
+            started[b] = asyncio.create_task(
+                self.execute(
+                    render_piece,
+                    req.edl,
+                    b,
+                    clips[b],
+                    clips[b + 1],
+                    str(work / f"transition-{b:05d}.mp4"),
+                    req.output,
+                    req.kind,
+                )
+            )
+
+    def _forget(self, job: str) -> None:
+        for task in [*self._pieces.pop(job, {}).values(), self._music.pop(job, None)]:
+            if task is not None:
+                task.cancel()
 
     async def assemble(self, state: JobAssembly) -> None:
         """Join the clips into the MP4 and report the outcome; temporary files go either way."""
@@ -100,7 +161,6 @@ class Assembler:
         state = replace(state, status=ASSEMBLING)
         self.table[job] = to_json(state)
         req = RenderRequested.model_validate(request)
-        total = len(task_ids)
         await self.emit(
             state,
             [
@@ -108,24 +168,13 @@ class Assembler:
                     render_job_id=job,
                     status="assembling",
                     progress=CLIPS_SHARE,
-                    message=f"joining {total} clips with transitions and music",
+                    message=f"joining {len(task_ids)} clips with transitions and music",
                 )
             ],
         )
-        clips = [state.clips.tasks[t].clip_path for t in task_ids]
         bound = log.bind(trace_id=state.trace_id, render_job_id=job)
         try:
-            done = await self.execute(
-                assemble_render,
-                req.edl,
-                clips,
-                self.placeholder(),
-                req.audio.path,
-                str(self.output_path(job)),
-                req.output,
-                req.kind,
-                str(self.tmp_dir(job) / "assembly"),
-            )
+            done = await self._join(state, req)
         except Exception as exc:  # the render fails with a message; the worker goes on
             bound.error("render_worker.render_failed", error=str(exc))
             outcome: Payload = RenderFailed(
@@ -142,6 +191,39 @@ class Assembler:
                 clip_stats=stats,
             )
         finally:
+            self._forget(job)
             shutil.rmtree(self.tmp_dir(job), ignore_errors=True)
         await self.emit(state, [outcome])
         self.table[job] = to_json(replace(state, status=DONE))
+
+    async def _join(self, state: JobAssembly, req: RenderRequested) -> RenderDone:
+        """Placeholders for segments without a clip, the remaining pieces, then the mux."""
+        work = self.tmp_dir(state.render_job_id) / "assembly"
+        clips = self._clips(state)
+        for seg in req.edl["segments"]:
+            index = seg["index"]
+            if index not in clips:
+                stand_in: Any = await self.execute(
+                    render_placeholder,
+                    seg,
+                    self.placeholder(),
+                    str(work / f"placeholder_{index:04d}.mp4"),
+                    req.output,
+                    req.kind,
+                )
+                clips[index] = str(stand_in.path)
+        self._start_ready_work(state, clips)
+        pieces = self._pieces.get(state.render_job_id, {})
+        paths = dict(zip(pieces, await asyncio.gather(*pieces.values()), strict=True))
+        music = await self._music[state.render_job_id]
+        ordered = [clips[seg["index"]] for seg in req.edl["segments"]]
+        return await self.execute(
+            mux_render,
+            req.edl,
+            ordered,
+            paths,
+            music,
+            str(self.output_path(state.render_job_id)),
+            req.output,
+            req.kind,
+        )

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import os
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-from engine.assemble import assemble
+from engine.assemble import encode_audio, mux_output, plan_assembly, render_transition
 from engine.clip import Timeouts, render_clip
 from engine.edl import EDL, Segment
 from engine.encoding import Quality, encode_settings
@@ -18,8 +16,6 @@ from engine.media import MediaAsset
 from engine.placeholder import render_placeholder_clip, write_placeholder
 from engine.render_settings import OutputSettings as EngineOutput
 from events.payloads.common import MediaSource, OutputSettings
-
-ASSEMBLY_PROCESSES = 2
 
 
 @dataclass(frozen=True)
@@ -118,30 +114,64 @@ class RenderDone:
     frames: int
 
 
-def assemble_render(
+def _plan(edl: dict[str, Any], output: OutputSettings, quality: Quality) -> tuple[Any, Any, Any]:
+    plan_edl = EDL.model_validate(edl)
+    enc = encode_settings(engine_output(output), quality)
+    return plan_edl, enc, plan_assembly(plan_edl, enc.fps)
+
+
+def render_piece(
     edl: dict[str, Any],
-    clips: list[str | None],
-    placeholder: str,
-    music: str,
+    boundary_index: int,
+    outgoing: str,
+    incoming: str,
     out_path: str,
     output: OutputSettings,
     quality: Quality,
-    workdir: str,
-) -> RenderDone:
-    """Join the clips (a placeholder for any segment without one) with transitions and music."""
-    plan = EDL.model_validate(edl)
-    enc = encode_settings(engine_output(output), quality)
-    work = Path(workdir)
-    work.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for seg, clip in zip(plan.segments, clips, strict=True):
-        if clip is None or not Path(clip).is_file():
-            stand_in = str(work / f"placeholder_{seg.index:04d}.mp4")
-            render_placeholder(seg.model_dump(mode="json"), placeholder, stand_in, output, quality)
-            clip = stand_in
-        paths.append(Path(clip))
+) -> str:
+    """Render the transition piece after segment `boundary_index` from its two clips."""
+    _, enc, plan = _plan(edl, output, quality)
+    boundary = next(b for b in plan.boundaries if b.index == boundary_index)
     Path(out_path).parent.mkdir(parents=True, exist_ok=True)
-    # The transition pieces are independent: two processes halve the assembly's wall time.
-    with ProcessPoolExecutor(ASSEMBLY_PROCESSES, mp_context=get_context("spawn")) as pool:
-        result = assemble(plan, paths, Path(music), Path(out_path), enc, work, executor=pool)
-    return RenderDone(str(result.path), Path(result.path).stat().st_size, result.frames)
+    layouts = plan.layouts
+    piece = render_transition(
+        boundary,
+        Path(outgoing),
+        layouts[boundary_index],
+        Path(incoming),
+        layouts[boundary_index + 1],
+        Path(out_path),
+        enc,
+    )
+    return str(piece)
+
+
+def transition_indices(edl: dict[str, Any], fps: int) -> list[int]:
+    """The segments followed by a transition piece (every boundary that is not a cut)."""
+    return [b.index for b in plan_assembly(EDL.model_validate(edl), fps).boundaries]
+
+
+def encode_music(music: str, total_ms: int, out_path: str) -> str:
+    """The music as AAC, trimmed to the timeline with a short fade-out."""
+    return str(encode_audio(Path(music), total_ms, Path(out_path)))
+
+
+def mux_render(
+    edl: dict[str, Any],
+    clips: list[str],
+    pieces: dict[int, str],
+    audio: str,
+    out_path: str,
+    output: OutputSettings,
+    quality: Quality,
+) -> RenderDone:
+    """Join clip bodies, transition pieces and the music into the final MP4 (stream copy)."""
+    _, _, plan = _plan(edl, output, quality)
+    out = mux_output(
+        plan,
+        [Path(c) for c in clips],
+        {k: Path(v) for k, v in pieces.items()},
+        Path(audio),
+        Path(out_path),
+    )
+    return RenderDone(str(out), Path(out).stat().st_size, plan.total_frames)

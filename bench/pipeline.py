@@ -223,13 +223,32 @@ async def sixty_segments(bootstrap: str, work: Path) -> tuple[float, float]:
         t0 = time.perf_counter()
         async with EventProducer(bootstrap, prefix) as producer:
             await producer.send(make_event(prepared.request, trace_id="bench-60"))
-        await read_until(
+        lifecycle = await read_until(
             bootstrap,
             prefix,
             Topic.RENDER_JOBS,
             lambda seen: bool(seen) and seen[-1].type == "RenderCompleted",
         )
         pipeline_s = time.perf_counter() - t0
+    clip_events = await read_until(
+        bootstrap,
+        prefix,
+        Topic.CLIP_EVENTS,
+        lambda seen: (
+            sum(e.type == "ClipTaskSucceeded" and e.correlation_id == "bench-60" for e in seen)
+            >= len(prepared.edl.segments)
+        ),
+    )
+    ours = [e for e in clip_events if e.correlation_id == "bench-60"]
+    requested = next(e for e in lifecycle if e.type == "RenderRequested").occurred_at
+    first_start = min(e.occurred_at for e in ours if e.type == "ClipTaskStarted")
+    last_clip = max(e.occurred_at for e in ours if e.type == "ClipTaskSucceeded")
+    completed = lifecycle[-1].occurred_at
+    print(
+        f"  request → first clip start {(first_start - requested).total_seconds():.2f} s, "
+        f"clips {(last_clip - first_start).total_seconds():.2f} s, "
+        f"last clip → completed {(completed - last_clip).total_seconds():.2f} s"
+    )
     return engine_s, pipeline_s
 
 

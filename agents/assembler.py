@@ -63,6 +63,9 @@ class Assembler:
     # simply renders whatever is missing.
     _pieces: dict[str, dict[int, asyncio.Task[Any]]] = field(default_factory=dict)
     _music: dict[str, asyncio.Task[Any]] = field(default_factory=dict)
+    # The parsed request and its transition boundaries, computed once per render rather
+    # than on every clip event.
+    _plans: dict[str, tuple[RenderRequested, list[int]]] = field(default_factory=dict)
 
     def tmp_dir(self, job: str) -> Path:
         """The render's intermediate files."""
@@ -116,10 +119,17 @@ class Assembler:
             if t.status.terminal and t.clip_path and t.segment_index is not None
         }
 
+    def _plan(self, job: str, request: dict[str, Any]) -> tuple[RenderRequested, list[int]]:
+        if job not in self._plans:
+            req = RenderRequested.model_validate(request)
+            self._plans[job] = (req, transition_indices(req.edl, req.output.fps))
+        return self._plans[job]
+
     def _start_ready_work(self, state: JobAssembly, clips: dict[int, str] | None = None) -> None:
         if state.request is None or state.task_ids is None:
             return
-        job, req = state.render_job_id, RenderRequested.model_validate(state.request)
+        job = state.render_job_id
+        req, boundaries = self._plan(job, state.request)
         work = self.tmp_dir(job) / "assembly"
         if job not in self._music:
             self._music[job] = asyncio.create_task(
@@ -132,7 +142,7 @@ class Assembler:
             )
         clips = self._clips(state) if clips is None else clips
         started = self._pieces.setdefault(job, {})
-        for b in transition_indices(req.edl, req.output.fps):
+        for b in boundaries:
             if b in started or b not in clips or b + 1 not in clips:
                 continue
             started[b] = asyncio.create_task(
@@ -149,6 +159,7 @@ class Assembler:
             )
 
     def _forget(self, job: str) -> None:
+        self._plans.pop(job, None)
         for task in [*self._pieces.pop(job, {}).values(), self._music.pop(job, None)]:
             if task is not None:
                 task.cancel()
@@ -160,7 +171,7 @@ class Assembler:
         assert task_ids is not None and request is not None  # ready() checked both
         state = replace(state, status=ASSEMBLING)
         self.table[job] = to_json(state)
-        req = RenderRequested.model_validate(request)
+        req, _ = self._plan(job, request)
         await self.emit(
             state,
             [

@@ -14,7 +14,6 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -34,9 +33,8 @@ from events.kafka_io import EventProducer, ensure_topics
 from events.payloads import ClipTaskQueued
 from events.payloads.common import MediaSource, OutputSettings
 from events.topics import Topic
+from tests.support.cli import BEATSTITCH
 from tests.support.pipeline import read_until
-
-BEATSTITCH = str(Path(sys.executable).parent / "beatstitch")
 
 
 @contextlib.contextmanager

@@ -59,6 +59,16 @@ async def read_until(bootstrap: str, prefix: str, topic: Topic, done: Any) -> li
         await consumer.stop()
 
 
+async def lifecycle_until(bootstrap: str, prefix: str, event_type: str) -> list[Any]:
+    """render.jobs from the start up to and including the first event of `event_type`."""
+    return await read_until(
+        bootstrap,
+        prefix,
+        Topic.RENDER_JOBS,
+        lambda seen: bool(seen) and seen[-1].type == event_type,
+    )
+
+
 async def clip_events_of(bootstrap: str, prefix: str, job: str, tasks: int) -> list[Any]:
     """Every clip event of a job, read until each of its tasks has an outcome."""
 

@@ -7,12 +7,12 @@ import contextlib
 import json
 import os
 import signal
-import sys
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
-BEATSTITCH = str(Path(sys.executable).parent / "beatstitch")
+from tests.support.cli import BEATSTITCH
+
 Match = Callable[[dict[str, Any]], bool]
 
 

@@ -3,34 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
-
-from aiokafka import AIOKafkaConsumer
 
 from cli.render_request import prepare_render
 from engine.probe import probe
 from engine.render_settings import RenderSettings
 from engine.sample_media import write_sample_media, write_song
 from events.base import make_event
-from events.codec import decode
 from events.kafka_io import EventProducer
-from events.topics import Topic, physical_name
+from tests.support.pipeline import lifecycle_until
 from tests.support.worker import running_worker
-
-
-async def job_events(bootstrap: str, prefix: str, topic: Topic, until: str) -> list[Any]:
-    """Read a topic from the start until an event of type `until` has been seen."""
-    consumer = AIOKafkaConsumer(
-        physical_name(prefix, topic), bootstrap_servers=bootstrap, auto_offset_reset="earliest"
-    )
-    await consumer.start()
-    try:
-        seen: list[Any] = []
-        while not seen or seen[-1].type != until:
-            seen.append(decode((await consumer.getone()).value))
-        return seen
-    finally:
-        await consumer.stop()
 
 
 async def test_a_render_request_becomes_an_mp4_of_the_songs_length(
@@ -60,9 +41,7 @@ async def test_a_render_request_becomes_an_mp4_of_the_songs_length(
         stats_line = await worker.wait_for(
             lambda ln: ln["event"] == "render_worker.clip_stats", timeout_s=90
         )
-        lifecycle = await job_events(
-            kafka_bootstrap, topic_prefix, Topic.RENDER_JOBS, until="RenderCompleted"
-        )
+        lifecycle = await lifecycle_until(kafka_bootstrap, topic_prefix, "RenderCompleted")
 
     done = lifecycle[-1].payload
     assert stats_line["trace_id"] == "trace-e2e"

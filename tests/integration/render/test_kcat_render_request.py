@@ -11,7 +11,7 @@ import jsonschema
 import pytest
 
 from events.topics import Topic, physical_name
-from tests.support.pipeline import read_until, small_render, worker_env
+from tests.support.pipeline import lifecycle_until, small_render, worker_env
 from tests.support.worker import running_worker
 
 SCHEMA = Path(__file__).resolve().parents[3] / "schemas" / "RenderRequested.v1.schema.json"
@@ -58,12 +58,7 @@ async def test_a_kcat_render_request_completes_like_ours(
             lambda ln: ln["event"] == "render_worker.clip_stats", timeout_s=180
         )
     assert stats["trace_id"] == "trace-from-kcat"
-    lifecycle = await read_until(
-        kafka_bootstrap,
-        topic_prefix,
-        Topic.RENDER_JOBS,
-        lambda seen: bool(seen) and seen[-1].type == "RenderCompleted",
-    )
+    lifecycle = await lifecycle_until(kafka_bootstrap, topic_prefix, "RenderCompleted")
     done = lifecycle[-1]
     assert done.trace_id == "trace-from-kcat"
     assert done.payload.clip_stats.total_clips == len(payload["edl"]["segments"])

@@ -7,11 +7,10 @@ from pathlib import Path
 from engine.probe import probe
 from events.base import make_event
 from events.kafka_io import EventProducer
-from events.topics import Topic
 from tests.support.pipeline import (
     clip_events_of,
+    lifecycle_until,
     measured_limits,
-    read_until,
     small_render,
     worker_env,
 )
@@ -36,12 +35,7 @@ async def test_slow_case_sixty_segments_reach_four_at_once_and_two_per_video(
     assert overall >= 4  # max_parallelism 4 by default
     assert per_video <= 2  # per_video_limit 2 by default
 
-    lifecycle = await read_until(
-        kafka_bootstrap,
-        topic_prefix,
-        Topic.RENDER_JOBS,
-        lambda seen: bool(seen) and seen[-1].type == "RenderCompleted",
-    )
+    lifecycle = await lifecycle_until(kafka_bootstrap, topic_prefix, "RenderCompleted")
     done = lifecycle[-1].payload
     assert done.clip_stats.total_clips == 60 and done.clip_stats.peak_parallelism >= 4
     out = probe(done.output)

@@ -16,7 +16,12 @@ from events.kafka_io import EventProducer
 from events.payloads import RenderClipConfig, RenderConfigUpdated
 from events.topics import Topic, physical_name
 from tests.support.media_server import media_server, write_hls
-from tests.support.pipeline import clip_events_of, read_until, small_render, worker_env
+from tests.support.pipeline import (
+    clip_events_of,
+    lifecycle_until,
+    small_render,
+    worker_env,
+)
 from tests.support.worker import running_worker
 
 
@@ -89,12 +94,7 @@ async def test_failing_sources_retry_fall_back_and_still_complete(
                     ln for ln in worker.lines if ln["event"] == "clip_source.retrieve_exception"
                 ]
 
-    lifecycle = await read_until(
-        kafka_bootstrap,
-        topic_prefix,
-        Topic.RENDER_JOBS,
-        lambda seen: bool(seen) and seen[-1].type == "RenderCompleted",
-    )
+    lifecycle = await lifecycle_until(kafka_bootstrap, topic_prefix, "RenderCompleted")
     stats = lifecycle[-1].payload.clip_stats
     segments = len(request.edl["segments"])
     assert stats.total_clips == segments  # every segment has a clip, placeholders included

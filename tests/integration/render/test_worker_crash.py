@@ -6,8 +6,7 @@ from pathlib import Path
 
 from events.base import make_event
 from events.kafka_io import EventProducer
-from events.topics import Topic
-from tests.support.pipeline import read_until, small_render, worker_env
+from tests.support.pipeline import lifecycle_until, small_render, worker_env
 from tests.support.projecting import clip_stats_of, project, rows
 from tests.support.worker import running_worker
 
@@ -38,12 +37,7 @@ async def test_a_killed_worker_s_tasks_run_elsewhere_and_count_once(
     async with running_worker(env, cwd=tmp_path) as second:
         await second.wait_for(lambda ln: ln["event"] == "render_worker.clip_stats", timeout_s=120)
 
-    lifecycle = await read_until(
-        kafka_bootstrap,
-        topic_prefix,
-        Topic.RENDER_JOBS,
-        lambda seen: bool(seen) and seen[-1].type == "RenderCompleted",
-    )
+    lifecycle = await lifecycle_until(kafka_bootstrap, topic_prefix, "RenderCompleted")
     assert lifecycle[-1].payload.clip_stats.total_clips == segments
     url = f"sqlite:///{tmp_path / 'rm.db'}"
     await project(kafka_bootstrap, topic_prefix, url)

@@ -76,9 +76,19 @@ def events_schema(
 @friendly_errors
 def projector(
     until_end: Annotated[bool, typer.Option(help="Stop once caught up with the log.")] = False,
+    metrics_port: Annotated[
+        int,
+        typer.Option(
+            envvar="BEATSTITCH_PROJECTOR_METRICS_PORT", help="Serve Prometheus metrics (0: off)."
+        ),
+    ] = 0,
 ) -> None:
     """Fold every event topic into the read models (runs until Ctrl-C)."""
     kafka, db = KafkaSettings(), DatabaseSettings()
+    if metrics_port:
+        from prometheus_client import start_http_server
+
+        start_http_server(metrics_port)
     bootstrap = kafka_bootstrap(kafka)
     engine = make_engine(db.database_url)
     runner = Projector(
@@ -146,6 +156,30 @@ def _kafka_for_demo(keep: bool) -> Iterator[str]:
     finally:
         if not was_running and not keep:
             local.stop()
+
+
+@app.command()
+@friendly_errors
+def api(
+    host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+) -> None:
+    """Serve the HTTP API (OpenAPI docs at /docs) until Ctrl-C."""
+    import uvicorn
+
+    from api.app import create_app
+    from api.settings import ApiSettings
+
+    settings = ApiSettings()
+    kafka = KafkaSettings()
+    app_ = create_app(kafka_bootstrap(kafka), settings, kafka)
+    uvicorn.run(
+        app_,
+        host=host or settings.api_host,
+        port=port or settings.api_port,
+        log_config=None,  # our JSON logging, configured by the callback
+        access_log=False,  # the app logs each request with its trace_id
+    )
 
 
 @app.command()

@@ -5,15 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from api.render_requests import render_requested
 from engine.beat_grid import BeatGrid
 from engine.beats import analyze, file_checksum
 from engine.edl import EDL
-from engine.media import MediaAsset
 from engine.probe import probe
 from engine.render_settings import RenderSettings
 from engine.timeline import build_edl
 from events.payloads import RenderRequested
-from events.payloads.common import MediaSource, OutputSettings
 from events.payloads.render import AudioSource
 
 MEDIA_SUFFIXES = {".mp4", ".mov", ".m4v", ".mkv", ".webm", ".jpg", ".jpeg", ".png", ".webp"}
@@ -26,22 +25,6 @@ class PreparedRender:
     request: RenderRequested
     edl: EDL
     grid: BeatGrid
-
-
-def media_source(asset: MediaAsset) -> MediaSource:
-    """A probed asset as a render request carries it: a local copy, no remote yet."""
-    return MediaSource(
-        asset_id=asset.id,
-        media_type=asset.kind,
-        checksum=asset.checksum,
-        local_path=asset.path,
-        duration_ms=asset.duration_ms,
-        width=asset.width,
-        height=asset.height,
-        rotation=asset.rotation,
-        display_aspect_ratio=asset.display_aspect_ratio,
-        fps=asset.fps,
-    )
 
 
 def media_files(directory: Path) -> list[Path]:
@@ -63,7 +46,7 @@ def prepare_render(
 ) -> PreparedRender:
     """Analyse the beats, probe the media, build the EDL and snapshot it all in a request."""
     grid = analyze(audio, cache_dir)
-    assets, sources = [], []
+    assets = []
     for path in media:
         checksum = file_checksum(path)
         info = probe(path)
@@ -71,20 +54,15 @@ def prepare_render(
             asset_id=f"asset-{checksum[:12]}", path=str(path.resolve()), checksum=checksum
         )
         assets.append(asset)
-        sources.append(media_source(asset))
     edl = build_edl(settings, assets, grid)
-    out = settings.output
-    request = RenderRequested(
+    request = render_requested(
         render_job_id=render_job_id,
         workspace_id=workspace_id,
         project_id=project_id,
         requested_by=requested_by,
         kind=kind,
-        edl_hash=edl.edl_hash,
-        edl=edl.model_dump(mode="json"),
-        output=OutputSettings(width=out.width, height=out.height, fps=out.fps, quality=kind),
-        # Each asset once, however often the timeline uses it.
-        media=list({s.asset_id: s for s in sources}.values()),
+        edl=edl,
+        assets=assets,
         audio=AudioSource(
             audio_track_id=f"audio-{grid.audio_file_checksum[:12]}",
             path=str(audio.resolve()),

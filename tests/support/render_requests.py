@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cli.render_request import media_source
+from api.render_requests import media_source
 from engine.beat_grid import Beat, BeatGrid
 from engine.media import MediaAsset
 from engine.render_settings import RenderSettings

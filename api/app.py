@@ -1,0 +1,125 @@
+"""The FastAPI app: commands become events, queries read projections."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+import structlog
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import make_asgi_app
+from starlette.concurrency import run_in_threadpool
+
+from api.db import upgrade_all
+from api.metrics import API_PROJECTION_TIMEOUTS, API_REQUEST_SECONDS, API_REQUESTS
+from api.read_your_writes import ProjectionLagging
+from api.routes import audio, auth, health, media, projects, render_config, renders, timeline
+from api.services import Services
+from api.settings import ApiSettings
+from events.kafka_io import EventProducer, ensure_topics
+from events.settings import KafkaSettings
+from projections.db import make_engine
+from projections.settings import DatabaseSettings
+
+log = structlog.get_logger(__name__)
+# Multipart framing on top of the file itself; anything beyond is refused before reading it.
+_MULTIPART_SLACK = 64 * 1024
+
+
+def create_app(
+    bootstrap: str,
+    settings: ApiSettings | None = None,
+    kafka: KafkaSettings | None = None,
+    database: DatabaseSettings | None = None,
+) -> FastAPI:
+    """The API app, talking to Kafka at `bootstrap`; settings default to the environment's."""
+    settings = settings or ApiSettings()
+    kafka = kafka or KafkaSettings()
+    database = database or DatabaseSettings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        assert kafka is not None and database is not None
+        engine = make_engine(database.database_url)
+        await run_in_threadpool(upgrade_all, engine)
+        await ensure_topics(bootstrap, kafka.topic_prefix, kafka.topic_replication_factor)
+        producer = EventProducer(bootstrap, kafka.topic_prefix, client_id="beatstitch-api")
+        await producer.start()
+        app.state.services = Services(
+            settings, database, engine, producer, bootstrap, kafka.topic_prefix
+        )
+        log.info("api.started", bootstrap=bootstrap, database=engine.url.render_as_string())
+        try:
+            yield
+        finally:
+            await producer.stop()
+            engine.dispose()
+
+    app = FastAPI(
+        title="BeatStitch",
+        version="1",
+        summary="Beat-synchronised video renders, driven by events on Kafka.",
+        lifespan=lifespan,
+    )
+    for module in (auth, projects, media, audio, timeline, renders, render_config, health):
+        app.include_router(module.router)
+    app.mount("/metrics", make_asgi_app())
+
+    @app.middleware("http")
+    async def trace_and_measure(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        trace_id = request.headers.get("x-trace-id") or f"trace-{uuid.uuid4().hex}"
+        request.state.trace_id = trace_id
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(trace_id=trace_id)
+        length = int(request.headers.get("content-length") or 0)
+        if length > settings.upload_max_bytes + _MULTIPART_SLACK:
+            response: Response = _too_large(settings)
+        else:
+            began = time.perf_counter()
+            response = await call_next(request)
+            route = request.scope.get("route")
+            path = getattr(route, "path", "unmatched")
+            API_REQUEST_SECONDS.labels(request.method, path).observe(time.perf_counter() - began)
+            API_REQUESTS.labels(request.method, path, str(response.status_code)).inc()
+        response.headers["X-Trace-Id"] = trace_id
+        log.info(
+            "api.request",
+            method=request.method,
+            path=request.url.path,
+            status=response.status_code,
+        )
+        return response
+
+    @app.exception_handler(ProjectionLagging)
+    async def projection_lagging(_request: Request, exc: ProjectionLagging) -> JSONResponse:
+        API_PROJECTION_TIMEOUTS.inc()
+        produced = exc.produced
+        return JSONResponse(
+            {
+                "detail": str(exc),
+                "event_id": produced.envelope.event_id,
+                "correlation_id": produced.envelope.correlation_id,
+            },
+            status_code=503,
+            headers={"Retry-After": "2"},
+        )
+
+    return app
+
+
+def _too_large(settings: ApiSettings) -> JSONResponse:
+    limit = settings.upload_max_bytes // (1024 * 1024)
+    return JSONResponse(
+        {
+            "detail": {
+                "reason": "too_large",
+                "message": f"The upload is over the {limit} MiB limit.",
+            }
+        },
+        status_code=413,
+    )

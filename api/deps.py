@@ -1,0 +1,101 @@
+"""FastAPI dependencies: services, a database session, the caller and what they own."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Annotated
+
+import structlog
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.clock import as_utc
+from api.models import AccessToken, Project, User, Workspace
+from api.security import token_digest
+from api.services import Services
+
+_bearer = HTTPBearer(auto_error=False, description="A token from POST /api/v1/auth/login")
+
+
+def get_services(request: Request) -> Services:
+    """The app's services, made in its lifespan."""
+    services: Services = request.app.state.services
+    return services
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+def get_session(services: ServicesDep) -> Iterator[Session]:
+    """A database session per request, committed by the handler that writes."""
+    with Session(services.engine, expire_on_commit=False) as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def trace_id_of(request: Request) -> str:
+    """The request's trace id (from X-Trace-Id or made by the middleware)."""
+    trace: str = request.state.trace_id
+    return trace
+
+
+TraceId = Annotated[str, Depends(trace_id_of)]
+
+
+def current_user(
+    session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> User:
+    """The user whose bearer token came with the request; 401 otherwise."""
+    unauthorized = HTTPException(
+        status.HTTP_401_UNAUTHORIZED,
+        detail="A valid bearer token is required: log in with POST /api/v1/auth/login.",
+        headers={"WWW-Authenticate": "Bearer"},
+    )
+    if credentials is None:
+        raise unauthorized
+    token = session.get(AccessToken, token_digest(credentials.credentials))
+    if token is None or as_utc(token.expires_at) <= datetime.now(UTC):
+        raise unauthorized
+    user = session.get(User, token.user_id)
+    if user is None:
+        raise unauthorized
+    structlog.contextvars.bind_contextvars(user_id=user.id)
+    return user
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+
+
+def owned_project(project_id: str, user: CurrentUser, session: SessionDep) -> Project:
+    """The caller's project; 404 for a missing one and for anyone else's alike."""
+    project = session.get(Project, project_id)
+    if project is None or project.owner_id != user.id:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"project {project_id} not found")
+    return project
+
+
+OwnedProject = Annotated[Project, Depends(owned_project)]
+
+
+def owned_workspace(workspace_id: str, user: CurrentUser, session: SessionDep) -> Workspace:
+    """The caller's workspace; 404 for a missing one and for anyone else's alike."""
+    workspace = session.get(Workspace, workspace_id)
+    if workspace is None or workspace.owner_id != user.id:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"workspace {workspace_id} not found")
+    return workspace
+
+
+OwnedWorkspace = Annotated[Workspace, Depends(owned_workspace)]
+
+
+def first_workspace(session: Session, user: User) -> Workspace:
+    """The workspace made at registration (the oldest one)."""
+    return session.scalars(
+        select(Workspace).where(Workspace.owner_id == user.id).order_by(Workspace.created_at)
+    ).one()

@@ -1,0 +1,164 @@
+"""Media: upload photos and clips (sniffed, probed, thumbnailed), list, get, delete."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from engine.thumbnail import make_thumbnail
+from fastapi import APIRouter, File, Response, UploadFile, status
+from fastapi.responses import FileResponse
+from sqlalchemy import func, select
+from starlette.concurrency import run_in_threadpool
+
+from api.clock import new_id, now
+from api.deps import OwnedProject, ServicesDep, SessionDep
+from api.errors import not_found
+from api.models import MediaAssetRow, Project
+from api.routes.uploads import probed, receive, rejected, user_message
+from api.schemas import MediaOut
+from api.storage import SavedUpload, move_into_place, project_dir
+from api.timelines import drop_generated_timeline
+from engine.errors import EngineError
+from engine.probe import ProbeResult
+
+router = APIRouter(prefix="/api/v1/projects/{project_id}/media", tags=["media"])
+
+
+def media_out(row: MediaAssetRow) -> MediaOut:
+    """A media row as the API shows it."""
+    return MediaOut(
+        id=row.id,
+        project_id=row.project_id,
+        position=row.position,
+        kind="image" if row.kind == "image" else "video",
+        content_type=row.content_type,
+        filename=row.filename,
+        size_bytes=row.size_bytes,
+        checksum=row.checksum,
+        width=row.width,
+        height=row.height,
+        rotation=row.rotation,
+        display_aspect_ratio=row.display_aspect_ratio,
+        duration_ms=row.duration_ms,
+        fps=row.fps,
+        codec=row.codec,
+        thumbnail_url=f"/api/v1/projects/{row.project_id}/media/{row.id}/thumbnail",
+        created_at=row.created_at,
+    )
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+async def upload_media(
+    project: OwnedProject,
+    session: SessionDep,
+    services: ServicesDep,
+    file: Annotated[UploadFile, File(description="A photo or video clip")],
+) -> MediaOut:
+    """Upload a photo or clip: 415 if it is neither, 422 if it cannot be decoded."""
+    folder = project_dir(services.settings, project.id) / "media"
+    saved = await receive(file, folder, services.settings.upload_max_bytes)
+    if saved.kind == "audio":
+        saved.path.unlink(missing_ok=True)
+        raise rejected(
+            415,
+            "unsupported_type",
+            f"{saved.filename} is audio; upload music with POST /api/v1/projects/"
+            f"{project.id}/audio.",
+        )
+    info = await probed(saved)
+    asset_id = new_id("asset")
+    final = move_into_place(saved, folder / f"{asset_id}{saved.extension}")
+    thumb = folder / "thumbnails" / f"{asset_id}.jpg"
+    try:
+        await run_in_threadpool(make_thumbnail, final, thumb)
+    except EngineError as exc:
+        final.unlink(missing_ok=True)
+        thumb.unlink(missing_ok=True)
+        raise rejected(422, exc.reason, user_message(exc, saved)) from None
+    row = await run_in_threadpool(_insert, session, project, saved, info, asset_id, final, thumb)
+    return media_out(row)
+
+
+def _insert(
+    session: SessionDep,
+    project: Project,
+    saved: SavedUpload,
+    info: ProbeResult,
+    asset_id: str,
+    path: Path,
+    thumb: Path,
+) -> MediaAssetRow:
+    position = session.scalar(
+        select(func.coalesce(func.max(MediaAssetRow.position) + 1, 0)).where(
+            MediaAssetRow.project_id == project.id
+        )
+    )
+    assert info.width is not None and info.height is not None  # probe found a picture
+    row = MediaAssetRow(
+        id=asset_id,
+        project_id=project.id,
+        position=position or 0,
+        kind=info.kind,
+        content_type=saved.content_type,
+        filename=saved.filename,
+        path=str(path),
+        checksum=saved.checksum,
+        size_bytes=saved.size_bytes,
+        width=info.width,
+        height=info.height,
+        rotation=info.rotation,
+        display_aspect_ratio=info.display_aspect_ratio,
+        duration_ms=info.duration_ms if info.kind == "video" else None,
+        fps=info.fps if info.kind == "video" else None,
+        codec=info.codec,
+        thumbnail_path=str(thumb),
+        created_at=now(),
+    )
+    session.add(row)
+    drop_generated_timeline(session, project.id)
+    session.commit()
+    return row
+
+
+@router.get("")
+def list_media(project: OwnedProject, session: SessionDep) -> list[MediaOut]:
+    """The project's media in timeline order."""
+    rows = session.scalars(
+        select(MediaAssetRow)
+        .where(MediaAssetRow.project_id == project.id)
+        .order_by(MediaAssetRow.position)
+    )
+    return [media_out(r) for r in rows]
+
+
+def _owned_asset(session: SessionDep, project: Project, asset_id: str) -> MediaAssetRow:
+    row = session.get(MediaAssetRow, asset_id)
+    if row is None or row.project_id != project.id:
+        raise not_found(f"media asset {asset_id}")
+    return row
+
+
+@router.get("/{asset_id}")
+def get_media(asset_id: str, project: OwnedProject, session: SessionDep) -> MediaOut:
+    """One media asset."""
+    return media_out(_owned_asset(session, project, asset_id))
+
+
+@router.get("/{asset_id}/thumbnail", response_class=FileResponse)
+def get_thumbnail(asset_id: str, project: OwnedProject, session: SessionDep) -> FileResponse:
+    """The asset's JPEG thumbnail (longer side 320 px)."""
+    row = _owned_asset(session, project, asset_id)
+    return FileResponse(row.thumbnail_path, media_type="image/jpeg")
+
+
+@router.delete("/{asset_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_media(asset_id: str, project: OwnedProject, session: SessionDep) -> Response:
+    """Remove an asset and its files (a render still using it gets a placeholder clip)."""
+    row = _owned_asset(session, project, asset_id)
+    session.delete(row)
+    drop_generated_timeline(session, project.id)
+    session.commit()
+    Path(row.path).unlink(missing_ok=True)
+    Path(row.thumbnail_path).unlink(missing_ok=True)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

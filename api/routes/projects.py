@@ -1,0 +1,131 @@
+"""Projects: create, list, get, update settings, delete."""
+
+from __future__ import annotations
+
+import shutil
+from typing import Any
+
+from fastapi import APIRouter, Response, status
+from pydantic import ValidationError
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from api.clock import new_id, now
+from api.deps import CurrentUser, OwnedProject, ServicesDep, SessionDep, first_workspace
+from api.errors import not_found, unprocessable
+from api.models import AudioTrack, MediaAssetRow, Project, Timeline, Workspace
+from api.project_status import project_status
+from api.read_models import analysis_of, audio_track_of, latest_render_status
+from api.schemas import ProjectCreate, ProjectOut, ProjectUpdate
+from api.storage import project_dir
+from api.timelines import drop_generated_timeline
+from engine.render_settings import RenderSettings
+
+router = APIRouter(prefix="/api/v1/projects", tags=["projects"])
+
+
+def project_out(session: Session, project: Project) -> ProjectOut:
+    """A project as the API shows it, status included."""
+    track = audio_track_of(session, project)
+    analysis = analysis_of(session, track.id) if track else None
+    media_count = session.scalar(
+        select(func.count())
+        .select_from(MediaAssetRow)
+        .where(MediaAssetRow.project_id == project.id)
+    )
+    return ProjectOut(
+        id=project.id,
+        workspace_id=project.workspace_id,
+        name=project.name,
+        status=project_status(
+            track is not None,
+            analysis.status if analysis else None,
+            latest_render_status(session, project.id),
+        ),
+        settings=RenderSettings.model_validate(project.settings),
+        media_count=media_count or 0,
+        audio_track_id=track.id if track else None,
+        created_at=project.created_at,
+        updated_at=project.updated_at,
+    )
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+def create_project(body: ProjectCreate, user: CurrentUser, session: SessionDep) -> ProjectOut:
+    """Create a project in the given workspace (default: the caller's first)."""
+    if body.workspace_id is None:
+        workspace = first_workspace(session, user)
+    else:
+        found = session.get(Workspace, body.workspace_id)
+        if found is None or found.owner_id != user.id:
+            raise not_found(f"workspace {body.workspace_id}")
+        workspace = found
+    at = now()
+    project = Project(
+        id=new_id("proj"),
+        workspace_id=workspace.id,
+        owner_id=user.id,
+        name=body.name,
+        settings=body.settings.model_dump(mode="json"),
+        created_at=at,
+        updated_at=at,
+    )
+    session.add(project)
+    session.commit()
+    return project_out(session, project)
+
+
+@router.get("")
+def list_projects(user: CurrentUser, session: SessionDep) -> list[ProjectOut]:
+    """The caller's projects, newest first."""
+    rows = session.scalars(
+        select(Project).where(Project.owner_id == user.id).order_by(Project.created_at.desc())
+    )
+    return [project_out(session, p) for p in rows]
+
+
+@router.get("/{project_id}")
+def get_project(project: OwnedProject, session: SessionDep) -> ProjectOut:
+    """One project."""
+    return project_out(session, project)
+
+
+@router.patch("/{project_id}")
+def update_project(body: ProjectUpdate, project: OwnedProject, session: SessionDep) -> ProjectOut:
+    """Rename a project or change its settings (merged, then validated as a whole)."""
+    if body.name is not None:
+        project.name = body.name
+    if body.settings is not None:
+        merged = _deep_merge(project.settings, body.settings)
+        try:
+            settings = RenderSettings.model_validate(merged)
+        except ValidationError as exc:
+            raise unprocessable(exc, "body", "settings") from None
+        if settings.model_dump(mode="json") != project.settings:
+            project.settings = settings.model_dump(mode="json")
+            # A generated timeline no longer matches the settings; an edited one is the user's.
+            drop_generated_timeline(session, project.id)
+    project.updated_at = now()
+    session.commit()
+    return project_out(session, project)
+
+
+@router.delete("/{project_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_project(project: OwnedProject, session: SessionDep, services: ServicesDep) -> Response:
+    """Delete a project, its uploads and its timeline (its renders stay in the log)."""
+    for table in (Timeline, MediaAssetRow, AudioTrack):
+        session.execute(delete(table).where(table.project_id == project.id))
+    session.delete(project)
+    session.commit()
+    shutil.rmtree(project_dir(services.settings, project.id), ignore_errors=True)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+def _deep_merge(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in patch.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged

@@ -1,0 +1,70 @@
+"""The render clip configuration: read it, and change it by emitting RenderConfigUpdated."""
+
+from __future__ import annotations
+
+import threading
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.deps import CurrentUser, ServicesDep, SessionDep, TraceId
+from api.errors import unprocessable
+from api.read_your_writes import emit
+from api.schemas import ConfigOut
+from events.payloads import RenderConfigUpdated
+from events.payloads.config import RenderClipConfig
+from projections.models import RenderConfigVersion
+
+router = APIRouter(prefix="/api/v1/render/config", tags=["render config"])
+# Versions are read-then-incremented; one PATCH at a time per API process keeps them unique.
+_patching = threading.Lock()
+
+
+def current_config(session: Session) -> ConfigOut:
+    """The newest version the projector has folded, or the defaults as version 0."""
+    row = session.scalars(
+        select(RenderConfigVersion).order_by(RenderConfigVersion.version.desc()).limit(1)
+    ).first()
+    if row is None:
+        return ConfigOut(
+            version=0, config=RenderClipConfig().model_dump(), updated_by=None, updated_at=None
+        )
+    return ConfigOut(
+        version=row.version,
+        config=row.config,
+        updated_by=row.updated_by,
+        updated_at=row.occurred_at,
+    )
+
+
+@router.get("")
+def get_config(_user: CurrentUser, session: SessionDep) -> ConfigOut:
+    """The configuration every worker applies (max_parallelism, per_video_limit, retries…)."""
+    return current_config(session)
+
+
+@router.patch("")
+def patch_config(
+    patch: Annotated[dict[str, Any], Body(examples=[{"max_parallelism": 2, "per_video_limit": 1}])],
+    user: CurrentUser,
+    session: SessionDep,
+    services: ServicesDep,
+    trace_id: TraceId,
+) -> ConfigOut:
+    """Change some values: validated (422 names the field), emitted, and applied by workers."""
+    with _patching:
+        session.expire_all()
+        current = current_config(session)
+        try:
+            config = RenderClipConfig.model_validate({**current.config, **patch})
+        except ValidationError as exc:
+            raise unprocessable(exc, "body") from None
+        update = RenderConfigUpdated(
+            version=current.version + 1, config=config, updated_by=user.email
+        )
+        emit(services, update, trace_id=trace_id)
+        session.expire_all()
+        return current_config(session)

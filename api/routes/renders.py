@@ -1,0 +1,214 @@
+"""Renders: request one (202), list, get, cancel, follow its progress (SSE), download (Range)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Body, status
+from fastapi.responses import FileResponse
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sse_starlette import EventSourceResponse, ServerSentEvent
+from starlette.concurrency import run_in_threadpool
+
+from api.clock import new_id
+from api.deps import CurrentUser, OwnedWorkspace, ServicesDep, SessionDep, TraceId
+from api.errors import conflict, not_found
+from api.models import Project, User, Workspace
+from api.progress_stream import TERMINAL, progress_events
+from api.read_models import render_jobs_of
+from api.read_your_writes import emit
+from api.render_requests import render_requested, used_asset_ids
+from api.schemas import RenderAccepted, RenderCreate, RenderJobOut
+from api.timelines import (
+    current_timeline,
+    edl_of,
+    engine_asset,
+    generate_timeline,
+    media_rows,
+    ready_audio,
+)
+from events.payloads import RenderCancelled, RenderRequested
+from events.payloads.render import AudioSource
+from projections.models import RenderJob
+
+router = APIRouter(prefix="/api/v1/video/workspaces/{workspace_id}/render", tags=["renders"])
+
+
+def job_urls(workspace_id: str, job_id: str) -> tuple[str, str, str]:
+    """Status, events and download URLs of a job."""
+    base = f"/api/v1/video/workspaces/{workspace_id}/render/jobs/{job_id}"
+    return base, f"{base}/events", f"{base}/download"
+
+
+def job_out(job: RenderJob) -> RenderJobOut:
+    """A render job row as the API shows it."""
+    workspace = job.workspace_id or ""
+    _, _, download = job_urls(workspace, job.id)
+    render = (job.metrics or {}).get("render", {})
+    return RenderJobOut(
+        job_id=job.id,
+        workspace_id=job.workspace_id,
+        project_id=job.project_id,
+        kind=job.kind,
+        status=job.status,
+        progress=job.progress,
+        message=job.progress_message,
+        edl_hash=job.edl_hash,
+        video_urls=[download] if job.status == "complete" else [],
+        file_size=job.file_size,
+        duration_ms=job.duration_ms,
+        clip_stats=render.get("clip_stats"),
+        error_message=job.error_message,
+        error_code=job.error_code,
+        trace_id=job.trace_id,
+        created_at=job.created_at,
+        started_at=job.started_at,
+        completed_at=job.completed_at,
+        updated_at=job.updated_at,
+    )
+
+
+def build_request(
+    session: Session, workspace: Workspace, project: Project, user: User, kind: str, job_id: str
+) -> RenderRequested:
+    """Snapshot the project's timeline, media and music into a RenderRequested."""
+    track, grid = ready_audio(session, project)
+    timeline = current_timeline(session, project) or generate_timeline(session, project)
+    edl = edl_of(timeline)
+    if edl.audio.checksum != track.checksum:
+        raise conflict(
+            "The edited timeline was cut to music the project no longer has; generate a new "
+            f"one with POST /api/v1/projects/{project.id}/timeline."
+        )
+    rows = {r.id: r for r in media_rows(session, project.id)}
+    gone = [a for a in used_asset_ids(edl) if a not in rows]
+    if gone:
+        raise conflict(
+            f"The timeline uses media that was deleted ({', '.join(gone)}); edit it or "
+            f"generate a new one with POST /api/v1/projects/{project.id}/timeline."
+        )
+    return render_requested(
+        render_job_id=job_id,
+        workspace_id=workspace.id,
+        project_id=project.id,
+        requested_by=user.id,
+        kind=kind,
+        edl=edl,
+        assets=[engine_asset(rows[a]) for a in used_asset_ids(edl)],
+        audio=AudioSource(
+            audio_track_id=track.id,
+            path=track.path,
+            checksum=track.checksum,
+            duration_ms=grid.duration_ms,
+        ),
+    )
+
+
+@router.post("/{project_id}", status_code=status.HTTP_202_ACCEPTED)
+def create_render(
+    project_id: str,
+    workspace: OwnedWorkspace,
+    user: CurrentUser,
+    session: SessionDep,
+    services: ServicesDep,
+    trace_id: TraceId,
+    body: Annotated[RenderCreate | None, Body()] = None,
+) -> RenderAccepted:
+    """Queue a render of the project's timeline (generated first if there is none)."""
+    project = session.get(Project, project_id)
+    if project is None or project.workspace_id != workspace.id:
+        raise not_found(f"project {project_id}")
+    job_id = new_id("render")
+    request = build_request(
+        session, workspace, project, user, (body or RenderCreate()).kind, job_id
+    )
+    produced = emit(services, request, trace_id=trace_id)
+    status_url, events_url, _ = job_urls(workspace.id, job_id)
+    return RenderAccepted(
+        job_id=job_id,
+        task_id=produced.envelope.event_id,
+        status="queued",
+        status_url=status_url,
+        events_url=events_url,
+    )
+
+
+@router.get("/jobs")
+def list_jobs(
+    workspace: OwnedWorkspace, session: SessionDep, project_id: str | None = None
+) -> list[RenderJobOut]:
+    """The workspace's renders (optionally of one project), newest first."""
+    if project_id is not None:
+        jobs = [j for j in render_jobs_of(session, project_id) if j.workspace_id == workspace.id]
+    else:
+        jobs = list(
+            session.scalars(
+                select(RenderJob)
+                .where(RenderJob.workspace_id == workspace.id)
+                .order_by(RenderJob.created_at.desc())
+                .limit(100)
+            )
+        )
+    return [job_out(j) for j in jobs]
+
+
+def owned_job(session: Session, workspace: Workspace, job_id: str) -> RenderJob:
+    """A job of the workspace; 404 for a missing one and for another workspace's alike."""
+    job = session.get(RenderJob, job_id)
+    if job is None or job.workspace_id != workspace.id:
+        raise not_found(f"render job {job_id}")
+    return job
+
+
+@router.get("/jobs/{job_id}")
+def get_job(job_id: str, workspace: OwnedWorkspace, session: SessionDep) -> RenderJobOut:
+    """Status, progress, clip_stats, output URLs or the error of a render."""
+    return job_out(owned_job(session, workspace, job_id))
+
+
+@router.post("/jobs/{job_id}/cancel", status_code=status.HTTP_202_ACCEPTED)
+def cancel_job(
+    job_id: str,
+    workspace: OwnedWorkspace,
+    user: CurrentUser,
+    session: SessionDep,
+    services: ServicesDep,
+    trace_id: TraceId,
+) -> RenderJobOut:
+    """Cancel a render: its queued clips do not run and its temporary clips are removed."""
+    job = owned_job(session, workspace, job_id)
+    if job.status in TERMINAL:
+        raise conflict(f"Render {job_id} is already {job.status}; there is nothing to cancel.")
+    cancel = RenderCancelled(render_job_id=job_id, requested_by=user.id, reason="cancelled by user")
+    emit(services, cancel, trace_id=job.trace_id or trace_id)
+    session.expire_all()
+    return job_out(owned_job(session, workspace, job_id))
+
+
+@router.get("/jobs/{job_id}/events", response_class=EventSourceResponse)
+async def job_events(
+    job_id: str, workspace: OwnedWorkspace, session: SessionDep, services: ServicesDep
+) -> EventSourceResponse:
+    """Server-sent events `{status, progress, message, timestamp}` until the render ends."""
+    await run_in_threadpool(owned_job, session, workspace, job_id)
+
+    async def stream() -> AsyncIterator[ServerSentEvent]:
+        async for event in progress_events(services, job_id):
+            yield ServerSentEvent(data=event.model_dump_json(), event="progress")
+
+    return EventSourceResponse(stream(), ping=15)
+
+
+@router.get("/jobs/{job_id}/download", response_class=FileResponse)
+def download(job_id: str, workspace: OwnedWorkspace, session: SessionDep) -> FileResponse:
+    """The MP4 of a completed render (HTTP Range requests supported)."""
+    job = owned_job(session, workspace, job_id)
+    if job.status != "complete" or not job.output_path:
+        raise conflict(f"Render {job_id} is {job.status}; there is no video to download yet.")
+    path = Path(job.output_path)
+    if not path.is_file():
+        raise not_found(f"the video of render {job_id} (it was removed from {path.parent})")
+    return FileResponse(path, media_type="video/mp4", filename=f"{job_id}.mp4")

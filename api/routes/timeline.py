@@ -1,0 +1,61 @@
+"""Timeline: generate the EDL from beats and settings, read it, replace it with an edited one."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, HTTPException, status
+
+from api.deps import OwnedProject, SessionDep
+from api.errors import not_found
+from api.models import Timeline
+from api.schemas import TimelineOut
+from api.timelines import current_timeline, generate_timeline, problems_detail, replace_timeline
+from engine.errors import EdlValidationError
+
+router = APIRouter(prefix="/api/v1/projects/{project_id}/timeline", tags=["timeline"])
+
+
+def timeline_out(timeline: Timeline) -> TimelineOut:
+    """A stored timeline as the API shows it."""
+    return TimelineOut(
+        project_id=timeline.project_id,
+        edl_hash=timeline.edl_hash,
+        origin="edited" if timeline.origin == "edited" else "generated",
+        segment_count=len(timeline.edl["segments"]),
+        total_duration_ms=timeline.edl["total_duration_ms"],
+        updated_at=timeline.updated_at,
+        edl=timeline.edl,
+    )
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+def generate(project: OwnedProject, session: SessionDep) -> TimelineOut:
+    """Cut the music every `beats_per_cut` beats and lay the media over the cuts."""
+    return timeline_out(generate_timeline(session, project))
+
+
+@router.get("")
+def get_timeline(project: OwnedProject, session: SessionDep) -> TimelineOut:
+    """The project's current timeline."""
+    timeline = current_timeline(session, project)
+    if timeline is None:
+        raise not_found(f"timeline of project {project.id} (generate one with POST)")
+    return timeline_out(timeline)
+
+
+@router.put("")
+def replace(
+    project: OwnedProject,
+    session: SessionDep,
+    edl: Annotated[
+        dict[str, Any], Body(description="A complete EDL, as GET returns it under `edl`")
+    ],
+) -> TimelineOut:
+    """Replace the timeline with an edited EDL; 422 names each broken segment and field."""
+    try:
+        return timeline_out(replace_timeline(session, project, edl))
+    except EdlValidationError as exc:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT, detail=problems_detail(exc.problems)
+        ) from None

@@ -1,0 +1,196 @@
+"""Request and response bodies of the HTTP API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
+
+from engine.render_settings import RenderSettings
+
+
+class Credentials(BaseModel):
+    """E-mail and password, to register or to log in."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    email: EmailStr
+    password: str = Field(min_length=8, max_length=256)
+
+
+class Registered(BaseModel):
+    """A new user and the workspace made for them."""
+
+    user_id: str
+    email: str
+    workspace_id: str
+
+
+class TokenOut(BaseModel):
+    """A bearer token for the Authorization header."""
+
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_at: datetime
+    user_id: str
+    workspace_id: str
+
+
+class WorkspaceOut(BaseModel):
+    """A workspace of the caller."""
+
+    id: str
+    name: str
+    created_at: datetime
+
+
+class ProjectCreate(BaseModel):
+    """A new project; settings default to the source documents' defaults."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    workspace_id: str | None = None
+    settings: RenderSettings = RenderSettings()
+
+
+class ProjectUpdate(BaseModel):
+    """A partial update; `settings` is merged into the current ones, then validated."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    settings: dict[str, Any] | None = None
+
+
+ProjectStatus = Literal["draft", "analyzing", "ready", "rendering", "complete", "error"]
+
+
+class ProjectOut(BaseModel):
+    """A project with its status derived from its audio analysis and latest render."""
+
+    id: str
+    workspace_id: str
+    name: str
+    status: ProjectStatus
+    settings: RenderSettings
+    media_count: int
+    audio_track_id: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class MediaOut(BaseModel):
+    """An uploaded photo or clip and what probing found."""
+
+    id: str
+    project_id: str
+    position: int
+    kind: Literal["image", "video"]
+    content_type: str
+    filename: str
+    size_bytes: int
+    checksum: str
+    width: int
+    height: int
+    rotation: int
+    display_aspect_ratio: float | None
+    duration_ms: int | None
+    fps: float | None
+    codec: str
+    thumbnail_url: str
+    created_at: datetime
+
+
+AnalysisStatus = Literal["pending", "completed", "failed"]
+
+
+class AudioOut(BaseModel):
+    """A project's music and the state of its beat analysis."""
+
+    id: str
+    project_id: str
+    filename: str
+    content_type: str
+    size_bytes: int
+    checksum: str
+    duration_ms: int
+    analysis_status: AnalysisStatus
+    bpm: float | None
+    bpm_confidence: float | None
+    beat_count: int
+    analysis_error: str | None
+    beats_url: str
+
+
+class TimelineOut(BaseModel):
+    """A project's EDL and where it came from."""
+
+    project_id: str
+    edl_hash: str
+    origin: Literal["generated", "edited"]
+    segment_count: int
+    total_duration_ms: int
+    updated_at: datetime
+    edl: dict[str, Any]
+
+
+class RenderCreate(BaseModel):
+    """Which quality to render: preview (half size, fastest) or final."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["preview", "final"] = "final"
+
+
+class RenderAccepted(BaseModel):
+    """A queued render: poll the job, follow its events or cancel it."""
+
+    job_id: str
+    task_id: str
+    status: str
+    status_url: str
+    events_url: str
+
+
+class RenderJobOut(BaseModel):
+    """A render job as the read model has it."""
+
+    job_id: str
+    workspace_id: str | None
+    project_id: str | None
+    kind: str | None
+    status: str
+    progress: float
+    message: str
+    edl_hash: str | None
+    video_urls: list[str]
+    file_size: int | None
+    duration_ms: int | None
+    clip_stats: dict[str, Any] | None
+    error_message: str | None
+    error_code: str | None
+    trace_id: str | None
+    created_at: datetime | None
+    started_at: datetime | None
+    completed_at: datetime | None
+    updated_at: datetime | None
+
+
+class ProgressEvent(BaseModel):
+    """One server-sent progress event of a render."""
+
+    status: str
+    progress: float
+    message: str
+    timestamp: datetime | None
+
+
+class ConfigOut(BaseModel):
+    """The render clip configuration in force, and its version (0: never set, defaults)."""
+
+    version: int
+    config: dict[str, Any]
+    updated_by: str | None
+    updated_at: datetime | None

@@ -1,0 +1,21 @@
+"""Settings of the HTTP API, from BEATSTITCH_* environment variables."""
+
+from __future__ import annotations
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ApiSettings(BaseSettings):
+    """Where the API listens, where uploads go and how long it waits for the projector."""
+
+    model_config = SettingsConfigDict(env_prefix="BEATSTITCH_", extra="ignore")
+
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    # Uploads, thumbnails and timelines; workers read media from here, so it must be shared.
+    media_dir: str = ".data/media"
+    # Larger uploads are cut off while streaming and answered 413.
+    upload_max_bytes: int = 512 * 1024 * 1024
+    token_ttl_hours: int = 24 * 7
+    # A write that produced an event answers once the projector has folded it, or 503 after this.
+    projection_wait_s: float = 10.0

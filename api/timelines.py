@@ -1,0 +1,148 @@
+"""A project's timeline: generated from its beats, media and settings, or edited by the user."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from api.clock import now
+from api.errors import conflict
+from api.models import AudioTrack, MediaAssetRow, Project, Timeline
+from api.read_models import analysis_of, audio_track_of
+from engine.beat_grid import BeatGrid
+from engine.edl import EDL, EdlProblem, parse_edl
+from engine.errors import EdlValidationError
+from engine.media import MediaAsset
+from engine.render_settings import RenderSettings
+from engine.timeline import build_edl
+
+
+def media_rows(session: Session, project_id: str) -> list[MediaAssetRow]:
+    """The project's media in timeline order."""
+    return list(
+        session.scalars(
+            select(MediaAssetRow)
+            .where(MediaAssetRow.project_id == project_id)
+            .order_by(MediaAssetRow.position)
+        )
+    )
+
+
+def engine_asset(row: MediaAssetRow) -> MediaAsset:
+    """A media row as the engine's MediaAsset."""
+    return MediaAsset.model_validate(
+        {
+            "id": row.id,
+            "kind": row.kind,
+            "path": row.path,
+            "checksum": row.checksum,
+            "width": row.width,
+            "height": row.height,
+            "rotation": row.rotation,
+            "display_aspect_ratio": row.display_aspect_ratio,
+            "duration_ms": row.duration_ms,
+            "fps": row.fps,
+        },
+        strict=False,
+    )
+
+
+def ready_audio(session: Session, project: Project) -> tuple[AudioTrack, BeatGrid]:
+    """The project's music and its beat grid, or 409 saying what is missing."""
+    track = audio_track_of(session, project)
+    if track is None:
+        raise conflict(f"Upload the music first: POST /api/v1/projects/{project.id}/audio.")
+    analysis = analysis_of(session, track.id)
+    if analysis is None or analysis.status == "pending":
+        raise conflict(
+            "The beat analysis of the music is still running; try again in a few seconds "
+            f"(GET /api/v1/projects/{project.id}/audio shows its status)."
+        )
+    if analysis.status != "completed" or not analysis.beat_grid_path:
+        raise conflict(
+            f"The beat analysis failed: {analysis.error or 'no reason given'}. "
+            "Upload another audio file."
+        )
+    grid = BeatGrid.model_validate_json(Path(analysis.beat_grid_path).read_bytes())
+    return track, grid
+
+
+def generate_timeline(session: Session, project: Project) -> Timeline:
+    """Build the EDL from the beats, media and settings, and store it as the project's."""
+    _, grid = ready_audio(session, project)
+    rows = media_rows(session, project.id)
+    if not rows:
+        raise conflict(
+            f"Upload at least one photo or clip first: POST /api/v1/projects/{project.id}/media."
+        )
+    settings = RenderSettings.model_validate(project.settings)
+    edl = build_edl(settings, [engine_asset(r) for r in rows], grid)
+    return _store(session, project, edl, "generated")
+
+
+def replace_timeline(session: Session, project: Project, document: dict[str, Any]) -> Timeline:
+    """Validate an edited EDL against the project's media and music, then store it."""
+    track, _ = ready_audio(session, project)
+    rows = media_rows(session, project.id)
+    edl = parse_edl(
+        document,
+        known_asset_ids={r.id for r in rows},
+        asset_durations_ms={r.id: r.duration_ms for r in rows if r.duration_ms is not None},
+    )
+    if edl.audio.checksum != track.checksum:
+        raise EdlValidationError(
+            [
+                EdlProblem(
+                    code="asset_mismatch",
+                    segment_index=None,
+                    field="audio.checksum",
+                    message="is not the checksum of the project's current music",
+                )
+            ]
+        )
+    return _store(session, project, edl, "edited")
+
+
+def current_timeline(session: Session, project: Project) -> Timeline | None:
+    """The stored timeline, if any."""
+    return session.get(Timeline, project.id)
+
+
+def drop_generated_timeline(session: Session, project_id: str) -> None:
+    """Forget a generated timeline whose inputs changed; the next render regenerates it."""
+    session.execute(
+        delete(Timeline).where(Timeline.project_id == project_id, Timeline.origin == "generated")
+    )
+
+
+def edl_of(timeline: Timeline) -> EDL:
+    """The stored EDL as the engine's model."""
+    return EDL.model_validate(timeline.edl)
+
+
+def _store(session: Session, project: Project, edl: EDL, origin: str) -> Timeline:
+    timeline = session.get(Timeline, project.id) or Timeline(project_id=project.id)
+    timeline.edl = edl.model_dump(mode="json")
+    timeline.edl_hash = edl.edl_hash
+    timeline.origin = origin
+    timeline.updated_at = now()
+    session.add(timeline)
+    session.commit()
+    return timeline
+
+
+def problems_detail(problems: Sequence[EdlProblem]) -> list[dict[str, Any]]:
+    """EDL problems as a 422 body: each names the segment and the field."""
+    return [
+        {
+            "segment_index": p.segment_index,
+            "field": p.field,
+            "code": p.code,
+            "message": str(p),
+        }
+        for p in problems
+    ]

@@ -1,0 +1,121 @@
+"""The whole service as separate processes (API, projector, worker), for tests through HTTP."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from tests.support.cli import BEATSTITCH
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextlib.contextmanager
+def service(name: str, env: dict[str, str], logs: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """Run `beatstitch NAME` in its own process group, its output in logs/NAME.log."""
+    logs.mkdir(parents=True, exist_ok=True)
+    with (logs / f"{name}.log").open("wb") as log:
+        proc = subprocess.Popen(
+            [BEATSTITCH, name],
+            env={**env, "PYTHONUNBUFFERED": "1"},
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
+        )
+        try:
+            yield proc
+        finally:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+                try:
+                    proc.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                    proc.wait()
+
+
+def log_tail(logs: Path, name: str, lines: int = 30) -> str:
+    """The end of a service's log, for failure messages."""
+    path = logs / f"{name}.log"
+    text = path.read_text(errors="replace") if path.exists() else ""
+    return "\n".join(text.splitlines()[-lines:])
+
+
+def log_lines(logs: Path, name: str) -> list[dict[str, Any]]:
+    """A service's JSON log lines."""
+    found = []
+    for line in (logs / f"{name}.log").read_text(errors="replace").splitlines():
+        with contextlib.suppress(json.JSONDecodeError):
+            parsed = json.loads(line)
+            if isinstance(parsed, dict):
+                found.append(parsed)
+    return found
+
+
+def wait_healthy(url: str, proc: subprocess.Popen[bytes], logs: Path, timeout_s: float = 60) -> None:
+    """Wait until GET /healthz answers 200, or fail with the API's log."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"the API exited:\n{log_tail(logs, 'api')}")
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+                return
+        time.sleep(0.1)
+    raise AssertionError(f"the API did not become healthy:\n{log_tail(logs, 'api')}")
+
+
+@dataclass(frozen=True)
+class Stack:
+    """A running API (with its projector) and where its files and logs are."""
+
+    url: str
+    env: dict[str, str]
+    logs: Path
+    root: Path
+
+    @contextlib.asynccontextmanager
+    async def client(self, token: str | None = None) -> AsyncIterator[httpx.AsyncClient]:
+        """An HTTP client of the API, authenticated when given a token."""
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        async with httpx.AsyncClient(base_url=self.url, headers=headers, timeout=60) as client:
+            yield client
+
+
+@dataclass(frozen=True)
+class Account:
+    """A registered, logged-in user."""
+
+    email: str
+    token: str
+    user_id: str
+    workspace_id: str
+
+
+async def sign_up(stack: Stack, email: str, password: str = "correct horse 42") -> Account:
+    """Register and log in a user."""
+    async with stack.client() as client:
+        registered = await client.post(
+            "/api/v1/auth/register", json={"email": email, "password": password}
+        )
+        assert registered.status_code == 201, registered.text
+        login = await client.post("/api/v1/auth/login", json={"email": email, "password": password})
+        assert login.status_code == 200, login.text
+        body = login.json()
+    return Account(email, body["access_token"], body["user_id"], body["workspace_id"])

@@ -15,6 +15,7 @@ import structlog
 from prometheus_client import start_http_server
 
 from agents.acks import InOrderAcker
+from agents.analyzer import Analyzer
 from agents.assembler import Assembler
 from agents.assembly_state import JobAssembly
 from agents.cancellations import CancellationWatcher
@@ -119,6 +120,14 @@ def create_app(bootstrap: str, kafka: KafkaSettings, worker: WorkerSettings) -> 
         placeholder=lambda: watcher.live.config.placeholder_asset_path,
     )
 
+    analyzer = Analyzer(
+        worker_id=worker.worker_id,
+        outbox=outbox,
+        execute=pool.run,
+        # Absolute: the path travels in events to processes with other working directories.
+        grids_dir=artifacts.resolve() / "beat-grids",
+    )
+
     @app.agent(topic(Topic.RENDER_JOBS), name="planner")
     async def planner(stream: faust.StreamT) -> None:
         async for event in stream.events():
@@ -155,6 +164,11 @@ def create_app(bootstrap: str, kafka: KafkaSettings, worker: WorkerSettings) -> 
             except DecodeError:
                 continue  # the planner or the projector dead-letters it
             await assembler.handle(env)
+
+    @app.agent(topic(Topic.ANALYSIS), name="analyzer")
+    async def analyzer_agent(stream: faust.StreamT) -> None:
+        async for event in stream.events():
+            await analyzer.handle(event.message)
 
     @app.on_partitions_revoked.connect  # type: ignore[arg-type]  # mode types expect sync
     async def forget_revoked(sender: Any, revoked: set[Any], **_: Any) -> None:

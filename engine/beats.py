@@ -49,6 +49,7 @@ __all__ = [
     "analyze",
     "analyze_samples",
     "file_checksum",
+    "grid_cache_path",
     "viterbi_bar_positions",
     "warm_up",
 ]
@@ -136,10 +137,15 @@ def file_checksum(path: Path) -> str:
     return digest.hexdigest()
 
 
+def grid_cache_path(cache_dir: Path, checksum: str) -> Path:
+    """Where analyze() keeps the grid of the audio file whose sha256 is `checksum`."""
+    return cache_dir / f"beat_grid_{checksum}.json"
+
+
 def analyze(audio_path: Path, cache_dir: Path | None = None) -> BeatGrid:
     """Analyse a track's beats, tempo and bars, reusing `<cache_dir>/beat_grid_<sha256>.json`."""
     checksum = file_checksum(audio_path)
-    cache_path = cache_dir / f"beat_grid_{checksum}.json" if cache_dir is not None else None
+    cache_path = grid_cache_path(cache_dir, checksum) if cache_dir is not None else None
     if cache_path is not None and (cached := _read_cache(cache_path, checksum)) is not None:
         log.info("beat_grid.cache_hit", path=str(audio_path), cache=str(cache_path))
         return cached

@@ -28,26 +28,32 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def service(name: str, env: dict[str, str], logs: Path) -> Iterator[subprocess.Popen[bytes]]:
-    """Run `beatstitch NAME` in its own process group, its output in logs/NAME.log."""
+    """Run `beatstitch NAME` in its own process group: JSON log in logs/NAME.log (stderr),
+    console output in logs/NAME.out."""
     logs.mkdir(parents=True, exist_ok=True)
-    with (logs / f"{name}.log").open("wb") as log:
+    with (logs / f"{name}.log").open("wb") as log, (logs / f"{name}.out").open("wb") as out:
         proc = subprocess.Popen(
             [BEATSTITCH, name],
             env={**env, "PYTHONUNBUFFERED": "1"},
-            stdout=log,
+            stdout=out,
             stderr=log,
             start_new_session=True,
         )
         try:
             yield proc
         finally:
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)
-                try:
-                    proc.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    os.killpg(proc.pid, signal.SIGKILL)
-                    proc.wait()
+            stop(proc)
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM the service (it stops its own children), SIGKILL its group if it hangs."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
 
 
 def log_tail(logs: Path, name: str, lines: int = 30) -> str:

@@ -1,0 +1,100 @@
+"""Media uploads through HTTP: sniffed by content, probed with PyAV, thumbnailed; bad files
+get a reason and leave nothing behind."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+from tests.support.api_stack import Stack, sign_up
+from tests.support.media_gen import square_picture, write_still, write_tone, write_video
+
+
+async def _project(stack: Stack) -> tuple[str, str]:
+    account = await sign_up(stack, f"media-{uuid.uuid4().hex[:8]}@example.com")
+    async with stack.client(account.token) as client:
+        created = await client.post("/api/v1/projects", json={"name": "uploads"})
+    return account.token, created.json()["id"]
+
+
+def _files_of(stack: Stack, project_id: str) -> list[str]:
+    folder = stack.root / "media" / "projects" / project_id
+    return sorted(p.name for p in folder.rglob("*") if p.is_file()) if folder.exists() else []
+
+
+async def test_a_rotated_video_and_a_photo_are_probed_and_thumbnailed(
+    stack: Stack, tmp_path: Path
+) -> None:
+    token, pid = await _project(stack)
+    clip = write_video(tmp_path / "clip.mp4", width=320, height=180, fps=24, frames=24, rotation=-90)
+    # The name says text; the content says PNG, and the content wins.
+    photo = write_still(tmp_path / "photo.png", square_picture(400, 300, 100))
+    disguised = photo.rename(tmp_path / "notes.txt")
+    async with stack.client(token) as client:
+        with clip.open("rb") as f:
+            video = await client.post(f"/api/v1/projects/{pid}/media", files={"file": f})
+        with disguised.open("rb") as f:
+            still = await client.post(f"/api/v1/projects/{pid}/media", files={"file": f})
+        assert video.status_code == 201, video.text
+        assert still.status_code == 201, still.text
+        v, s = video.json(), still.json()
+        assert (v["kind"], v["width"], v["height"], v["rotation"]) == ("video", 320, 180, 90)
+        assert v["duration_ms"] == 1000 and v["fps"] == 24.0 and v["codec"] == "h264"
+        assert (s["kind"], s["content_type"], s["width"], s["height"]) == (
+            "image",
+            "image/png",
+            400,
+            300,
+        )
+        assert [m["id"] for m in (await client.get(f"/api/v1/projects/{pid}/media")).json()] == [
+            v["id"],
+            s["id"],
+        ]
+        thumb = await client.get(v["thumbnail_url"])
+        assert thumb.status_code == 200
+        assert thumb.headers["content-type"] == "image/jpeg"
+        assert thumb.content[:3] == b"\xff\xd8\xff"
+
+
+async def test_corrupt_and_unsupported_files_are_refused_and_leave_nothing_behind(
+    stack: Stack, tmp_path: Path
+) -> None:
+    token, pid = await _project(stack)
+    whole = write_video(tmp_path / "whole.mp4", frames=48).read_bytes()
+    truncated = whole[: len(whole) // 2]  # the index (moov) is at the end: now missing
+    fake_jpeg = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 64  # a JPEG signature, then noise
+    async with stack.client(token) as client:
+        cut = await client.post(
+            f"/api/v1/projects/{pid}/media", files={"file": ("holiday.mp4", truncated)}
+        )
+        noise = await client.post(
+            f"/api/v1/projects/{pid}/media", files={"file": ("sunset.jpg", fake_jpeg)}
+        )
+        text = await client.post(
+            f"/api/v1/projects/{pid}/media", files={"file": ("clip.mp4", b"just some text\n" * 99)}
+        )
+        empty = await client.post(f"/api/v1/projects/{pid}/media", files={"file": ("e.png", b"")})
+        # What the user sees: 422 with the reason and their own file name, not a temp name.
+        assert cut.status_code == 422, cut.text
+        assert cut.json()["detail"]["reason"] == "decode_error"
+        assert "holiday.mp4" in cut.json()["detail"]["message"]
+        assert noise.status_code == 422, noise.text
+        assert "sunset.jpg" in noise.json()["detail"]["message"]
+        assert text.status_code == 415
+        assert "not a supported photo, video or audio file" in text.json()["detail"]["message"]
+        assert empty.status_code == 422
+        assert (await client.get(f"/api/v1/projects/{pid}/media")).json() == []
+    assert _files_of(stack, pid) == []
+
+
+async def test_audio_sent_as_media_is_pointed_to_the_audio_route(
+    stack: Stack, tmp_path: Path
+) -> None:
+    token, pid = await _project(stack)
+    tone = write_tone(tmp_path / "tone.wav", 1.0)
+    async with stack.client(token) as client:
+        with tone.open("rb") as f:
+            answer = await client.post(f"/api/v1/projects/{pid}/media", files={"file": f})
+    assert answer.status_code == 415
+    assert f"POST /api/v1/projects/{pid}/audio" in answer.json()["detail"]["message"]
+    assert _files_of(stack, pid) == []

@@ -235,6 +235,7 @@ def run_worker(bootstrap: str, kafka: KafkaSettings, worker: WorkerSettings) -> 
         metrics_port=worker.worker_metrics_port or None,
     )
     app = create_app(bootstrap, kafka, worker)
-    faust.Worker(
-        app, quiet=True, redirect_stdouts=False, override_logging=False
-    ).execute_from_commandline()
+    runner = faust.Worker(app, quiet=True, redirect_stdouts=False, override_logging=False)
+    # Faust's start-up spinner writes terminal escapes to stdout even when it is a file.
+    runner.spinner = None
+    runner.execute_from_commandline()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import os
@@ -74,7 +75,9 @@ def log_lines(logs: Path, name: str) -> list[dict[str, Any]]:
     return found
 
 
-def wait_healthy(url: str, proc: subprocess.Popen[bytes], logs: Path, timeout_s: float = 60) -> None:
+def wait_healthy(
+    url: str, proc: subprocess.Popen[bytes], logs: Path, timeout_s: float = 60
+) -> None:
     """Wait until GET /healthz answers 200, or fail with the API's log."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -125,3 +128,26 @@ async def sign_up(stack: Stack, email: str, password: str = "correct horse 42") 
         assert login.status_code == 200, login.text
         body = login.json()
     return Account(email, body["access_token"], body["user_id"], body["workspace_id"])
+
+
+async def wait_for_analysis(client: httpx.AsyncClient, project_id: str) -> dict[str, Any]:
+    """Poll the audio resource until its beat analysis is no longer pending (60 s at most)."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        audio = (await client.get(f"/api/v1/projects/{project_id}/audio")).json()
+        if audio["analysis_status"] != "pending":
+            return dict(audio)
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"the beat analysis of project {project_id} did not finish in 60 s")
+
+
+async def progress_stream(client: httpx.AsyncClient, events_url: str) -> list[dict[str, Any]]:
+    """Read a job's server-sent progress events until the stream ends."""
+    events: list[dict[str, Any]] = []
+    async with client.stream("GET", events_url, timeout=180) as response:
+        assert response.status_code == 200, await response.aread()
+        assert response.headers["content-type"].startswith("text/event-stream")
+        async for line in response.aiter_lines():
+            if line.startswith("data:"):
+                events.append(json.loads(line.removeprefix("data:").strip()))
+    return events

@@ -30,7 +30,9 @@ async def _token(stack: Stack) -> str:
 async def test_config_needs_a_token(stack_worker: Stack) -> None:
     async with stack_worker.client() as client:
         assert (await client.get("/api/v1/render/config")).status_code == 401
-        assert (await client.patch("/api/v1/render/config", json={"max_retry": 1})).status_code == 401
+        assert (
+            await client.patch("/api/v1/render/config", json={"max_retry": 1})
+        ).status_code == 401
 
 
 async def test_patch_is_validated_produced_read_back_and_applied_by_workers(

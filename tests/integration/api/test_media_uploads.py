@@ -26,7 +26,9 @@ async def test_a_rotated_video_and_a_photo_are_probed_and_thumbnailed(
     stack: Stack, tmp_path: Path
 ) -> None:
     token, pid = await _project(stack)
-    clip = write_video(tmp_path / "clip.mp4", width=320, height=180, fps=24, frames=24, rotation=-90)
+    clip = write_video(
+        tmp_path / "clip.mp4", width=320, height=180, fps=24, frames=24, rotation=-90
+    )
     # The name says text; the content says PNG, and the content wins.
     photo = write_still(tmp_path / "photo.png", square_picture(400, 300, 100))
     disguised = photo.rename(tmp_path / "notes.txt")

@@ -1,0 +1,71 @@
+"""Read your writes: a write that produced an event answers once the projector folded it, and
+a clear 503 (nothing lost) when the projector is down."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.api_stack import Stack, free_port, service, sign_up, wait_healthy
+
+
+@pytest.fixture
+def api_without_projector(stack: Stack, tmp_path: Path) -> Iterator[Stack]:
+    """A second API on the module's topics and database, quick to give up on the projector."""
+    env = {
+        **stack.env,
+        "BEATSTITCH_API_PORT": str(free_port()),
+        "BEATSTITCH_PROJECTION_WAIT_S": "1.5",
+        "BEATSTITCH_PROJECTOR_NAME": f"stopped-{uuid.uuid4().hex[:6]}",
+    }
+    logs = tmp_path / "logs"
+    url = f"http://127.0.0.1:{env['BEATSTITCH_API_PORT']}"
+    with service("api", env, logs) as api:
+        wait_healthy(url, api, logs)
+        yield Stack(url, env, logs, stack.root)
+
+
+async def test_a_write_waits_for_the_projector_and_says_so_when_it_is_down(
+    stack: Stack, api_without_projector: Stack, tmp_path: Path
+) -> None:
+    lagging = api_without_projector
+    account = await sign_up(stack, f"ryw-{uuid.uuid4().hex[:8]}@example.com")
+    async with stack.client(account.token) as live, lagging.client(account.token) as stalled:
+        before = (await live.get("/api/v1/render/config")).json()["version"]
+        # Its projector name has no offsets: as far as this API knows, nothing is projected.
+        answer = await stalled.patch("/api/v1/render/config", json={"max_retry": 3})
+        assert answer.status_code == 503
+        assert answer.headers["retry-after"] == "2"
+        detail = answer.json()
+        assert "Is `beatstitch projector` running?" in detail["detail"]
+        assert "do not send the request again" in detail["detail"]
+        assert detail["event_id"]
+        # The event was not lost: the real projector folds it, and the live API shows it.
+        for _ in range(100):
+            now = (await live.get("/api/v1/render/config")).json()
+            if now["version"] > before:
+                break
+            await asyncio.sleep(0.05)
+        assert now["version"] == before + 1 and now["config"]["max_retry"] == 3
+        # With its projector running, the same write answers 200 and is visible at once.
+        ok = await live.patch("/api/v1/render/config", json={"max_retry": 2})
+        assert ok.status_code == 200
+        assert (await live.get("/api/v1/render/config")).json()["version"] == before + 2
+
+
+async def test_health_metrics_and_docs(stack: Stack) -> None:
+    async with stack.client() as client:
+        health = await client.get("/healthz")
+        assert health.json() == {"status": "ok", "database": "ok", "kafka": "ok"}
+        metrics = (await client.get("/metrics/")).text
+        assert 'api_requests_total{method="GET",route="/healthz",status="200"}' in metrics
+        spec = (await client.get("/openapi.json")).json()
+        assert "/api/v1/video/workspaces/{workspace_id}/render/{project_id}" in spec["paths"]
+        assert "/api/v1/video/workspaces/{workspace_id}/render/jobs/{job_id}" in spec["paths"]
+        assert (await client.get("/docs")).status_code == 200
+        traced = await client.get("/healthz", headers={"X-Trace-Id": "trace-from-caller"})
+        assert traced.headers["x-trace-id"] == "trace-from-caller"

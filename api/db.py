@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine
 
+from projections.db import run_migrations
 from projections.db import upgrade as upgrade_read_models
 
 
 def upgrade_api_tables(engine: Engine) -> None:
     """Bring the API's own tables to their newest Alembic revision."""
-    config = Config()
-    config.set_main_option("script_location", "api:migrations")
-    with engine.begin() as conn:
-        config.attributes["connection"] = conn
-        command.upgrade(config, "head")
+    run_migrations(engine, "api:migrations")
 
 
 def upgrade_all(engine: Engine) -> None:

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+
+# Any constant: PostgreSQL advisory locks are keyed by an application-chosen integer.
+_MIGRATION_LOCK_KEY = 0x6265_6174
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -34,10 +40,35 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
-def upgrade(engine: Engine) -> None:
-    """Bring the schema to the newest Alembic revision."""
+@contextlib.contextmanager
+def migration_lock(engine: Engine) -> Iterator[None]:
+    """Let one process at a time migrate: the API and the projector start together."""
+    url = engine.url
+    if url.get_backend_name() == "postgresql":
+        with engine.connect() as conn:
+            conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _MIGRATION_LOCK_KEY})
+            try:
+                yield
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _MIGRATION_LOCK_KEY})
+                conn.commit()
+    elif url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        with Path(f"{url.database}.migrate-lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            yield
+    else:
+        yield
+
+
+def run_migrations(engine: Engine, script_location: str) -> None:
+    """Bring one Alembic history to its head, holding the migration lock."""
     config = Config()
-    config.set_main_option("script_location", "projections:migrations")
-    with engine.begin() as conn:
+    config.set_main_option("script_location", script_location)
+    with migration_lock(engine), engine.begin() as conn:
         config.attributes["connection"] = conn
         command.upgrade(config, "head")
+
+
+def upgrade(engine: Engine) -> None:
+    """Bring the read-model schema to the newest Alembic revision."""
+    run_migrations(engine, "projections:migrations")

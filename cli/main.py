@@ -111,26 +111,103 @@ def projector(
 def demo(
     keep_kafka: Annotated[bool, typer.Option(help="Leave the local Kafka running.")] = False,
 ) -> None:
-    """Render a generated song and generated media end to end through Kafka."""
-    from cli.run_render import print_outcome, render_through_kafka
-    from engine.render_settings import RenderSettings
+    """Render a generated song and generated media end to end: API, Kafka, worker, projector."""
     from engine.sample_media import write_sample_media, write_song
 
     work = Path(".data/demo")
     console.print("making a sample song and sample media in .data/demo/…")
     song = write_song(work / "song", bpm=120.0, bars=16)
     media = write_sample_media(work / "media")
-    settings = RenderSettings.model_validate(
-        {
-            "beats_per_cut": 4,
-            "transition": {"type": "crossfade", "duration_ms": 250},
-            "output": {"width": 640, "height": 360, "fps": 24},
-        }
-    )
-    with _kafka_for_demo(keep_kafka) as bootstrap:
-        outcome = asyncio.run(
-            render_through_kafka(bootstrap, song, media, settings, None, "final", work)
+    settings = {
+        "beats_per_cut": 4,
+        "transition": {"type": "crossfade", "duration_ms": 250},
+        "output": {"width": 640, "height": 360, "fps": 24},
+    }
+    _render_locally(song, media, settings, "final", Path("artifacts/demo.mp4"), keep_kafka, 1)
+
+
+@app.command()
+@friendly_errors
+def render(
+    audio: Annotated[Path, typer.Option(help="The music: WAV, MP3, FLAC, Ogg or M4A.")],
+    media: Annotated[Path, typer.Option(help="A folder of photos and clips, used in name order.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the MP4.")],
+    beats_per_cut: Annotated[int, typer.Option(help="Cut every N beats: 1, 2, 4, 8 or 16.")] = 4,
+    transition: Annotated[
+        str, typer.Option(help="cut, crossfade, fade_black or fade_white.")
+    ] = "crossfade",
+    transition_ms: Annotated[int, typer.Option(help="Transition length, 0 to 2000 ms.")] = 250,
+    size: Annotated[str, typer.Option(help="Output WIDTHxHEIGHT (even numbers).")] = "1280x720",
+    fps: Annotated[int, typer.Option(help="Output frame rate, 12 to 60.")] = 30,
+    preview: Annotated[bool, typer.Option(help="Half size, fastest encoder settings.")] = False,
+    workers: Annotated[int, typer.Option(help="Worker processes to start.")] = 1,
+    keep_kafka: Annotated[bool, typer.Option(help="Leave the local Kafka running.")] = False,
+) -> None:
+    """Render your own music and media into a beat-synced MP4, through the whole service."""
+    from cli.render_request import MEDIA_SUFFIXES, media_files
+
+    if not audio.is_file():
+        raise CliError(f"the audio file {audio} does not exist")
+    if not media.is_dir():
+        raise CliError(f"{media} is not a folder; --media takes a folder of photos and clips")
+    files = media_files(media)
+    if not files:
+        raise CliError(
+            f"{media} has no photos or clips (looked for {', '.join(sorted(MEDIA_SUFFIXES))})"
         )
+    settings = _render_settings(beats_per_cut, transition, transition_ms, size, fps)
+    kind = "preview" if preview else "final"
+    _render_locally(audio, files, settings, kind, out, keep_kafka, workers)
+
+
+def _render_settings(
+    beats_per_cut: int, transition: str, transition_ms: int, size: str, fps: int
+) -> dict[str, Any]:
+    """The project settings from the command's options, validated before anything starts."""
+    from pydantic import ValidationError
+
+    from engine.render_settings import RenderSettings
+
+    width, _, height = size.partition("x")
+    if not (width.isdigit() and height.isdigit()):
+        raise CliError(f"--size must look like 1280x720, got {size!r}")
+    settings = {
+        "beats_per_cut": beats_per_cut,
+        "transition": {
+            "type": transition,
+            "duration_ms": 0 if transition == "cut" else transition_ms,
+        },
+        "output": {"width": int(width), "height": int(height), "fps": fps},
+    }
+    try:
+        RenderSettings.model_validate(settings)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])} {e['msg']}" for e in exc.errors()
+        )
+        raise CliError(f"the render settings are not valid: {problems}") from None
+    return settings
+
+
+def _render_locally(
+    audio: Path,
+    media: list[Path],
+    settings: dict[str, Any],
+    kind: str,
+    out: Path,
+    keep_kafka: bool,
+    workers: int,
+) -> None:
+    """Start Kafka (if needed), the projector, the API and workers; render through the API."""
+    from cli.api_render import print_outcome, render_with_api
+    from cli.local_stack import local_stack
+
+    logs = Path(".data/logs")
+    with _kafka_for_demo(keep_kafka) as bootstrap:
+        console.print(f"starting the projector, the API and {workers} worker(s); logs in {logs}/")
+        with local_stack(bootstrap, logs, workers) as stack:
+            console.print(f"API at {stack.api_url} (docs at {stack.api_url}/docs)")
+            outcome = render_with_api(stack, audio, media, settings, kind, out)
     print_outcome(outcome)
 
 

@@ -1,0 +1,95 @@
+"""The service on this machine for one command: projector, API and workers as child processes."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from cli.runtime import CliError
+
+BEATSTITCH = str(Path(sys.executable).parent / "beatstitch")
+
+
+@dataclass(frozen=True)
+class LocalStack:
+    """Where the running API answers, and where the services write their logs."""
+
+    api_url: str
+    logs: Path
+    procs: dict[str, subprocess.Popen[bytes]]
+
+    def check(self) -> None:
+        """Raise a CliError if one of the services stopped."""
+        check_alive(self.procs, self.logs)
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextlib.contextmanager
+def local_stack(bootstrap: str, logs: Path, workers: int = 1) -> Iterator[LocalStack]:
+    """Start the projector, the API (on a free port) and the workers; stop them afterwards."""
+    logs.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    env = {**os.environ, "BEATSTITCH_KAFKA_BOOTSTRAP": bootstrap, "BEATSTITCH_API_PORT": str(port)}
+    names = ["projector", "api", *(f"worker-{i + 1}" for i in range(workers))]
+    procs: dict[str, subprocess.Popen[bytes]] = {}
+    try:
+        for name in names:
+            command = name.split("-")[0]
+            worker_env = {"BEATSTITCH_WORKER_ID": f"local-{name}"} if command == "worker" else {}
+            with (logs / f"{name}.log").open("wb") as log:
+                procs[name] = subprocess.Popen(
+                    [BEATSTITCH, command],
+                    env={**env, **worker_env},
+                    stdout=subprocess.DEVNULL,
+                    stderr=log,
+                    start_new_session=True,
+                )
+        url = f"http://127.0.0.1:{port}"
+        _wait_healthy(url, procs, logs)
+        yield LocalStack(url, logs, procs)
+    finally:
+        for proc in procs.values():
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        for proc in procs.values():
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+
+
+def check_alive(procs: dict[str, subprocess.Popen[bytes]], logs: Path) -> None:
+    """Raise a CliError naming the first service that stopped, and its log."""
+    for name, proc in procs.items():
+        if proc.poll() is not None:
+            raise CliError(
+                f"the {name} process stopped (exit code {proc.returncode}); "
+                f"its log is {logs / f'{name}.log'}"
+            )
+
+
+def _wait_healthy(url: str, procs: dict[str, subprocess.Popen[bytes]], logs: Path) -> None:
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        check_alive(procs, logs)
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+                return
+        time.sleep(0.1)
+    raise CliError(f"the API did not answer at {url} within 90 s; see {logs / 'api.log'}")

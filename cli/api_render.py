@@ -226,4 +226,5 @@ def print_outcome(outcome: RenderOutcome) -> None:
         f"[green]wrote {outcome.output}[/green] ({outcome.duration_ms / 1000:.2f} s of "
         f"video) in {outcome.seconds:.1f} s",
         highlight=False,
+        soft_wrap=True,  # a path broken over two lines cannot be copied
     )

@@ -22,11 +22,17 @@ def cli_env(bootstrap: str, prefix: str, database_url: str, **extra: str) -> dic
 
 
 def run_cli(
-    *args: str, env: dict[str, str], timeout: float = 120
+    *args: str, env: dict[str, str], timeout: float = 120, cwd: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
     """Run `beatstitch ARGS` to completion and capture its output."""
     return subprocess.run(
-        [BEATSTITCH, *args], env=env, capture_output=True, text=True, timeout=timeout, check=False
+        [BEATSTITCH, *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+        cwd=cwd,
     )
 
 

@@ -1,0 +1,76 @@
+"""`beatstitch render` with a user's own files: the whole service started for one command,
+and error sentences for bad input before anything starts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from engine.probe import probe
+from engine.sample_media import write_sample_media, write_song
+from tests.support.cli import cli_env, run_cli
+
+
+@pytest.fixture
+def render_env(kafka_bootstrap: str, topic_prefix: str, tmp_path: Path) -> dict[str, str]:
+    return cli_env(
+        kafka_bootstrap,
+        topic_prefix,
+        f"sqlite:///{tmp_path / 'beatstitch.db'}",
+        BEATSTITCH_MEDIA_DIR=str(tmp_path / "media-store"),
+        BEATSTITCH_ARTIFACTS_DIR=str(tmp_path / "artifacts"),
+    )
+
+
+def test_render_makes_an_mp4_as_long_as_the_song(
+    render_env: dict[str, str], tmp_path: Path
+) -> None:
+    song = write_song(tmp_path / "song", bpm=120.0, bars=4)
+    write_sample_media(tmp_path / "my media", videos=1, stills=2, size=(320, 180))
+    out = tmp_path / "out" / "video.mp4"
+    args = ["--audio", str(song), "--media", str(tmp_path / "my media"), "-o", str(out)]
+    options = ["--size", "320x180", "--fps", "12", "--beats-per-cut", "2", "--preview"]
+    done = run_cli("render", *args, *options, env=render_env, cwd=tmp_path, timeout=240)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "120.0 BPM, 16 beats in sample_song.wav" in done.stdout
+    assert "8 segments" in done.stdout
+    assert "total_clips" in done.stdout and f"wrote {out}" in done.stdout
+    assert abs((probe(out).duration_ms or 0) - (probe(song).duration_ms or 0)) <= 1000 / 12
+    # The services' logs stay beside the command, for when something goes wrong.
+    assert {p.name for p in (tmp_path / ".data" / "logs").iterdir()} >= {
+        "api.log",
+        "projector.log",
+        "worker-1.log",
+    }
+
+
+@pytest.mark.parametrize(
+    ("options", "says"),
+    [
+        (["--audio", "missing.wav"], "error: the audio file missing.wav does not exist"),
+        (["--media", "song.wav"], "is not a folder; --media takes a folder of photos and clips"),
+        (["--media", "empty"], "has no photos or clips (looked for .jpeg, .jpg"),
+        (["--beats-per-cut", "3"], "the render settings are not valid: beats_per_cut"),
+        (["--transition", "wipe"], "transition.type"),
+        (["--transition-ms", "5000"], "must be a value between 0 and 2000, got 5000"),
+        (["--size", "big"], "--size must look like 1280x720, got 'big'"),
+        (["--size", "641x360"], "must be an even number between 160 and 3840, got 641"),
+    ],
+)
+def test_bad_input_gets_a_sentence_before_anything_starts(
+    render_env: dict[str, str], tmp_path: Path, options: list[str], says: str
+) -> None:
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "media").mkdir()
+    write_sample_media(tmp_path / "media", videos=0, stills=1, size=(320, 180))
+    (tmp_path / "song.wav").write_bytes(b"RIFF")
+    defaults = {"--audio": "song.wav", "--media": "media"}
+    for flag, value in zip(options[::2], options[1::2], strict=True):
+        defaults[flag] = value
+    args = [part for pair in defaults.items() for part in pair]
+    done = run_cli("render", *args, "-o", "out.mp4", env=render_env, cwd=tmp_path)
+    assert done.returncode == 1
+    assert says in done.stderr, done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+    assert not (tmp_path / ".data" / "logs").exists()  # nothing was started

@@ -4,26 +4,24 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from cli.kafka_broker import KafkaBrokerError
+from cli.config_cmd import config_app
 from cli.kafka_cmd import kafka_app
 from cli.logging_setup import configure_logging
-from cli.runtime import CliError, kafka_bootstrap
+from cli.runtime import CliError, friendly_errors, kafka_bootstrap
 from events.schema_export import write_schemas
 from events.settings import KafkaSettings
 from projections.audit import audit as audit_log
 from projections.db import make_engine
 from projections.projector import Projector
-from projections.replay import ReplayError
 from projections.replay import replay as replay_log
 from projections.settings import DatabaseSettings
 
@@ -33,24 +31,8 @@ app = typer.Typer(
 events_app = typer.Typer(help="The event catalog.", no_args_is_help=True)
 app.add_typer(kafka_app, name="kafka")
 app.add_typer(events_app, name="events")
+app.add_typer(config_app, name="config")
 console = Console()
-# Errors go to stderr unwrapped, so a sentence stays one line whatever the terminal width.
-errors = Console(stderr=True, soft_wrap=True)
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def friendly_errors(fn: F) -> F:
-    """Turn expected failures into one sentence and exit code 1, never a traceback."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except (CliError, KafkaBrokerError, ReplayError) as exc:
-            errors.print(f"[red]error:[/red] {exc}")
-            raise typer.Exit(1) from None
-
-    return wrapper  # type: ignore[return-value]
 
 
 @app.callback()

@@ -2,8 +2,20 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import typer
+from rich.console import Console
+
 from cli.kafka_broker import KafkaBrokerError, LocalKafka
 from events.settings import KafkaSettings
+from projections.replay import ReplayError
+
+# Errors go to stderr unwrapped, so a sentence stays one line whatever the terminal width.
+errors = Console(stderr=True, soft_wrap=True)
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class CliError(RuntimeError):
@@ -28,3 +40,17 @@ def kafka_bootstrap(settings: KafkaSettings | None = None, start_local: bool = F
             "or point BEATSTITCH_KAFKA_BOOTSTRAP at an existing cluster."
         )
     return status.bootstrap
+
+
+def friendly_errors(fn: F) -> F:
+    """Turn expected failures into one sentence and exit code 1, never a traceback."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except (CliError, KafkaBrokerError, ReplayError) as exc:
+            errors.print(f"[red]error:[/red] {exc}")
+            raise typer.Exit(1) from None
+
+    return wrapper  # type: ignore[return-value]

@@ -3,6 +3,7 @@ and error sentences for bad input before anything starts."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -74,3 +75,23 @@ def test_bad_input_gets_a_sentence_before_anything_starts(
     assert says in done.stderr, done.stderr
     assert "Traceback" not in done.stdout + done.stderr
     assert not (tmp_path / ".data" / "logs").exists()  # nothing was started
+
+
+def test_config_set_and_get(kafka_bootstrap: str, topic_prefix: str, tmp_path: Path) -> None:
+    env = cli_env(kafka_bootstrap, topic_prefix, f"sqlite:///{tmp_path / 'db.sqlite'}")
+    fresh = run_cli("config", "get", env=env)
+    assert fresh.returncode == 0, fresh.stderr
+    assert "version 0 (defaults)" in fresh.stdout
+    changed = run_cli("config", "set", "max_parallelism=2", "per_video_limit=1", env=env)
+    assert changed.returncode == 0, changed.stderr
+    shown = run_cli("config", "get", env=env).stdout
+    assert "version 1" in shown
+    assert re.search(r"max_parallelism\s*│\s*2\s*│", shown), shown
+    refused = run_cli("config", "set", "max_parallelism=9", env=env)
+    # What an operator sees: the field and its range, and nothing published.
+    assert refused.returncode == 1
+    assert "the configuration was not changed: max_parallelism" in refused.stderr
+    assert "less than or equal to 6" in refused.stderr
+    garbled = run_cli("config", "set", "max_parallelism", env=env)
+    assert garbled.returncode == 1 and "is not KEY=VALUE" in garbled.stderr
+    assert "version 1" in run_cli("config", "get", env=env).stdout

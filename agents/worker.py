@@ -40,9 +40,11 @@ T = TypeVar("T")
 class Pool:
     """CPU work off the event loop, so heartbeats never stall behind a long clip."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, initializer: Callable[[], None] | None = None) -> None:
         # spawn, not fork: the parent holds Kafka connections and an event loop.
-        self._executor = ProcessPoolExecutor(size, mp_context=multiprocessing.get_context("spawn"))
+        self._executor = ProcessPoolExecutor(
+            size, mp_context=multiprocessing.get_context("spawn"), initializer=initializer
+        )
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         """Run fn(*args) in a pool process and wait for it without blocking the loop."""
@@ -58,8 +60,16 @@ class Pool:
         self._executor.shutdown(wait=False, cancel_futures=True)
 
 
-def create_app(bootstrap: str, kafka: KafkaSettings, worker: WorkerSettings) -> faust.App:
-    """Build the Faust app; our topics come from the topic table, never from Faust."""
+def create_app(
+    bootstrap: str,
+    kafka: KafkaSettings,
+    worker: WorkerSettings,
+    pool_initializer: Callable[[], None] | None = None,
+) -> faust.App:
+    """Build the Faust app; our topics come from the topic table, never from Faust.
+
+    `pool_initializer` runs in each pool process as it starts (the CLI passes its logging
+    set-up, so the engine's log lines are JSON too)."""
     app = faust.App(
         f"{kafka.topic_prefix}-workers",
         broker=f"kafka://{bootstrap}",
@@ -77,7 +87,7 @@ def create_app(bootstrap: str, kafka: KafkaSettings, worker: WorkerSettings) -> 
     outbox = Outbox(bootstrap, prefix, worker.worker_id)
     watcher = ConfigWatcher(bootstrap, prefix, worker.worker_id)
     cancellations = CancellationWatcher(bootstrap, prefix, worker.worker_id)
-    pool = Pool(worker.process_pool_size)
+    pool = Pool(worker.process_pool_size, pool_initializer)
     artifacts = Path(worker.artifacts_dir)
 
     def topic(*topics: Topic) -> faust.TopicT:
@@ -223,7 +233,12 @@ def create_app(bootstrap: str, kafka: KafkaSettings, worker: WorkerSettings) -> 
     return app
 
 
-def run_worker(bootstrap: str, kafka: KafkaSettings, worker: WorkerSettings) -> None:
+def run_worker(
+    bootstrap: str,
+    kafka: KafkaSettings,
+    worker: WorkerSettings,
+    pool_initializer: Callable[[], None] | None = None,
+) -> None:
     """Run one worker process until it is stopped."""
     if worker.worker_metrics_port:
         start_http_server(worker.worker_metrics_port)
@@ -234,7 +249,7 @@ def run_worker(bootstrap: str, kafka: KafkaSettings, worker: WorkerSettings) -> 
         bootstrap=bootstrap,
         metrics_port=worker.worker_metrics_port or None,
     )
-    app = create_app(bootstrap, kafka, worker)
+    app = create_app(bootstrap, kafka, worker, pool_initializer)
     runner = faust.Worker(app, quiet=True, redirect_stdouts=False, override_logging=False)
     # Faust's start-up spinner writes terminal escapes to stdout even when it is a file.
     runner.spinner = None

@@ -249,7 +249,7 @@ def worker() -> None:
     from agents.worker import run_worker
 
     kafka = KafkaSettings()
-    run_worker(kafka_bootstrap(kafka), kafka, WorkerSettings())
+    run_worker(kafka_bootstrap(kafka), kafka, WorkerSettings(), configure_logging)
 
 
 @app.command()

@@ -19,6 +19,7 @@ from api.read_your_writes import ProjectionLagging
 from api.routes import audio, auth, health, media, projects, render_config, renders, timeline
 from api.services import Services
 from api.settings import ApiSettings
+from api.storage import size_text
 from events.kafka_io import EventProducer, ensure_topics
 from events.settings import KafkaSettings
 from projections.db import make_engine
@@ -113,12 +114,12 @@ def create_app(
 
 
 def _too_large(settings: ApiSettings) -> JSONResponse:
-    limit = settings.upload_max_bytes // (1024 * 1024)
+    limit = size_text(settings.upload_max_bytes)
     return JSONResponse(
         {
             "detail": {
                 "reason": "too_large",
-                "message": f"The upload is over the {limit} MiB limit.",
+                "message": f"The upload is over the {limit} limit.",
             }
         },
         status_code=413,

@@ -59,6 +59,13 @@ class SavedUpload:
     filename: str
 
 
+def size_text(size: int) -> str:
+    """A byte count as people read it: 512 MiB, 30 KiB."""
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):g} MiB"
+    return f"{size / 1024:.0f} KiB"
+
+
 def media_root(settings: ApiSettings) -> Path:
     """The absolute upload root (workers read the paths the API stores)."""
     return Path(settings.media_dir).resolve()
@@ -93,7 +100,7 @@ async def save_upload(upload: UploadFile, directory: Path, max_bytes: int) -> Sa
                     raise UploadRejected(
                         413,
                         "too_large",
-                        f"{upload.filename} is larger than the {max_bytes // (1024 * 1024)} MiB "
+                        f"{upload.filename} is larger than the {size_text(max_bytes)} "
                         "upload limit.",
                     )
                 if len(head) < _SNIFF_BYTES:

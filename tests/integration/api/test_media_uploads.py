@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
-from tests.support.api_stack import Stack, sign_up
+from tests.support.api_stack import Stack, free_port, service, sign_up, wait_healthy
 from tests.support.media_gen import square_picture, write_still, write_tone, write_video
 
 
@@ -99,4 +99,33 @@ async def test_audio_sent_as_media_is_pointed_to_the_audio_route(
             answer = await client.post(f"/api/v1/projects/{pid}/media", files={"file": f})
     assert answer.status_code == 415
     assert f"POST /api/v1/projects/{pid}/audio" in answer.json()["detail"]["message"]
+    assert _files_of(stack, pid) == []
+
+
+async def test_an_upload_over_the_limit_is_refused_and_leaves_nothing_behind(
+    stack: Stack, tmp_path: Path
+) -> None:
+    env = {
+        **stack.env,
+        "BEATSTITCH_API_PORT": str(free_port()),
+        "BEATSTITCH_UPLOAD_MAX_BYTES": "30000",
+    }
+    logs = tmp_path / "logs"
+    url = f"http://127.0.0.1:{env['BEATSTITCH_API_PORT']}"
+    token, pid = await _project(stack)
+    big = write_video(tmp_path / "big.mp4", width=640, height=360, frames=96)
+    # Over the limit, but under limit + multipart slack: refused while streaming, not by header.
+    assert 30_000 < big.stat().st_size < 30_000 + 64 * 1024
+    with service("api", env, logs) as api:
+        wait_healthy(url, api, logs)
+        small_limit = Stack(url, env, logs, stack.root)
+        async with small_limit.client(token) as client:
+            with big.open("rb") as f:
+                answer = await client.post(f"/api/v1/projects/{pid}/media", files={"file": f})
+    # What the user sees: 413, their file's name and the limit.
+    assert answer.status_code == 413, answer.text
+    assert answer.json()["detail"] == {
+        "reason": "too_large",
+        "message": "big.mp4 is larger than the 29 KiB upload limit.",
+    }
     assert _files_of(stack, pid) == []

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
 
+from api.clock import as_utc
 from engine.render_settings import RenderSettings
+
+# SQLite hands back naive datetimes; every time the API shows is UTC and says so.
+Utc = Annotated[datetime, AfterValidator(as_utc)]
 
 
 class Credentials(BaseModel):
@@ -32,7 +36,7 @@ class TokenOut(BaseModel):
 
     access_token: str
     token_type: Literal["bearer"] = "bearer"
-    expires_at: datetime
+    expires_at: Utc
     user_id: str
     workspace_id: str
 
@@ -42,7 +46,7 @@ class WorkspaceOut(BaseModel):
 
     id: str
     name: str
-    created_at: datetime
+    created_at: Utc
 
 
 class ProjectCreate(BaseModel):
@@ -77,8 +81,8 @@ class ProjectOut(BaseModel):
     settings: RenderSettings
     media_count: int
     audio_track_id: str | None
-    created_at: datetime
-    updated_at: datetime
+    created_at: Utc
+    updated_at: Utc
 
 
 class MediaOut(BaseModel):
@@ -100,7 +104,7 @@ class MediaOut(BaseModel):
     fps: float | None
     codec: str
     thumbnail_url: str
-    created_at: datetime
+    created_at: Utc
 
 
 AnalysisStatus = Literal["pending", "completed", "failed"]
@@ -132,7 +136,7 @@ class TimelineOut(BaseModel):
     origin: Literal["generated", "edited"]
     segment_count: int
     total_duration_ms: int
-    updated_at: datetime
+    updated_at: Utc
     edl: dict[str, Any]
 
 
@@ -172,10 +176,10 @@ class RenderJobOut(BaseModel):
     error_message: str | None
     error_code: str | None
     trace_id: str | None
-    created_at: datetime | None
-    started_at: datetime | None
-    completed_at: datetime | None
-    updated_at: datetime | None
+    created_at: Utc | None
+    started_at: Utc | None
+    completed_at: Utc | None
+    updated_at: Utc | None
 
 
 class ProgressEvent(BaseModel):
@@ -184,7 +188,7 @@ class ProgressEvent(BaseModel):
     status: str
     progress: float
     message: str
-    timestamp: datetime | None
+    timestamp: Utc | None
 
 
 class ConfigOut(BaseModel):
@@ -193,4 +197,4 @@ class ConfigOut(BaseModel):
     version: int
     config: dict[str, Any]
     updated_by: str | None
-    updated_at: datetime | None
+    updated_at: Utc | None

@@ -1,7 +1,7 @@
 """The event pipeline's cost: trivial clip tasks through two workers, and one real render
 through Kafka beside the same render by the engine alone.
 
-Run: .venv/bin/python -m bench.pipeline [--tasks 2000]
+Run: .venv/bin/python -m bench.pipeline [--tasks 2000] [--max-parallelism N]
 Last line: `RESULT tasks_per_s=N latency_p95_ms=N pipeline_overhead_ratio=N`.
 """
 
@@ -30,8 +30,9 @@ from engine.render_settings import RenderSettings
 from engine.sample_media import write_sample_media, write_song, write_still
 from events.base import make_event
 from events.kafka_io import EventProducer, ensure_topics
-from events.payloads import ClipTaskQueued
+from events.payloads import ClipTaskQueued, RenderConfigUpdated
 from events.payloads.common import MediaSource, OutputSettings
+from events.payloads.config import RenderClipConfig
 from events.topics import Topic
 from tests.support.cli import BEATSTITCH
 from tests.support.pipeline import read_until
@@ -162,7 +163,18 @@ async def trivial_tasks(bootstrap: str, work: Path, count: int) -> tuple[float, 
     return rate, percentile(latencies, 0.5), percentile(latencies, 0.95)
 
 
-async def sixty_segments(bootstrap: str, work: Path) -> tuple[float, float]:
+async def set_max_parallelism(bootstrap: str, prefix: str, value: int) -> None:
+    """Publish a config version with another max_parallelism (per_video_limit kept at 2)."""
+    update = RenderConfigUpdated(
+        version=1, config=RenderClipConfig(max_parallelism=value), updated_by="bench"
+    )
+    async with EventProducer(bootstrap, prefix) as producer:
+        await producer.send(make_event(update, trace_id="bench-config"))
+
+
+async def sixty_segments(
+    bootstrap: str, work: Path, max_parallelism: int | None = None
+) -> tuple[float, float]:
     """Wall seconds of the same 60-segment render through Kafka and by the engine alone."""
     media = write_sample_media(work / "media", videos=4, stills=4, size=(640, 360))
     song = write_song(work / "song", bpm=120.0, bars=30)
@@ -195,6 +207,8 @@ async def sixty_segments(bootstrap: str, work: Path) -> tuple[float, float]:
 
     prefix = f"bp{uuid.uuid4().hex[:6]}"
     await ensure_topics(bootstrap, prefix)
+    if max_parallelism is not None:
+        await set_max_parallelism(bootstrap, prefix, max_parallelism)
     with workers(1, bootstrap, prefix, work):
         still = write_still(work / "warm.png", 160, 120, 0)
         await warm_up(
@@ -250,20 +264,24 @@ async def sixty_segments(bootstrap: str, work: Path) -> tuple[float, float]:
     return engine_s, pipeline_s
 
 
-async def main(count: int) -> None:
+async def main(count: int, max_parallelism: int | None) -> None:
     """Run both parts and print the figures."""
     work = Path(tempfile.mkdtemp(prefix="bench-pipeline-"))
+    rate = p95 = float("nan")
     try:
         with kafka() as bootstrap:
-            rate, p50, p95 = await trivial_tasks(bootstrap, work, count)
-            print(
-                f"{count} trivial clip tasks, 2 workers: {rate:.1f} tasks/s; "
-                f"queue→start p50 {p50:.0f} ms, p95 {p95:.0f} ms"
-            )
-            engine_s, pipeline_s = await sixty_segments(bootstrap, work)
+            if count:
+                rate, p50, p95 = await trivial_tasks(bootstrap, work, count)
+                print(
+                    f"{count} trivial clip tasks, 2 workers: {rate:.1f} tasks/s; "
+                    f"queue→start p50 {p50:.0f} ms, p95 {p95:.0f} ms"
+                )
+            engine_s, pipeline_s = await sixty_segments(bootstrap, work, max_parallelism)
+            limit = max_parallelism or RenderClipConfig().max_parallelism
             print(
                 f"60-segment render 640x360@24: engine alone {engine_s:.1f} s, "
-                f"through Kafka (1 worker, from request to RenderCompleted) {pipeline_s:.1f} s"
+                f"through Kafka (1 worker, max_parallelism {limit}, from request to "
+                f"RenderCompleted) {pipeline_s:.1f} s"
             )
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -275,5 +293,9 @@ async def main(count: int) -> None:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--tasks", type=int, default=2000)
-    asyncio.run(main(parser.parse_args().tasks))
+    parser.add_argument("--tasks", type=int, default=2000, help="0 skips the trivial tasks")
+    parser.add_argument(
+        "--max-parallelism", type=int, default=None, help="publish this config before the render"
+    )
+    args = parser.parse_args()
+    asyncio.run(main(args.tasks, args.max_parallelism))

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-from engine.thumbnail import make_thumbnail
 from fastapi import APIRouter, File, Response, UploadFile, status
 from fastapi.responses import FileResponse
 from sqlalchemy import func, select
@@ -21,6 +20,7 @@ from api.storage import SavedUpload, move_into_place, project_dir
 from api.timelines import drop_generated_timeline
 from engine.errors import EngineError
 from engine.probe import ProbeResult
+from engine.thumbnail import make_thumbnail
 
 router = APIRouter(prefix="/api/v1/projects/{project_id}/media", tags=["media"])
 

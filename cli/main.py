@@ -185,6 +185,8 @@ def _render_locally(
     from cli.local_stack import local_stack
 
     logs = Path(".data/logs")
+    # The console tells this story in sentences; the services' JSON logs go to their files.
+    configure_logging("WARNING")
     with _kafka_for_demo(keep_kafka) as bootstrap:
         console.print(f"starting the projector, the API and {workers} worker(s); logs in {logs}/")
         with local_stack(bootstrap, logs, workers) as stack:

@@ -229,11 +229,16 @@ def api(
     import uvicorn
 
     from api.app import create_app
+    from api.db import upgrade_all
     from api.settings import ApiSettings
+    from events.kafka_io import ensure_topics
 
-    settings = ApiSettings()
-    kafka = KafkaSettings()
-    app_ = create_app(kafka_bootstrap(kafka), settings, kafka)
+    settings, kafka, db = ApiSettings(), KafkaSettings(), DatabaseSettings()
+    bootstrap = kafka_bootstrap(kafka)
+    # The app does these again at start-up; here a failure becomes a sentence, not a traceback.
+    asyncio.run(ensure_topics(bootstrap, kafka.topic_prefix, kafka.topic_replication_factor))
+    upgrade_all(make_engine(db.database_url))
+    app_ = create_app(bootstrap, settings, kafka, db)
     uvicorn.run(
         app_,
         host=host or settings.api_host,

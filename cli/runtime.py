@@ -7,7 +7,10 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import typer
+from aiokafka.errors import KafkaConnectionError
 from rich.console import Console
+from rich.markup import escape
+from sqlalchemy.exc import ArgumentError, OperationalError
 
 from cli.kafka_broker import KafkaBrokerError, LocalKafka
 from events.settings import KafkaSettings
@@ -50,7 +53,16 @@ def friendly_errors(fn: F) -> F:
         try:
             return fn(*args, **kwargs)
         except (CliError, KafkaBrokerError, ReplayError) as exc:
-            errors.print(f"[red]error:[/red] {exc}")
-            raise typer.Exit(1) from None
+            message = str(exc)
+        except KafkaConnectionError as exc:
+            message = (
+                f"cannot reach Kafka ({exc}). Start it with `beatstitch kafka start`, or point "
+                "BEATSTITCH_KAFKA_BOOTSTRAP at a running cluster."
+            )
+        except (OperationalError, ArgumentError) as exc:
+            reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            message = f"cannot use the database ({reason}). Check BEATSTITCH_DATABASE_URL."
+        errors.print(f"[red]error:[/red] {escape(message)}", highlight=False)
+        raise typer.Exit(1)
 
     return wrapper  # type: ignore[return-value]

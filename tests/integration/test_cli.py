@@ -32,3 +32,37 @@ def test_commands_say_how_to_start_kafka_when_none_is_running(tmp_path: Path) ->
         assert f"error: Kafka is not running at 127.0.0.1:{port}" in done.stderr
         assert "Start it with `beatstitch kafka start`" in done.stderr
         assert "Traceback" not in done.stdout + done.stderr
+
+
+def test_services_say_what_is_wrong_with_kafka_or_the_database(tmp_path: Path) -> None:
+    (port,) = free_tcp_ports(1)
+    unreachable = {
+        **os.environ,
+        "BEATSTITCH_KAFKA_BOOTSTRAP": f"127.0.0.1:{port}",
+        "BEATSTITCH_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}",
+    }
+    for args in (("api",), ("projector",), ("config", "get")):
+        done = run_cli(*args, env=unreachable)
+        # What a person sees: which part is unreachable and how to fix it, no traceback.
+        assert done.returncode == 1, (args, done.stdout, done.stderr)
+        assert "error: cannot reach Kafka" in done.stderr, (args, done.stderr)
+        assert f"127.0.0.1', {port}" in done.stderr
+        assert "BEATSTITCH_KAFKA_BOOTSTRAP" in done.stderr
+        assert "Traceback" not in done.stdout + done.stderr
+
+
+def test_the_api_says_when_it_cannot_use_the_database(
+    kafka_bootstrap: str, topic_prefix: str
+) -> None:
+    (port,) = free_tcp_ports(1)
+    env = {
+        **os.environ,
+        "BEATSTITCH_KAFKA_BOOTSTRAP": kafka_bootstrap,
+        "BEATSTITCH_TOPIC_PREFIX": topic_prefix,
+        "BEATSTITCH_DATABASE_URL": f"postgresql://nobody@127.0.0.1:{port}/beatstitch",
+    }
+    done = run_cli("api", env=env)
+    assert done.returncode == 1
+    assert "error: cannot use the database (" in done.stderr, done.stderr
+    assert "Check BEATSTITCH_DATABASE_URL." in done.stderr
+    assert "Traceback" not in done.stdout + done.stderr

@@ -15,7 +15,7 @@ from api.models import AudioTrack, MediaAssetRow, Project, Timeline
 from api.read_models import analysis_of, audio_track_of
 from engine.beat_grid import BeatGrid
 from engine.edl import EDL, EdlProblem, parse_edl
-from engine.errors import EdlValidationError
+from engine.errors import EdlValidationError, EngineError
 from engine.media import MediaAsset
 from engine.render_settings import RenderSettings
 from engine.timeline import build_edl
@@ -80,7 +80,10 @@ def generate_timeline(session: Session, project: Project) -> Timeline:
             f"Upload at least one photo or clip first: POST /api/v1/projects/{project.id}/media."
         )
     settings = RenderSettings.model_validate(project.settings)
-    edl = build_edl(settings, [engine_asset(r) for r in rows], grid)
+    try:
+        edl = build_edl(settings, [engine_asset(r) for r in rows], grid)
+    except EngineError as exc:
+        raise conflict(f"No timeline can be cut from this music and media: {exc.message}") from None
     return _store(session, project, edl, "generated")
 
 

@@ -5,11 +5,12 @@
 (a) our engine (render_edl, process pool, all cores), (b) one ffmpeg command line
 (Debian's ffmpeg: trim, scale/crop, zoompan, xfade), (c) MoviePy written the plain
 way, (d) our engine again after editing one segment (cache hits for the rest), and
-optionally (e) our engine on short-GOP 720p proxies. Every method uses libx264 with
-the same preset and CRF. Each method runs in its own subprocess; wall time, CPU time
-(user + sys of the whole process tree) and peak memory (sum of the tree's RSS, sampled
-every 50 ms) are measured from outside. Media is generated once into .data/bench-media/.
-The machine is shared: repeats vary by 15-20 %.
+(e) our engine on upload-time proxies (engine.proxy: 720p short-GOP videos,
+pre-scaled stills; their creation time is printed apart, as uploads pay it).
+Every method uses libx264 with the same preset and CRF. Each method runs in its own
+subprocess; wall time, CPU time (user + sys of the whole process tree) and peak memory
+(sum of the tree's RSS, sampled every 50 ms) are measured from outside. Media is
+generated once into .data/bench-media/. The machine is shared: repeats vary by 15-20 %.
 """
 
 from __future__ import annotations
@@ -119,28 +120,62 @@ def ensure_media() -> tuple[list[MediaAsset], Path]:
     return assets, song
 
 
-def ensure_proxies(assets: list[MediaAsset]) -> dict[str, str]:
-    """720p proxies with a key frame every 10 frames, made as at upload time (cached)."""
-    proxies = {}
+def proxy_dir() -> Path:
+    """Where the bench keeps its proxies (per proxy recipe and output size)."""
+    from engine.proxy import PROXY_VERSION
+
+    return MEDIA / f"proxies-v{PROXY_VERSION}-{WIDTH}x{HEIGHT}"
+
+
+def ensure_proxy_assets(assets: list[MediaAsset]) -> list[MediaAsset]:
+    """The assets with proxy_path set, making missing proxies as an upload would.
+
+    Proxy creation is timed per file (wall and CPU) into times.json beside them, since
+    it happens at upload time and is reported apart from the render.
+    """
+    from engine.proxy import make_proxy
+
+    folder = proxy_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    times_file = folder / "times.json"
+    times = json.loads(times_file.read_text()) if times_file.exists() else {}
+    output = OutputSettings(width=WIDTH, height=HEIGHT, fps=FPS)
+    result = []
     for asset in assets:
-        if asset.kind != "video":
-            continue
-        proxy = MEDIA / f"{Path(asset.path).stem}.proxy.mp4"
+        suffix = ".mp4" if asset.kind == "video" else ".jpg"
+        proxy = folder / f"{Path(asset.path).stem}.proxy{suffix}"
         if not proxy.exists():
-            with av.open(asset.path) as src, av.open(str(proxy), "w") as dst:
-                out = dst.add_stream("libx264", rate=30, options={"preset": "veryfast"})
-                out.width, out.height, out.pix_fmt = 1280, 720, "yuv420p"
-                out.codec_context.gop_size = 10
-                # Proxies without B-frames decode straight from any key frame.
-                out.codec_context.options = {"preset": "veryfast", "bf": "0", "crf": "18"}
-                src.streams.video[0].thread_type = "AUTO"
-                for i, frame in enumerate(src.decode(video=0)):
-                    small = frame.reformat(width=1280, height=720, format="yuv420p")
-                    small.pts, small.time_base = i, Fraction(1, 30)
-                    dst.mux(out.encode(small))
-                dst.mux(out.encode())
-        proxies[asset.id] = str(proxy)
-    return proxies
+            wall0, cpu0 = time.perf_counter(), time.process_time()
+            make_proxy(Path(asset.path), proxy, output)
+            times[proxy.name] = {
+                "kind": asset.kind,
+                "wall_s": round(time.perf_counter() - wall0, 3),
+                "cpu_s": round(time.process_time() - cpu0, 3),
+                "bytes": proxy.stat().st_size,
+            }
+            times_file.write_text(json.dumps(times, indent=1))
+        result.append(asset.model_copy(update={"proxy_path": str(proxy)}))
+    return result
+
+
+def proxy_summary() -> str:
+    """Proxy creation cost (upload time, not render time) from times.json."""
+    times_file = proxy_dir() / "times.json"
+    if not times_file.exists():
+        return "proxies: none made"
+    times = json.loads(times_file.read_text())
+    parts = []
+    for kind in ("video", "image"):
+        rows = [t for t in times.values() if t["kind"] == kind]
+        if rows:
+            wall = sum(t["wall_s"] for t in rows)
+            cpu = sum(t["cpu_s"] for t in rows)
+            size = sum(t["bytes"] for t in rows) / 2**20
+            parts.append(
+                f"{len(rows)} {kind} proxies {wall:.1f} s wall / {cpu:.1f} s CPU "
+                f"({wall / len(rows):.2f} s each, {size:.0f} MB)"
+            )
+    return "proxy creation at upload time (not in the render figures): " + "; ".join(parts)
 
 
 def bench_edl(assets: list[MediaAsset]) -> EDL:
@@ -178,7 +213,8 @@ def run_engine(enc: EncodeSettings, out: Path, *, edit: bool, proxy: bool) -> di
     edl = bench_edl(assets)
     if edit:
         edl = edited_edl(edl)
-    sources = ensure_proxies(assets) if proxy else None
+    if proxy:
+        assets = ensure_proxy_assets(assets)
     cache = ClipCache(WORK / ("cache-proxy" if proxy else "cache"))
     report = render_edl(
         edl,
@@ -189,12 +225,11 @@ def run_engine(enc: EncodeSettings, out: Path, *, edit: bool, proxy: bool) -> di
         workers=os.cpu_count() or 2,
         enc=enc,
         cache=cache,
-        sources=sources,
-        source_tag="proxy" if proxy else "original",
     )
     stages: dict[str, float] = {"decode": 0.0, "process": 0.0, "encode": 0.0}
-    decoded = used = 0
+    decoded = used = from_proxy = 0
     for r in report.clip_results:
+        from_proxy += r.from_proxy
         for k in stages:
             stages[k] += r.timings.get(k, 0.0)
         decoded += r.decoded_frames
@@ -206,6 +241,7 @@ def run_engine(enc: EncodeSettings, out: Path, *, edit: bool, proxy: bool) -> di
         "clip_cpu_s": {k: round(v, 2) for k, v in stages.items()},
         "decoded_frames": decoded,
         "clip_frames": used,
+        "clips_from_proxy": from_proxy,
     }
 
 
@@ -355,6 +391,15 @@ def _tree_rss(root: int) -> int:
     return total
 
 
+def _busy_cpu_s() -> float:
+    """CPU seconds the whole machine has been busy (all processes), from /proc/stat."""
+    with open("/proc/stat") as f:
+        fields = [int(x) for x in f.readline().split()[1:]]
+    # user nice system idle iowait irq softirq steal (guest time is inside user).
+    busy = sum(fields[:3]) + sum(fields[5:8])
+    return busy / os.sysconf("SC_CLK_TCK")
+
+
 @dataclass
 class Measured:
     """One method's run, measured from the parent."""
@@ -365,6 +410,7 @@ class Measured:
     peak_mb: float
     frames: int
     profile: dict[str, object]
+    others_cpu_s: float = 0.0  # CPU the rest of the machine used meanwhile (shared box)
 
     @property
     def rtf(self) -> float:
@@ -375,6 +421,7 @@ class Measured:
 def measure(name: str, argv: list[str], out: Path) -> Measured:
     """Run one method in a child process and measure wall, CPU and peak tree RSS."""
     out.unlink(missing_ok=True)
+    busy0 = _busy_cpu_s()
     began = time.perf_counter()
     child = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
     peak = 0
@@ -388,6 +435,7 @@ def measure(name: str, argv: list[str], out: Path) -> Measured:
             break
         time.sleep(0.05)
     wall = time.perf_counter() - began
+    others = max(0.0, _busy_cpu_s() - busy0 - (usage.ru_utime + usage.ru_stime))
     stdout = child.stdout.read() if child.stdout else ""
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"{name} failed: {stdout[-2000:]}")
@@ -402,6 +450,7 @@ def measure(name: str, argv: list[str], out: Path) -> Measured:
         peak_mb=peak / 2**20,
         frames=count_video_frames(out),
         profile=profile,
+        others_cpu_s=others,
     )
 
 
@@ -437,7 +486,7 @@ def main() -> None:
 
     assets, _ = ensure_media()
     if "proxy" not in args.skip:
-        ensure_proxies(assets)
+        ensure_proxy_assets(assets)
     shutil.rmtree(WORK, ignore_errors=True)
     WORK.mkdir(parents=True)
     expected = SECONDS * FPS
@@ -456,15 +505,22 @@ def main() -> None:
         out = WORK / f"{name}.mp4"
         argv = [sys.executable, __file__, "--child", child, "--out", str(out)]
         argv += ["--preset", enc.preset, "--crf", str(enc.crf)]
-        print(f"running {name} ...", flush=True)
+        print(f"running {name} (load average {os.getloadavg()[0]:.2f}) ...", flush=True)
         results[name] = measure(name, argv, out)
     print()
-    print(f"{'method':<14}{'wall s':>8}{'cpu s':>8}{'peak MB':>9}{'rtf':>7}{'frames':>8}  ok")
+    # "others": CPU seconds other processes used during the method (from /proc/stat), and
+    # that as a share of the machine's cores over the method's wall time.
+    print(
+        f"{'method':<14}{'wall s':>8}{'cpu s':>8}{'peak MB':>9}{'rtf':>7}{'frames':>8}"
+        f"{'others s':>10}{'others %':>9}  ok"
+    )
+    cores = os.cpu_count() or 1
     for m in results.values():
         ok = "yes" if m.frames == expected else f"NO (want {expected})"
+        share = 100 * m.others_cpu_s / (m.wall_s * cores)
         print(
             f"{m.name:<14}{m.wall_s:>8.1f}{m.cpu_s:>8.1f}{m.peak_mb:>9.0f}{m.rtf:>7.2f}"
-            f"{m.frames:>8}  {ok}"
+            f"{m.frames:>8}{m.others_cpu_s:>10.1f}{share:>8.0f}%  {ok}"
         )
     print()
     for m in results.values():
@@ -475,9 +531,18 @@ def main() -> None:
     def rtf(name: str) -> str:
         return f"{results[name].rtf:.2f}" if name in results else "skipped"
 
+    if "proxy" not in args.skip:
+        print(proxy_summary())
+    if "ffmpeg" in results:
+        for name in ("engine", "engine_proxy"):
+            if name in results:
+                ratio = results["ffmpeg"].wall_s / results[name].wall_s
+                print(f"{name} vs ffmpeg command line: {ratio:.2f}x")
+    print(f"load average at the end: {os.getloadavg()[0]:.2f} (1 min)")
     print(
         f"RESULT engine_rtf={engine.rtf:.2f} ffmpeg_rtf={rtf('ffmpeg')} "
-        f"moviepy_rtf={rtf('moviepy')} rerender_fraction={rerender.wall_s / engine.wall_s:.3f}"
+        f"moviepy_rtf={rtf('moviepy')} rerender_fraction={rerender.wall_s / engine.wall_s:.3f} "
+        f"engine_proxy_rtf={rtf('engine_proxy')}"
     )
 
 

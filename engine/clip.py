@@ -111,6 +111,7 @@ class ClipResult:
     frames: int
     decoded_frames: int = 0
     timings: dict[str, float] = field(default_factory=dict)
+    from_proxy: bool = False
 
 
 def clip_layout(segment: Segment, fps: int) -> ClipLayout:
@@ -442,9 +443,17 @@ def decode_still(container: InputContainer, stats: _Stats) -> VideoFrame:
 # --- rendering ----------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _Geometry:
+    """How the pictures of the opened source are stored: rotation and display aspect."""
+
+    rotation: int
+    aspect: float | None
+
+
 def _output_frames(
     segment: Segment,
-    asset: MediaAsset,
+    geometry: _Geometry,
     container: InputContainer,
     enc: EncodeSettings,
     frames: int,
@@ -452,12 +461,12 @@ def _output_frames(
 ) -> Iterator[I420 | VideoFrame]:
     """The clip's frames, as I420 arrays or (fast path) ready yuv420p VideoFrames."""
     kb = segment.effects.ken_burns
-    max_zoom = max(kb.start_zoom, kb.end_zoom) if kb else 1.0
-    aspect = asset.display_aspect_ratio
+    max_zoom = _max_zoom(segment)
+    aspect, rotation = geometry.aspect, geometry.rotation
     if segment.media_type == "image":
         still = decode_still(container, stats)
         framing = plan_framing(
-            still.width, still.height, aspect, asset.rotation, enc.width, enc.height, max_zoom
+            still.width, still.height, aspect, rotation, enc.width, enc.height, max_zoom
         )
         pic = picture_planes(still, framing)
         if kb is None:
@@ -478,7 +487,7 @@ def _output_frames(
         size = (frame.width, frame.height)
         if size not in framing_cache:
             framing_cache[size] = plan_framing(
-                *size, aspect, asset.rotation, enc.width, enc.height, max_zoom
+                *size, aspect, rotation, enc.width, enc.height, max_zoom
             )
         framing = framing_cache[size]
         out: I420 | VideoFrame
@@ -495,6 +504,61 @@ def _output_frames(
             out = crop_centre(picture_planes(frame, framing), framing)
         last = (frame, out)
         yield out
+
+
+def _max_zoom(segment: Segment) -> float:
+    kb = segment.effects.ken_burns
+    return max(kb.start_zoom, kb.end_zoom) if kb else 1.0
+
+
+def proxy_fits(container: InputContainer, segment: Segment, enc: EncodeSettings) -> bool:
+    """Whether an opened proxy serves this clip as well as its source would.
+
+    A video proxy is cropped to the output aspect it was made for and must be at least
+    as wide as the output; a still proxy must be large enough for the clip's zoom. A
+    proxy made for other output settings is therefore never used (the source is).
+    """
+    streams = [s for s in container.streams.video if s.codec_context is not None]
+    if not streams:
+        return False
+    w, h = streams[0].codec_context.width, streams[0].codec_context.height
+    if not w or not h:
+        return False
+    if segment.media_type == "image":
+        framing = plan_framing(w, h, None, 0, enc.width, enc.height, _max_zoom(segment))
+        return framing.work_w <= w + 2 and framing.work_h <= h + 2
+    same_aspect = abs(w * enc.height - h * enc.width) <= 0.01 * w * enc.height
+    return same_aspect and w >= enc.width and h >= enc.height and _max_zoom(segment) <= 1.0
+
+
+def _open_clip_source(
+    segment: Segment,
+    asset: MediaAsset,
+    enc: EncodeSettings,
+    source: str | None,
+    timeouts: Timeouts,
+) -> tuple[InputContainer, _Geometry, str, bool]:
+    """Open what the clip renders from: `source`, else the asset's proxy, else its file.
+
+    Returns the container, the geometry of its pictures, its name and whether it is
+    the proxy. A proxy that is missing, unreadable or made for other output settings is
+    passed over for the source: proxies make renders cheaper, never fail them.
+    """
+    original = _Geometry(asset.rotation, asset.display_aspect_ratio)
+    if source is not None:
+        return open_source(source, timeouts), original, source, False
+    proxy = asset.proxy_path
+    if proxy and not is_remote(proxy) and Path(proxy).is_file():
+        try:
+            container = open_source(proxy, timeouts)
+        except EngineError:
+            container = None
+        if container is not None:
+            if proxy_fits(container, segment, enc):
+                # The proxy is upright with square pixels.
+                return container, _Geometry(0, None), proxy, True
+            container.close()
+    return open_source(asset.path, timeouts), original, asset.path, False
 
 
 def kb_at(segment: Segment, index: int, frames: int) -> tuple[float, float, float]:
@@ -526,7 +590,11 @@ def render_clip(
     source: str | None = None,
     timeouts: Timeouts = Timeouts(),
 ) -> ClipResult:
-    """Render a segment from `source` (default asset.path) to an H.264 MP4 at out_path."""
+    """Render a segment to an H.264 MP4 at out_path.
+
+    From `source` if given (a URL or local copy chosen by the caller), else from the
+    asset's proxy if it has a usable one (_open_clip_source), else from asset.path.
+    """
     began = time.perf_counter()
     tune_allocator()
     layout = clip_layout(segment, enc.fps)
@@ -535,6 +603,7 @@ def render_clip(
     src = source if source is not None else asset.path
     name = _display_name(src)
     remote = is_remote(src)
+    from_proxy = False
     out = Path(out_path)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
@@ -544,7 +613,10 @@ def render_clip(
     # The body encoder first sees the last WARM_UP head frames; their packets are dropped.
     warm_from = body_first - min(WARM_UP, layout.head) if body_end > body_first else body_first
     try:
-        with open_source(src, timeouts) as container, av.open(str(tmp), "w", format="mp4") as dst:
+        opened, geometry, src, from_proxy = _open_clip_source(segment, asset, enc, source, timeouts)
+        name = _display_name(src)
+        remote = is_remote(src)
+        with opened as container, av.open(str(tmp), "w", format="mp4") as dst:
             body = add_video_stream(dst, enc)
             edges = add_edge_stream(dst, enc) if layout.head or layout.tail else None
 
@@ -553,7 +625,7 @@ def render_clip(
 
             rate = Fraction(1, enc.fps)
             for index, pixels in enumerate(
-                _output_frames(segment, asset, container, enc, layout.frames, stats)
+                _output_frames(segment, geometry, container, enc, layout.frames, stats)
             ):
                 t0 = time.perf_counter()
                 frame = (
@@ -593,6 +665,7 @@ def render_clip(
         path=out,
         frames=layout.frames,
         decoded_frames=stats.decoded,
+        from_proxy=from_proxy,
         timings={
             "decode": stats.decode_s,
             "encode": encode_s,

@@ -16,6 +16,7 @@ from engine.clip import clip_layout
 from engine.edl import Segment, Transition, canonical_json
 from engine.encoding import EncodeSettings
 from engine.media import MediaAsset
+from engine.proxy import proxy_checksum
 
 # 2: clips hold their head and tail in a separate edge track (clip.py), and transition
 # pieces are blended from it.
@@ -29,12 +30,20 @@ def _digest(kind: str, fields: dict[str, Any]) -> str:
 def clip_key(
     segment: Segment, asset: MediaAsset, enc: EncodeSettings, *, source_tag: str = "original"
 ) -> str:
-    """Cache key of a segment's clip; source_tag tells originals from proxies."""
+    """Cache key of a segment's clip; source_tag tells originals from other copies.
+
+    An asset with a proxy renders from it (clip.render_clip), so the key then names the
+    proxy's sha256 as well: a clip's pixels come from the proxy's bytes, so clips from
+    the source and from the proxy, or from proxies made by another recipe or for other
+    output settings, must not be taken for one another. Without a proxy (or with a
+    missing one, which render_clip passes over) the key is what it always was.
+    """
     layout = clip_layout(segment, enc.fps)
+    proxy = proxy_checksum(asset.proxy_path) if asset.proxy_path else None
     fields: dict[str, Any] = {
         "checksum": asset.checksum,
         "media_type": segment.media_type,
-        "source_tag": source_tag,
+        "source_tag": "proxy" if proxy else source_tag,
         "rotation": asset.rotation,
         "display_aspect_ratio": asset.display_aspect_ratio,
         "frames": layout.frames,
@@ -43,6 +52,8 @@ def clip_key(
         "effects": segment.effects.model_dump(mode="json"),
         "encode": enc.as_dict(),
     }
+    if proxy:
+        fields["proxy_checksum"] = proxy
     if segment.media_type == "video":
         # For stills the source range means nothing (edl.py), so it stays out of the key.
         fields["source"] = [segment.source_in_ms, segment.source_out_ms]

@@ -18,6 +18,12 @@ class MediaAsset(BaseModel):
     `rotate` tag and of EXIF orientation 6 = 90). `display_aspect_ratio` is
     width * sample_aspect_ratio / height of the *unrotated* frame, or None for square
     pixels. `duration_ms` is required for videos and ignored for images.
+
+    `proxy_path` is the upload-time proxy (engine.proxy.make_proxy), if one was made:
+    upright, square pixels, shaped for the output size, with the source's timestamps.
+    Clips render from it when present; geometry is then read from the proxy itself
+    and the source times are unchanged. It is not part of the EDL (edl_hash names
+    media by id and checksum only); clip cache keys name the proxy's checksum.
     """
 
     model_config = ConfigDict(frozen=True, strict=True, extra="forbid")
@@ -32,6 +38,7 @@ class MediaAsset(BaseModel):
     display_aspect_ratio: float | None = Field(default=None, gt=0)
     duration_ms: int | None = Field(default=None, gt=0)
     fps: float | None = Field(default=None, gt=0)
+    proxy_path: str | None = None
 
     @model_validator(mode="after")
     def _video_has_duration(self) -> Self:

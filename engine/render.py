@@ -88,6 +88,12 @@ def render_edl(
     plan = plan_assembly(edl, enc.fps)
     out = Path(out_path)
     report = RenderReport(path=out, frames=plan.total_frames)
+    if sources:
+        # A caller-chosen source (remote URL, local copy) is rendered instead of a proxy.
+        by_id = {
+            k: a.model_copy(update={"proxy_path": None}) if k in sources else a
+            for k, a in by_id.items()
+        }
     keys = [clip_key(s, by_id[s.asset_id], enc, source_tag=source_tag) for s in edl.segments]
     clips: list[Path | None] = [cache.get(k) for k in keys]
     report.clips_cached = [i for i, c in enumerate(clips) if c is not None]

@@ -1,0 +1,133 @@
+"""Where the engine's time goes on the bench case (bench/render.py), stage by stage.
+
+    .venv/bin/python bench/profile_render.py [--proxy] [--cprofile]
+
+Runs the whole render serially in one process with one codec thread, so each stage's
+CPU seconds can be read from the thread's CPU clock: per clip, decode / scale and Ken
+Burns / encode (body at the delivery preset with its warm-up frames, plus the edge
+track); per transition piece, decode of the edges / blend / encode; the music; the
+mux. It also counts the frames each encoder sees against the output's frame count.
+Wall time of the real (parallel) render is what bench/render.py measures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import json
+import os
+import pstats
+import sys
+import time
+from pathlib import Path
+
+os.environ["BEATSTITCH_CODEC_THREADS"] = "1"
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.render import (  # noqa: E402
+    FPS,
+    HEIGHT,
+    WIDTH,
+    WORK,
+    bench_edl,
+    ensure_media,
+    ensure_proxy_assets,
+)
+from engine import assemble, clip  # noqa: E402
+from engine.encoding import EncodeSettings  # noqa: E402
+
+
+def main() -> None:
+    """Render the bench case serially and print CPU seconds per stage."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--proxy", action="store_true", help="render from upload-time proxies")
+    parser.add_argument("--cprofile", action="store_true", help="also print the top functions")
+    args = parser.parse_args()
+    enc = EncodeSettings(WIDTH, HEIGHT, FPS)
+    assets, song = ensure_media()
+    if args.proxy:
+        assets = ensure_proxy_assets(assets)
+    by_id = {a.id: a for a in assets}
+    edl = bench_edl(assets)
+    plan = assemble.plan_assembly(edl, FPS)
+    work = WORK / ("profile-proxy" if args.proxy else "profile")
+    work.mkdir(parents=True, exist_ok=True)
+    # One codec thread: encoders and decoders run in the calling thread, so its CPU
+    # clock measures each stage, and the engine's own stage timers read CPU too.
+    clip.time.perf_counter = time.thread_time
+    profiler = cProfile.Profile() if args.cprofile else None
+    if profiler:
+        profiler.enable()
+    cpu0, wall0 = time.process_time(), time.monotonic()
+    stages = {"decode": 0.0, "process": 0.0, "encode": 0.0}
+    decoded = from_proxy = 0
+    clips = []
+    for seg in edl.segments:
+        r = clip.render_clip(seg, by_id[seg.asset_id], work / f"clip-{seg.index:03d}.mp4", enc)
+        for k in stages:
+            stages[k] += r.timings[k]
+        decoded += r.decoded_frames
+        from_proxy += r.from_proxy
+        clips.append(r.path)
+    cpu_clips = time.process_time() - cpu0
+    t_read = t_blend = t_write = 0.0
+    for b in plan.boundaries:
+        lo, li = plan.layouts[b.index], plan.layouts[b.index + 1]
+        t0 = time.thread_time()
+        first = lo.edge_index(b.start - lo.start_frame)
+        tail = clip.read_edges(clips[b.index], first, lo.tail, FPS)
+        head = clip.read_edges(clips[b.index + 1], 0, li.head, FPS)
+        t1 = time.thread_time()
+        frames = assemble.blend_transition(b.transition, tail, head)
+        t2 = time.thread_time()
+        assemble.write_frames(frames, work / f"piece-{b.index:03d}.mp4", enc)
+        t3 = time.thread_time()
+        t_read, t_blend, t_write = t_read + t1 - t0, t_blend + t2 - t1, t_write + t3 - t2
+    pieces = {b.index: work / f"piece-{b.index:03d}.mp4" for b in plan.boundaries}
+    t0 = time.thread_time()
+    audio = assemble.encode_audio(song, edl.total_duration_ms, work / "music.m4a")
+    t1 = time.thread_time()
+    assemble.mux_output(plan, clips, pieces, audio, work / "out.mp4")
+    t2 = time.thread_time()
+    cpu_total, wall_total = time.process_time() - cpu0, time.monotonic() - wall0
+    if profiler:
+        profiler.disable()
+    body = sum(lay.body_frames for lay in plan.layouts)
+    warm = sum(min(clip.WARM_UP, lay.head) for lay in plan.layouts if lay.body_frames > 0)
+    edges = sum(lay.head + lay.tail for lay in plan.layouts)
+    trans = sum(b.end - b.start for b in plan.boundaries)
+    report = {
+        "source": "proxy" if args.proxy else "original",
+        "clips_from_proxy": from_proxy,
+        "cpu_s": {
+            "clip_decode": round(stages["decode"], 2),
+            "clip_scale_kenburns": round(stages["process"], 2),
+            "clip_encode_body_and_edges": round(stages["encode"], 2),
+            "clips_total": round(cpu_clips, 2),
+            "transition_decode_edges": round(t_read, 2),
+            "transition_blend": round(t_blend, 2),
+            "transition_encode": round(t_write, 2),
+            "audio_encode": round(t1 - t0, 2),
+            "mux": round(t2 - t1, 2),
+            "total_process_cpu": round(cpu_total, 2),
+        },
+        "wall_s_serial": round(wall_total, 2),
+        "frames": {
+            "output": plan.total_frames,
+            "body_delivery_preset": body,
+            "body_warm_up_dropped": warm,
+            "edge_track_ultrafast": edges,
+            "transition_pieces_delivery_preset": trans,
+            "encoded_at_delivery_preset": body + warm + trans,
+            "encoded_total": body + warm + edges + trans,
+            "source_frames_decoded": decoded,
+        },
+    }
+    print(json.dumps(report, indent=1))
+    if profiler:
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
+
+
+if __name__ == "__main__":
+    main()

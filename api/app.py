@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -28,6 +29,7 @@ from projections.settings import DatabaseSettings
 log = structlog.get_logger(__name__)
 # Multipart framing on top of the file itself; anything beyond is refused before reading it.
 _MULTIPART_SLACK = 64 * 1024
+_TRACE_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 
 
 def create_app(
@@ -73,12 +75,12 @@ def create_app(
     async def trace_and_measure(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
-        trace_id = request.headers.get("x-trace-id") or f"trace-{uuid.uuid4().hex}"
+        trace_id = _trace_id(request.headers.get("x-trace-id"))
         request.state.trace_id = trace_id
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(trace_id=trace_id)
-        length = int(request.headers.get("content-length") or 0)
-        if length > settings.upload_max_bytes + _MULTIPART_SLACK:
+        length = request.headers.get("content-length", "")
+        if length.isdigit() and int(length) > settings.upload_max_bytes + _MULTIPART_SLACK:
             response: Response = _too_large(settings)
         else:
             began = time.perf_counter()
@@ -111,6 +113,13 @@ def create_app(
         )
 
     return app
+
+
+def _trace_id(given: str | None) -> str:
+    # A caller's trace id is kept if it fits an event envelope; otherwise we make one.
+    if given and _TRACE_ID.fullmatch(given):
+        return given
+    return f"trace-{uuid.uuid4().hex}"
 
 
 def _too_large(settings: ApiSettings) -> JSONResponse:

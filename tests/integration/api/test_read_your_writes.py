@@ -69,3 +69,6 @@ async def test_health_metrics_and_docs(stack: Stack) -> None:
         assert (await client.get("/docs")).status_code == 200
         traced = await client.get("/healthz", headers={"X-Trace-Id": "trace-from-caller"})
         assert traced.headers["x-trace-id"] == "trace-from-caller"
+        # One that would not fit an event envelope is replaced, not passed on to break it.
+        oversized = await client.get("/healthz", headers={"X-Trace-Id": "x" * 65})
+        assert oversized.headers["x-trace-id"].startswith("trace-")

@@ -106,6 +106,8 @@ async def test_upload_analyse_edit_render_follow_and_download(
 
         job = (await client.get(body["status_url"])).json()
         assert job["status"] == "complete" and job["error_message"] is None
+        # The request's trace id travels with the render's events into the read model.
+        assert job["trace_id"] == accepted.headers["x-trace-id"]
         stats = job["clip_stats"]
         assert stats["total_clips"] == segments == stats["total_tasks"]
         assert stats["success_tasks"] + stats["failed_tasks"] == stats["total_tasks"]

@@ -1,5 +1,14 @@
 """The assembler: counts each render's clip outcomes; when all are in, joins the clips with
-their transitions and the music, and reports progress and the result."""
+their transitions and the music, and reports progress and the result.
+
+Transition pieces render from the sources, not from the clips (clip_job.render_piece), so
+they need no clip to start. Each piece is started once both of its segments' clip tasks
+have started (or ended): pieces then enter the process pool right behind the clips they
+sit between, interleaved with them in the order the clips run, rather than all at once
+ahead of every clip. A piece renders each side from the source its clip task is using
+(TaskState.source_type: remote, local or the placeholder); if a clip ends on another
+source (a fallback), or an early piece failed, the join renders that piece again from
+what the clip actually shows."""
 
 from __future__ import annotations
 
@@ -24,6 +33,7 @@ from agents.assembly_state import (
     to_json,
 )
 from agents.clip_job import (
+    PieceSource,
     RenderDone,
     encode_music,
     mux_render,
@@ -32,7 +42,7 @@ from agents.clip_job import (
     transition_indices,
 )
 from events.base import Envelope, Payload
-from events.clip_stats import clip_stats
+from events.clip_stats import TaskStatus, clip_stats
 from events.payloads import (
     RenderCompleted,
     RenderFailed,
@@ -47,21 +57,35 @@ Emit = Callable[[JobAssembly, list[Payload]], Awaitable[None]]
 Execute = Callable[..., Coroutine[Any, Any, Any]]
 # Clips are the first 90 % of a render; assembly the rest.
 CLIPS_SHARE = 90.0
+PLACEHOLDER = "placeholder"
+# The source kind each side of a piece renders from: "remote", "local" or PLACEHOLDER.
+Kinds = tuple[str, str]
+
+
+@dataclass
+class _Piece:
+    """A piece started ahead of the join and the source kinds of its two sides."""
+
+    task: asyncio.Task[Any]
+    kinds: Kinds
 
 
 @dataclass
 class Assembler:
-    """Folds events per render into a table; renders each transition piece as soon as both of
-    its clips exist, and joins everything when the last clip is in."""
+    """Folds events per render into a table; starts each transition piece once both of its
+    clip tasks have started (see the module docstring), and joins everything when the last
+    clip is in."""
 
     table: MutableMapping[str, Any]
     emit: Emit
     execute: Execute
     artifacts: Path
     placeholder: Callable[[], str]
+    # Connect and read timeouts for remote sources, the same the clip tasks use.
+    timeouts_s: tuple[float, float] = (10.0, 15.0)
     # Work started ahead of the final join; in memory only, so after a restart the join
     # simply renders whatever is missing.
-    _pieces: dict[str, dict[int, asyncio.Task[Any]]] = field(default_factory=dict)
+    _pieces: dict[str, dict[int, _Piece]] = field(default_factory=dict)
     _music: dict[str, asyncio.Task[Any]] = field(default_factory=dict)
     # The parsed request and its transition boundaries, computed once per render rather
     # than on every clip event.
@@ -119,13 +143,71 @@ class Assembler:
             if t.status.terminal and t.clip_path and t.segment_index is not None
         }
 
+    def _kinds(self, state: JobAssembly) -> dict[int, str]:
+        """Segment index → the source kind its clip task is using or ended with.
+
+        Only tasks that have started (a queued task has no source yet); a finished task
+        without a clip gets the placeholder at the join.
+        """
+        kinds: dict[int, str] = {}
+        for t in state.clips.tasks.values():
+            if t.segment_index is None or t.status is TaskStatus.PENDING:
+                continue
+            if t.status.terminal and not t.clip_path:
+                kinds[t.segment_index] = PLACEHOLDER
+            elif t.source_type:
+                kinds[t.segment_index] = t.source_type
+            elif t.status.terminal:
+                # An outcome without a source type (a version 1 event): the task's first
+                # source, which is what a clip without fallbacks rendered from.
+                kinds[t.segment_index] = "remote" if self._has_remote(state, t) else "local"
+        return kinds
+
+    def _has_remote(self, state: JobAssembly, task: Any) -> bool:
+        if state.request is None or task.segment_index is None:
+            return False
+        req, _ = self._plan(state.render_job_id, state.request)
+        asset_id = req.edl["segments"][task.segment_index]["asset_id"]
+        return any(m.asset_id == asset_id and m.remote_url for m in req.media)
+
     def _plan(self, job: str, request: dict[str, Any]) -> tuple[RenderRequested, list[int]]:
         if job not in self._plans:
             req = RenderRequested.model_validate(request)
             self._plans[job] = (req, transition_indices(req.edl, req.output.fps))
         return self._plans[job]
 
-    def _start_ready_work(self, state: JobAssembly, clips: dict[int, str] | None = None) -> None:
+    def _side(self, req: RenderRequested, index: int, kind: str) -> PieceSource:
+        """What segment `index` renders from as one side of a piece, for a source kind."""
+        asset_id = req.edl["segments"][index]["asset_id"]
+        source = next((m for m in req.media if m.asset_id == asset_id), None)
+        path = None
+        if source is not None and kind == "remote":
+            path = source.remote_url
+        elif source is not None and kind == "local":
+            path = source.local_path
+        if source is None or path is None:
+            return PieceSource(None, self.placeholder())
+        return PieceSource(source, path)
+
+    def _start_piece(self, state: JobAssembly, b: int, kinds: Kinds, name: str) -> _Piece:
+        req, _ = self._plan(state.render_job_id, state.request or {})
+        work = self.tmp_dir(state.render_job_id) / "assembly"
+        task = asyncio.create_task(
+            self.execute(
+                render_piece,
+                req.edl,
+                b,
+                self._side(req, b, kinds[0]),
+                self._side(req, b + 1, kinds[1]),
+                str(work / f"{name}-{b:05d}.mp4"),
+                req.output,
+                req.kind,
+                self.timeouts_s,
+            )
+        )
+        return _Piece(task, kinds)
+
+    def _start_ready_work(self, state: JobAssembly, kinds: dict[int, str] | None = None) -> None:
         if state.request is None or state.task_ids is None:
             return
         job = state.render_job_id
@@ -140,27 +222,17 @@ class Assembler:
                     str(work / "music.m4a"),
                 )
             )
-        clips = self._clips(state) if clips is None else clips
+        kinds = self._kinds(state) if kinds is None else kinds
         started = self._pieces.setdefault(job, {})
         for b in boundaries:
-            if b in started or b not in clips or b + 1 not in clips:
+            if b in started or b not in kinds or b + 1 not in kinds:
                 continue
-            started[b] = asyncio.create_task(
-                self.execute(
-                    render_piece,
-                    req.edl,
-                    b,
-                    clips[b],
-                    clips[b + 1],
-                    str(work / f"transition-{b:05d}.mp4"),
-                    req.output,
-                    req.kind,
-                )
-            )
+            started[b] = self._start_piece(state, b, (kinds[b], kinds[b + 1]), "transition")
 
     def _forget(self, job: str) -> None:
         self._plans.pop(job, None)
-        for task in [*self._pieces.pop(job, {}).values(), self._music.pop(job, None)]:
+        tasks = [p.task for p in self._pieces.pop(job, {}).values()]
+        for task in [*tasks, self._music.pop(job, None)]:
             if task is not None:
                 task.cancel()
 
@@ -211,6 +283,7 @@ class Assembler:
         """Placeholders for segments without a clip, the remaining pieces, then the mux."""
         work = self.tmp_dir(state.render_job_id) / "assembly"
         clips = self._clips(state)
+        kinds = self._kinds(state)
         for seg in req.edl["segments"]:
             index = seg["index"]
             if index not in clips:
@@ -223,9 +296,26 @@ class Assembler:
                     req.kind,
                 )
                 clips[index] = str(stand_in.path)
-        self._start_ready_work(state, clips)
+                kinds[index] = PLACEHOLDER
+        self._start_ready_work(state, kinds)
         pieces = self._pieces.get(state.render_job_id, {})
-        paths = dict(zip(pieces, await asyncio.gather(*pieces.values()), strict=True))
+        for b, piece in list(pieces.items()):
+            actual = (kinds[b], kinds[b + 1])
+            if piece.kinds != actual:
+                # A clip fell back after its piece started: the piece shows what it shows.
+                piece.task.cancel()
+                pieces[b] = self._start_piece(state, b, actual, f"transition-{'-'.join(actual)}")
+        paths: dict[int, str] = {}
+        for b, piece in list(pieces.items()):
+            try:
+                paths[b] = await piece.task
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # an early try may have met a passing remote failure
+                log.warning("render_worker.piece_retry", boundary=b, error=str(exc))
+                retry = self._start_piece(state, b, piece.kinds, "transition-retry")
+                pieces[b] = retry
+                paths[b] = await retry.task
         music = await self._music[state.render_job_id]
         ordered = [clips[seg["index"]] for seg in req.edl["segments"]]
         return await self.execute(

@@ -8,12 +8,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from engine.assemble import encode_audio, mux_output, plan_assembly, render_transition
+from engine.assemble import (
+    PieceSide,
+    encode_audio,
+    mux_output,
+    plan_assembly,
+    render_transition,
+)
 from engine.clip import Timeouts, render_clip
 from engine.edl import EDL, Segment
 from engine.encoding import Quality, encode_settings
 from engine.media import MediaAsset
-from engine.placeholder import render_placeholder_clip, write_placeholder
+from engine.placeholder import placeholder_side, render_placeholder_clip, write_placeholder
 from engine.render_settings import OutputSettings as EngineOutput
 from events.payloads.common import MediaSource, OutputSettings
 
@@ -79,6 +85,18 @@ def render_segment(
     return ClipDone(str(result.path), result.frames, round((time.perf_counter() - began) * 1000))
 
 
+def ensure_placeholder(placeholder: str, output: OutputSettings) -> Path:
+    """The placeholder clip at `placeholder`, written first if missing."""
+    target = Path(placeholder)
+    if not target.is_file():
+        # Written aside and renamed, so concurrent workers never read a half-written file.
+        target.parent.mkdir(parents=True, exist_ok=True)
+        aside = target.with_name(f".{target.stem}.{os.getpid()}{target.suffix}")
+        write_placeholder(aside, engine_output(output))
+        os.replace(aside, target)
+    return target
+
+
 def render_placeholder(
     segment: dict[str, Any],
     placeholder: str,
@@ -88,17 +106,11 @@ def render_placeholder(
 ) -> ClipDone:
     """Render a segment from the placeholder clip, writing the placeholder first if missing."""
     began = time.perf_counter()
-    target = Path(placeholder)
-    if not target.is_file():
-        # Written aside and renamed, so concurrent workers never read a half-written file.
-        target.parent.mkdir(parents=True, exist_ok=True)
-        aside = target.with_name(f".{target.stem}.{os.getpid()}{target.suffix}")
-        write_placeholder(aside, engine_output(output))
-        os.replace(aside, target)
+    target = ensure_placeholder(placeholder, output)
     Path(out_path).parent.mkdir(parents=True, exist_ok=True)
     result = render_placeholder_clip(
         Segment.model_validate(segment),
-        placeholder,
+        target,
         out_path,
         encode_settings(engine_output(output), quality),
     )
@@ -120,28 +132,48 @@ def _plan(edl: dict[str, Any], output: OutputSettings, quality: Quality) -> tupl
     return plan_edl, enc, plan_assembly(plan_edl, enc.fps)
 
 
+@dataclass(frozen=True)
+class PieceSource:
+    """What one side of a transition piece renders from: what its clip rendered from.
+
+    `source` and `path` as render_segment got them (`path` a URL or a local file), or,
+    for a segment whose clip is the placeholder, source None and `path` the placeholder
+    file (written first if missing, as render_placeholder does).
+    """
+
+    source: MediaSource | None
+    path: str
+
+
 def render_piece(
     edl: dict[str, Any],
     boundary_index: int,
-    outgoing: str,
-    incoming: str,
+    outgoing: PieceSource,
+    incoming: PieceSource,
     out_path: str,
     output: OutputSettings,
     quality: Quality,
+    timeouts_s: tuple[float, float] = (10.0, 15.0),
 ) -> str:
-    """Render the transition piece after segment `boundary_index` from its two clips."""
-    _, enc, plan = _plan(edl, output, quality)
+    """Render the transition piece after segment `boundary_index` from the sources of its
+    two segments (no clip is read); raises EngineError on failure."""
+    plan_edl, enc, plan = _plan(edl, output, quality)
     boundary = next(b for b in plan.boundaries if b.index == boundary_index)
     Path(out_path).parent.mkdir(parents=True, exist_ok=True)
-    layouts = plan.layouts
+
+    def side(index: int, where: PieceSource) -> PieceSide:
+        segment = plan_edl.segments[index]
+        if where.source is None:
+            return placeholder_side(segment, ensure_placeholder(where.path, output))
+        return PieceSide(segment, media_asset(where.source, where.path), where.path)
+
     piece = render_transition(
         boundary,
-        Path(outgoing),
-        layouts[boundary_index],
-        Path(incoming),
-        layouts[boundary_index + 1],
+        side(boundary_index, outgoing),
+        side(boundary_index + 1, incoming),
         Path(out_path),
         enc,
+        Timeouts(connect_s=timeouts_s[0], read_s=timeouts_s[1]),
     )
     return str(piece)
 

@@ -128,6 +128,7 @@ def create_app(
         execute=pool.run,
         artifacts=artifacts,
         placeholder=lambda: watcher.live.config.placeholder_asset_path,
+        timeouts_s=(worker.clip_connect_timeout_s, worker.clip_read_timeout_s),
     )
 
     analyzer = Analyzer(

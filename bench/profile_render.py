@@ -4,9 +4,10 @@
 
 Runs the whole render serially in one process with one codec thread, so each stage's
 CPU seconds can be read from the thread's CPU clock: per clip, decode / scale and Ken
-Burns / encode (body at the delivery preset with its warm-up frames, plus the edge
-track); per transition piece, decode of the edges / blend / encode; the music; the
-mux. It also counts the frames each encoder sees against the output's frame count.
+Burns / encode (body at the delivery preset with its warm-up frames); per transition
+piece, decode of both sides from their sources / their scale and Ken Burns / blend /
+encode; the music; the mux. It also counts the frames each encoder sees against the
+output's frame count.
 Wall time of the real (parallel) render is what bench/render.py measures.
 """
 
@@ -71,19 +72,24 @@ def main() -> None:
         from_proxy += r.from_proxy
         clips.append(r.path)
     cpu_clips = time.process_time() - cpu0
-    t_read = t_blend = t_write = 0.0
+    t_decode = t_process = t_blend = t_write = 0.0
+    piece_decoded = 0
     for b in plan.boundaries:
-        lo, li = plan.layouts[b.index], plan.layouts[b.index + 1]
+        out_seg, in_seg = edl.segments[b.index], edl.segments[b.index + 1]
+        first, tail_n, head_n = assemble.transition_frames(b, FPS, out_seg, in_seg)
         t0 = time.thread_time()
-        first = lo.edge_index(b.start - lo.start_frame)
-        tail = clip.read_edges(clips[b.index], first, lo.tail, FPS)
-        head = clip.read_edges(clips[b.index + 1], 0, li.head, FPS)
+        tail = clip.segment_frames(out_seg, by_id[out_seg.asset_id], enc, first, tail_n)
+        head = clip.segment_frames(in_seg, by_id[in_seg.asset_id], enc, 0, head_n)
         t1 = time.thread_time()
-        frames = assemble.blend_transition(b.transition, tail, head)
+        for side in (tail, head):
+            t_decode += side.timings["decode"]
+            piece_decoded += side.decoded_frames
+        t_process += t1 - t0 - tail.timings["decode"] - head.timings["decode"]
+        frames = assemble.blend_transition(b.transition, tail.frames, head.frames)
         t2 = time.thread_time()
         assemble.write_frames(frames, work / f"piece-{b.index:03d}.mp4", enc)
         t3 = time.thread_time()
-        t_read, t_blend, t_write = t_read + t1 - t0, t_blend + t2 - t1, t_write + t3 - t2
+        t_blend, t_write = t_blend + t2 - t1, t_write + t3 - t2
     pieces = {b.index: work / f"piece-{b.index:03d}.mp4" for b in plan.boundaries}
     t0 = time.thread_time()
     audio = assemble.encode_audio(song, edl.total_duration_ms, work / "music.m4a")
@@ -95,7 +101,6 @@ def main() -> None:
         profiler.disable()
     body = sum(lay.body_frames for lay in plan.layouts)
     warm = sum(min(clip.WARM_UP, lay.head) for lay in plan.layouts if lay.body_frames > 0)
-    edges = sum(lay.head + lay.tail for lay in plan.layouts)
     trans = sum(b.end - b.start for b in plan.boundaries)
     report = {
         "source": "proxy" if args.proxy else "original",
@@ -103,9 +108,10 @@ def main() -> None:
         "cpu_s": {
             "clip_decode": round(stages["decode"], 2),
             "clip_scale_kenburns": round(stages["process"], 2),
-            "clip_encode_body_and_edges": round(stages["encode"], 2),
+            "clip_encode_body": round(stages["encode"], 2),
             "clips_total": round(cpu_clips, 2),
-            "transition_decode_edges": round(t_read, 2),
+            "transition_decode_sources": round(t_decode, 2),
+            "transition_scale_kenburns": round(t_process, 2),
             "transition_blend": round(t_blend, 2),
             "transition_encode": round(t_write, 2),
             "audio_encode": round(t1 - t0, 2),
@@ -117,11 +123,10 @@ def main() -> None:
             "output": plan.total_frames,
             "body_delivery_preset": body,
             "body_warm_up_dropped": warm,
-            "edge_track_ultrafast": edges,
             "transition_pieces_delivery_preset": trans,
-            "encoded_at_delivery_preset": body + warm + trans,
-            "encoded_total": body + warm + edges + trans,
-            "source_frames_decoded": decoded,
+            "encoded_total": body + warm + trans,
+            "source_frames_decoded_clips": decoded,
+            "source_frames_decoded_pieces": piece_decoded,
         },
     }
     print(json.dumps(report, indent=1))

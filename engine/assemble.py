@@ -1,10 +1,12 @@
 """Join rendered clips, their transitions and the music into the output MP4.
 
-Assembly costs what the transitions cost: every clip was encoded with the same
-EncodeSettings and has IDRs where its body starts and its tail starts (clip.ClipLayout),
-so bodies are stream-copied with rebased timestamps. Only transition regions are
-decoded, blended and re-encoded, each into a short "piece" that starts on an IDR; the
-music is encoded once to AAC. mux_output then remuxes bodies, pieces and audio in
+Assembly costs what the transitions cost: every clip body was encoded with the same
+EncodeSettings and starts on an IDR (clip.ClipLayout), so bodies are stream-copied with
+rebased timestamps. Each transition region is rendered on its own into a short "piece"
+that starts on an IDR: both sides' frames come from their sources through the same code
+that renders clips (clip.segment_frames), are blended and encoded once, at the delivery
+settings; a piece needs no clip, so it can be rendered before, after or alongside them.
+The music is encoded once to AAC. mux_output then remuxes bodies, pieces and audio in
 timeline order into one faststart MP4 (H.264 yuv420p + AAC).
 
 Frame accounting: the output has frame_at(total_duration_ms) frames, clip i's body and
@@ -15,7 +17,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from fractions import Fraction
@@ -29,8 +31,15 @@ import numpy as np
 from av.audio.frame import AudioFrame
 from av.packet import Packet
 
-from engine.clip import ClipLayout, body_stream, clip_layout, open_intermediate, read_edges
-from engine.edl import EDL, Transition, frame_at, transition_window_ms
+from engine.clip import (
+    ClipLayout,
+    Timeouts,
+    body_stream,
+    clip_layout,
+    open_intermediate,
+    segment_frames,
+)
+from engine.edl import EDL, Segment, Transition, frame_at, transition_window_ms
 from engine.encoding import (
     I420,
     EncodeSettings,
@@ -41,6 +50,7 @@ from engine.encoding import (
     white,
 )
 from engine.errors import EngineError, ErrorReason
+from engine.media import MediaAsset
 
 AUDIO_RATE = 48_000
 AUDIO_BITRATE = 192_000
@@ -52,8 +62,8 @@ FADE_OUT_MS = 500
 class Boundary:
     """The transition between segment `index` and the next, in timeline frames.
 
-    Frames [start, cut) come from the outgoing clip's tail, [cut, end) from the incoming
-    clip's head (fades); a crossfade blends both over all of [start, end).
+    Frames [start, cut) come from the outgoing segment's tail, [cut, end) from the
+    incoming segment's head (fades); a crossfade blends both over all of [start, end).
     """
 
     index: int
@@ -144,33 +154,78 @@ def _mix(a: I420, weight: float, b: I420) -> I420:
     return cast(I420, cv2.addWeighted(a, weight, b, 1.0 - weight, 0.0))
 
 
-def render_transition(
-    boundary: Boundary,
-    outgoing_clip: Path,
-    outgoing: ClipLayout,
-    incoming_clip: Path,
-    incoming: ClipLayout,
-    out_path: Path,
-    enc: EncodeSettings,
-) -> Path:
-    """Encode the frames [boundary.start, boundary.end) of the output into their own piece."""
-    tune_allocator()
-    tail_from = boundary.start - outgoing.start_frame
-    tail_count = (boundary.end if boundary.transition.type == "crossfade" else boundary.cut) - (
-        boundary.start
-    )
-    head_count = boundary.end - (
-        boundary.start if boundary.transition.type == "crossfade" else boundary.cut
-    )
-    if tail_count != outgoing.tail or head_count != incoming.head:
+@dataclass(frozen=True)
+class PieceSide:
+    """What one side of a transition piece renders from: what its clip rendered from.
+
+    `segment` and `asset` as render_clip got them (a placeholder clip's stand-in segment
+    and asset, see placeholder.placeholder_side), and `source` as its `source` argument:
+    None picks the asset's proxy if it fits, else its file, exactly as render_clip does.
+    """
+
+    segment: Segment
+    asset: MediaAsset
+    source: str | None = None
+
+
+def transition_frames(
+    boundary: Boundary, fps: int, outgoing: Segment, incoming: Segment
+) -> tuple[int, int, int]:
+    """(outgoing first clip frame, outgoing count, incoming count) of a transition piece.
+
+    The incoming side always starts at its clip frame 0: a crossfade's window begins
+    where the incoming render window does, a fade's incoming part at the cut, where it
+    does too.
+    """
+    crossfade = boundary.transition.type == "crossfade"
+    out_layout, in_layout = clip_layout(outgoing, fps), clip_layout(incoming, fps)
+    tail_from = boundary.start - out_layout.start_frame
+    tail_count = (boundary.end if crossfade else boundary.cut) - boundary.start
+    head_count = boundary.end - (boundary.start if crossfade else boundary.cut)
+    if tail_count != out_layout.tail or head_count != in_layout.head:
         raise EngineError(
             "invalid_input", f"transition {boundary.index} does not match its clips' layouts"
         )
-    frames = blend_transition(
-        boundary.transition,
-        read_edges(outgoing_clip, outgoing.edge_index(tail_from), tail_count, enc.fps),
-        read_edges(incoming_clip, 0, head_count, enc.fps),
+    return tail_from, tail_count, head_count
+
+
+def render_transition(
+    boundary: Boundary,
+    outgoing: PieceSide,
+    incoming: PieceSide,
+    out_path: Path,
+    enc: EncodeSettings,
+    timeouts: Timeouts | None = None,
+) -> Path:
+    """Encode the frames [boundary.start, boundary.end) of the output into their own piece.
+
+    Both sides are rendered from their sources (clip.segment_frames), blended and
+    encoded at the delivery settings; no clip file is read.
+    """
+    tune_allocator()
+    timeouts = timeouts or Timeouts()
+    tail_from, tail_count, head_count = transition_frames(
+        boundary, enc.fps, outgoing.segment, incoming.segment
     )
+    tail = segment_frames(
+        outgoing.segment,
+        outgoing.asset,
+        enc,
+        tail_from,
+        tail_count,
+        source=outgoing.source,
+        timeouts=timeouts,
+    )
+    head = segment_frames(
+        incoming.segment,
+        incoming.asset,
+        enc,
+        0,
+        head_count,
+        source=incoming.source,
+        timeouts=timeouts,
+    )
+    frames = blend_transition(boundary.transition, tail.frames, head.frames)
     write_frames(frames, out_path, enc)
     return out_path
 
@@ -457,22 +512,24 @@ def assemble(
     enc: EncodeSettings,
     workdir: Path,
     *,
+    assets: Mapping[str, MediaAsset] | Sequence[MediaAsset],
     executor: Executor | None = None,
 ) -> AssemblyResult:
-    """Render the transition pieces and the audio (in `executor` if given), then mux."""
+    """Render the transition pieces (from `assets`, as the clips were rendered with
+    render_clip's defaults) and the audio (in `executor` if given), then mux."""
     began = time.perf_counter()
     plan = plan_assembly(edl, enc.fps)
     if len(clips) != len(plan.layouts):
         raise EngineError("invalid_input", f"{len(clips)} clips for {len(plan.layouts)} segments")
+    by_id = assets if isinstance(assets, Mapping) else {a.id: a for a in assets}
     workdir.mkdir(parents=True, exist_ok=True)
     jobs: dict[int, tuple[Callable[..., Path], tuple[object, ...]]] = {}
     for b in plan.boundaries:
+        out_seg, in_seg = edl.segments[b.index], edl.segments[b.index + 1]
         args = (
             b,
-            clips[b.index],
-            plan.layouts[b.index],
-            clips[b.index + 1],
-            plan.layouts[b.index + 1],
+            PieceSide(out_seg, by_id[out_seg.asset_id]),
+            PieceSide(in_seg, by_id[in_seg.asset_id]),
             workdir / f"transition-{b.index:05d}.mp4",
             enc,
         )

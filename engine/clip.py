@@ -1,14 +1,13 @@
 """Render one EDL segment to an intermediate H.264 clip at the output size and rate.
 
 A clip covers the segment's render window (edl.render_window_ms): its own timeline
-span plus the crossfade overlap its transitions need. Frame 0 of the clip is timeline
-frame frame_at(window start). The clip file holds two H.264 tracks (see ClipLayout):
-
-- the body, encoded with the render's EncodeSettings, starting on an IDR, with pts 0 at
-  its first frame: the assembler stream-copies it into the output;
-- the edges (encoding.add_edge_stream): the head frames then the tail frames, each part
-  starting on an IDR. Only the transition pieces read them, so these frames are never
-  encoded with the delivery settings in the clip (read_edges).
+span plus the crossfade overlap its transitions need. Frame 0 of the window is timeline
+frame frame_at(window start). The clip file holds only the body (see ClipLayout): the
+window's frames outside its transitions, encoded with the render's EncodeSettings,
+starting on an IDR, with pts 0 at its first frame; the assembler stream-copies it into
+the output. The frames under the transitions (head and tail) are rendered by the
+transition pieces themselves, from the same source with the same code (segment_frames),
+so a piece shows exactly the pixels the clip would have shown.
 
 Sources: a local path or an http(s)/HLS URL, opened through PyAV with connect and read
 timeouts. Every failure raises EngineError with a reason the agents map to a fallback:
@@ -39,10 +38,8 @@ from engine.edl import Segment, frame_at, render_window_ms, transition_window_ms
 from engine.encoding import (
     I420,
     EncodeSettings,
-    add_edge_stream,
     add_video_stream,
     from_frame,
-    is_edge_stream,
     join_planes,
     planes,
     set_decoder_threads,
@@ -55,10 +52,9 @@ from engine.media import MediaAsset
 _TOLERANCE = Fraction(1, 1000)
 
 # x264 gives a forced IDR the quality of the P frames before it (ip_factor); the first
-# frame of a fresh stream gets less (about 0.4 dB less on a 1 s body here). When the body
-# track started after the head frames in the same encoder, its IDR got the former: so
-# the body encoder is warmed up with the last few head frames, whose packets are dropped.
-# 3 frames recover most of it (0.08 dB short of 8) for 3 of the 8 encodes saved.
+# frame of a fresh stream gets less (about 0.4 dB less on a 1 s body here). So the body
+# encoder is warmed up with the last few head frames, whose packets are dropped.
+# 3 frames recover most of it (0.08 dB short of 8).
 WARM_UP = 3
 
 
@@ -72,12 +68,11 @@ class Timeouts:
 
 @dataclass(frozen=True)
 class ClipLayout:
-    """Where a clip sits on the timeline and which of its frames transitions re-encode.
+    """Where a clip sits on the timeline and which of its frames transitions render.
 
     Frames [0, head) belong to the transition in, [frames - tail, frames) to the
-    transition out; the body in between is stream-copied into the output. In the file,
-    body frame k (pts k of the body track) is clip frame head + k; edge-track frame k is
-    clip frame k for k < head and clip frame frames - tail + (k - head) after that.
+    transition out; the body in between is what the clip file holds and what is
+    stream-copied into the output: body frame k (pts k) is clip frame head + k.
     """
 
     start_frame: int
@@ -95,17 +90,13 @@ class ClipLayout:
         """Number of frames in the body track."""
         return self.frames - self.tail - self.head
 
-    def edge_index(self, index: int) -> int:
-        """Edge-track frame of clip frame `index` (a head or tail frame)."""
-        first, end = self.body
-        if first <= index < end:
-            raise ValueError(f"clip frame {index} is in the body")
-        return index if index < first else self.head + index - end
-
 
 @dataclass
 class ClipResult:
-    """A rendered clip and what it cost (seconds per stage, frames decoded vs used)."""
+    """A rendered clip and what it cost (seconds per stage, frames decoded vs used).
+
+    `frames` is the length of the render window; the file holds its body only.
+    """
 
     path: Path
     frames: int
@@ -368,13 +359,20 @@ def _timed(frames: Iterator[VideoFrame], stats: _Stats) -> Iterator[VideoFrame]:
 
 
 def sample_video(
-    container: InputContainer, segment: Segment, frames: int, fps: int, stats: _Stats
+    container: InputContainer,
+    segment: Segment,
+    frames: int,
+    fps: int,
+    stats: _Stats,
+    start: int = 0,
 ) -> Iterator[VideoFrame]:
-    """Exactly `frames` source frames: output frame f shows source time in + f/fps.
+    """Exactly `frames` source frames for clip frames start, start + 1, ...
 
-    Seeks to the key frame before source_in_ms, then samples and holds (frame-rate
-    conversion by holding the latest frame at or before each wanted time). Past
-    source_out_ms or the end of the file the last frame is held.
+    Clip frame f shows source time in + f/fps. Seeks to the key frame before the first
+    wanted time, then samples and holds (frame-rate conversion by holding the latest
+    frame at or before each wanted time). Past source_out_ms or the end of the file the
+    last frame is held. Starting later (start > 0) yields the same frames as starting at
+    0 and dropping the first `start`: the seek only skips frames nothing here shows.
     """
     stream = _video_stream(container, "source")
     set_decoder_threads(stream)
@@ -382,26 +380,33 @@ def sample_video(
     origin = stream.start_time or 0
     first = Fraction(segment.source_in_ms, 1000)
     end = Fraction(segment.source_out_ms, 1000)
-    if segment.source_in_ms > 0:
-        container.seek(origin + int(first / time_base), stream=stream, backward=True)
+    wanted = first + Fraction(start, fps)
+    # Frames at or after end - _TOLERANCE are never shown (the one before is held).
+    seek_to = max(first, min(wanted, end - 2 * _TOLERANCE))
+    if seek_to > 0:
+        container.seek(origin + int(seek_to / time_base), stream=stream, backward=True)
     current: VideoFrame | None = None
-    index = 0
-    latest = origin + int((first + _TOLERANCE) / time_base)  # pts of the last pre-roll frame
+    index = start
+    stop = start + frames
+    if wanted + _TOLERANCE < end - _TOLERANCE:
+        latest = origin + int((wanted + _TOLERANCE) / time_base)  # the last pre-roll pts
+    else:
+        latest = origin + math.ceil((end - _TOLERANCE) / time_base) - 1
     for frame in _timed(_decode_skipping(container, stream, latest), stats):
         if frame.pts is None:
             continue
         at = (frame.pts - origin) * time_base
         if at >= end - _TOLERANCE and current is not None:
             break
-        while index < frames and at > first + Fraction(index, fps) + _TOLERANCE:
+        while index < stop and at > first + Fraction(index, fps) + _TOLERANCE:
             yield current if current is not None else frame
             index += 1
-        if index >= frames:
+        if index >= stop:
             return
         current = frame
     if current is None:
         raise EngineError("decode_error", "no picture could be decoded in the source range")
-    while index < frames:
+    while index < stop:
         yield current
         index += 1
 
@@ -458,11 +463,17 @@ def _output_frames(
     enc: EncodeSettings,
     frames: int,
     stats: _Stats,
+    start: int = 0,
+    stop: int | None = None,
 ) -> Iterator[I420 | VideoFrame]:
-    """The clip's frames, as I420 arrays or (fast path) ready yuv420p VideoFrames."""
+    """Clip frames [start, stop) of a `frames`-long clip, as I420 arrays or (fast path)
+    ready yuv420p VideoFrames; the same pixels whichever range is asked for."""
+    stop = frames if stop is None else stop
     kb = segment.effects.ken_burns
     max_zoom = _max_zoom(segment)
     aspect, rotation = geometry.aspect, geometry.rotation
+    if stop <= start:
+        return
     if segment.media_type == "image":
         still = decode_still(container, stats)
         framing = plan_framing(
@@ -471,16 +482,17 @@ def _output_frames(
         pic = picture_planes(still, framing)
         if kb is None:
             static = crop_centre(pic, framing)
-            for _ in range(frames):
+            for _ in range(start, stop):
                 yield static
             return
-        for f in range(frames):
+        for f in range(start, stop):
             yield _ken_burns_frame(pic, framing, kb_at(segment, f, frames))
         return
 
     framing_cache: dict[tuple[int, int], Framing] = {}
     last: tuple[VideoFrame, I420 | VideoFrame] | None = None
-    for f, frame in enumerate(sample_video(container, segment, frames, enc.fps, stats)):
+    sampled = sample_video(container, segment, stop - start, enc.fps, stats, start)
+    for f, frame in enumerate(sampled, start):
         if last is not None and last[0] is frame and kb is None:
             yield last[1]  # a held frame: reuse the processed picture
             continue
@@ -590,10 +602,11 @@ def render_clip(
     source: str | None = None,
     timeouts: Timeouts = Timeouts(),
 ) -> ClipResult:
-    """Render a segment to an H.264 MP4 at out_path.
+    """Render a segment's clip body to an H.264 MP4 at out_path.
 
     From `source` if given (a URL or local copy chosen by the caller), else from the
     asset's proxy if it has a usable one (_open_clip_source), else from asset.path.
+    Only the body is encoded; the head and tail are the transition pieces' work.
     """
     began = time.perf_counter()
     tune_allocator()
@@ -618,15 +631,18 @@ def render_clip(
         remote = is_remote(src)
         with opened as container, av.open(str(tmp), "w", format="mp4") as dst:
             body = add_video_stream(dst, enc)
-            edges = add_edge_stream(dst, enc) if layout.head or layout.tail else None
+            if body_end <= body_first:
+                # Nothing to encode (transitions take the whole window): still a valid file.
+                dst.start_encoding()
 
             def mux_body(packets: list[Packet]) -> None:
                 dst.mux([p for p in packets if p.pts is None or p.pts >= 0])
 
             rate = Fraction(1, enc.fps)
-            for index, pixels in enumerate(
-                _output_frames(segment, geometry, container, enc, layout.frames, stats)
-            ):
+            pictures = _output_frames(
+                segment, geometry, container, enc, layout.frames, stats, warm_from, body_end
+            )
+            for index, pixels in enumerate(pictures, warm_from):
                 t0 = time.perf_counter()
                 frame = (
                     pixels
@@ -634,32 +650,19 @@ def render_clip(
                     else VideoFrame.from_ndarray(pixels, format="yuv420p")
                 )
                 frame.time_base = rate
+                frame.pts = index - body_first
                 # Decoded frames keep their source picture type; only our cuts are IDRs.
-                if warm_from <= index < body_end:
-                    frame.pts = index - body_first
-                    starts = index in (warm_from, body_first)
-                    frame.pict_type = PictureType.I if starts else PictureType.NONE
-                    mux_body(body.encode(frame))
-                if not body_first <= index < body_end:
-                    assert edges is not None
-                    frame.pts = layout.edge_index(index)
-                    starts = index in (0, body_end)  # where the head and the tail start
-                    frame.pict_type = PictureType.I if starts else PictureType.NONE
-                    dst.mux(edges.encode(frame))
+                starts = index in (warm_from, body_first)
+                frame.pict_type = PictureType.I if starts else PictureType.NONE
+                mux_body(body.encode(frame))
                 encode_s += time.perf_counter() - t0
             t0 = time.perf_counter()
             mux_body(body.encode())
-            if edges is not None:
-                dst.mux(edges.encode())
             encode_s += time.perf_counter() - t0
         os.replace(tmp, out)
     except Exception as exc:
         tmp.unlink(missing_ok=True)
-        if isinstance(exc, EngineError):
-            if exc.message.startswith(f"{name}:"):
-                raise
-            raise EngineError(exc.reason, f"{name}: {exc.message}") from None
-        raise map_error(exc, name, remote=remote) from None
+        raise _named(exc, name, remote) from None
     total = time.perf_counter() - began
     return ClipResult(
         path=out,
@@ -675,13 +678,84 @@ def render_clip(
     )
 
 
+def _named(exc: BaseException, name: str, remote: bool) -> EngineError:
+    """An exception of rendering from source `name` as an EngineError naming the source."""
+    if isinstance(exc, EngineError):
+        if exc.message.startswith(f"{name}:"):
+            return exc
+        return EngineError(exc.reason, f"{name}: {exc.message}")
+    return map_error(exc, name, remote=remote)
+
+
+@dataclass
+class SegmentFrames:
+    """Frames of a segment's render window rendered apart from its clip (segment_frames)."""
+
+    frames: list[I420]
+    decoded_frames: int = 0
+    from_proxy: bool = False
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def segment_frames(
+    segment: Segment,
+    asset: MediaAsset,
+    enc: EncodeSettings,
+    first: int,
+    count: int,
+    *,
+    source: str | None = None,
+    timeouts: Timeouts = Timeouts(),
+) -> SegmentFrames:
+    """Clip frames [first, first + count) of the segment's render window, not encoded.
+
+    The same source choice (source, else a fitting proxy, else the file), decoding,
+    scaling and Ken Burns as render_clip, so these are the pixels its clip would have
+    shown at those frames; transition pieces blend them (assemble.render_transition).
+    """
+    began = time.perf_counter()
+    tune_allocator()
+    layout = clip_layout(segment, enc.fps)
+    if first < 0 or count < 0 or first + count > layout.frames:
+        raise EngineError(
+            "invalid_input",
+            f"segment {segment.index} has no frames {first}..{first + count - 1}",
+        )
+    if count == 0:
+        return SegmentFrames([])
+    src = source if source is not None else asset.path
+    name, remote = _display_name(src), is_remote(src)
+    stats = _Stats()
+    frames: list[I420] = []
+    try:
+        opened, geometry, src, from_proxy = _open_clip_source(segment, asset, enc, source, timeouts)
+        name, remote = _display_name(src), is_remote(src)
+        with opened as container:
+            for pixels in _output_frames(
+                segment, geometry, container, enc, layout.frames, stats, first, first + count
+            ):
+                frames.append(from_frame(pixels) if isinstance(pixels, VideoFrame) else pixels)
+    except Exception as exc:
+        raise _named(exc, name, remote) from None
+    total = time.perf_counter() - began
+    return SegmentFrames(
+        frames=frames,
+        decoded_frames=stats.decoded,
+        from_proxy=from_proxy,
+        timings={
+            "decode": stats.decode_s,
+            "process": max(0.0, total - stats.decode_s),
+            "total": total,
+        },
+    )
+
+
 # --- reading clips back ---------------------------------------------------------------
 
 
-# Opening an MP4 runs FFmpeg's stream probing, which decodes frames: an IDR of the body
-# and, because the edge track has no B-frames, 7 edge frames until it has guessed the
-# decoder delay (about 16 ms for a 720p clip, paid again by every reader). Our own files
-# need none of what probing finds, so the probing decoders skip every frame (about 1 ms).
+# Opening an MP4 runs FFmpeg's stream probing, which decodes frames (an IDR of the body)
+# until it has guessed the decoder delay, paid again by every reader. Our own files need
+# none of what probing finds, so the probing decoders skip every frame.
 _NO_PROBE_DECODE = [{"skip_frame": "all"}] * 4
 
 
@@ -692,69 +766,28 @@ def open_intermediate(path: Path) -> InputContainer:
 
 
 def body_stream(container: InputContainer) -> VideoStream | None:
-    """The stream-copied track of a clip (or of any single-track H.264 file)."""
+    """The stream-copied track of a clip or piece (its only H.264 track)."""
     for stream in container.streams.video:
-        if not is_edge_stream(stream):
-            return stream
+        return stream
     return None
-
-
-def edge_stream(container: InputContainer) -> VideoStream | None:
-    """The edge track of a clip, if it has one."""
-    for stream in container.streams.video:
-        if is_edge_stream(stream):
-            return stream
-    return None
-
-
-def read_edges(path: Path, first: int, count: int, fps: int) -> list[I420]:
-    """Edge-track frames [first, first + count) of a clip (ClipLayout.edge_index)."""
-    if count <= 0:
-        return []
-    frames: list[I420] = []
-    try:
-        with open_intermediate(path) as container:
-            stream = edge_stream(container)
-            if stream is None:
-                raise EngineError("decode_error", f"{path.name}: the clip has no edge track")
-            stream.codec_context.thread_count = 1
-            tb = stream.time_base or Fraction(1, fps)
-            wanted = range(first, first + count)
-            # No B-frames in the edge track: decode order is frame order, so decoding can
-            # begin at the last key frame at or before `first`.
-            packets: list[Packet | None] = []
-            for packet in container.demux(stream):
-                if packet.size == 0 or packet.pts is None:
-                    continue
-                index = round(packet.pts * tb * fps)
-                if index > wanted.stop - 1:
-                    break
-                if packet.is_keyframe and index <= first:
-                    packets.clear()
-                packets.append(packet)
-            packets.append(None)  # flush
-            for queued in packets:
-                for frame in stream.decode(queued):
-                    if frame.pts is not None and round(frame.pts * tb * fps) in wanted:
-                        frames.append(from_frame(frame))
-    except av.error.FFmpegError as exc:
-        raise EngineError("decode_error", f"{path.name}: unreadable clip ({exc})") from None
-    if len(frames) != count:
-        raise EngineError(
-            "decode_error",
-            f"{path.name}: has {len(frames)} of edge frames {first}..{first + count - 1}",
-        )
-    return frames
 
 
 def clip_frames(path: Path, layout: ClipLayout, fps: int) -> list[I420]:
-    """Every frame of a clip in order (head, body, tail), decoded from both tracks."""
-    edges = read_edges(path, 0, layout.head + layout.tail, fps)
+    """Every frame a clip file holds, in order: its body (layout.body_frames frames).
+
+    The head and tail of the render window are not in the file; segment_frames renders
+    them (transition pieces do).
+    """
     body: list[I420] = []
-    with open_intermediate(path) as container:
-        stream = body_stream(container)
-        if stream is not None:
-            body = [from_frame(f) for f in container.decode(stream)]
+    if layout.body_frames == 0:
+        return body  # a body-less clip is an MP4 without samples (render_clip)
+    try:
+        with open_intermediate(path) as container:
+            stream = body_stream(container)
+            if stream is not None:
+                body = [from_frame(f) for f in container.decode(stream)]
+    except av.error.FFmpegError as exc:
+        raise EngineError("decode_error", f"{path.name}: unreadable clip ({exc})") from None
     if len(body) != layout.body_frames:
         raise EngineError("decode_error", f"{path.name}: has {len(body)} body frames")
-    return edges[: layout.head] + body + edges[layout.head :]
+    return body

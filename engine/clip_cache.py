@@ -18,9 +18,11 @@ from engine.encoding import EncodeSettings
 from engine.media import MediaAsset
 from engine.proxy import proxy_checksum
 
-# 2: clips hold their head and tail in a separate edge track (clip.py), and transition
-# pieces are blended from it.
-CACHE_VERSION = 2
+# 2: clips held their head and tail in a separate edge track, transition pieces were
+# blended from it.
+# 3: clips hold only their body; transition pieces render both sides from the sources
+# (clip.segment_frames). Version 2 clips (with edge tracks) must never be reused.
+CACHE_VERSION = 3
 
 
 def _digest(kind: str, fields: dict[str, Any]) -> str:
@@ -63,7 +65,11 @@ def clip_key(
 def transition_key(
     outgoing_key: str, incoming_key: str, transition: Transition, frames: tuple[int, int, int]
 ) -> str:
-    """Cache key of a transition piece: both clips, the transition and its frame split."""
+    """Cache key of a transition piece: both clips, the transition and its frame split.
+
+    A piece no longer reads the clips, but it renders its sides from exactly what they
+    were rendered from (source, proxy, range, effects, layout, encoder): their keys.
+    """
     return _digest(
         "transition",
         {

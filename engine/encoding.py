@@ -2,8 +2,8 @@
 
 Every H.264 piece of one render (clip bodies and re-encoded transition regions) is
 encoded with the same EncodeSettings, so all pieces share one SPS/PPS and can be joined
-by stream copy. The frames a transition blends (a clip's head and tail) are kept in a
-second, cheaper H.264 track of the clip file instead (add_edge_stream).
+by stream copy. The frames a transition blends are rendered from the sources by the
+transition piece itself (clip.segment_frames), never stored in between.
 
 Frames travel between steps as one (height * 3 // 2, width) uint8 array in I420
 layout: the Y plane, then U, then V (what PyAV's yuv420p ndarray is).
@@ -146,42 +146,6 @@ def set_decoder_threads(stream: VideoStream) -> None:
     stream.codec_context.thread_type = "AUTO"
     if _threads:
         stream.codec_context.thread_count = _threads
-
-
-# The edge track: ultrafast (about half the CPU of veryfast per frame here) and
-# EDGE_CRF_STEP CRF steps finer than the delivery encode, so blending from it loses less
-# than blending from the delivered encode would. Found by its handler name.
-EDGE_HANDLER = "BeatStitch edges"
-EDGE_PRESET = "ultrafast"
-EDGE_CRF_STEP = 4
-
-
-def add_edge_stream(container: av.container.OutputContainer, enc: EncodeSettings) -> VideoStream:
-    """The clip's edge track: head and tail frames, an IDR where each part starts."""
-    stream = container.add_stream(
-        enc.codec,
-        rate=enc.fps,
-        options={
-            "preset": EDGE_PRESET,
-            "crf": str(max(0, enc.crf - EDGE_CRF_STEP)),
-            "forced-idr": "1",
-        },
-    )
-    assert isinstance(stream, VideoStream)
-    stream.width = enc.width
-    stream.height = enc.height
-    stream.pix_fmt = "yuv420p"
-    stream.time_base = Fraction(1, enc.fps)
-    stream.codec_context.time_base = Fraction(1, enc.fps)
-    # A handful of frames: threads would cost more to start than they save.
-    stream.codec_context.thread_count = 1
-    stream.metadata["handler_name"] = EDGE_HANDLER
-    return stream
-
-
-def is_edge_stream(stream: av.stream.Stream) -> bool:
-    """True for a clip's edge track (see add_edge_stream)."""
-    return stream.metadata.get("handler_name") == EDGE_HANDLER
 
 
 def to_frame(pixels: I420, index: int, fps: int, *, keyframe: bool = False) -> VideoFrame:

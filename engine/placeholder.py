@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from engine.assemble import write_frames
+from engine.assemble import PieceSide, write_frames
 from engine.clip import ClipResult, render_clip
 from engine.edl import Effects, Segment
 from engine.encoding import EncodeSettings, black, encode_settings
@@ -39,14 +39,9 @@ def placeholder_asset(path: str | os.PathLike[str]) -> MediaAsset:
     )
 
 
-def render_placeholder_clip(
-    segment: Segment,
-    placeholder: str | os.PathLike[str],
-    out_path: str | os.PathLike[str],
-    enc: EncodeSettings,
-) -> ClipResult:
-    """Render a segment's clip from the placeholder: same frames and layout, all black."""
-    stand_in = segment.model_copy(
+def placeholder_segment(segment: Segment) -> Segment:
+    """The segment as its placeholder clip renders it: same window, the placeholder video."""
+    return segment.model_copy(
         update={
             "media_type": "video",
             "source_in_ms": 0,
@@ -55,4 +50,19 @@ def render_placeholder_clip(
             "effects": Effects(),
         }
     )
-    return render_clip(stand_in, placeholder_asset(placeholder), out_path, enc)
+
+
+def placeholder_side(segment: Segment, placeholder: str | os.PathLike[str]) -> PieceSide:
+    """What a transition next to a placeholder clip renders that side from."""
+    return PieceSide(placeholder_segment(segment), placeholder_asset(placeholder))
+
+
+def render_placeholder_clip(
+    segment: Segment,
+    placeholder: str | os.PathLike[str],
+    out_path: str | os.PathLike[str],
+    enc: EncodeSettings,
+) -> ClipResult:
+    """Render a segment's clip from the placeholder: same frames and layout, all black."""
+    side = placeholder_side(segment, placeholder)
+    return render_clip(side.segment, side.asset, out_path, enc)

@@ -4,6 +4,12 @@ Clips, transition pieces and the encoded music all go through the ClipCache, so 
 re-render after editing one segment renders that clip, its (at most two) transition
 pieces and the remux. A clip that cannot be rendered is replaced by the placeholder,
 as the agents do, so the output always covers the whole timeline.
+
+Pieces render from the sources (assemble.render_transition), not from the clips, so
+they need not wait for them: each piece goes into the pool right after the clip of its
+incoming segment, so clips and pieces interleave and the pool's queue stays in timeline
+order. A piece next to a clip that fell back to the placeholder is rendered again from
+the placeholder once that is known, so the transition shows what the clip shows.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from engine.assemble import (
     AssemblyPlan,
     Boundary,
     Failed,
+    PieceSide,
     encode_audio,
     guarded,
     mux_output,
@@ -31,7 +38,7 @@ from engine.clip_cache import ClipCache, audio_key, clip_key, transition_key
 from engine.edl import EDL
 from engine.encoding import EncodeSettings, Quality, encode_settings
 from engine.media import MediaAsset
-from engine.placeholder import render_placeholder_clip, write_placeholder
+from engine.placeholder import placeholder_side, render_placeholder_clip, write_placeholder
 
 
 @dataclass
@@ -101,6 +108,12 @@ def render_edl(
     pieces: dict[int, Path] = {}
     piece_futures: dict[Future[Path | Failed], tuple[int, str | None]] = {}
 
+    def side(index: int) -> PieceSide:
+        seg = edl.segments[index]
+        if index in report.placeholders:
+            return placeholder_side(seg, work / "placeholder.mp4")
+        return PieceSide(seg, by_id[seg.asset_id], sources.get(seg.asset_id) if sources else None)
+
     # Codec threads stay automatic (one per core): on a machine shared with other work
     # fewer threads get a smaller share of it. BEATSTITCH_CODEC_THREADS=1 (inherited by
     # the workers) saves about 5 % CPU and 25 % memory where the pool has the machine.
@@ -113,36 +126,21 @@ def render_edl(
                 guarded, encode_audio, Path(audio_path), edl.total_duration_ms, work / "music.m4a"
             )
 
-        def submit_ready(index: int) -> None:
-            # A transition can start once both of its clips exist.
-            for k in (index - 1, index):
-                b = boundaries.get(k)
-                if b is None or k in pieces or any(v[0] == k for v in piece_futures.values()):
-                    continue
-                left, right = clips[k], clips[k + 1]
-                if left is None or right is None:
-                    continue
-                t_key = None
-                if k not in report.placeholders and k + 1 not in report.placeholders:
-                    t_key = transition_key(keys[k], keys[k + 1], b.transition, _rel(b, plan, k))
-                    hit = cache.get(t_key)
-                    if hit is not None:
-                        pieces[k] = hit
-                        report.transitions_cached.append(k)
-                        continue
-                target = work / "pieces" / f"transition-{k:05d}.mp4"
-                future = pool.submit(
-                    guarded,
-                    render_transition,
-                    b,
-                    left,
-                    plan.layouts[k],
-                    right,
-                    plan.layouts[k + 1],
-                    target,
-                    enc,
-                )
-                piece_futures[future] = (k, t_key)
+        def submit_piece(k: int, name: str = "transition") -> None:
+            b = boundaries[k]
+            t_key = None
+            if k not in report.placeholders and k + 1 not in report.placeholders:
+                t_key = transition_key(keys[k], keys[k + 1], b.transition, _rel(b, plan, k))
+                hit = cache.get(t_key)
+                if hit is not None:
+                    pieces[k] = hit
+                    report.transitions_cached.append(k)
+                    return
+            target = work / "pieces" / f"{name}-{k:05d}.mp4"
+            future = pool.submit(
+                guarded, render_transition, b, side(k), side(k + 1), target, enc, timeouts
+            )
+            piece_futures[future] = (k, t_key)
 
         clip_futures: dict[Future[ClipResult | Failed], int] = {}
         for seg in edl.segments:
@@ -161,8 +159,9 @@ def render_edl(
                     timeouts,
                 )
                 clip_futures[future] = seg.index
-        for i in report.clips_cached:
-            submit_ready(i)
+            # The piece before this segment goes in right after its clip.
+            if seg.index - 1 in boundaries:
+                submit_piece(seg.index - 1)
         for future in as_completed(clip_futures):
             i = clip_futures[future]
             result = future.result()
@@ -173,8 +172,18 @@ def render_edl(
             else:
                 report.placeholders[i] = result.reason
                 clips[i] = _placeholder_clip(edl, i, work, enc)
-            submit_ready(i)
         clips_done = time.perf_counter()
+        # Pieces next to a placeholder: render them again from what the clips show.
+        redo = sorted({k for i in report.placeholders for k in (i - 1, i) if k in boundaries})
+        for stale, (k, _) in list(piece_futures.items()):
+            if k in redo:
+                stale.cancel()
+                del piece_futures[stale]
+        for k in redo:
+            if pieces.pop(k, None) is not None:
+                report.transitions_cached.remove(k)
+            # Its own file: a stale piece still running must not overwrite it.
+            submit_piece(k, "placeholder-transition")
         for piece_future in as_completed(piece_futures):
             k, t_key = piece_futures[piece_future]
             path = unwrap(piece_future.result())

@@ -151,7 +151,7 @@ def decode_frames(path: Path) -> list[npt.NDArray[np.uint8]]:
 
 
 def decode_clip_frames(path: Path, layout: ClipLayout, fps: int) -> list[npt.NDArray[np.uint8]]:
-    """Every frame of a rendered clip (head, body, tail from its two tracks) as RGB."""
+    """Every frame of a rendered clip (its body: transitions are separate pieces) as RGB."""
     return [
         np.asarray(VideoFrame.from_ndarray(f, format="yuv420p").to_ndarray(format="rgb24"))
         for f in clip_frames(path, layout, fps)

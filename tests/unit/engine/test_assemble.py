@@ -70,7 +70,7 @@ def render_all(edl: EDL, assets: list[MediaAsset], song: Path, tmp: Path) -> Pat
     clips = [
         render_clip(s, by_id[s.asset_id], tmp / f"c{s.index}.mp4", ENC).path for s in edl.segments
     ]
-    return assemble(edl, clips, song, tmp / "out.mp4", ENC, tmp / "work").path
+    return assemble(edl, clips, song, tmp / "out.mp4", ENC, tmp / "work", assets=assets).path
 
 
 def stream_facts(path: Path) -> dict[str, tuple[float, float]]:

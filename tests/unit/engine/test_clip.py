@@ -13,13 +13,12 @@ import av
 import numpy as np
 import pytest
 
-from engine.clip import ClipLayout, Timeouts, clip_layout, read_edges, render_clip
+from engine.clip import ClipLayout, Timeouts, clip_layout, render_clip, segment_frames
 from engine.edl import CUT, Effects, KenBurns, Segment, Transition
 from engine.encoding import (
     EncodeSettings,
     add_video_stream,
     codec_threads,
-    is_edge_stream,
     set_codec_threads,
     tune_allocator,
 )
@@ -113,48 +112,75 @@ def test_video_clip_is_frame_accurate_with_idrs_at_the_cuts(
     seg = segment(source_in=1500, t_in=XFADE, t_out=XFADE)
     result = render_clip(seg, counter_video, tmp_path / "clip.mp4", ENC)
     layout = clip_layout(seg, FPS)
+    assert result.frames == layout.frames == 30
+    # 1500 ms at 24 fps is source frame 36; seeking started at the key frame at 0. The
+    # file holds the body only: clip frames [6, 24), one track, starting on an IDR.
     frames = decode_clip_frames(result.path, layout, FPS)
-    assert result.frames == len(frames) == 30
-    # 1500 ms at 24 fps is source frame 36; seeking started at the key frame at 0.
-    assert [read_counter(f) for f in frames] == list(range(36, 66))
-    # The body track (stream-copied) holds clip frames [6, 24) and starts on an IDR; the
-    # edge track holds the 6 head then the 6 tail frames, each part starting on an IDR.
-    assert track_frames(result.path) == [18, 12]
+    assert [read_counter(f) for f in frames] == list(range(42, 60))
+    assert track_frames(result.path) == [18]
     assert keyframes(result.path)[0] == 0
-    assert keyframes(result.path, track=1)[:2] == [0, 6]
     assert frames[0].shape == (180, 320, 3)
+    # The head and tail (the pieces' part) render from the source at the same frames.
+    window = segment_frames(seg, counter_video, ENC, 0, layout.frames).frames
+    assert [read_counter(rgb(f)) for f in window] == list(range(36, 66))
 
 
-def test_edge_track_round_trips_head_and_tail_at_edge_quality(
+def rgb(pixels: np.ndarray) -> np.ndarray:
+    return np.asarray(
+        av.VideoFrame.from_ndarray(pixels, format="yuv420p").to_ndarray(format="rgb24")
+    )
+
+
+def test_segment_frames_are_the_frames_the_clip_would_show(
     counter_video: MediaAsset, tmp_path: Path
 ) -> None:
     # Crossfade in only: a head and no tail; fade out: a tail and no head frames after it.
     fade = Transition(type="fade_black", duration_ms=250)
-    for t_in, t_out in ((XFADE, CUT), (CUT, fade), (XFADE, fade)):
-        seg = segment(source_in=1000, t_in=t_in, t_out=t_out)
+    kb = KenBurns(start_zoom=1.0, end_zoom=1.5, start_x=0.3, start_y=0.5, end_x=0.7, end_y=0.5)
+    for t_in, t_out, effects in (
+        (XFADE, CUT, None),
+        (CUT, fade, None),
+        (XFADE, fade, Effects(ken_burns=kb)),
+    ):
+        seg = segment(source_in=1000, t_in=t_in, t_out=t_out, effects=effects)
         layout = clip_layout(seg, FPS)
         path = render_clip(seg, counter_video, tmp_path / "c.mp4", ENC).path
-        assert track_frames(path) == [layout.body_frames, layout.head + layout.tail]
-        head = read_edges(path, 0, layout.head, FPS)
-        tail = read_edges(path, layout.head, layout.tail, FPS)
+        assert track_frames(path) == [layout.body_frames]
+        body = decode_clip_frames(path, layout, FPS)
+        head = segment_frames(seg, counter_video, ENC, 0, layout.head).frames
+        tail_from = layout.frames - layout.tail
+        tail = segment_frames(seg, counter_video, ENC, tail_from, layout.tail).frames
         assert len(head) == layout.head and len(tail) == layout.tail
-        frames = decode_clip_frames(path, layout, FPS)
-        assert [read_counter(f) for f in frames] == list(range(24, 24 + layout.frames))
-    # Edges are stored finer than the delivery encode (4 CRF steps, ultrafast).
-    with av.open(str(path)) as c:
-        assert not is_edge_stream(c.streams.video[0]) and is_edge_stream(c.streams.video[1])
+        frames = [rgb(f) for f in head] + body + [rgb(f) for f in tail]
+        if effects is None:  # a moving window hides the counter pattern
+            assert [read_counter(f) for f in frames] == list(range(24, 24 + layout.frames))
+        # Rendered apart (seeking to the body), the body's frames differ from the clip's
+        # only by the clip's encoding: same source frames, framing and Ken Burns.
+        first, end = layout.body
+        apart = segment_frames(seg, counter_video, ENC, first, end - first).frames
+        assert (
+            float(
+                np.mean(
+                    [
+                        np.abs(rgb(a).astype(int) - b).mean()
+                        for a, b in zip(apart, body, strict=True)
+                    ]
+                )
+            )
+            < 3.0
+        )
 
 
-def test_clip_without_transitions_has_no_edge_track(
+def test_clip_without_transitions_holds_its_whole_window(
     counter_video: MediaAsset, tmp_path: Path
 ) -> None:
     path = render_clip(segment(), counter_video, tmp_path / "c.mp4", ENC).path
     assert track_frames(path) == [24]
     with pytest.raises(EngineError):
-        read_edges(path, 0, 1, FPS)
+        segment_frames(segment(), counter_video, ENC, 20, 5)  # past the window's 24 frames
 
 
-def test_clip_whose_body_is_empty_keeps_its_edges(tmp_path: Path) -> None:
+def test_clip_whose_body_is_empty_holds_no_frames(tmp_path: Path) -> None:
     still = image_asset(
         write_still(tmp_path / "s.png", square_picture(300, 300, 50)), "a", 300, 300
     )
@@ -163,7 +189,8 @@ def test_clip_whose_body_is_empty_keeps_its_edges(tmp_path: Path) -> None:
     layout = clip_layout(seg, FPS)
     assert layout.body_frames == 0 and layout.head == layout.tail == 12
     path = render_clip(seg, still, tmp_path / "s.mp4", ENC).path
-    assert len(decode_clip_frames(path, layout, FPS)) == 24
+    assert decode_clip_frames(path, layout, FPS) == []
+    assert len(segment_frames(seg, still, ENC, 0, 24).frames) == 24
 
 
 def test_frame_rate_conversion_samples_and_holds(counter_video: MediaAsset, tmp_path: Path) -> None:
@@ -345,7 +372,7 @@ def test_clip_frame_count_matches_layout_for_every_kind(
     layout = clip_layout(seg, FPS)
     path = render_clip(seg, still, tmp_path / "s.mp4", ENC).path
     assert count_frames(path) == layout.body_frames == layout.frames - layout.head
-    assert len(decode_clip_frames(path, layout, FPS)) == layout.frames
+    assert len(decode_clip_frames(path, layout, FPS)) == layout.body_frames
 
 
 def test_pre_roll_skips_unreferenced_b_frames_but_not_the_frames_shown(tmp_path: Path) -> None:

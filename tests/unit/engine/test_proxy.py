@@ -127,7 +127,8 @@ def test_clip_from_video_proxy_matches_clip_from_source(
     b = decode_clip_frames(proxied.path, layout, FPS)
     # Same source times: the same frames, in the same order.
     assert [read_counter(f) for f in a] == [read_counter(f) for f in b]
-    assert read_counter(b[0]) == 36  # source_in 1500 ms is source frame 36
+    # source_in 1500 ms is source frame 36; the clip file holds the body from clip frame 6.
+    assert read_counter(b[0]) == 36 + layout.head
     assert mean_diff(a, b) < 3.0
     # The short GOP: the proxy decodes fewer frames before the cut than the 2 s source.
     assert proxied.decoded_frames < original.decoded_frames
@@ -280,8 +281,9 @@ def test_video_proxy_keeps_variable_frame_timing(tmp_path: Path) -> None:
 
 
 def test_clip_key_without_a_proxy_is_the_key_of_before_proxies() -> None:
-    # Pinned: computed with clip_cache.py as it was before proxies existed, so caches
-    # filled then are still hit (and an accidental change to the key shows here).
+    # Pinned: computed with clip_cache.py as it was before proxies existed (apart from
+    # CACHE_VERSION, bumped to 3 when clips lost their edge tracks: clips cached before
+    # must not be reused), so an accidental change to the key shows here.
     seg = Segment(
         index=1,
         asset_id="a",
@@ -306,5 +308,5 @@ def test_clip_key_without_a_proxy_is_the_key_of_before_proxies() -> None:
         fps=24.0,
     )
     assert clip_key(seg, asset, ENC) == (
-        "0bb6d3c5773ceb202d83e6b3496982ef8cbcd87dfd87bb72b22a6b1bfee2d295"
+        "f76e8b8debbc5f3a86661f5f83ac8e545dbbe29f05c67c19bbc122f139ef1464"
     )

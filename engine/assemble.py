@@ -15,7 +15,6 @@ the pieces tile [0, that) exactly, so duration equals the timeline within one fr
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor
@@ -50,6 +49,7 @@ from engine.encoding import (
     white,
 )
 from engine.errors import EngineError, ErrorReason
+from engine.files import atomic_output
 from engine.media import MediaAsset
 
 AUDIO_RATE = 48_000
@@ -232,14 +232,11 @@ def render_transition(
 
 def write_frames(frames: Iterable[I420], out_path: Path, enc: EncodeSettings) -> None:
     """Encode I420 frames (pts 0, 1, ...) to an MP4, written atomically."""
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out_path.with_name(f".{out_path.name}.{os.getpid()}.tmp")
-    with av.open(str(tmp), "w", format="mp4") as dst:
+    with atomic_output(out_path) as tmp, av.open(str(tmp), "w", format="mp4") as dst:
         stream = add_video_stream(dst, enc)
         for index, pixels in enumerate(frames):
             dst.mux(stream.encode(to_frame(pixels, index, enc.fps)))
         dst.mux(stream.encode())
-    os.replace(tmp, out_path)
 
 
 # --- audio --------------------------------------------------------------------------
@@ -275,10 +272,8 @@ def encode_audio(music: Path, total_ms: int, out_path: Path) -> Path:
         raise EngineError("not_found", f"{music.name}: music file not found")
     total = total_ms * AUDIO_RATE // 1000
     fade = min(FADE_OUT_MS * AUDIO_RATE // 1000, total // 4)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out_path.with_name(f".{out_path.name}.{os.getpid()}.tmp")
     try:
-        with av.open(str(tmp), "w", format="mp4") as dst:
+        with atomic_output(out_path) as tmp, av.open(str(tmp), "w", format="mp4") as dst:
             stream = dst.add_stream("aac", rate=AUDIO_RATE, layout="stereo")
             stream.bit_rate = AUDIO_BITRATE
             position = 0
@@ -293,12 +288,7 @@ def encode_audio(music: Path, total_ms: int, out_path: Path) -> Path:
                 position += n
                 dst.mux(stream.encode(frame))
             dst.mux(stream.encode(None))
-        os.replace(tmp, out_path)
-    except EngineError:
-        tmp.unlink(missing_ok=True)
-        raise
     except (av.error.FFmpegError, OSError, ValueError) as exc:
-        tmp.unlink(missing_ok=True)
         raise EngineError("decode_error", f"{music.name}: unreadable music ({exc})") from None
     return out_path
 
@@ -389,67 +379,61 @@ def mux_output(
 ) -> Path:
     """Remux clip bodies, transition pieces and the AAC audio into a faststart MP4."""
     spans = output_spans(plan, clips, pieces)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out_path.with_name(f".{out_path.name}.{os.getpid()}.tmp.mp4")
     fps = plan.fps
     frame_tb = Fraction(1, fps)
-    try:
-        with (
-            open_intermediate(spans[0].path) as template_src,
-            av.open(str(tmp), "w", format="mp4", options={"movflags": "+faststart"}) as dst,
-        ):
-            template = body_stream(template_src)
-            if template is None:
-                raise EngineError("decode_error", f"{spans[0].path.name}: no H.264 body track")
-            extradata = template.codec_context.extradata
-            vout = dst.add_stream_from_template(template)
-            vout.time_base = frame_tb
-            audio_packets = _audio_packets(audio) if audio is not None else iter(())
-            aout = None
-            audio_src = None
-            if audio is not None:
-                audio_src = av.open(str(audio))
-                aout = dst.add_stream_from_template(audio_src.streams.audio[0])
+    with (
+        atomic_output(out_path, ".mp4") as tmp,
+        open_intermediate(spans[0].path) as template_src,
+        av.open(str(tmp), "w", format="mp4", options={"movflags": "+faststart"}) as dst,
+    ):
+        template = body_stream(template_src)
+        if template is None:
+            raise EngineError("decode_error", f"{spans[0].path.name}: no H.264 body track")
+        extradata = template.codec_context.extradata
+        vout = dst.add_stream_from_template(template)
+        vout.time_base = frame_tb
+        audio_packets = _audio_packets(audio) if audio is not None else iter(())
+        aout = None
+        audio_src = None
+        if audio is not None:
+            audio_src = av.open(str(audio))
+            aout = dst.add_stream_from_template(audio_src.streams.audio[0])
 
-            def check(data: bytes | None, path: Path) -> None:
-                # Stream copy is only valid if every piece has the same SPS/PPS.
-                if data != extradata:
-                    raise EngineError(
-                        "invalid_input", f"{path.name} was encoded with different settings"
-                    )
+        def check(data: bytes | None, path: Path) -> None:
+            # Stream copy is only valid if every piece has the same SPS/PPS.
+            if data != extradata:
+                raise EngineError(
+                    "invalid_input", f"{path.name} was encoded with different settings"
+                )
 
-            pending_audio = next(audio_packets, None)
-            last_dts: int | None = None
-            for packet, pts, dts in _video_packets(spans, fps, check):
-                if last_dts is not None and dts <= last_dts:
-                    dts = last_dts + 1  # keep DTS strictly increasing across joins
-                dts = min(dts, pts)
-                last_dts = dts
-                # Interleave: audio up to this video packet's time goes first.
-                while pending_audio is not None and aout is not None:
-                    apacket, seconds = pending_audio
-                    if seconds > dts / fps:
-                        break
-                    apacket.stream = aout
-                    dst.mux(apacket)
-                    pending_audio = next(audio_packets, None)
-                packet.stream = vout
-                packet.time_base = frame_tb
-                packet.pts = pts
-                packet.dts = dts
-                packet.duration = 1
-                dst.mux(packet)
+        pending_audio = next(audio_packets, None)
+        last_dts: int | None = None
+        for packet, pts, dts in _video_packets(spans, fps, check):
+            if last_dts is not None and dts <= last_dts:
+                dts = last_dts + 1  # keep DTS strictly increasing across joins
+            dts = min(dts, pts)
+            last_dts = dts
+            # Interleave: audio up to this video packet's time goes first.
             while pending_audio is not None and aout is not None:
-                apacket, _ = pending_audio
+                apacket, seconds = pending_audio
+                if seconds > dts / fps:
+                    break
                 apacket.stream = aout
                 dst.mux(apacket)
                 pending_audio = next(audio_packets, None)
-            if audio_src is not None:
-                audio_src.close()
-        os.replace(tmp, out_path)
-    except Exception:
-        tmp.unlink(missing_ok=True)
-        raise
+            packet.stream = vout
+            packet.time_base = frame_tb
+            packet.pts = pts
+            packet.dts = dts
+            packet.duration = 1
+            dst.mux(packet)
+        while pending_audio is not None and aout is not None:
+            apacket, _ = pending_audio
+            apacket.stream = aout
+            dst.mux(apacket)
+            pending_audio = next(audio_packets, None)
+        if audio_src is not None:
+            audio_src.close()
     return out_path
 
 

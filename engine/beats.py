@@ -42,6 +42,7 @@ import structlog  # noqa: E402
 from pydantic import ValidationError  # noqa: E402
 
 from engine.beat_grid import Beat, BeatGrid, Measure  # noqa: E402
+from engine.files import atomic_output  # noqa: E402
 
 __all__ = [
     "ANALYZER",
@@ -277,10 +278,8 @@ def _read_cache(path: Path, checksum: str) -> BeatGrid | None:
 
 def _write_cache(path: Path, grid: BeatGrid) -> None:
     """Write atomically so a concurrent reader never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(grid.model_dump_json(indent=1), encoding="utf-8")
-    os.replace(tmp, path)
+    with atomic_output(path) as tmp:
+        tmp.write_text(grid.model_dump_json(indent=1), encoding="utf-8")
 
 
 # --- features -----------------------------------------------------------------------------

@@ -46,6 +46,7 @@ from engine.encoding import (
     tune_allocator,
 )
 from engine.errors import EngineError
+from engine.files import atomic_output
 from engine.media import MediaAsset
 
 # Source times are whole milliseconds; a frame within this of a wanted time is "at" it.
@@ -618,8 +619,6 @@ def render_clip(
     remote = is_remote(src)
     from_proxy = False
     out = Path(out_path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     stats = _Stats()
     encode_s = 0.0
     body_first, body_end = layout.body
@@ -629,7 +628,11 @@ def render_clip(
         opened, geometry, src, from_proxy = _open_clip_source(segment, asset, enc, source, timeouts)
         name = _display_name(src)
         remote = is_remote(src)
-        with opened as container, av.open(str(tmp), "w", format="mp4") as dst:
+        with (
+            atomic_output(out) as tmp,
+            opened as container,
+            av.open(str(tmp), "w", format="mp4") as dst,
+        ):
             body = add_video_stream(dst, enc)
             if body_end <= body_first:
                 # Nothing to encode (transitions take the whole window): still a valid file.
@@ -659,9 +662,7 @@ def render_clip(
             t0 = time.perf_counter()
             mux_body(body.encode())
             encode_s += time.perf_counter() - t0
-        os.replace(tmp, out)
     except Exception as exc:
-        tmp.unlink(missing_ok=True)
         raise _named(exc, name, remote) from None
     total = time.perf_counter() - began
     return ClipResult(

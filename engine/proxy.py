@@ -30,6 +30,7 @@ from av.video.stream import VideoStream
 from engine.clip import Framing, crop_centre, open_source, picture_planes, plan_framing
 from engine.encoding import I420, set_decoder_threads, tune_allocator
 from engine.errors import EngineError
+from engine.files import atomic_output
 from engine.probe import probe
 from engine.render_settings import OutputSettings
 
@@ -52,19 +53,14 @@ def make_proxy(source: Path, out: Path, output: OutputSettings) -> Path:
     info = probe(source)
     if info.kind == "audio":
         raise EngineError("invalid_input", f"{source.name}: an audio file has no proxy")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp{out.suffix}")
     try:
-        if info.kind == "image":
-            _still_proxy(source, tmp, output, info.rotation, info.display_aspect_ratio)
-        else:
-            _video_proxy(source, tmp, output, info.rotation, info.display_aspect_ratio)
-        os.replace(tmp, out)
-    except EngineError:
-        tmp.unlink(missing_ok=True)
-        raise
+        # The suffix stays last: the still writer picks JPEG or PNG from it.
+        with atomic_output(out, out.suffix) as tmp:
+            if info.kind == "image":
+                _still_proxy(source, tmp, output, info.rotation, info.display_aspect_ratio)
+            else:
+                _video_proxy(source, tmp, output, info.rotation, info.display_aspect_ratio)
     except (av.error.FFmpegError, OSError, ValueError) as exc:
-        tmp.unlink(missing_ok=True)
         raise EngineError("decode_error", f"{source.name}: proxy failed ({exc})") from None
     return out
 

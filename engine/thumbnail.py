@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import os
 from fractions import Fraction
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from av.video.frame import VideoFrame
 from av.video.stream import VideoStream
 
 from engine.errors import MediaProbeError
+from engine.files import atomic_output
 from engine.probe import ProbeResult, probe
 
 JPEG_QUALITY = 85
@@ -62,7 +62,9 @@ def make_thumbnail(source: Path, out: Path, *, max_side: int = 320) -> tuple[int
     ok, jpeg = cv2.imencode(".jpg", pixels, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
     if not ok:
         raise MediaProbeError("decode_error", f"{source.name}: the picture cannot be a JPEG")
-    _write_atomically(out, jpeg.tobytes())
+    # Written aside and renamed: the API may serve the thumbnail while a new one is made.
+    with atomic_output(out) as aside:
+        aside.write_bytes(jpeg.tobytes())
     return width, height
 
 
@@ -111,11 +113,3 @@ def _frame_at(
         if (frame.pts - origin) * time_base >= target:
             break
     return chosen
-
-
-def _write_atomically(out: Path, data: bytes) -> None:
-    # Written aside and renamed: the API may serve the thumbnail while a new one is made.
-    out.parent.mkdir(parents=True, exist_ok=True)
-    aside = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-    aside.write_bytes(data)
-    os.replace(aside, out)

@@ -87,6 +87,8 @@ class Assembler:
     # simply renders whatever is missing.
     _pieces: dict[str, dict[int, _Piece]] = field(default_factory=dict)
     _music: dict[str, asyncio.Task[Any]] = field(default_factory=dict)
+    # Pieces replaced after a clip fell back; still awaited before the render's files go.
+    _superseded: dict[str, list[asyncio.Task[Any]]] = field(default_factory=dict)
     # The parsed request and its transition boundaries, computed once per render rather
     # than on every clip event.
     _plans: dict[str, tuple[RenderRequested, list[int]]] = field(default_factory=dict)
@@ -112,8 +114,7 @@ class Assembler:
             return
         self.table[job] = to_json(after)
         if after.status == CANCELLED and before.status != CANCELLED:
-            self._forget(job)
-            shutil.rmtree(self.tmp_dir(job), ignore_errors=True)
+            await self._drop(after)
             return
         planned = after.task_ids or ()
         progressed = after.done_tasks > before.done_tasks
@@ -229,12 +230,22 @@ class Assembler:
                 continue
             started[b] = self._start_piece(state, b, (kinds[b], kinds[b + 1]), "transition")
 
-    def _forget(self, job: str) -> None:
+    async def _drop(self, state: JobAssembly) -> None:
+        """Forget a render's work, then remove its files once its work in the pool has ended."""
+        job = state.render_job_id
         self._plans.pop(job, None)
         tasks = [p.task for p in self._pieces.pop(job, {}).values()]
-        for task in [*tasks, self._music.pop(job, None)]:
-            if task is not None:
-                task.cancel()
+        tasks += self._superseded.pop(job, [])
+        if (music := self._music.pop(job, None)) is not None:
+            tasks.append(music)
+        # A pool process cannot be stopped mid-piece, and cancelling the task that awaits it
+        # does not wait for it: removing the folder first let a late piece write into it
+        # again. Queued pieces still run (a few: only those whose clips had started).
+        try:
+            await asyncio.gather(*tasks, return_exceptions=True)
+        finally:  # a worker stopping meanwhile still removes what is there
+            shutil.rmtree(self.tmp_dir(job), ignore_errors=True)
+        log.info("render_worker.render_tmp_removed", trace_id=state.trace_id, render_job_id=job)
 
     async def assemble(self, state: JobAssembly) -> None:
         """Join the clips into the MP4 and report the outcome; temporary files go either way."""
@@ -274,8 +285,7 @@ class Assembler:
                 clip_stats=stats,
             )
         finally:
-            self._forget(job)
-            shutil.rmtree(self.tmp_dir(job), ignore_errors=True)
+            await self._drop(state)
         await self.emit(state, [outcome])
         self.table[job] = to_json(replace(state, status=DONE))
 
@@ -303,7 +313,7 @@ class Assembler:
             actual = (kinds[b], kinds[b + 1])
             if piece.kinds != actual:
                 # A clip fell back after its piece started: the piece shows what it shows.
-                piece.task.cancel()
+                self._superseded.setdefault(state.render_job_id, []).append(piece.task)
                 pieces[b] = self._start_piece(state, b, actual, f"transition-{'-'.join(actual)}")
         paths: dict[int, str] = {}
         for b, piece in list(pieces.items()):

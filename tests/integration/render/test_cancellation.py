@@ -35,6 +35,8 @@ async def test_a_cancelled_render_stops_running_clips_and_leaves_no_files(
             cancel = RenderCancelled(render_job_id="job-cancel", requested_by="user", reason="oops")
             await producer.send(make_event(cancel, trace_id="trace-cancel"))
             await worker.wait_for(lambda ln: ln["event"] == "render_worker.render_cancelled")
+            # The assembler removes the job's folder once its own work in the pool has ended.
+            await worker.wait_for(lambda ln: ln["event"] == "render_worker.render_tmp_removed")
             events = await clip_events_of(kafka_bootstrap, topic_prefix, "job-cancel", segments)
             assert not any(ln["event"] == "render_worker.clip_stats" for ln in worker.lines)
 

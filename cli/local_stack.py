@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,6 +14,7 @@ from pathlib import Path
 
 import httpx
 
+from cli.kafka_broker import free_tcp_ports
 from cli.runtime import CliError
 
 BEATSTITCH = str(Path(sys.executable).parent / "beatstitch")
@@ -33,18 +33,11 @@ class LocalStack:
         check_alive(self.procs, self.logs)
 
 
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextlib.contextmanager
 def local_stack(bootstrap: str, logs: Path, workers: int = 1) -> Iterator[LocalStack]:
     """Start the projector, the API (on a free port) and the workers; stop them afterwards."""
     logs.mkdir(parents=True, exist_ok=True)
-    port = free_port()
+    (port,) = free_tcp_ports(1)
     env = {**os.environ, "BEATSTITCH_KAFKA_BOOTSTRAP": bootstrap, "BEATSTITCH_API_PORT": str(port)}
     names = ["projector", "api", *(f"worker-{i + 1}" for i in range(workers))]
     procs: dict[str, subprocess.Popen[bytes]] = {}
@@ -61,7 +54,7 @@ def local_stack(bootstrap: str, logs: Path, workers: int = 1) -> Iterator[LocalS
                     start_new_session=True,
                 )
         url = f"http://127.0.0.1:{port}"
-        _wait_healthy(url, procs, logs)
+        wait_healthy(url, procs, logs)
         yield LocalStack(url, logs, procs)
     finally:
         for proc in procs.values():
@@ -84,12 +77,17 @@ def check_alive(procs: dict[str, subprocess.Popen[bytes]], logs: Path) -> None:
             )
 
 
-def _wait_healthy(url: str, procs: dict[str, subprocess.Popen[bytes]], logs: Path) -> None:
-    deadline = time.monotonic() + 90
+def wait_healthy(
+    url: str, procs: dict[str, subprocess.Popen[bytes]], logs: Path, timeout_s: float = 90
+) -> None:
+    """Wait until the API's /healthz answers 200; a CliError if a service stops or time runs out."""
+    deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         check_alive(procs, logs)
         with contextlib.suppress(httpx.HTTPError):
             if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
                 return
         time.sleep(0.1)
-    raise CliError(f"the API did not answer at {url} within 90 s; see {logs / 'api.log'}")
+    raise CliError(
+        f"the API did not answer at {url} within {timeout_s:g} s; see {logs / 'api.log'}"
+    )

@@ -7,7 +7,6 @@ import contextlib
 import json
 import os
 import signal
-import socket
 import subprocess
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -17,14 +16,10 @@ from typing import Any
 
 import httpx
 
+from cli import local_stack
+from cli.kafka_broker import free_tcp_ports
+from cli.runtime import CliError
 from tests.support.cli import BEATSTITCH
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @contextlib.contextmanager
@@ -75,19 +70,19 @@ def log_lines(logs: Path, name: str) -> list[dict[str, Any]]:
     return found
 
 
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    return free_tcp_ports(1)[0]
+
+
 def wait_healthy(
     url: str, proc: subprocess.Popen[bytes], logs: Path, timeout_s: float = 60
 ) -> None:
     """Wait until GET /healthz answers 200, or fail with the API's log."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"the API exited:\n{log_tail(logs, 'api')}")
-        with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
-                return
-        time.sleep(0.1)
-    raise AssertionError(f"the API did not become healthy:\n{log_tail(logs, 'api')}")
+    try:
+        local_stack.wait_healthy(url, {"api": proc}, logs, timeout_s)
+    except CliError as exc:
+        raise AssertionError(f"{exc}\n{log_tail(logs, 'api')}") from None
 
 
 @dataclass(frozen=True)

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
-BEATSTITCH = str(Path(sys.executable).parent / "beatstitch")
+from cli.local_stack import BEATSTITCH
 
 
 def cli_env(bootstrap: str, prefix: str, database_url: str, **extra: str) -> dict[str, str]:

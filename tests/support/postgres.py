@@ -6,7 +6,6 @@ import glob
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 import uuid
@@ -15,6 +14,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+
+from cli.kafka_broker import free_tcp_ports
 
 _RUN_AS = "postgres"  # PostgreSQL refuses to run as root
 
@@ -29,18 +30,12 @@ def _bin_dir() -> Path:
     return Path(found[-1]).parent
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 class LocalPostgres:
     """initdb + pg_ctl in a temporary directory, on a free loopback port."""
 
     def __init__(self, durable: bool = False) -> None:
         self.bin = _bin_dir()
-        self.port = _free_port()
+        (self.port,) = free_tcp_ports(1)
         self.root = Path(tempfile.mkdtemp(prefix="beatstitch-pg-"))
         self.data = self.root / "data"
         self.durable = durable

@@ -94,23 +94,24 @@ def _insert(
             MediaAssetRow.project_id == project.id
         )
     )
-    assert info.width is not None and info.height is not None  # probe found a picture
+    # The engine's own view of the file: what the timeline and the renders will see.
+    asset = info.to_media_asset(asset_id=asset_id, path=str(path), checksum=saved.checksum)
     row = MediaAssetRow(
         id=asset_id,
         project_id=project.id,
         position=position or 0,
-        kind=info.kind,
+        kind=asset.kind,
         content_type=saved.content_type,
         filename=saved.filename,
-        path=str(path),
-        checksum=saved.checksum,
+        path=asset.path,
+        checksum=asset.checksum,
         size_bytes=saved.size_bytes,
-        width=info.width,
-        height=info.height,
-        rotation=info.rotation,
-        display_aspect_ratio=info.display_aspect_ratio,
-        duration_ms=info.duration_ms if info.kind == "video" else None,
-        fps=info.fps if info.kind == "video" else None,
+        width=asset.width,
+        height=asset.height,
+        rotation=asset.rotation,
+        display_aspect_ratio=asset.display_aspect_ratio,
+        duration_ms=asset.duration_ms,
+        fps=asset.fps,
         codec=info.codec,
         thumbnail_path=str(thumb),
         created_at=now(),

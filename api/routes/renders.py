@@ -84,7 +84,8 @@ def build_request(
             f"one with POST /api/v1/projects/{project.id}/timeline."
         )
     rows = {r.id: r for r in media_rows(session, project.id)}
-    gone = [a for a in used_asset_ids(edl) if a not in rows]
+    used = used_asset_ids(edl)
+    gone = [a for a in used if a not in rows]
     if gone:
         raise conflict(
             f"The timeline uses media that was deleted ({', '.join(gone)}); edit it or "
@@ -97,7 +98,7 @@ def build_request(
         requested_by=user.id,
         kind=kind,
         edl=edl,
-        assets=[engine_asset(rows[a]) for a in used_asset_ids(edl)],
+        assets=[engine_asset(rows[a]) for a in used],
         audio=AudioSource(
             audio_track_id=track.id,
             path=track.path,

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from api.render_requests import media_source
+from api.render_requests import render_requested
 from engine.beat_grid import Beat, BeatGrid
 from engine.media import MediaAsset
 from engine.render_settings import RenderSettings
 from engine.timeline import build_edl
 from events.payloads import RenderRequested
-from events.payloads.common import OutputSettings
 from events.payloads.render import AudioSource
 
 
@@ -69,17 +68,14 @@ def render_request(job: str, beats_per_cut: int = 2, duration_ms: int = 8_000) -
     settings = RenderSettings.model_validate({"beats_per_cut": beats_per_cut})
     media = assets()
     edl = build_edl(settings, media, steady_grid(duration_ms=duration_ms))
-    out = settings.output
-    return RenderRequested(
+    return render_requested(
         render_job_id=job,
         workspace_id="ws",
         project_id="p",
         requested_by="u",
         kind="final",
-        edl_hash=edl.edl_hash,
-        edl=edl.model_dump(mode="json"),
-        output=OutputSettings(width=out.width, height=out.height, fps=out.fps),
-        media=[media_source(a) for a in media],
+        edl=edl,
+        assets=media,
         audio=AudioSource(
             audio_track_id="song", path="/media/song.wav", checksum="audio", duration_ms=duration_ms
         ),

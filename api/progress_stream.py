@@ -2,7 +2,8 @@
 
 The projector's offset on the job's partition is read before the job row, so the stream
 starts at or before the end of the snapshot: no event is missed, and events the snapshot
-already covers (not newer than it) are skipped.
+already covers (not newer than it) are skipped. The last event is sent once the projector
+has folded it, so a GET on the job after the stream ends shows the same end.
 """
 
 from __future__ import annotations
@@ -11,13 +12,14 @@ from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
 
+import structlog
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.partitioner import DefaultPartitioner
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from api.clock import as_utc
-from api.read_your_writes import projected_offset
+from api.read_your_writes import Produced, ProjectionLagging, projected_offset, wait_until_projected
 from api.schemas import ProgressEvent
 from api.services import Services
 from events.base import Envelope
@@ -28,6 +30,7 @@ from projections.models import RenderJob
 
 TERMINAL = frozenset({"complete", "failed", "cancelled"})
 _partitioner = DefaultPartitioner()
+log = structlog.get_logger(__name__)
 
 
 def snapshot_event(job: RenderJob) -> ProgressEvent:
@@ -119,12 +122,24 @@ async def progress_events(services: Services, job_id: str) -> AsyncIterator[Prog
             event = progress_event(env, last.progress)
             if event is None or _older(event, last):
                 continue
+            if event.status in TERMINAL:
+                # A client that GETs the job on the last event must see the same end.
+                produced = Produced(env, record.topic, record.partition, record.offset)
+                await _until_projected(services, produced)
             yield event
             last = event
             if event.status in TERMINAL:
                 return
     finally:
         await consumer.stop()
+
+
+async def _until_projected(services: Services, produced: Produced) -> None:
+    try:
+        await run_in_threadpool(wait_until_projected, services, produced)
+    except ProjectionLagging as lagging:
+        # The log is the truth: the stream still ends, and says why the job may lag.
+        log.warning("api.progress_stream_projection_lagging", error=str(lagging))
 
 
 def _older(event: ProgressEvent, last: ProgressEvent) -> bool:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from engine.assemble import (
     PieceSide,
@@ -17,11 +18,13 @@ from engine.assemble import (
 )
 from engine.clip import Timeouts, render_clip
 from engine.edl import EDL, Segment
-from engine.encoding import Quality, encode_settings
+from engine.encoding import Quality, encode_settings, set_codec_threads
 from engine.media import MediaAsset
 from engine.placeholder import placeholder_side, render_placeholder_clip, write_placeholder
 from engine.render_settings import OutputSettings as EngineOutput
 from events.payloads.common import MediaSource, OutputSettings
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,12 @@ class ClipDone:
     path: str
     frames: int
     duration_ms: int
+
+
+def with_codec_threads(threads: int, fn: Callable[..., T], *args: Any) -> T:
+    """Run fn(*args) with this many codec threads per encoder and decoder (0: automatic)."""
+    set_codec_threads(threads)
+    return fn(*args)
 
 
 def ready() -> int:

@@ -19,7 +19,7 @@ from agents.analyzer import Analyzer
 from agents.assembler import Assembler
 from agents.assembly_state import JobAssembly
 from agents.cancellations import CancellationWatcher
-from agents.clip_job import ready
+from agents.clip_job import ready, with_codec_threads
 from agents.clip_runner import ClipRunner
 from agents.config_watcher import ConfigWatcher
 from agents.metrics import RENDER_CONSUMER_LAG
@@ -27,6 +27,7 @@ from agents.outbox import Outbox
 from agents.planner import handle_render_job_message
 from agents.scheduler import ClipScheduler
 from agents.settings import WorkerSettings
+from engine.encoding import threads_for_parallelism
 from events.base import Envelope, Payload, make_event
 from events.codec import DecodeError, decode
 from events.payloads import ClipTaskQueued
@@ -40,15 +41,26 @@ T = TypeVar("T")
 class Pool:
     """CPU work off the event loop, so heartbeats never stall behind a long clip."""
 
-    def __init__(self, size: int, initializer: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self,
+        size: int,
+        initializer: Callable[[], None] | None = None,
+        parallelism: Callable[[], int] = lambda: 1,
+    ) -> None:
         # spawn, not fork: the parent holds Kafka connections and an event loop.
         self._executor = ProcessPoolExecutor(
             size, mp_context=multiprocessing.get_context("spawn"), initializer=initializer
         )
+        self._parallelism = parallelism
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         """Run fn(*args) in a pool process and wait for it without blocking the loop."""
-        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+        # The live max_parallelism decides the codec threads: tasks that fill the cores
+        # get one each, so they do not fight over them.
+        threads = threads_for_parallelism(self._parallelism())
+        return await asyncio.get_running_loop().run_in_executor(
+            self._executor, with_codec_threads, threads, fn, *args
+        )
 
     async def warm_up(self, size: int) -> int:
         """Start every pool process now (importing PyAV takes a while), not on the first render."""
@@ -87,7 +99,11 @@ def create_app(
     outbox = Outbox(bootstrap, prefix, worker.worker_id)
     watcher = ConfigWatcher(bootstrap, prefix, worker.worker_id)
     cancellations = CancellationWatcher(bootstrap, prefix, worker.worker_id)
-    pool = Pool(worker.process_pool_size, pool_initializer)
+    pool = Pool(
+        worker.process_pool_size,
+        pool_initializer,
+        parallelism=lambda: watcher.live.config.max_parallelism,
+    )
     artifacts = Path(worker.artifacts_dir)
 
     def topic(*topics: Topic) -> faust.TopicT:

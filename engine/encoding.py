@@ -96,11 +96,21 @@ def add_video_stream(container: av.container.OutputContainer, enc: EncodeSetting
     return stream
 
 
-# Codec threads per encoder/decoder; 0 lets FFmpeg use one per core. With as many pool
-# workers as cores and the machine to themselves, 1 costs about 5 % less CPU and 25 %
-# less memory; on a shared machine it loses share to other processes' threads (the
-# bench under a parallel load: 58 s vs 44 s). BEATSTITCH_CODEC_THREADS sets it.
-_threads = int(os.environ.get("BEATSTITCH_CODEC_THREADS", "0") or 0)
+# Codec threads per encoder/decoder; 0 lets FFmpeg use one per core. Once as many
+# encoders run at once as there are cores, one thread each is best: the bench case with
+# proxies took 21.8 s / 41.8 CPU-s with 1 thread against 24.8 s / 47.6 CPU-s with one per
+# core (thread hand-offs on 8-frame pieces and oversubscription cost CPU). Fewer
+# encoders than cores need the threads. BEATSTITCH_CODEC_THREADS overrides both.
+_env_threads = os.environ.get("BEATSTITCH_CODEC_THREADS", "")
+_threads = int(_env_threads or 0)
+
+
+def threads_for_parallelism(parallel: int, cores: int | None = None) -> int:
+    """Codec threads per encoder when `parallel` encoders share the machine (0: automatic)."""
+    if _env_threads:
+        return int(_env_threads)
+    cores = cores or os.cpu_count() or 1
+    return 1 if parallel >= cores else 0
 
 
 def set_codec_threads(count: int) -> None:

@@ -36,7 +36,13 @@ from engine.assemble import (
 from engine.clip import ClipResult, Timeouts, render_clip
 from engine.clip_cache import ClipCache, audio_key, clip_key, transition_key
 from engine.edl import EDL
-from engine.encoding import EncodeSettings, Quality, encode_settings
+from engine.encoding import (
+    EncodeSettings,
+    Quality,
+    encode_settings,
+    set_codec_threads,
+    threads_for_parallelism,
+)
 from engine.media import MediaAsset
 from engine.placeholder import placeholder_side, render_placeholder_clip, write_placeholder
 
@@ -114,10 +120,10 @@ def render_edl(
             return placeholder_side(seg, work / "placeholder.mp4")
         return PieceSide(seg, by_id[seg.asset_id], sources.get(seg.asset_id) if sources else None)
 
-    # Codec threads stay automatic (one per core): on a machine shared with other work
-    # fewer threads get a smaller share of it. BEATSTITCH_CODEC_THREADS=1 (inherited by
-    # the workers) saves about 5 % CPU and 25 % memory where the pool has the machine.
-    with ProcessPoolExecutor(max_workers=max(1, workers)) as pool:
+    threads = threads_for_parallelism(max(1, workers))
+    with ProcessPoolExecutor(
+        max_workers=max(1, workers), initializer=set_codec_threads, initargs=(threads,)
+    ) as pool:
         a_key = audio_key(edl.audio.checksum, edl.total_duration_ms)
         audio = cache.get(a_key, ".m4a")
         audio_future = None

@@ -13,6 +13,7 @@ import av
 import numpy as np
 import pytest
 
+from engine import encoding
 from engine.clip import ClipLayout, Timeouts, clip_layout, render_clip, segment_frames
 from engine.edl import CUT, Effects, KenBurns, Segment, Transition
 from engine.encoding import (
@@ -20,6 +21,7 @@ from engine.encoding import (
     add_video_stream,
     codec_threads,
     set_codec_threads,
+    threads_for_parallelism,
     tune_allocator,
 )
 from engine.errors import EngineError
@@ -404,3 +406,14 @@ def test_codec_threads_setting_reaches_the_encoder(tmp_path: Path) -> None:
         set_codec_threads(before)
     tune_allocator()
     tune_allocator()  # idempotent
+
+
+def test_encoders_that_fill_the_cores_get_one_thread_each(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(encoding, "_env_threads", "")
+    assert threads_for_parallelism(2, cores=2) == 1
+    assert threads_for_parallelism(4, cores=2) == 1
+    # Fewer encoders than cores: each needs threads to use the machine.
+    assert threads_for_parallelism(1, cores=2) == 0
+    assert threads_for_parallelism(3, cores=8) == 0
+    monkeypatch.setattr(encoding, "_env_threads", "3")
+    assert threads_for_parallelism(4, cores=2) == 3  # the operator's setting wins

@@ -4,7 +4,7 @@
 
 Runs the whole render serially in one process with one codec thread, so each stage's
 CPU seconds can be read from the thread's CPU clock: per clip, decode / scale and Ken
-Burns / encode (body at the delivery preset with its warm-up frames); per transition
+Burns / encode (body at the delivery preset); per transition
 piece, decode of both sides from their sources / their scale and Ken Burns / blend /
 encode; the music; the mux. It also counts the frames each encoder sees against the
 output's frame count.
@@ -100,7 +100,6 @@ def main() -> None:
     if profiler:
         profiler.disable()
     body = sum(lay.body_frames for lay in plan.layouts)
-    warm = sum(min(clip.WARM_UP, lay.head) for lay in plan.layouts if lay.body_frames > 0)
     trans = sum(b.end - b.start for b in plan.boundaries)
     report = {
         "source": "proxy" if args.proxy else "original",
@@ -122,9 +121,8 @@ def main() -> None:
         "frames": {
             "output": plan.total_frames,
             "body_delivery_preset": body,
-            "body_warm_up_dropped": warm,
             "transition_pieces_delivery_preset": trans,
-            "encoded_total": body + warm + trans,
+            "encoded_total": body + trans,
             "source_frames_decoded_clips": decoded,
             "source_frames_decoded_pieces": piece_decoded,
         },

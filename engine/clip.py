@@ -47,6 +47,7 @@ from engine.encoding import (
 from engine.errors import EngineError
 from engine.files import atomic_output
 from engine.media import MediaAsset
+from engine.picture_cache import PictureCache, file_identity
 
 # Source times are whole milliseconds; a frame within this of a wanted time is "at" it.
 _TOLERANCE = Fraction(1, 1000)
@@ -469,11 +470,7 @@ def _output_frames(
     if stop <= start:
         return
     if segment.media_type == "image":
-        still = decode_still(container, stats)
-        framing = plan_framing(
-            still.width, still.height, aspect, rotation, enc.width, enc.height, max_zoom
-        )
-        pic = picture_planes(still, framing)
+        framing, pic = _still_picture(container, geometry, enc, max_zoom, stats)
         if kb is None:
             static = crop_centre(pic, framing)
             for _ in range(start, stop):
@@ -510,6 +507,41 @@ def _output_frames(
             out = crop_centre(picture_planes(frame, framing), framing)
         last = (frame, out)
         yield out
+
+
+_Picture = tuple[Framing, tuple[I420, I420, I420]]
+_stills: PictureCache[_Picture] = PictureCache(lambda p: sum(plane.nbytes for plane in p[1]))
+
+
+def _still_picture(
+    container: InputContainer,
+    geometry: _Geometry,
+    enc: EncodeSettings,
+    max_zoom: float,
+    stats: _Stats,
+) -> _Picture:
+    """A still's framing and planes at its work size; a local file is decoded once per process."""
+
+    def make() -> _Picture:
+        still = decode_still(container, stats)
+        framing = plan_framing(
+            still.width,
+            still.height,
+            geometry.aspect,
+            geometry.rotation,
+            enc.width,
+            enc.height,
+            max_zoom,
+        )
+        planes = picture_planes(still, framing)
+        for plane in planes:
+            plane.setflags(write=False)  # shared by every later use
+        return framing, planes
+
+    identity = file_identity(container.name)
+    if identity is None:
+        return make()
+    return _stills.get_or_make((identity, geometry, enc.width, enc.height, max_zoom), make)
 
 
 def _max_zoom(segment: Segment) -> float:

@@ -470,7 +470,11 @@ def _output_frames(
     if stop <= start:
         return
     if segment.media_type == "image":
-        framing, pic = _still_picture(container, geometry, enc, max_zoom, stats)
+        still = _decoded_still(container, stats)
+        framing = plan_framing(
+            still.width, still.height, aspect, rotation, enc.width, enc.height, max_zoom
+        )
+        pic = picture_planes(still, framing)
         if kb is None:
             static = crop_centre(pic, framing)
             for _ in range(start, stop):
@@ -509,39 +513,18 @@ def _output_frames(
         yield out
 
 
-_Picture = tuple[Framing, tuple[I420, I420, I420]]
-_stills: PictureCache[_Picture] = PictureCache(lambda p: sum(plane.nbytes for plane in p[1]))
+_stills: PictureCache[VideoFrame] = PictureCache(
+    lambda frame: sum(plane.buffer_size for plane in frame.planes)
+)
 
 
-def _still_picture(
-    container: InputContainer,
-    geometry: _Geometry,
-    enc: EncodeSettings,
-    max_zoom: float,
-    stats: _Stats,
-) -> _Picture:
-    """A still's framing and planes at its work size; a local file is decoded once per process."""
-
-    def make() -> _Picture:
-        still = decode_still(container, stats)
-        framing = plan_framing(
-            still.width,
-            still.height,
-            geometry.aspect,
-            geometry.rotation,
-            enc.width,
-            enc.height,
-            max_zoom,
-        )
-        planes = picture_planes(still, framing)
-        for plane in planes:
-            plane.setflags(write=False)  # shared by every later use
-        return framing, planes
-
+def _decoded_still(container: InputContainer, stats: _Stats) -> VideoFrame:
+    """A still's decoded picture; a local file is decoded once per process."""
     identity = file_identity(container.name)
     if identity is None:
-        return make()
-    return _stills.get_or_make((identity, geometry, enc.width, enc.height, max_zoom), make)
+        return decode_still(container, stats)
+    # Only the decode is shared: each use scales it for its own zoom and output.
+    return _stills.get_or_make(identity, lambda: decode_still(container, stats))
 
 
 def _max_zoom(segment: Segment) -> float:

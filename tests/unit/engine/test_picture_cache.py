@@ -60,6 +60,10 @@ def test_a_still_used_twice_is_decoded_once_and_renders_the_same(tmp_path: Path)
     assert first.decoded_frames == 1 and second.decoded_frames == 0
     assert clip._stills.hits == hits + 1
     assert np.array_equal(decode_frames(first.path)[5], decode_frames(second.path)[5])
+    # Another zoom scales the same decoded picture differently: still no decode.
+    closer = kb.model_copy(update={"end_zoom": 1.8})
+    other = segment(media_type="image", effects=Effects(ken_burns=closer))
+    assert render_clip(other, asset, tmp_path / "closer.mp4", ENC).decoded_frames == 0
 
     # The user replaces the photo under the same name: the new one is shown.
     write_still(path, solid_picture(400, 300, (40, 40, 200)))

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+import time
 from collections.abc import Awaitable, Callable, Coroutine, MutableMapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -315,6 +316,7 @@ class Assembler:
                 # A clip fell back after its piece started: the piece shows what it shows.
                 self._superseded.setdefault(state.render_job_id, []).append(piece.task)
                 pieces[b] = self._start_piece(state, b, actual, f"transition-{'-'.join(actual)}")
+        began = time.perf_counter()
         paths: dict[int, str] = {}
         for b, piece in list(pieces.items()):
             try:
@@ -327,8 +329,9 @@ class Assembler:
                 pieces[b] = retry
                 paths[b] = await retry.task
         music = await self._music[state.render_job_id]
+        waited = time.perf_counter() - began
         ordered = [clips[seg["index"]] for seg in req.edl["segments"]]
-        return await self.execute(
+        done: RenderDone = await self.execute(
             mux_render,
             req.edl,
             ordered,
@@ -338,3 +341,13 @@ class Assembler:
             req.output,
             req.kind,
         )
+        # Where a render's last second goes: pieces still running when the last clip came in,
+        # then the mux.
+        log.info(
+            "render_worker.assembly_timings",
+            trace_id=state.trace_id,
+            render_job_id=state.render_job_id,
+            pieces_wait_s=round(waited, 3),
+            mux_s=round(time.perf_counter() - began - waited, 3),
+        )
+        return done

@@ -13,6 +13,7 @@ from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
 
 V = TypeVar("V")
+_inherited: list[object] = []
 
 # A few dozen large stills; a pool process keeps at most this much.
 BUDGET_BYTES = 256 << 20
@@ -36,6 +37,17 @@ class PictureCache(Generic[V]):
         self.used = 0
         self.hits = 0
         self._entries: OrderedDict[Hashable, tuple[V, int]] = OrderedDict()
+        # A forked child must not touch the parent's values: a decoded frame keeps the
+        # swscale context (and its threads) of its last reformat, and those threads do not
+        # exist in the child, whose next reformat, or freeing the frame, waits for them
+        # forever. So the child starts empty and never frees what it inherited (pages it
+        # shares with the parent until either writes them).
+        os.register_at_fork(after_in_child=self._forget_inherited)
+
+    def _forget_inherited(self) -> None:
+        _inherited.append(self._entries)
+        self._entries = OrderedDict()
+        self.used = 0
 
     def get_or_make(self, key: Hashable, make: Callable[[], V]) -> V:
         """The value for key, made (and kept, if it fits the budget) on a miss."""

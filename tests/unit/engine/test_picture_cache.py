@@ -72,3 +72,15 @@ def test_a_still_used_twice_is_decoded_once_and_renders_the_same(tmp_path: Path)
     assert third.decoded_frames == 1
     red, _, blue = decode_frames(third.path)[5].mean(axis=(0, 1))
     assert blue > 150 > red
+
+
+def test_a_forked_process_starts_with_an_empty_cache() -> None:
+    cache: PictureCache[bytes] = PictureCache(len)
+    cache.get_or_make("kept", lambda: b"parent")
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child reports what it sees, then leaves without pytest's clean-up
+        os.write(write, str(len(cache)).encode())
+        os._exit(0)
+    os.waitpid(pid, 0)
+    assert os.read(read, 16) == b"0" and len(cache) == 1

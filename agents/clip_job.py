@@ -98,11 +98,9 @@ def ensure_placeholder(placeholder: str, output: OutputSettings) -> Path:
     """The placeholder clip at `placeholder`, written first if missing."""
     target = Path(placeholder)
     if not target.is_file():
-        # Written aside and renamed, so concurrent workers never read a half-written file.
-        target.parent.mkdir(parents=True, exist_ok=True)
-        aside = target.with_name(f".{target.stem}.{os.getpid()}{target.suffix}")
-        write_placeholder(aside, engine_output(output))
-        os.replace(aside, target)
+        # write_placeholder writes aside and renames (files.atomic_output), so concurrent
+        # workers never read a half-written file.
+        write_placeholder(target, engine_output(output))
     return target
 
 

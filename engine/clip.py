@@ -38,11 +38,13 @@ from engine.encoding import (
     I420,
     EncodeSettings,
     add_video_stream,
+    frame_planes,
     from_frame,
     join_planes,
     planes,
     set_decoder_threads,
     tune_allocator,
+    yuv420p_frame,
 )
 from engine.errors import EngineError
 from engine.files import atomic_output
@@ -126,13 +128,35 @@ def is_remote(source: str) -> bool:
     return source.split("://", 1)[0].lower() in {"http", "https", "hls", "tcp", "rtmp"}
 
 
-def open_source(source: str, timeouts: Timeouts = Timeouts()) -> InputContainer:
-    """Open a local file or a URL for reading; failures raise a typed EngineError."""
+# Opening an MP4 runs FFmpeg's stream probing (avformat_find_stream_info), which for
+# H.264 without B-frames decodes 7 pictures to guess the decoder delay: 6 ms per open of
+# a 720p proxy, about 100 opens per bench render. Files this engine wrote (proxies,
+# clips, pieces) need nothing probing finds, so the probing decoders skip every picture;
+# the stream's own decoder is a fresh one either way.
+_NO_PROBE_DECODE = [{"skip_frame": "all"}] * 4
+
+
+def open_source(
+    source: str, timeouts: Timeouts = Timeouts(), *, own_proxy: bool = False
+) -> InputContainer:
+    """Open a local file or a URL for reading; failures raise a typed EngineError.
+
+    `own_proxy`: a local video proxy this engine wrote (engine.proxy), opened without
+    decoding while probing.
+    """
     name = _display_name(source)
     if not is_remote(source):
         if not Path(source).exists():
             raise EngineError("not_found", f"{name}: file not found")
         try:
+            if own_proxy:
+                return av.open(
+                    source,
+                    mode="r",
+                    metadata_errors="replace",
+                    # PyAV's stub says list[str]; it takes one dict of options per stream.
+                    stream_options=cast(Any, _NO_PROBE_DECODE),
+                )
             return av.open(source, mode="r", metadata_errors="replace")
         except Exception as exc:  # noqa: BLE001 - mapped to a typed reason
             raise map_error(exc, name, remote=False) from None
@@ -265,11 +289,12 @@ def _rotate(plane: I420, code: int) -> I420:
     return cast(I420, cv2.rotate(plane, code))
 
 
-def _warp(plane: I420, matrix: np.ndarray, size: tuple[int, int]) -> I420:
+def _warp_into(dst: I420, plane: I420, matrix: np.ndarray) -> None:
     flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
-    return cast(
-        I420, cv2.warpAffine(plane, matrix, size, flags=flags, borderMode=cv2.BORDER_REPLICATE)
-    )
+    size = (dst.shape[1], dst.shape[0])
+    out = cv2.warpAffine(plane, matrix, size, dst=dst, flags=flags, borderMode=cv2.BORDER_REPLICATE)
+    if out is not dst:  # OpenCV wrote elsewhere (a view it could not use): copy it in
+        np.copyto(dst, out)
 
 
 def crop_centre(pic: tuple[I420, I420, I420], framing: Framing) -> I420:
@@ -307,8 +332,11 @@ def ken_burns_window(
 
 def warp_window(
     pic: tuple[I420, I420, I420], framing: Framing, x: float, y: float, win_w: float
-) -> I420:
-    """Resample a sub-pixel window of the picture to the output size (bilinear, per plane)."""
+) -> VideoFrame:
+    """Resample a sub-pixel window of the picture to the output size (bilinear, per plane).
+
+    The planes are resampled straight into a new yuv420p frame: no I420 array in between.
+    """
     w, h = framing.out_w, framing.out_h
     s = win_w / w
     # Maps output pixel centres to picture coordinates (pixel i has its centre at i).
@@ -316,12 +344,13 @@ def warp_window(
     ty = y + 0.5 * s - 0.5
     luma = np.array([[s, 0.0, tx], [0.0, s, ty]])
     chroma = np.array([[s, 0.0, (tx + 0.5 * s - 0.5) / 2], [0.0, s, (ty + 0.5 * s - 0.5) / 2]])
+    frame = VideoFrame(w, h, "yuv420p")
+    dy, du, dv = frame_planes(frame)
     py, pu, pv = pic
-    return join_planes(
-        _warp(py, luma, (w, h)),
-        _warp(pu, chroma, (w // 2, h // 2)),
-        _warp(pv, chroma, (w // 2, h // 2)),
-    )
+    _warp_into(dy, py, luma)
+    _warp_into(du, pu, chroma)
+    _warp_into(dv, pv, chroma)
+    return frame
 
 
 # --- frame sources ------------------------------------------------------------------
@@ -571,7 +600,7 @@ def _open_clip_source(
     proxy = asset.proxy_path
     if proxy and not is_remote(proxy) and Path(proxy).is_file():
         try:
-            container = open_source(proxy, timeouts)
+            container = open_source(proxy, timeouts, own_proxy=segment.media_type == "video")
         except EngineError:
             container = None
         if container is not None:
@@ -595,7 +624,7 @@ def kb_at(segment: Segment, index: int, frames: int) -> tuple[float, float, floa
 
 def _ken_burns_frame(
     pic: tuple[I420, I420, I420], framing: Framing, move: tuple[float, float, float]
-) -> I420:
+) -> VideoFrame:
     zoom, cx, cy = move
     pic_w, pic_h = framing.picture
     x, y, win_w = ken_burns_window(pic_w, pic_h, framing.out_w, framing.out_h, zoom, cx, cy)
@@ -653,11 +682,7 @@ def render_clip(
             )
             for index, pixels in enumerate(pictures, body_first):
                 t0 = time.perf_counter()
-                frame = (
-                    pixels
-                    if isinstance(pixels, VideoFrame)
-                    else VideoFrame.from_ndarray(pixels, format="yuv420p")
-                )
+                frame = pixels if isinstance(pixels, VideoFrame) else yuv420p_frame(pixels)
                 frame.time_base = rate
                 frame.pts = index - body_first
                 # Decoded frames keep their source picture type; only our cuts are IDRs.
@@ -760,15 +785,8 @@ def segment_frames(
 # --- reading clips back ---------------------------------------------------------------
 
 
-# Opening an MP4 runs FFmpeg's stream probing, which decodes frames (an IDR of the body)
-# until it has guessed the decoder delay, paid again by every reader. Our own files need
-# none of what probing finds, so the probing decoders skip every frame.
-_NO_PROBE_DECODE = [{"skip_frame": "all"}] * 4
-
-
 def open_intermediate(path: Path) -> InputContainer:
     """Open a clip or transition piece this engine wrote, without decoding while probing."""
-    # PyAV's stub says list[str]; the code takes one dict of codec options per stream.
     return av.open(str(path), stream_options=cast(Any, _NO_PROBE_DECODE))
 
 

@@ -417,3 +417,16 @@ def test_encoders_that_fill_the_cores_get_one_thread_each(monkeypatch: pytest.Mo
     assert threads_for_parallelism(3, cores=8) == 0
     monkeypatch.setattr(encoding, "_env_threads", "3")
     assert threads_for_parallelism(4, cores=2) == 3  # the operator's setting wins
+
+
+def test_yuv420p_frame_holds_the_array_and_its_planes_are_writable_views() -> None:
+    """Frames built plane by plane carry exactly the I420 pixels, and writes reach them."""
+    rng = np.random.default_rng(7)
+    pixels = rng.integers(0, 256, (72 * 3 // 2, 128), dtype=np.uint8)
+    frame = encoding.yuv420p_frame(pixels)
+    assert (frame.width, frame.height, frame.format.name) == (128, 72, "yuv420p")
+    assert np.array_equal(frame.to_ndarray(), pixels)
+    y, u, v = encoding.frame_planes(frame)
+    assert (y.shape, u.shape, v.shape) == ((72, 128), (36, 64), (36, 64))
+    u[:] = 200
+    assert np.all(encoding.planes(frame.to_ndarray(), 128, 72)[1] == 200)

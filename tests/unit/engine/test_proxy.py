@@ -10,7 +10,7 @@ import av
 import numpy as np
 import pytest
 
-from engine.clip import clip_layout, render_clip
+from engine.clip import clip_layout, open_source, render_clip
 from engine.clip_cache import clip_key
 from engine.edl import CUT, Effects, KenBurns, Segment, Transition
 from engine.encoding import EncodeSettings
@@ -310,3 +310,15 @@ def test_clip_key_without_a_proxy_is_the_key_of_before_proxies() -> None:
     assert clip_key(seg, asset, ENC) == (
         "f76e8b8debbc5f3a86661f5f83ac8e545dbbe29f05c67c19bbc122f139ef1464"
     )
+
+
+def test_proxy_opened_without_probe_decoding_gives_the_same_pictures(wide_proxy: Path) -> None:
+    """Skipping FFmpeg's probe decode (own_proxy) changes the cost of opening, not pixels."""
+    pictures = []
+    for own in (False, True):
+        with open_source(str(wide_proxy), own_proxy=own) as container:
+            stream = container.streams.video[0]
+            pictures.append([f.to_ndarray() for f in container.decode(stream)])
+    plain, own = pictures
+    assert len(own) == len(plain) > 0
+    assert all(np.array_equal(a, b) for a, b in zip(plain, own, strict=True))

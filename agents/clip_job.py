@@ -11,7 +11,6 @@ from typing import Any, TypeVar
 
 from engine.assemble import (
     PieceSide,
-    encode_audio,
     mux_output,
     plan_assembly,
     render_transition,
@@ -20,6 +19,7 @@ from engine.clip import Timeouts, render_clip
 from engine.edl import EDL, Segment
 from engine.encoding import Quality, encode_settings, set_codec_threads
 from engine.media import MediaAsset
+from engine.music import encode_audio
 from engine.placeholder import placeholder_side, render_placeholder_clip, write_placeholder
 from engine.render_settings import OutputSettings as EngineOutput
 from events.payloads.common import MediaSource, OutputSettings

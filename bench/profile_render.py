@@ -33,9 +33,10 @@ from bench.render import (  # noqa: E402
     WORK,
     bench_edl,
     ensure_media,
+    ensure_music_proxy,
     ensure_proxy_assets,
 )
-from engine import assemble, clip  # noqa: E402
+from engine import assemble, clip, music  # noqa: E402
 from engine.encoding import EncodeSettings  # noqa: E402
 
 
@@ -49,6 +50,7 @@ def main() -> None:
     assets, song = ensure_media()
     if args.proxy:
         assets = ensure_proxy_assets(assets)
+    music_proxy = ensure_music_proxy(song) if args.proxy else None
     by_id = {a.id: a for a in assets}
     edl = bench_edl(assets)
     plan = assemble.plan_assembly(edl, FPS)
@@ -92,7 +94,7 @@ def main() -> None:
         t_blend, t_write = t_blend + t2 - t1, t_write + t3 - t2
     pieces = {b.index: work / f"piece-{b.index:03d}.mp4" for b in plan.boundaries}
     t0 = time.thread_time()
-    audio = assemble.encode_audio(song, edl.total_duration_ms, work / "music.m4a")
+    audio = music.encode_audio(song, edl.total_duration_ms, work / "music.m4a", music_proxy)
     t1 = time.thread_time()
     assemble.mux_output(plan, clips, pieces, audio, work / "out.mp4")
     t2 = time.thread_time()

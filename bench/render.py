@@ -6,7 +6,8 @@
 (Debian's ffmpeg: trim, scale/crop, zoompan, xfade), (c) MoviePy written the plain
 way, (d) our engine again after editing one segment (cache hits for the rest), and
 (e) our engine on upload-time proxies (engine.proxy: 720p short-GOP videos,
-pre-scaled stills; their creation time is printed apart, as uploads pay it).
+pre-scaled stills; engine.music: the song as AAC, so only its fade-out is encoded again;
+their creation time is printed apart, as uploads pay it).
 Every method uses libx264 with the same preset and CRF. Each method runs in its own
 subprocess; wall time, CPU time (user + sys of the whole process tree) and peak memory
 (sum of the tree's RSS, sampled every 50 ms) are measured from outside. Media is
@@ -158,6 +159,28 @@ def ensure_proxy_assets(assets: list[MediaAsset]) -> list[MediaAsset]:
     return result
 
 
+def ensure_music_proxy(song: Path) -> Path:
+    """The song's upload-time AAC proxy (engine.music), made once and timed like the others."""
+    from engine.music import make_music_proxy
+
+    folder = proxy_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    proxy = folder / f"{song.stem}.proxy.m4a"
+    if not proxy.exists():
+        times_file = folder / "times.json"
+        times = json.loads(times_file.read_text()) if times_file.exists() else {}
+        wall0, cpu0 = time.perf_counter(), time.process_time()
+        make_music_proxy(song, proxy)
+        times[proxy.name] = {
+            "kind": "music",
+            "wall_s": round(time.perf_counter() - wall0, 3),
+            "cpu_s": round(time.process_time() - cpu0, 3),
+            "bytes": proxy.stat().st_size,
+        }
+        times_file.write_text(json.dumps(times, indent=1))
+    return proxy
+
+
 def proxy_summary() -> str:
     """Proxy creation cost (upload time, not render time) from times.json."""
     times_file = proxy_dir() / "times.json"
@@ -165,7 +188,7 @@ def proxy_summary() -> str:
         return "proxies: none made"
     times = json.loads(times_file.read_text())
     parts = []
-    for kind in ("video", "image"):
+    for kind in ("video", "image", "music"):
         rows = [t for t in times.values() if t["kind"] == kind]
         if rows:
             wall = sum(t["wall_s"] for t in rows)
@@ -213,8 +236,10 @@ def run_engine(enc: EncodeSettings, out: Path, *, edit: bool, proxy: bool) -> di
     edl = bench_edl(assets)
     if edit:
         edl = edited_edl(edl)
+    music_proxy = None
     if proxy:
         assets = ensure_proxy_assets(assets)
+        music_proxy = ensure_music_proxy(song)
     cache = ClipCache(WORK / ("cache-proxy" if proxy else "cache"))
     report = render_edl(
         edl,
@@ -225,6 +250,7 @@ def run_engine(enc: EncodeSettings, out: Path, *, edit: bool, proxy: bool) -> di
         workers=os.cpu_count() or 2,
         enc=enc,
         cache=cache,
+        music_proxy=music_proxy,
     )
     stages: dict[str, float] = {"decode": 0.0, "process": 0.0, "encode": 0.0}
     decoded = used = from_proxy = 0
@@ -484,9 +510,10 @@ def main() -> None:
         print("PROFILE " + json.dumps(runners[args.child]()), flush=True)
         return
 
-    assets, _ = ensure_media()
+    assets, song = ensure_media()
     if "proxy" not in args.skip:
         ensure_proxy_assets(assets)
+        ensure_music_proxy(song)
     shutil.rmtree(WORK, ignore_errors=True)
     WORK.mkdir(parents=True)
     expected = SECONDS * FPS

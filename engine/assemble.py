@@ -26,8 +26,6 @@ from typing import Any, TypeVar, cast
 import av
 import av.error
 import cv2
-import numpy as np
-from av.audio.frame import AudioFrame
 from av.packet import Packet
 
 from engine.clip import (
@@ -51,11 +49,7 @@ from engine.encoding import (
 from engine.errors import EngineError, ErrorReason
 from engine.files import atomic_output
 from engine.media import MediaAsset
-
-AUDIO_RATE = 48_000
-AUDIO_BITRATE = 192_000
-AUDIO_FRAME = 1024  # AAC frame size
-FADE_OUT_MS = 500
+from engine.music import AUDIO_RATE, encode_audio
 
 
 @dataclass(frozen=True)
@@ -237,72 +231,6 @@ def write_frames(frames: Iterable[I420], out_path: Path, enc: EncodeSettings) ->
         for index, pixels in enumerate(frames):
             dst.mux(stream.encode(to_frame(pixels, index, enc.fps)))
         dst.mux(stream.encode())
-
-
-# --- audio --------------------------------------------------------------------------
-
-
-def _music_samples(path: Path, total: int) -> Iterator[np.ndarray]:
-    """Planar float32 stereo blocks at AUDIO_RATE, exactly `total` samples (padded)."""
-    resampler = av.AudioResampler(format="fltp", layout="stereo", rate=AUDIO_RATE)
-    produced = 0
-    with av.open(str(path)) as container:
-        if not container.streams.audio:
-            raise EngineError("decode_error", f"{path.name}: no sound in the music file")
-        for frame in container.decode(audio=0):
-            for out in resampler.resample(frame):
-                block = out.to_ndarray()[:, : total - produced]
-                produced += block.shape[1]
-                yield block
-                if produced >= total:
-                    return
-        for out in resampler.resample(None):
-            block = out.to_ndarray()[:, : total - produced]
-            produced += block.shape[1]
-            yield block
-            if produced >= total:
-                return
-    if produced < total:
-        yield np.zeros((2, total - produced), np.float32)
-
-
-def encode_audio(music: Path, total_ms: int, out_path: Path) -> Path:
-    """The music trimmed to the timeline with a short fade-out, as AAC in an .m4a."""
-    if not music.exists():
-        raise EngineError("not_found", f"{music.name}: music file not found")
-    total = total_ms * AUDIO_RATE // 1000
-    fade = min(FADE_OUT_MS * AUDIO_RATE // 1000, total // 4)
-    try:
-        with atomic_output(out_path) as tmp, av.open(str(tmp), "w", format="mp4") as dst:
-            stream = dst.add_stream("aac", rate=AUDIO_RATE, layout="stereo")
-            stream.bit_rate = AUDIO_BITRATE
-            position = 0
-            for block in _chunks(_music_samples(music, total), AUDIO_FRAME):
-                n = block.shape[1]
-                gain = np.clip((total - position - np.arange(n)) / max(fade, 1), 0.0, 1.0)
-                data = np.ascontiguousarray((block * gain).astype(np.float32))
-                frame = AudioFrame.from_ndarray(data, format="fltp", layout="stereo")
-                frame.sample_rate = AUDIO_RATE
-                frame.pts = position
-                frame.time_base = Fraction(1, AUDIO_RATE)
-                position += n
-                dst.mux(stream.encode(frame))
-            dst.mux(stream.encode(None))
-    except (av.error.FFmpegError, OSError, ValueError) as exc:
-        raise EngineError("decode_error", f"{music.name}: unreadable music ({exc})") from None
-    return out_path
-
-
-def _chunks(blocks: Iterable[np.ndarray], size: int) -> Iterator[np.ndarray]:
-    # The AAC encoder wants fixed-size frames; regroup the resampler's blocks.
-    buffer = np.zeros((2, 0), np.float32)
-    for block in blocks:
-        buffer = np.concatenate([buffer, block], axis=1) if buffer.size else block
-        while buffer.shape[1] >= size:
-            yield buffer[:, :size]
-            buffer = buffer[:, size:]
-    if buffer.shape[1]:
-        yield buffer
 
 
 # --- muxing -------------------------------------------------------------------------

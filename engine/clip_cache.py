@@ -81,9 +81,17 @@ def transition_key(
     )
 
 
-def audio_key(audio_checksum: str, total_ms: int) -> str:
-    """Cache key of the encoded music for a timeline length."""
-    return _digest("audio", {"checksum": audio_checksum, "total_ms": total_ms})
+def audio_key(audio_checksum: str, total_ms: int, proxy_path: str | None = None) -> str:
+    """Cache key of the encoded music for a timeline length.
+
+    Music encoded from a proxy (engine.music) is partly the proxy's bytes, so the key
+    then names the proxy's sha256; without one it is the key of before music proxies.
+    """
+    fields: dict[str, object] = {"checksum": audio_checksum, "total_ms": total_ms}
+    proxy = proxy_checksum(proxy_path) if proxy_path else None
+    if proxy:
+        fields["proxy_checksum"] = proxy
+    return _digest("audio", fields)
 
 
 class ClipCache:

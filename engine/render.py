@@ -26,7 +26,6 @@ from engine.assemble import (
     Boundary,
     Failed,
     PieceSide,
-    encode_audio,
     guarded,
     mux_output,
     plan_assembly,
@@ -44,6 +43,7 @@ from engine.encoding import (
     threads_for_parallelism,
 )
 from engine.media import MediaAsset
+from engine.music import encode_audio
 from engine.placeholder import placeholder_side, render_placeholder_clip, write_placeholder
 
 
@@ -90,8 +90,12 @@ def render_edl(
     sources: Mapping[str, str] | None = None,
     source_tag: str = "original",
     timeouts: Timeouts | None = None,
+    music_proxy: str | Path | None = None,
 ) -> RenderReport:
-    """Render every clip (process pool, cached), the transitions and music, then mux."""
+    """Render every clip (process pool, cached), the transitions and music, then mux.
+
+    `music_proxy`: the music's upload-time AAC (engine.music.make_music_proxy), if made.
+    """
     began = time.perf_counter()
     timeouts = timeouts or Timeouts()
     by_id = assets if isinstance(assets, Mapping) else {a.id: a for a in assets}
@@ -124,12 +128,18 @@ def render_edl(
     with ProcessPoolExecutor(
         max_workers=max(1, workers), initializer=set_codec_threads, initargs=(threads,)
     ) as pool:
-        a_key = audio_key(edl.audio.checksum, edl.total_duration_ms)
+        proxy = str(music_proxy) if music_proxy else None
+        a_key = audio_key(edl.audio.checksum, edl.total_duration_ms, proxy)
         audio = cache.get(a_key, ".m4a")
         audio_future = None
         if audio is None:
             audio_future = pool.submit(
-                guarded, encode_audio, Path(audio_path), edl.total_duration_ms, work / "music.m4a"
+                guarded,
+                encode_audio,
+                Path(audio_path),
+                edl.total_duration_ms,
+                work / "music.m4a",
+                Path(proxy) if proxy else None,
             )
 
         def submit_piece(k: int, name: str = "transition") -> None:

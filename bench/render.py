@@ -1,4 +1,4 @@
-"""Benchmark: a 60-segment, 60 s, 720p30 timeline with 250 ms crossfades, four ways.
+"""Benchmark: a 60-segment, 60 s, 720p30 timeline with 250 ms crossfades, several ways.
 
     .venv/bin/python bench/render.py [--skip moviepy] [--skip proxy] [--preset veryfast]
 
@@ -7,7 +7,9 @@
 way, (d) our engine again after editing one segment (cache hits for the rest), and
 (e) our engine on upload-time proxies (engine.proxy: 720p short-GOP videos,
 pre-scaled stills; engine.music: the song as AAC, so only its fade-out is encoded again;
-their creation time is printed apart, as uploads pay it).
+their creation time is printed apart, as uploads pay it), and (f) the bound: libx264
+alone encoding the finished output's frames from raw YUV, which says how fast the
+machine is today and how much of each method's time is its pipeline.
 Every method uses libx264 with the same preset and CRF. Each method runs in its own
 subprocess; wall time, CPU time (user + sys of the whole process tree) and peak memory
 (sum of the tree's RSS, sampled every 50 ms) are measured from outside. Media is
@@ -194,8 +196,9 @@ def proxy_summary() -> str:
             wall = sum(t["wall_s"] for t in rows)
             cpu = sum(t["cpu_s"] for t in rows)
             size = sum(t["bytes"] for t in rows) / 2**20
+            noun = "proxy" if len(rows) == 1 else "proxies"
             parts.append(
-                f"{len(rows)} {kind} proxies {wall:.1f} s wall / {cpu:.1f} s CPU "
+                f"{len(rows)} {kind} {noun} {wall:.1f} s wall / {cpu:.1f} s CPU "
                 f"({wall / len(rows):.2f} s each, {size:.0f} MB)"
             )
     return "proxy creation at upload time (not in the render figures): " + "; ".join(parts)
@@ -334,6 +337,32 @@ def run_ffmpeg(enc: EncodeSettings, out: Path) -> dict[str, object]:
     cmd = ffmpeg_command(enc, out)
     subprocess.run(cmd, check=True)
     return {"filter_graph_chars": len(cmd[cmd.index("-filter_complex") + 1])}
+
+
+def raw_frames_path() -> Path:
+    """Where the parent leaves the engine output's frames, raw, for the encode-only run."""
+    return WORK / "frames.yuv"
+
+
+def run_encode_only(enc: EncodeSettings, out: Path) -> dict[str, object]:
+    """Only libx264 (same preset and CRF, ffmpeg's threads): the machine's bound today.
+
+    Encodes the finished output's 1800 frames from raw YUV, so nothing is decoded,
+    scaled or blended: what any method spends beyond this is its pipeline.
+    """
+    cmd = ["ffmpeg", "-y", "-hide_banner", "-loglevel", "error", "-f", "rawvideo"]
+    cmd += ["-pix_fmt", "yuv420p", "-s", f"{WIDTH}x{HEIGHT}", "-r", str(FPS)]
+    cmd += ["-i", str(raw_frames_path()), "-c:v", "libx264", "-preset", enc.preset]
+    cmd += ["-crf", str(enc.crf), "-pix_fmt", "yuv420p", str(out)]
+    subprocess.run(cmd, check=True)
+    return {}
+
+
+def write_raw_frames(video: Path) -> None:
+    """Decode `video` to raw yuv420p for run_encode_only (not timed)."""
+    cmd = ["ffmpeg", "-y", "-hide_banner", "-loglevel", "error", "-i", str(video)]
+    cmd += ["-f", "rawvideo", "-pix_fmt", "yuv420p", str(raw_frames_path())]
+    subprocess.run(cmd, check=True)
 
 
 def run_moviepy(enc: EncodeSettings, out: Path) -> dict[str, object]:
@@ -492,7 +521,9 @@ def main() -> None:
     final = encode_settings(OutputSettings(width=WIDTH, height=HEIGHT, fps=FPS), "final")
     parser.add_argument("--preset", default=final.preset)
     parser.add_argument("--crf", type=int, default=final.crf)
-    parser.add_argument("--skip", action="append", default=[], help="moviepy, ffmpeg, proxy")
+    parser.add_argument(
+        "--skip", action="append", default=[], help="moviepy, ffmpeg, proxy, encode_only"
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -506,6 +537,7 @@ def main() -> None:
             "engine_proxy": lambda: run_engine(enc, out, edit=False, proxy=True),
             "ffmpeg": lambda: run_ffmpeg(enc, out),
             "moviepy": lambda: run_moviepy(enc, out),
+            "encode_only": lambda: run_encode_only(enc, out),
         }
         print("PROFILE " + json.dumps(runners[args.child]()), flush=True)
         return
@@ -527,13 +559,18 @@ def main() -> None:
     for method in ("ffmpeg", "moviepy"):
         if method not in args.skip:
             plan.append((method, method))
+    if "encode_only" not in args.skip:
+        plan.append(("encode_only", "encode_only"))
     results: dict[str, Measured] = {}
     for name, child in plan:
         out = WORK / f"{name}.mp4"
+        if name == "encode_only":
+            write_raw_frames(WORK / "engine.mp4")
         argv = [sys.executable, __file__, "--child", child, "--out", str(out)]
         argv += ["--preset", enc.preset, "--crf", str(enc.crf)]
         print(f"running {name} (load average {os.getloadavg()[0]:.2f}) ...", flush=True)
         results[name] = measure(name, argv, out)
+    raw_frames_path().unlink(missing_ok=True)
     print()
     # "others": CPU seconds other processes used during the method (from /proc/stat), and
     # that as a share of the machine's cores over the method's wall time.
@@ -565,11 +602,19 @@ def main() -> None:
             if name in results:
                 ratio = results["ffmpeg"].wall_s / results[name].wall_s
                 print(f"{name} vs ffmpeg command line: {ratio:.2f}x")
+    if "encode_only" in results:
+        # The issue's baseline machine encoded this much 720p at 4.3x; this one's figure
+        # says how fast the machine is today, and how close each method gets to it.
+        bound = results["encode_only"]
+        for name in ("engine", "engine_proxy", "ffmpeg"):
+            if name in results:
+                share = 100 * bound.wall_s / results[name].wall_s
+                print(f"{name} runs at {share:.0f}% of the encode-only bound ({bound.rtf:.2f}x)")
     print(f"load average at the end: {os.getloadavg()[0]:.2f} (1 min)")
     print(
         f"RESULT engine_rtf={engine.rtf:.2f} ffmpeg_rtf={rtf('ffmpeg')} "
         f"moviepy_rtf={rtf('moviepy')} rerender_fraction={rerender.wall_s / engine.wall_s:.3f} "
-        f"engine_proxy_rtf={rtf('engine_proxy')}"
+        f"engine_proxy_rtf={rtf('engine_proxy')} encode_only_rtf={rtf('encode_only')}"
     )
 
 

@@ -81,20 +81,14 @@ def make_music_proxy(music: Path, out_path: Path) -> Path:
     if not music.exists():
         raise EngineError("not_found", f"{music.name}: music file not found")
     try:
-        with av.open(str(music)) as container:
-            stream = container.streams.audio[0] if container.streams.audio else None
-            if stream is None or not stream.duration or stream.time_base is None:
-                raise EngineError("decode_error", f"{music.name}: no sound in the music file")
-            seconds = stream.duration * stream.time_base
-        total = int(seconds * AUDIO_RATE)
         with atomic_output(out_path) as tmp:
-            _encode_whole(music, total, 0, tmp, recipe=MUSIC_PROXY_RECIPE)
+            _encode_whole(music, None, 0, tmp, recipe=MUSIC_PROXY_RECIPE)
     except (av.error.FFmpegError, OSError, ValueError) as exc:
         raise EngineError("decode_error", f"{music.name}: unreadable music ({exc})") from None
     return out_path
 
 
-def _encode_whole(music: Path, total: int, fade: int, out: Path, recipe: str = "") -> None:
+def _encode_whole(music: Path, total: int | None, fade: int, out: Path, recipe: str = "") -> None:
     with av.open(str(out), "w", format="mp4") as dst:
         if recipe:
             dst.metadata["comment"] = recipe
@@ -156,14 +150,16 @@ def _new_encoder() -> AudioCodecContext:
 
 
 def _encode(
-    encoder: AudioCodecContext, music: Path, total: int, fade: int, first: int
+    encoder: AudioCodecContext, music: Path, total: int | None, fade: int, first: int
 ) -> Iterator[Packet]:
-    """AAC packets of music samples [first, total), faded out over the last `fade`."""
+    """AAC packets of music samples [first, total) (to its end if None), faded out over
+    the last `fade`."""
     position = first
     for block in _chunks(_music_samples(music, total, first), AUDIO_FRAME):
         n = block.shape[1]
-        gain = np.clip((total - position - np.arange(n)) / max(fade, 1), 0.0, 1.0)
-        data = np.ascontiguousarray((block * gain).astype(np.float32))
+        if total is not None and fade:
+            block = block * np.clip((total - position - np.arange(n)) / fade, 0.0, 1.0)
+        data = np.ascontiguousarray(block.astype(np.float32))
         frame = AudioFrame.from_ndarray(data, format="fltp", layout="stereo")
         frame.sample_rate = AUDIO_RATE
         frame.pts = position
@@ -173,22 +169,24 @@ def _encode(
     yield from encoder.encode(None)
 
 
-def _music_samples(path: Path, total: int, first: int = 0) -> Iterator[np.ndarray]:
-    """Planar float32 stereo blocks at AUDIO_RATE: samples [first, total), zero-padded."""
-    wanted = total - first
+def _music_samples(path: Path, total: int | None, first: int = 0) -> Iterator[np.ndarray]:
+    """Planar float32 stereo blocks at AUDIO_RATE: samples [first, total), zero-padded
+    (to the music's end if total is None)."""
+    wanted = None if total is None else total - first
     produced = 0
     skip = first
     for block in _resampled(path):
         if skip:
             dropped = min(skip, block.shape[1])
             block, skip = block[:, dropped:], skip - dropped
-        block = block[:, : wanted - produced]
+        if wanted is not None:
+            block = block[:, : wanted - produced]
         if block.shape[1]:
             produced += block.shape[1]
             yield block
-        if produced >= wanted:
+        if wanted is not None and produced >= wanted:
             return
-    if produced < wanted:
+    if wanted is not None and produced < wanted:
         yield np.zeros((2, wanted - produced), np.float32)
 
 

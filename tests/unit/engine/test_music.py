@@ -124,3 +124,16 @@ def test_audio_cache_key_names_the_proxy_and_is_unchanged_without_one(proxy: Pat
     assert audio_key("abc", TOTAL_MS, None) == plain
     assert audio_key("abc", TOTAL_MS, str(proxy)) != plain
     assert audio_key("abc", TOTAL_MS, str(proxy.with_name("missing.m4a"))) == plain
+
+
+def test_a_corrupt_song_gets_a_decode_error_and_no_proxy(tmp_path: Path) -> None:
+    """An upload that is not music: the user reads why, and no half-written proxy is left."""
+    bad = tmp_path / "bad.wav"
+    bad.write_bytes(b"RIFF\x00\x00\x00\x00WAVEnot really" * 50)
+    out = tmp_path / "bad.m4a"
+    with pytest.raises(EngineError) as err:
+        make_music_proxy(bad, out)
+    assert err.value.reason == "decode_error"
+    assert "bad.wav" in str(err.value)
+    assert not out.exists()
+    assert list(tmp_path.iterdir()) == [bad]

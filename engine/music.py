@@ -115,11 +115,6 @@ def _splice(music: Path, proxy: Path, total_ms: int, out: Path) -> bool:
         if not streams or source.metadata.get("comment") != MUSIC_PROXY_RECIPE:
             return False
         template = streams[0]
-        tail_encoder = _new_encoder()
-        encoded = _encode(tail_encoder, music, total, fade, first)
-        tail = [p for p in encoded if p.pts is not None and p.pts >= splice]
-        if tail_encoder.extradata != template.codec_context.extradata:
-            return False  # another AAC configuration: its packets cannot be joined
         head: list[Packet] = []
         for packet in source.demux(template):
             if packet.size == 0 or packet.pts is None:
@@ -130,6 +125,11 @@ def _splice(music: Path, proxy: Path, total_ms: int, out: Path) -> bool:
         covered = (head[-1].pts or 0) + (head[-1].duration or AUDIO_FRAME) if head else 0
         if covered < splice:
             return False  # a proxy shorter than the music before the fade
+        tail_encoder = _new_encoder()
+        encoded = _encode(tail_encoder, music, total, fade, first)
+        tail = [p for p in encoded if p.pts is not None and p.pts >= splice]
+        if tail_encoder.extradata != template.codec_context.extradata:
+            return False  # another AAC configuration: its packets cannot be joined
         with av.open(str(out), "w", format="mp4") as dst:
             stream = dst.add_stream_from_template(template)
             for packet in head + tail:

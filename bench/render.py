@@ -25,8 +25,10 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -131,32 +133,15 @@ def proxy_dir() -> Path:
 
 
 def ensure_proxy_assets(assets: list[MediaAsset]) -> list[MediaAsset]:
-    """The assets with proxy_path set, making missing proxies as an upload would.
-
-    Proxy creation is timed per file (wall and CPU) into times.json beside them, since
-    it happens at upload time and is reported apart from the render.
-    """
+    """The assets with proxy_path set, making missing proxies as an upload would."""
     from engine.proxy import make_proxy
 
-    folder = proxy_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    times_file = folder / "times.json"
-    times = json.loads(times_file.read_text()) if times_file.exists() else {}
     output = OutputSettings(width=WIDTH, height=HEIGHT, fps=FPS)
     result = []
     for asset in assets:
         suffix = ".mp4" if asset.kind == "video" else ".jpg"
-        proxy = folder / f"{Path(asset.path).stem}.proxy{suffix}"
-        if not proxy.exists():
-            wall0, cpu0 = time.perf_counter(), time.process_time()
-            make_proxy(Path(asset.path), proxy, output)
-            times[proxy.name] = {
-                "kind": asset.kind,
-                "wall_s": round(time.perf_counter() - wall0, 3),
-                "cpu_s": round(time.process_time() - cpu0, 3),
-                "bytes": proxy.stat().st_size,
-            }
-            times_file.write_text(json.dumps(times, indent=1))
+        proxy = proxy_dir() / f"{Path(asset.path).stem}.proxy{suffix}"
+        _make_timed(proxy, asset.kind, partial(make_proxy, Path(asset.path), proxy, output))
         result.append(asset.model_copy(update={"proxy_path": str(proxy)}))
     return result
 
@@ -165,22 +150,30 @@ def ensure_music_proxy(song: Path) -> Path:
     """The song's upload-time AAC proxy (engine.music), made once and timed like the others."""
     from engine.music import make_music_proxy
 
-    folder = proxy_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    proxy = folder / f"{song.stem}.proxy.m4a"
-    if not proxy.exists():
-        times_file = folder / "times.json"
-        times = json.loads(times_file.read_text()) if times_file.exists() else {}
-        wall0, cpu0 = time.perf_counter(), time.process_time()
-        make_music_proxy(song, proxy)
-        times[proxy.name] = {
-            "kind": "music",
-            "wall_s": round(time.perf_counter() - wall0, 3),
-            "cpu_s": round(time.process_time() - cpu0, 3),
-            "bytes": proxy.stat().st_size,
-        }
-        times_file.write_text(json.dumps(times, indent=1))
+    proxy = proxy_dir() / f"{song.stem}.proxy.m4a"
+    _make_timed(proxy, "music", partial(make_music_proxy, song, proxy))
     return proxy
+
+
+def _make_timed(proxy: Path, kind: str, make: Callable[[], object]) -> None:
+    """Make `proxy` if it is missing, timing it (wall and CPU) into times.json beside it.
+
+    Proxies are made at upload time, so their cost is reported apart from the render.
+    """
+    if proxy.exists():
+        return
+    proxy.parent.mkdir(parents=True, exist_ok=True)
+    times_file = proxy.parent / "times.json"
+    times = json.loads(times_file.read_text()) if times_file.exists() else {}
+    wall0, cpu0 = time.perf_counter(), time.process_time()
+    make()
+    times[proxy.name] = {
+        "kind": kind,
+        "wall_s": round(time.perf_counter() - wall0, 3),
+        "cpu_s": round(time.process_time() - cpu0, 3),
+        "bytes": proxy.stat().st_size,
+    }
+    times_file.write_text(json.dumps(times, indent=1))
 
 
 def proxy_summary() -> str:

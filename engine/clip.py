@@ -148,16 +148,10 @@ def open_source(
     if not is_remote(source):
         if not Path(source).exists():
             raise EngineError("not_found", f"{name}: file not found")
+        # PyAV's stub says list[str]; it takes one dict of options per stream.
+        probe: Any = _NO_PROBE_DECODE if own_proxy else ()
         try:
-            if own_proxy:
-                return av.open(
-                    source,
-                    mode="r",
-                    metadata_errors="replace",
-                    # PyAV's stub says list[str]; it takes one dict of options per stream.
-                    stream_options=cast(Any, _NO_PROBE_DECODE),
-                )
-            return av.open(source, mode="r", metadata_errors="replace")
+            return av.open(source, mode="r", metadata_errors="replace", stream_options=probe)
         except Exception as exc:  # noqa: BLE001 - mapped to a typed reason
             raise map_error(exc, name, remote=False) from None
     micros = str(int(timeouts.read_s * 1_000_000))

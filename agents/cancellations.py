@@ -6,11 +6,10 @@ from __future__ import annotations
 import time
 
 import structlog
-from aiokafka import AIOKafkaConsumer
 
 from events.codec import DecodeError, decode
-from events.kafka_io import partitions_of
 from events.payloads import RenderCancelled
+from events.topic_reader import Since, follow
 from events.topics import Topic, physical_name
 
 log = structlog.get_logger("render_worker")
@@ -50,23 +49,7 @@ class CancellationWatcher:
 
     async def run(self) -> None:
         """Follow the topic from a day back until cancelled."""
-        consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, group_id=None)
-        await consumer.start()
-        try:
-            tps = await partitions_of(self.bootstrap, [self.topic])
-            consumer.assign(tps)
-            since_ms = int((time.time() - LOOKBACK_S) * 1000)
-            starts = await consumer.offsets_for_times({tp: since_ms for tp in tps})
-            for tp in tps:
-                found = starts.get(tp)
-                if found is None:
-                    await consumer.seek_to_end(tp)
-                else:
-                    consumer.seek(tp, found.offset)
-            while True:
-                data = await consumer.getmany(*tps, timeout_ms=200)
-                for records in data.values():
-                    for record in records:
-                        self.handle(record.value)
-        finally:
-            await consumer.stop()
+        since = Since(int((time.time() - LOOKBACK_S) * 1000))
+        async with follow(self.bootstrap, [self.topic], start=since) as reader:
+            async for record in reader.records():
+                self.handle(record.value)

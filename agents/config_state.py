@@ -18,11 +18,13 @@ class LiveConfig:
 
 @dataclass(frozen=True)
 class ConfigDecision:
-    """The outcome of one config message: applied, stale or rejected (with the reason)."""
+    """The outcome of one config message: applied, stale or rejected (with the reason), and
+    the message's trace id when it has one."""
 
     outcome: str
     live: LiveConfig
     reason: str = ""
+    trace_id: str | None = None
 
 
 DEFAULT = LiveConfig(version=0, config=RenderClipConfig())
@@ -35,8 +37,10 @@ def consider(live: LiveConfig, raw: bytes | None) -> ConfigDecision:
     except DecodeError as exc:
         return ConfigDecision("rejected", live, exc.reason)
     if not isinstance(env.payload, RenderConfigUpdated):
-        return ConfigDecision("rejected", live, f"{env.type} does not belong on the config topic")
+        reason = f"{env.type} does not belong on the config topic"
+        return ConfigDecision("rejected", live, reason, env.trace_id)
     update: RenderConfigUpdated = env.payload
     if update.version <= live.version:
-        return ConfigDecision("stale", live, f"version {update.version} <= {live.version}")
-    return ConfigDecision("applied", LiveConfig(update.version, update.config))
+        reason = f"version {update.version} <= {live.version}"
+        return ConfigDecision("stale", live, reason, env.trace_id)
+    return ConfigDecision("applied", LiveConfig(update.version, update.config), "", env.trace_id)

@@ -6,22 +6,13 @@ import asyncio
 from collections.abc import Callable
 
 import structlog
-from aiokafka import AIOKafkaConsumer
 
 from agents.config_state import DEFAULT, ConfigDecision, LiveConfig, consider
 from agents.metrics import RENDER_CONFIG_UPDATE
-from events.codec import DecodeError, decode
-from events.kafka_io import partitions_of
+from events.topic_reader import follow
 from events.topics import Topic, physical_name
 
 log = structlog.get_logger("render_worker")
-
-
-def _trace_id(raw: bytes | None) -> str | None:
-    try:
-        return decode(raw).trace_id
-    except DecodeError:
-        return None
 
 
 class ConfigWatcher:
@@ -44,7 +35,7 @@ class ConfigWatcher:
     def handle(self, raw: bytes | None, offset: int) -> ConfigDecision:
         """Apply one message from the config topic and say so in the log."""
         decision = consider(self.live, raw)
-        trace_id = _trace_id(raw)
+        trace_id = decision.trace_id
         if decision.outcome == "applied":
             self.live = decision.live
             RENDER_CONFIG_UPDATE.inc()
@@ -70,23 +61,12 @@ class ConfigWatcher:
 
     async def run(self) -> None:
         """Follow the config topic until cancelled."""
-        consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, group_id=None)
-        await consumer.start()
-        try:
-            tps = await partitions_of(self.bootstrap, [self.topic])
-            consumer.assign(tps)
-            await consumer.seek_to_beginning(*tps)
-            end = await consumer.end_offsets(tps)
-            if all(off == 0 for off in end.values()):
+        async with follow(self.bootstrap, [self.topic]) as reader:
+            if reader.caught_up:
                 self.caught_up.set()
-            while True:
-                data = await consumer.getmany(*tps, timeout_ms=200)
-                for records in data.values():
+            async for batch in reader.batches():
+                for records in batch.values():
                     for record in records:
                         self.handle(record.value, record.offset)
-                if not self.caught_up.is_set():
-                    positions = [await consumer.position(tp) for tp in tps]
-                    if all(pos >= end[tp] for pos, tp in zip(positions, tps, strict=True)):
-                        self.caught_up.set()
-        finally:
-            await consumer.stop()
+                if reader.caught_up:
+                    self.caught_up.set()

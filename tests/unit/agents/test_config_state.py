@@ -41,3 +41,8 @@ def test_an_out_of_range_config_is_rejected_naming_the_field() -> None:
 
 def test_garbage_is_rejected() -> None:
     assert consider(DEFAULT, b"{nope").outcome == "rejected"
+
+
+def test_the_decision_carries_the_message_trace_id_so_it_is_decoded_once() -> None:
+    assert consider(DEFAULT, update(1)).trace_id == "t"
+    assert consider(DEFAULT, b"{nope").trace_id is None

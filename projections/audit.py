@@ -6,11 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer
 from pydantic import BaseModel
 
 from events.codec import DecodeError, decode
-from events.kafka_io import partitions_of
+from events.topic_reader import follow
 from events.topics import Topic, physical_name
 
 # Payload fields worth a column in an audit listing, when an event has them.
@@ -66,45 +65,31 @@ def key_fields(payload: Any) -> dict[str, Any]:
 async def audit(bootstrap: str, prefix: str, render_job_id: str) -> tuple[list[AuditLine], int]:
     """Read the job's events up to the current end of the log; return them in time order and
     the number of undecodable messages met on the way."""
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False
-    )
-    await consumer.start()
     lines: list[AuditLine] = []
     undecodable = 0
-    try:
-        # Every partition is read: a producer with another partitioner may have put a job's
-        # events anywhere, and an audit must not miss them.
-        tps = await partitions_of(bootstrap, [physical_name(prefix, t) for t in _AUDITED])
-        consumer.assign(tps)
-        await consumer.seek_to_beginning(*tps)
-        end = await consumer.end_offsets(tps)
-        pending = {tp for tp in tps if end[tp] > 0}
-        while pending:
-            data = await consumer.getmany(*pending, timeout_ms=500, max_records=5000)
-            for records in data.values():
-                for r in records:
-                    try:
-                        env = decode(r.value)
-                    except DecodeError:
-                        undecodable += 1
-                        continue
-                    if env.correlation_id == render_job_id:
-                        lines.append(
-                            AuditLine(
-                                topic=r.topic,
-                                partition=r.partition,
-                                offset=r.offset,
-                                event_id=env.event_id,
-                                type=env.type,
-                                version=env.version,
-                                occurred_at=env.occurred_at,
-                                trace_id=env.trace_id,
-                                fields=key_fields(env.payload),
-                            )
-                        )
-            pending = {tp for tp in pending if await consumer.position(tp) < end[tp]}
-    finally:
-        await consumer.stop()
+    # Every partition is read: a producer with another partitioner may have put a job's
+    # events anywhere, and an audit must not miss them.
+    names = [physical_name(prefix, t) for t in _AUDITED]
+    async with follow(bootstrap, names, until_end=True) as reader:
+        async for r in reader.records(max_records=5000, timeout_ms=500):
+            try:
+                env = decode(r.value)
+            except DecodeError:
+                undecodable += 1
+                continue
+            if env.correlation_id == render_job_id:
+                lines.append(
+                    AuditLine(
+                        topic=r.topic,
+                        partition=r.partition,
+                        offset=r.offset,
+                        event_id=env.event_id,
+                        type=env.type,
+                        version=env.version,
+                        occurred_at=env.occurred_at,
+                        trace_id=env.trace_id,
+                        fields=key_fields(env.payload),
+                    )
+                )
     lines.sort(key=lambda ln: (ln.occurred_at, ln.topic, ln.partition, ln.offset))
     return lines, undecodable

@@ -16,14 +16,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 import structlog
-from aiokafka import AIOKafkaConsumer
 from aiokafka.structs import TopicPartition
 from sqlalchemy import Engine
 
 from events.base import Envelope, new_id
 from events.codec import DecodeError, decode
 from events.dead_letter import dead_letter_of
-from events.kafka_io import EventProducer, ensure_topics, partitions_of
+from events.kafka_io import EventProducer, ensure_topics
+from events.topic_reader import Batch, TopicReader, follow
 from events.topics import EVENT_TOPICS, Topic, logical_topic, physical_name
 from projections.batch import fold_batch, keys_of
 from projections.db import upgrade
@@ -105,68 +105,53 @@ class Projector:
         await ensure_topics(self.bootstrap, self.prefix)
         await asyncio.to_thread(upgrade, self.engine)
         self._stored = await asyncio.to_thread(self._load_offsets)
-        consumer = AIOKafkaConsumer(
-            bootstrap_servers=self.bootstrap,
-            group_id=None,
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
+        names = [physical_name(self.prefix, t) for t in EVENT_TOPICS]
+        # A partition without a stored offset starts at its beginning.
+        stored = {TopicPartition(topic, p): offset for (topic, p), offset in self._stored.items()}
+        reading = follow(
+            self.bootstrap,
+            names,
+            start=stored,
+            until_end=until_end,
             max_partition_fetch_bytes=4 * 1024 * 1024,
             fetch_max_bytes=16 * 1024 * 1024,
         )
         producer = EventProducer(self.bootstrap, self.prefix, client_id=f"{self.name}-dead-letters")
-        await consumer.start()
-        await producer.start()
-        started = time.perf_counter()
-        try:
-            tps = await self._assign(consumer)
-            end = await consumer.end_offsets(tps) if until_end else {}
-            self._log.info("projector.started", partitions=len(tps), resumed=len(self._stored))
-            read = {tp: self._position(tp) for tp in tps}
-            pending: asyncio.Task[None] | None = None
-            while stop is None or not stop.is_set():
-                if until_end and all(read[tp] >= end[tp] for tp in tps):
-                    break
-                data = await consumer.getmany(*tps, timeout_ms=200, max_records=self.batch_size)
-                if not data:
-                    continue
-                # Decode this batch while the previous one commits in its thread; commits
-                # stay strictly in order.
-                batch = self._decode(data)
-                read.update({tp: recs[-1].offset + 1 for tp, recs in data.items()})
-                if pending is not None:
-                    await pending
-                pending = asyncio.create_task(self._store(batch, producer))
-            if pending is not None:
-                await pending
-        finally:
-            self.stats.seconds = time.perf_counter() - started
-            await consumer.stop()
-            await producer.stop()
+        async with reading as reader, producer:
+            self._log.info(
+                "projector.started", partitions=len(reader.partitions), resumed=len(self._stored)
+            )
+            started = time.perf_counter()
+            try:
+                await self._fold(reader, producer, stop)
+            finally:
+                self.stats.seconds = time.perf_counter() - started
         self._log.info(
             "projector.stopped", events=self.stats.events, dead_letters=self.stats.dead_letters
         )
         return self.stats
 
+    async def _fold(
+        self, reader: TopicReader, producer: EventProducer, stop: asyncio.Event | None
+    ) -> None:
+        pending: asyncio.Task[None] | None = None
+        async for data in reader.batches(max_records=self.batch_size, stop=stop):
+            if not data:
+                continue
+            # Decode this batch while the previous one commits in its thread; commits
+            # stay strictly in order.
+            batch = self._decode(data)
+            if pending is not None:
+                await pending
+            pending = asyncio.create_task(self._store(batch, producer))
+        if pending is not None:
+            await pending
+
     def _load_offsets(self) -> dict[TopicPartitionKey, int]:
         with self.engine.connect() as conn:
             return load_offsets(conn, self.name)
 
-    def _position(self, tp: TopicPartition) -> int:
-        return self._stored.get((tp.topic, tp.partition), 0)
-
-    async def _assign(self, consumer: AIOKafkaConsumer) -> list[TopicPartition]:
-        names = [physical_name(self.prefix, t) for t in EVENT_TOPICS]
-        tps = await partitions_of(self.bootstrap, names)
-        consumer.assign(tps)
-        for tp in tps:
-            stored = self._stored.get((tp.topic, tp.partition))
-            if stored is None:
-                await consumer.seek_to_beginning(tp)
-            else:
-                consumer.seek(tp, stored)
-        return tps
-
-    def _decode(self, data: dict[TopicPartition, list[Any]]) -> _Decoded:
+    def _decode(self, data: Batch) -> _Decoded:
         out = _Decoded()
         for tp, records in data.items():
             topic = logical_topic(self.prefix, tp.topic)

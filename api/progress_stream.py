@@ -13,8 +13,7 @@ from datetime import datetime
 from typing import Any
 
 import structlog
-from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.partitioner import DefaultPartitioner
+from aiokafka.structs import TopicPartition
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -24,12 +23,11 @@ from api.schemas import ProgressEvent
 from api.services import Services
 from events.base import Envelope
 from events.codec import DecodeError, decode
-from events.kafka_io import partitions_of
+from events.topic_reader import follow, key_partition
 from events.topics import Topic, physical_name
 from projections.models import RenderJob
 
 TERMINAL = frozenset({"complete", "failed", "cancelled"})
-_partitioner = DefaultPartitioner()
 log = structlog.get_logger(__name__)
 
 
@@ -78,9 +76,7 @@ def progress_event(env: Envelope[Any], last_progress: float) -> ProgressEvent | 
 async def job_partition(services: Services, job_id: str) -> TopicPartition:
     """The render.jobs partition that holds a job's events (its key decides, as for producers)."""
     topic = physical_name(services.topic_prefix, Topic.RENDER_JOBS)
-    partitions = await partitions_of(services.bootstrap, [topic])
-    numbers = sorted(tp.partition for tp in partitions)
-    return TopicPartition(topic, _partitioner(job_id.encode(), numbers, numbers))
+    return await key_partition(services.bootstrap, topic, job_id.encode())
 
 
 def _snapshot(services: Services, job_id: str, tp: TopicPartition) -> tuple[RenderJob, int]:
@@ -105,14 +101,8 @@ async def progress_events(services: Services, job_id: str) -> AsyncIterator[Prog
     if job.status in TERMINAL:
         return
     last = first
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=services.bootstrap, group_id=None, enable_auto_commit=False
-    )
-    await consumer.start()
-    try:
-        consumer.assign([tp])
-        consumer.seek(tp, offset)
-        async for record in consumer:
+    async with follow(services.bootstrap, [tp], start={tp: offset}) as reader:
+        async for record in reader.records():
             if record.key != job_id.encode() or record.value is None:
                 continue
             try:
@@ -130,8 +120,6 @@ async def progress_events(services: Services, job_id: str) -> AsyncIterator[Prog
             last = event
             if event.status in TERMINAL:
                 return
-    finally:
-        await consumer.stop()
 
 
 async def _until_projected(services: Services, produced: Produced) -> None:

@@ -8,7 +8,6 @@ import getpass
 from typing import Annotated, Any
 
 import typer
-from aiokafka import AIOKafkaConsumer
 from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
@@ -16,10 +15,11 @@ from rich.table import Table
 from cli.runtime import CliError, friendly_errors, kafka_bootstrap
 from events.base import make_event
 from events.codec import DecodeError, decode
-from events.kafka_io import EventProducer, ensure_topics, partitions_of
+from events.kafka_io import EventProducer, ensure_topics
 from events.payloads import RenderConfigUpdated
 from events.payloads.config import RenderClipConfig
 from events.settings import KafkaSettings
+from events.topic_reader import follow
 from events.topics import Topic, physical_name
 
 config_app = typer.Typer(
@@ -32,29 +32,15 @@ console = Console()
 async def latest_config(bootstrap: str, prefix: str) -> tuple[int, RenderClipConfig]:
     """The newest valid version on the config topic, or (0, the defaults)."""
     topic = physical_name(prefix, Topic.RENDER_CONFIG)
-    partitions = await partitions_of(bootstrap, [topic])
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None)
-    await consumer.start()
     version, config = 0, RenderClipConfig()
-    try:
-        consumer.assign(partitions)
-        await consumer.seek_to_beginning(*partitions)
-        ends = await consumer.end_offsets(partitions)
-
-        async def behind() -> bool:
-            return any([await consumer.position(tp) < end for tp, end in ends.items()])
-
-        while await behind():
-            for records in (await consumer.getmany(timeout_ms=1000)).values():
-                for record in records:
-                    try:
-                        env = decode(record.value)
-                    except DecodeError:
-                        continue  # workers ignore it too (with a warning in their log)
-                    if env.payload.version > version:
-                        version, config = env.payload.version, env.payload.config
-    finally:
-        await consumer.stop()
+    async with follow(bootstrap, [topic], until_end=True) as reader:
+        async for record in reader.records():
+            try:
+                env = decode(record.value)
+            except DecodeError:
+                continue  # workers ignore it too (with a warning in their log)
+            if env.payload.version > version:
+                version, config = env.payload.version, env.payload.config
     return version, config
 
 

@@ -1,8 +1,9 @@
 """The local Kafka broker works with the Python clients BeatStitch uses (aiokafka, Faust).
 
 These tests pin the broker/client compatibility the rest of the system relies on: topic
-creation through the admin API, idempotent acks=all producing, manual assign+seek and
-consumer-group consumption with committed offsets, end offsets, auto-creation being off, and
+creation through the admin API, idempotent acks=all producing, reading by hand-assigned
+partitions from a chosen offset (follow(), the product's one reader) and consumer-group
+consumption with committed offsets, end offsets, auto-creation being off, and
 a Faust worker joining a group and processing a message. They also exercise LocalKafka's own
 lifecycle (start, already-running, status, stop, restart on formatted storage).
 """
@@ -32,6 +33,7 @@ from cli.kafka_broker import (
     free_tcp_ports,
     kafka_uuid,
 )
+from events.topic_reader import TopicReader, follow
 from tests.support.kafka import KAFKA_LIBS_DIR
 
 # Generous upper bounds for waiting on a state; tests finish as soon as the state is reached.
@@ -106,7 +108,7 @@ async def test_create_topic_with_three_partitions(
 async def test_idempotent_producer_and_manual_assign(
     kafka_bootstrap: str, create_topic: CreateTopic
 ) -> None:
-    """acks=all + idempotence produce keyed records that assign()+seek() read back exactly."""
+    """acks=all + idempotence produce keyed records that follow() reads back exactly."""
     topic = await create_topic("assign", partitions=3)
     producer = AIOKafkaProducer(
         bootstrap_servers=kafka_bootstrap, acks="all", enable_idempotence=True
@@ -128,37 +130,30 @@ async def test_idempotent_producer_and_manual_assign(
     assert all(len(parts) == 1 for parts in partition_of.values())
     assert len({p for parts in partition_of.values() for p in parts}) > 1  # keys spread
 
-    consumer = AIOKafkaConsumer(bootstrap_servers=kafka_bootstrap, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        tps = [TopicPartition(topic, p) for p in range(3)]
-        consumer.assign(tps)
-        await consumer.seek_to_beginning(*tps)
-        records = await _collect(consumer, len(sent))
-        assert {(r.key, r.value): (r.partition, r.offset) for r in records} == sent
+    tps = [TopicPartition(topic, p) for p in range(3)]
+    async with follow(kafka_bootstrap, [topic], until_end=True) as reader:
+        assert reader.partitions == tps
+        begin = {tp: await reader.position(tp) for tp in tps}
+        end = reader.end_offsets
+        records = [record async for record in reader.records()]
+    assert {(r.key, r.value): (r.partition, r.offset) for r in records} == sent
+    assert sum(end.values()) == len(sent)
+    assert set(begin.values()) == {0}
+    for tp in tps:
+        produced_here = sum(1 for part, _ in sent.values() if part == tp.partition)
+        assert end[tp] == produced_here
 
-        end = await consumer.end_offsets(tps)
-        begin = await consumer.beginning_offsets(tps)
-        assert sum(end.values()) == len(sent)
-        assert set(begin.values()) == {0}
-        for tp in tps:
-            produced_here = sum(1 for part, _ in sent.values() if part == tp.partition)
-            assert end[tp] == produced_here
-
-        # seek() to an exact offset: the next record is the one produced at that offset.
-        (key, value), (partition, offset) = next((kv, po) for kv, po in sent.items() if po[1] == 1)
-        tp = TopicPartition(topic, partition)
-        consumer.assign([tp])
-        consumer.seek(tp, offset)
-        (first, *_) = await _collect(consumer, 1)
-        assert (first.partition, first.offset, first.key, first.value) == (
-            partition,
-            offset,
-            key,
-            value,
-        )
-    finally:
-        await consumer.stop()
+    # From an exact offset: the next record is the one produced at that offset.
+    (key, value), (partition, offset) = next((kv, po) for kv, po in sent.items() if po[1] == 1)
+    tp = TopicPartition(topic, partition)
+    async with asyncio.timeout(WAIT_S), follow(kafka_bootstrap, [tp], start={tp: offset}) as r:
+        first = await anext(r.records())
+    assert (first.partition, first.offset, first.key, first.value) == (
+        partition,
+        offset,
+        key,
+        value,
+    )
 
 
 async def test_consumer_group_commits_offsets(
@@ -326,13 +321,9 @@ FAUST_APP = textwrap.dedent(
 )
 
 
-async def _first_record(consumer: AIOKafkaConsumer) -> ConsumerRecord[bytes, bytes]:
-    """Return the first record the consumer fetches (no deadline; the caller bounds it)."""
-    while True:
-        batch = await consumer.getmany(timeout_ms=500)
-        for records in batch.values():
-            if records:
-                return records[0]
+async def _first_record(reader: TopicReader) -> ConsumerRecord[bytes, bytes]:
+    """Return the first record the reader hands out (no deadline; the caller bounds it)."""
+    return await anext(reader.records())
 
 
 async def test_faust_worker_processes_a_message(
@@ -352,12 +343,6 @@ async def test_faust_worker_processes_a_message(
         await producer.send_and_wait(source, b"hello", key=b"video-1")
     finally:
         await producer.stop()
-
-    consumer = AIOKafkaConsumer(bootstrap_servers=kafka_bootstrap, enable_auto_commit=False)
-    await consumer.start()
-    sink_tp = TopicPartition(sink, 0)
-    consumer.assign([sink_tp])
-    await consumer.seek_to_beginning(sink_tp)
 
     script = tmp_path / "smoke_app.py"
     script.write_text(FAUST_APP, encoding="utf-8")
@@ -387,22 +372,23 @@ async def test_faust_worker_processes_a_message(
         return worker_log.read_text(encoding="utf-8", errors="replace")[-6000:]
 
     try:
-        record_task = asyncio.ensure_future(_first_record(consumer))
-        exited_task = asyncio.ensure_future(worker.wait())
-        done, _ = await asyncio.wait(
-            {record_task, exited_task},
-            timeout=FAUST_WAIT_S,
-            return_when=asyncio.FIRST_COMPLETED,
-        )
-        if record_task not in done:
-            record_task.cancel()
-            state = "exited" if exited_task in done else "produced nothing in time"
-            pytest.fail(f"Faust worker {state}; its output:\n{worker_output()}")
-        exited_task.cancel()
-        record = record_task.result()
+        # The sink is read from its beginning, so the reader may open after the worker starts.
+        async with follow(kafka_bootstrap, [sink]) as sink_reader:
+            record_task = asyncio.ensure_future(_first_record(sink_reader))
+            exited_task = asyncio.ensure_future(worker.wait())
+            done, _ = await asyncio.wait(
+                {record_task, exited_task},
+                timeout=FAUST_WAIT_S,
+                return_when=asyncio.FIRST_COMPLETED,
+            )
+            if record_task not in done:
+                record_task.cancel()
+                state = "exited" if exited_task in done else "produced nothing in time"
+                pytest.fail(f"Faust worker {state}; its output:\n{worker_output()}")
+            exited_task.cancel()
+            record = record_task.result()
         assert (record.key, record.value) == (b"video-1", b"processed:hello:1")
     finally:
-        await consumer.stop()
         if worker.returncode is None:
             worker.send_signal(signal.SIGTERM)
             try:

@@ -7,12 +7,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer
-
 from cli.render_request import PreparedRender, prepare_render
 from engine.render_settings import RenderSettings
 from engine.sample_media import write_sample_media, write_song
 from events.codec import decode
+from events.topic_reader import follow
 from events.topics import Topic, physical_name
 
 TERMINAL = ("ClipTaskSucceeded", "ClipTaskFailed")
@@ -46,17 +45,15 @@ def worker_env(bootstrap: str, prefix: str, artifacts: Path, **extra: str) -> di
 
 async def read_until(bootstrap: str, prefix: str, topic: Topic, done: Any) -> list[Any]:
     """Decode a topic from the start until `done(events so far)` is true."""
-    consumer = AIOKafkaConsumer(
-        physical_name(prefix, topic), bootstrap_servers=bootstrap, auto_offset_reset="earliest"
-    )
-    await consumer.start()
-    try:
-        seen: list[Any] = []
-        while not done(seen):
-            seen.append(decode((await consumer.getone()).value))
+    seen: list[Any] = []
+    if done(seen):
         return seen
-    finally:
-        await consumer.stop()
+    async with follow(bootstrap, [physical_name(prefix, topic)]) as reader:
+        async for record in reader.records():
+            seen.append(decode(record.value))
+            if done(seen):
+                break
+    return seen
 
 
 async def lifecycle_until(bootstrap: str, prefix: str, event_type: str) -> list[Any]:

@@ -6,12 +6,11 @@ import json
 import time
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer
-
 from events.base import make_event
 from events.codec import decode, encode
 from events.kafka_io import EventProducer
 from events.payloads import RenderClipConfig, RenderConfigUpdated
+from events.topic_reader import follow
 from events.topics import Topic, physical_name
 from tests.support.render_requests import render_request
 from tests.support.worker import running_worker
@@ -22,15 +21,13 @@ def worker_env(bootstrap: str, prefix: str) -> dict[str, str]:
 
 
 async def read_events(bootstrap: str, topic: str, count: int) -> list[Any]:
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest")
-    await consumer.start()
-    try:
-        found = []
-        while len(found) < count:
-            found.append(await consumer.getone())
-        return found
-    finally:
-        await consumer.stop()
+    found: list[Any] = []
+    async with follow(bootstrap, [topic]) as reader:
+        async for record in reader.records():
+            found.append(record)
+            if len(found) >= count:
+                break
+    return found
 
 
 async def test_the_planner_turns_a_request_into_clip_tasks_keyed_by_video(

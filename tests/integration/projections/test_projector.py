@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import json
 
-from aiokafka import AIOKafkaConsumer
-from aiokafka.partitioner import DefaultPartitioner
-
 from events.base import make_event
 from events.codec import encode
 from events.kafka_io import EventProducer
+from events.topic_reader import follow, partition_for_key
 from events.topics import Topic, physical_name
 from projections.db import make_engine
 from projections.digest import database_digest
@@ -81,22 +79,16 @@ async def test_undecodable_messages_go_to_the_dead_letter_topic_and_folding_goes
 
     assert stats.dead_letters == 3
     assert clip_stats_of(database_url, "job-c")["total_tasks"] == 2
-    consumer = AIOKafkaConsumer(
-        physical_name(topic_prefix, Topic.DEAD_LETTER),
-        bootstrap_servers=kafka_bootstrap,
-        auto_offset_reset="earliest",
-    )
-    await consumer.start()
-    try:
-        letters = [json.loads((await consumer.getone()).value) for _ in range(3)]
-    finally:
-        await consumer.stop()
+    dead_letters = physical_name(topic_prefix, Topic.DEAD_LETTER)
+    async with follow(kafka_bootstrap, [dead_letters], until_end=True) as reader:
+        letters = [json.loads(record.value) async for record in reader.records()]
+    assert len(letters) == 3
     # What an operator reading the dead-letter topic sees: why, and exactly where from.
     reasons = sorted(letter["reason"] for letter in letters)
     assert reasons[0].startswith("RenderRequested belongs on render.jobs, found on clip.events")
     assert reasons[1].startswith("invalid RenderProgress v1: payload.progress")
     assert reasons[2].startswith("not JSON")
     garbage = next(x for x in letters if x["reason"].startswith("not JSON"))
-    partition = DefaultPartitioner()(b"job-c", [0, 1, 2], [0, 1, 2])
+    partition = partition_for_key(b"job-c", 3)
     assert (garbage["original_topic"], garbage["original_partition"]) == (clip_topic, partition)
     assert garbage["original_offset"] == 0 and garbage["original_key"] == "job-c"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from agents.worker import Pool
+from agents.pool import Pool
 from engine.encoding import codec_threads, threads_for_parallelism
 
 

@@ -1,30 +1,19 @@
-"""A worker process: the Faust app with its agents, the config watcher and /metrics."""
+"""A worker process: the Faust app with its agents and housekeeping, and /metrics."""
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import faust
 import structlog
 from prometheus_client import start_http_server
 
-from agents.acks import InOrderAcker
-from agents.analyzer import Analyzer
-from agents.assembler import Assembler
-from agents.assembly_state import JobAssembly
-from agents.cancellations import CancellationWatcher
-from agents.clip_runner import ClipRunner
-from agents.config_watcher import ConfigWatcher
+from agents.collaborators import Collaborators, build_collaborators
 from agents.metrics import RENDER_CONSUMER_LAG
-from agents.outbox import Outbox
 from agents.planner import handle_render_job_message
-from agents.pool import Pool
-from agents.scheduler import ClipScheduler
 from agents.settings import WorkerSettings
-from events.base import Envelope, Payload, make_event
 from events.codec import DecodeError, decode
 from events.payloads import ClipTaskQueued
 from events.settings import KafkaSettings
@@ -56,65 +45,23 @@ def create_app(
         broker_session_timeout=worker.broker_session_timeout_s,
         broker_heartbeat_interval=1,
     )
-    prefix = kafka.topic_prefix
-    outbox = Outbox(bootstrap, prefix, worker.worker_id)
-    watcher = ConfigWatcher(bootstrap, prefix, worker.worker_id)
-    cancellations = CancellationWatcher(bootstrap, prefix, worker.worker_id)
-    pool = Pool(
-        worker.process_pool_size,
-        pool_initializer,
-        parallelism=lambda: watcher.live.config.max_parallelism,
-    )
-    artifacts = Path(worker.artifacts_dir)
-
-    def topic(*topics: Topic) -> faust.TopicT:
-        names = [physical_name(prefix, t) for t in topics]
-        return app.topic(*names, key_serializer="raw", value_serializer="raw", internal=False)
-
-    async def emit_for(cause: Envelope[Any], payloads: list[Payload]) -> None:
-        await outbox.send(
-            [make_event(p, trace_id=cause.trace_id, causation_id=cause.event_id) for p in payloads]
-        )
-
-    async def emit_for_job(state: JobAssembly, payloads: list[Payload]) -> None:
-        trace = state.trace_id or state.render_job_id
-        await outbox.send(
-            [make_event(p, trace_id=trace, causation_id=state.request_event_id) for p in payloads]
-        )
-
-    runner = ClipRunner(
-        worker_id=worker.worker_id,
-        emit=emit_for,
-        execute=pool.run,
-        config=lambda: watcher.live.config,
-        tmp_root=artifacts / "render_tmp",
-        timeouts_s=(worker.clip_connect_timeout_s, worker.clip_read_timeout_s),
-        is_cancelled=cancellations.is_cancelled,
-    )
-    scheduler = ClipScheduler(limits=lambda: watcher.live.config, run=runner.run)
-    watcher.on_change = lambda _live: scheduler.pump()
-    acker = InOrderAcker()
     table = app.Table(
         "assembly",
         default=None,
         partitions=spec_for(Topic.CLIP_EVENTS).partitions,
     )
-    assembler = Assembler(
-        table=table,
-        emit=emit_for_job,
-        execute=pool.run,
-        artifacts=artifacts,
-        placeholder=lambda: watcher.live.config.placeholder_asset_path,
-        timeouts_s=(worker.clip_connect_timeout_s, worker.clip_read_timeout_s),
-    )
+    parts = build_collaborators(bootstrap, kafka.topic_prefix, worker, table, pool_initializer)
+    _add_agents(app, kafka.topic_prefix, parts)
+    _add_housekeeping(app, worker, parts)
+    return app
 
-    analyzer = Analyzer(
-        worker_id=worker.worker_id,
-        outbox=outbox,
-        execute=pool.run,
-        # Absolute: the path travels in events to processes with other working directories.
-        grids_dir=artifacts.resolve() / "beat-grids",
-    )
+
+def _add_agents(app: faust.App, prefix: str, parts: Collaborators) -> None:
+    def topic(*topics: Topic) -> faust.TopicT:
+        names = [physical_name(prefix, t) for t in topics]
+        return app.topic(*names, key_serializer="raw", value_serializer="raw", internal=False)
+
+    outbox, acker, scheduler = parts.outbox, parts.acker, parts.scheduler
 
     @app.agent(topic(Topic.RENDER_JOBS), name="planner")
     async def planner(stream: faust.StreamT) -> None:
@@ -151,17 +98,20 @@ def create_app(
                 env = decode(event.message.value)
             except DecodeError:
                 continue  # the planner or the projector dead-letters it
-            await assembler.handle(env)
+            await parts.assembler.handle(env)
 
     @app.agent(topic(Topic.ANALYSIS), name="analyzer")
     async def analyzer_agent(stream: faust.StreamT) -> None:
         async for event in stream.events():
-            await analyzer.handle(event.message)
+            await parts.analyzer.handle(event.message)
 
+
+def _add_housekeeping(app: faust.App, worker: WorkerSettings, parts: Collaborators) -> None:
+    # Rebalances, consumer lag, the background tasks and shutdown.
     @app.on_partitions_revoked.connect  # type: ignore[arg-type]  # mode types expect sync
     async def forget_revoked(sender: Any, revoked: set[Any], **_: Any) -> None:
-        dropped = scheduler.drop(revoked)
-        acker.forget(revoked)
+        dropped = parts.scheduler.drop(revoked)
+        parts.acker.forget(revoked)
         log.info(
             "render_worker.partitions_revoked",
             trace_id=None,
@@ -177,7 +127,7 @@ def create_app(
             trace_id=None,
             worker=worker.worker_id,
             partitions=len(assigned),
-            inflight=scheduler.inflight,
+            inflight=parts.scheduler.inflight,
         )
 
     @app.timer(5.0)
@@ -192,23 +142,21 @@ def create_app(
 
     @app.task
     async def warm_pool() -> None:
-        started = await pool.warm_up(worker.process_pool_size)
+        started = await parts.pool.warm_up(worker.process_pool_size)
         log.info("render_worker.pool_ready", trace_id=None, processes=started)
 
     @app.task
     async def watch_config() -> None:
-        await watcher.run()
+        await parts.config_watcher.run()
 
     @app.task
     async def watch_cancellations() -> None:
-        await cancellations.run()
+        await parts.cancellations.run()
 
     @app.on_before_shutdown.connect  # type: ignore[arg-type]  # mode types expect sync
     async def close(sender: Any, *_: Any, signal: Any, **__: Any) -> None:
-        pool.close()
-        await outbox.close()
-
-    return app
+        parts.pool.close()
+        await parts.outbox.close()
 
 
 def run_worker(

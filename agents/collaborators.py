@@ -1,0 +1,102 @@
+"""What a worker's agents work with, wired to each other in one place.
+
+`build_collaborators` makes the outbox, the config and cancellation watchers, the process
+pool, the clip runner and its scheduler, the in-order acker, the assembler and the
+analyzer; the Faust app (agents/worker.py) hands each agent the ones it needs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, MutableMapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from agents.acks import InOrderAcker
+from agents.analyzer import Analyzer
+from agents.assembler import Assembler
+from agents.assembly_state import JobAssembly
+from agents.cancellations import CancellationWatcher
+from agents.clip_runner import ClipRunner
+from agents.config_watcher import ConfigWatcher
+from agents.outbox import Outbox
+from agents.pool import Pool
+from agents.scheduler import ClipScheduler
+from agents.settings import WorkerSettings
+from events.base import Envelope, Payload, make_event
+
+
+@dataclass(frozen=True)
+class Collaborators:
+    """A worker's collaborators; every limit they hold comes from the live config."""
+
+    outbox: Outbox
+    config_watcher: ConfigWatcher
+    cancellations: CancellationWatcher
+    pool: Pool
+    runner: ClipRunner
+    scheduler: ClipScheduler
+    acker: InOrderAcker
+    assembler: Assembler
+    analyzer: Analyzer
+
+
+def build_collaborators(
+    bootstrap: str,
+    prefix: str,
+    worker: WorkerSettings,
+    assembly_table: MutableMapping[str, Any],
+    pool_initializer: Callable[[], None] | None = None,
+) -> Collaborators:
+    """Wire a worker's collaborators; `assembly_table` keeps the assembler's state per render."""
+    outbox = Outbox(bootstrap, prefix, worker.worker_id)
+    watcher = ConfigWatcher(bootstrap, prefix, worker.worker_id)
+    cancellations = CancellationWatcher(bootstrap, prefix, worker.worker_id)
+    pool = Pool(
+        worker.process_pool_size,
+        pool_initializer,
+        parallelism=lambda: watcher.live.config.max_parallelism,
+    )
+    artifacts = Path(worker.artifacts_dir)
+    timeouts_s = (worker.clip_connect_timeout_s, worker.clip_read_timeout_s)
+
+    async def emit_for(cause: Envelope[Any], payloads: list[Payload]) -> None:
+        await outbox.send(
+            [make_event(p, trace_id=cause.trace_id, causation_id=cause.event_id) for p in payloads]
+        )
+
+    async def emit_for_job(state: JobAssembly, payloads: list[Payload]) -> None:
+        trace = state.trace_id or state.render_job_id
+        await outbox.send(
+            [make_event(p, trace_id=trace, causation_id=state.request_event_id) for p in payloads]
+        )
+
+    runner = ClipRunner(
+        worker_id=worker.worker_id,
+        emit=emit_for,
+        execute=pool.run,
+        config=lambda: watcher.live.config,
+        tmp_root=artifacts / "render_tmp",
+        timeouts_s=timeouts_s,
+        is_cancelled=cancellations.is_cancelled,
+    )
+    scheduler = ClipScheduler(limits=lambda: watcher.live.config, run=runner.run)
+    watcher.on_change = lambda _live: scheduler.pump()
+    assembler = Assembler(
+        table=assembly_table,
+        emit=emit_for_job,
+        execute=pool.run,
+        artifacts=artifacts,
+        placeholder=lambda: watcher.live.config.placeholder_asset_path,
+        timeouts_s=timeouts_s,
+    )
+    analyzer = Analyzer(
+        worker_id=worker.worker_id,
+        outbox=outbox,
+        execute=pool.run,
+        # Absolute: the path travels in events to processes with other working directories.
+        grids_dir=artifacts.resolve() / "beat-grids",
+    )
+    return Collaborators(
+        outbox, watcher, cancellations, pool, runner, scheduler, InOrderAcker(), assembler, analyzer
+    )

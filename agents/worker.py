@@ -37,7 +37,9 @@ def create_app(
         broker=f"kafka://{bootstrap}",
         store="memory://",
         web_enabled=False,
-        # A rebalance must not wait for in-flight work (see FIELD-NOTES.md).
+        # A rebalance must not wait for in-flight work: the clipper acks a task only when its
+        # clip is done, which can take longer than the rebalance timeout, and the whole group
+        # would stall behind it.
         stream_wait_empty=False,
         topic_disable_leader=True,
         consumer_auto_offset_reset="earliest",

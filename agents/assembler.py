@@ -42,8 +42,8 @@ from agents.clip_job import (
     render_placeholder,
     transition_indices,
 )
+from domain.clip_stats import TaskStatus, clip_stats
 from events.base import Envelope, Payload
-from events.clip_stats import TaskStatus, clip_stats
 from events.payloads import (
     RenderCompleted,
     RenderFailed,

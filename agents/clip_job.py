@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from domain.render_request import engine_output, media_asset
 from engine.assemble import (
     PieceSide,
     mux_output,
@@ -18,10 +19,8 @@ from engine.assemble import (
 from engine.clip import Timeouts, render_clip
 from engine.edl import EDL, Segment
 from engine.encoding import Quality, encode_settings, set_codec_threads
-from engine.media import MediaAsset
 from engine.music import encode_audio
 from engine.placeholder import placeholder_side, render_placeholder_clip, write_placeholder
-from engine.render_settings import OutputSettings as EngineOutput
 from events.payloads.common import MediaSource, OutputSettings
 
 T = TypeVar("T")
@@ -45,30 +44,6 @@ def with_codec_threads(threads: int, fn: Callable[..., T], *args: Any) -> T:
 def ready() -> int:
     """Nothing but proof that a pool process has started and imported the engine."""
     return os.getpid()
-
-
-def engine_output(output: OutputSettings) -> EngineOutput:
-    """The engine's output settings for a render's output settings."""
-    return EngineOutput(width=output.width, height=output.height, fps=output.fps)
-
-
-def media_asset(source: MediaSource, path: str) -> MediaAsset:
-    """The engine's view of a media source, read from `path`."""
-    if source.width is None or source.height is None:
-        # The planner rejects such requests; this guards direct producers.
-        raise ValueError(f"media {source.asset_id} has no width/height; probe it first")
-    return MediaAsset(
-        id=source.asset_id,
-        kind="video" if source.media_type == "video" else "image",
-        path=path,
-        checksum=source.checksum,
-        width=source.width,
-        height=source.height,
-        rotation=source.rotation,  # type: ignore[arg-type]
-        display_aspect_ratio=source.display_aspect_ratio,
-        duration_ms=source.duration_ms,
-        fps=source.fps,
-    )
 
 
 def render_segment(

@@ -26,7 +26,7 @@ from typing import Any
 
 from bench.process_cpu import ProcessCpu, cpu_by_role, snapshot
 from bench.projector import kafka
-from cli.render_request import prepare_render
+from domain.request_from_files import prepare_render
 from engine.media import MediaAsset
 from engine.render import render_edl
 from engine.render_settings import RenderSettings

@@ -20,7 +20,6 @@ from api.models import Project, User, Workspace
 from api.progress_stream import TERMINAL, progress_events
 from api.read_models import render_jobs_of
 from api.read_your_writes import emit
-from api.render_requests import render_requested, used_asset_ids
 from api.schemas import RenderAccepted, RenderCreate, RenderJobOut
 from api.timelines import (
     current_timeline,
@@ -30,6 +29,7 @@ from api.timelines import (
     media_rows,
     ready_audio,
 )
+from domain.render_request import render_requested, used_asset_ids
 from events.payloads import RenderCancelled, RenderRequested
 from events.payloads.render import AudioSource
 from projections.models import RenderJob

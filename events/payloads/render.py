@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -55,12 +56,23 @@ class RenderStarted(_RenderPayload):
     task_ids: list[Id]
 
 
+class ProgressStatus(StrEnum):
+    """The status a progress report states; only the job's own end events end it."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    ASSEMBLING = "assembling"
+    COMPLETE = "complete"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
 class RenderProgress(_RenderPayload):
     """A progress report of a running render (the time is the envelope's)."""
 
     event_type: ClassVar[str] = "RenderProgress"
 
-    status: str = Field(pattern="^(queued|running|assembling|complete|failed|cancelled)$")
+    status: ProgressStatus
     progress: float = Field(ge=0.0, le=100.0)
     message: str = ""
 

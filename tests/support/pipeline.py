@@ -9,7 +9,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer
 
-from cli.render_request import PreparedRender, prepare_render
+from domain.request_from_files import PreparedRender, prepare_render
 from engine.render_settings import RenderSettings
 from engine.sample_media import write_sample_media, write_song
 from events.codec import decode

@@ -13,7 +13,7 @@ from events.codec import decode, encode
 from events.kafka_io import EventProducer
 from events.payloads import RenderClipConfig, RenderConfigUpdated
 from events.topics import Topic, physical_name
-from tests.support.render_requests import render_request
+from tests.support.sample_requests import render_request
 from tests.support.worker import running_worker
 
 

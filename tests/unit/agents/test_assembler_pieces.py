@@ -8,7 +8,7 @@ from typing import Any
 from agents.assembler import Assembler
 from agents.assembly_state import JobAssembly
 from agents.clip_job import ClipDone, PieceSource, RenderDone
-from events.clip_stats import JobClipState, TaskState, TaskStatus
+from domain.clip_stats import JobClipState, TaskState, TaskStatus
 from events.payloads import RenderRequested
 from events.payloads.common import MediaSource, OutputSettings
 from events.payloads.render import AudioSource

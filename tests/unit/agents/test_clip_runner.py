@@ -8,9 +8,9 @@ from typing import Any
 
 from agents.clip_job import ClipDone, render_placeholder, render_segment
 from agents.clip_runner import ClipRunner
+from domain.clip_stats import JobClipState, clip_stats, fold_clip_events
 from engine.errors import EngineError
 from events.base import make_event
-from events.clip_stats import JobClipState, clip_stats, fold_clip_events
 from events.payloads import (
     ClipTaskFellBack,
     ClipTaskQueued,

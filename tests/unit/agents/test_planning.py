@@ -6,7 +6,7 @@ from typing import Any
 
 from agents.planning import plan_render, task_id
 from events.base import make_event
-from tests.support.render_requests import render_request
+from tests.support.sample_requests import render_request
 
 
 def test_one_task_per_segment_keyed_by_its_source_video() -> None:

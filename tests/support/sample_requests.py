@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from api.render_requests import render_requested
+from domain.render_request import render_requested
 from engine.beat_grid import Beat, BeatGrid
 from engine.media import MediaAsset
 from engine.render_settings import RenderSettings

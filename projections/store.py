@@ -261,6 +261,18 @@ def load_offsets(conn: Connection, projector: str) -> dict[TopicPartitionKey, in
     return {(r.topic, r.partition): r.next_offset for r in conn.execute(stmt)}
 
 
+def next_offset(conn: Connection, projector: str, topic: str, partition: int) -> int:
+    """The next offset the projector will read on one partition (0 before it read any)."""
+    found = conn.execute(
+        select(ProjectorOffset.next_offset).where(
+            ProjectorOffset.projector == projector,
+            ProjectorOffset.topic == topic,
+            ProjectorOffset.partition == partition,
+        )
+    ).scalar_one_or_none()
+    return int(found or 0)
+
+
 def save_offsets(
     conn: Connection,
     projector: str,

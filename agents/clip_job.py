@@ -47,7 +47,7 @@ def ready() -> int:
 
 
 def render_segment(
-    segment: dict[str, Any],
+    segment: Segment,
     source: MediaSource,
     path: str,
     out_path: str,
@@ -59,7 +59,7 @@ def render_segment(
     began = time.perf_counter()
     Path(out_path).parent.mkdir(parents=True, exist_ok=True)
     result = render_clip(
-        Segment.model_validate(segment),
+        segment,
         media_asset(source, path),
         out_path,
         encode_settings(engine_output(output), quality),
@@ -80,7 +80,7 @@ def ensure_placeholder(placeholder: str, output: OutputSettings) -> Path:
 
 
 def render_placeholder(
-    segment: dict[str, Any],
+    segment: Segment,
     placeholder: str,
     out_path: str,
     output: OutputSettings,
@@ -91,7 +91,7 @@ def render_placeholder(
     target = ensure_placeholder(placeholder, output)
     Path(out_path).parent.mkdir(parents=True, exist_ok=True)
     result = render_placeholder_clip(
-        Segment.model_validate(segment),
+        segment,
         target,
         out_path,
         encode_settings(engine_output(output), quality),
@@ -108,10 +108,9 @@ class RenderDone:
     frames: int
 
 
-def _plan(edl: dict[str, Any], output: OutputSettings, quality: Quality) -> tuple[Any, Any, Any]:
-    plan_edl = EDL.model_validate(edl)
+def _plan(edl: EDL, output: OutputSettings, quality: Quality) -> tuple[Any, Any, Any]:
     enc = encode_settings(engine_output(output), quality)
-    return plan_edl, enc, plan_assembly(plan_edl, enc.fps)
+    return edl, enc, plan_assembly(edl, enc.fps)
 
 
 @dataclass(frozen=True)
@@ -128,7 +127,7 @@ class PieceSource:
 
 
 def render_piece(
-    edl: dict[str, Any],
+    edl: EDL,
     boundary_index: int,
     outgoing: PieceSource,
     incoming: PieceSource,
@@ -160,9 +159,9 @@ def render_piece(
     return str(piece)
 
 
-def transition_indices(edl: dict[str, Any], fps: int) -> list[int]:
+def transition_indices(edl: EDL, fps: int) -> list[int]:
     """The segments followed by a transition piece (every boundary that is not a cut)."""
-    return [b.index for b in plan_assembly(EDL.model_validate(edl), fps).boundaries]
+    return [b.index for b in plan_assembly(edl, fps).boundaries]
 
 
 def encode_music(music: str, total_ms: int, out_path: str) -> str:
@@ -171,7 +170,7 @@ def encode_music(music: str, total_ms: int, out_path: str) -> str:
 
 
 def mux_render(
-    edl: dict[str, Any],
+    edl: EDL,
     clips: list[str],
     pieces: dict[int, str],
     audio: str,

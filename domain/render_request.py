@@ -59,7 +59,7 @@ def render_requested(
         requested_by=requested_by,
         kind=kind,
         edl_hash=edl.edl_hash,
-        edl=edl.model_dump(mode="json"),
+        edl=edl,
         output=OutputSettings(width=out.width, height=out.height, fps=out.fps, quality=kind),
         media=[media_source(by_id[asset_id]) for asset_id in used_asset_ids(edl)],
         audio=audio,

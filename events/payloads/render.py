@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from engine.edl import EDL
 from events.base import Payload
 from events.payloads.common import Id, MediaSource, OutputSettings
 from events.topics import Topic
@@ -40,8 +41,9 @@ class RenderRequested(_RenderPayload):
     requested_by: Id
     kind: str = Field(pattern="^(preview|final)$")
     edl_hash: str = Field(min_length=1)
-    # The EDL JSON exactly as the timeline produced it; the planner validates it.
-    edl: dict[str, Any]
+    # Typed on the wire, so a malformed EDL is a malformed event; the planner checks the
+    # rules across segments and against the media (EDL validation) and fails the render.
+    edl: EDL
     output: OutputSettings
     media: list[MediaSource] = Field(min_length=1)
     audio: AudioSource

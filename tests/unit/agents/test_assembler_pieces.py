@@ -28,7 +28,7 @@ def request() -> RenderRequested:
         requested_by="u",
         kind="final",
         edl_hash=edl.edl_hash,
-        edl=edl.model_dump(mode="json"),
+        edl=edl,
         output=OutputSettings(width=320, height=180, fps=24),
         media=[
             MediaSource(

@@ -78,7 +78,7 @@ def test_a_batch_folds_each_topic_into_its_rows_and_names_the_changed_tasks() ->
         video_id="vid-0",
         segment_index=0,
         total_segments=1,
-        segment=request.edl["segments"][0],
+        segment=request.edl.segments[0],
         source=request.media[0],
         output=request.output,
     )

@@ -42,8 +42,8 @@ from agents.clip_job import (
     render_placeholder,
     transition_indices,
 )
+from domain.clip_stats import TaskStatus, clip_stats
 from events.base import Envelope, Payload
-from events.clip_stats import TaskStatus, clip_stats
 from events.payloads import (
     RenderCompleted,
     RenderFailed,
@@ -169,7 +169,7 @@ class Assembler:
         if state.request is None or task.segment_index is None:
             return False
         req, _ = self._plan(state.render_job_id, state.request)
-        asset_id = req.edl["segments"][task.segment_index]["asset_id"]
+        asset_id = req.edl.segments[task.segment_index].asset_id
         return any(m.asset_id == asset_id and m.remote_url for m in req.media)
 
     def _plan(self, job: str, request: dict[str, Any]) -> tuple[RenderRequested, list[int]]:
@@ -180,7 +180,7 @@ class Assembler:
 
     def _side(self, req: RenderRequested, index: int, kind: str) -> PieceSource:
         """What segment `index` renders from as one side of a piece, for a source kind."""
-        asset_id = req.edl["segments"][index]["asset_id"]
+        asset_id = req.edl.segments[index].asset_id
         source = next((m for m in req.media if m.asset_id == asset_id), None)
         path = None
         if source is not None and kind == "remote":
@@ -220,7 +220,7 @@ class Assembler:
                 self.execute(
                     encode_music,
                     req.audio.path,
-                    int(req.edl["total_duration_ms"]),
+                    req.edl.total_duration_ms,
                     str(work / "music.m4a"),
                 )
             )
@@ -282,7 +282,7 @@ class Assembler:
                 render_job_id=job,
                 output=done.path,
                 file_size=done.file_size,
-                duration_ms=int(req.edl.get("total_duration_ms", 0)),
+                duration_ms=req.edl.total_duration_ms,
                 clip_stats=stats,
             )
         finally:
@@ -295,8 +295,8 @@ class Assembler:
         work = self.tmp_dir(state.render_job_id) / "assembly"
         clips = self._clips(state)
         kinds = self._kinds(state)
-        for seg in req.edl["segments"]:
-            index = seg["index"]
+        for seg in req.edl.segments:
+            index = seg.index
             if index not in clips:
                 stand_in: Any = await self.execute(
                     render_placeholder,
@@ -330,7 +330,7 @@ class Assembler:
                 paths[b] = await retry.task
         music = await self._music[state.render_job_id]
         waited = time.perf_counter() - began
-        ordered = [clips[seg["index"]] for seg in req.edl["segments"]]
+        ordered = [clips[seg.index] for seg in req.edl.segments]
         done: RenderDone = await self.execute(
             mux_render,
             req.edl,

@@ -6,13 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from events.base import Envelope
-from events.clip_stats import (
+from domain.clip_stats import (
     JobClipState,
     clip_state_from_json,
     clip_state_to_json,
     fold_clip,
 )
+from events.base import Envelope
 from events.payloads import RenderCancelled, RenderRequested, RenderStarted
 from events.topics import Topic
 

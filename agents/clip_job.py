@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from domain.render_request import engine_output, media_asset
 from engine.assemble import (
     PieceSide,
     mux_output,
@@ -18,10 +19,8 @@ from engine.assemble import (
 from engine.clip import Timeouts, render_clip
 from engine.edl import EDL, Segment
 from engine.encoding import Quality, encode_settings, set_codec_threads
-from engine.media import MediaAsset
 from engine.music import encode_audio
 from engine.placeholder import placeholder_side, render_placeholder_clip, write_placeholder
-from engine.render_settings import OutputSettings as EngineOutput
 from events.payloads.common import MediaSource, OutputSettings
 
 T = TypeVar("T")
@@ -47,32 +46,8 @@ def ready() -> int:
     return os.getpid()
 
 
-def engine_output(output: OutputSettings) -> EngineOutput:
-    """The engine's output settings for a render's output settings."""
-    return EngineOutput(width=output.width, height=output.height, fps=output.fps)
-
-
-def media_asset(source: MediaSource, path: str) -> MediaAsset:
-    """The engine's view of a media source, read from `path`."""
-    if source.width is None or source.height is None:
-        # The planner rejects such requests; this guards direct producers.
-        raise ValueError(f"media {source.asset_id} has no width/height; probe it first")
-    return MediaAsset(
-        id=source.asset_id,
-        kind="video" if source.media_type == "video" else "image",
-        path=path,
-        checksum=source.checksum,
-        width=source.width,
-        height=source.height,
-        rotation=source.rotation,  # type: ignore[arg-type]
-        display_aspect_ratio=source.display_aspect_ratio,
-        duration_ms=source.duration_ms,
-        fps=source.fps,
-    )
-
-
 def render_segment(
-    segment: dict[str, Any],
+    segment: Segment,
     source: MediaSource,
     path: str,
     out_path: str,
@@ -84,7 +59,7 @@ def render_segment(
     began = time.perf_counter()
     Path(out_path).parent.mkdir(parents=True, exist_ok=True)
     result = render_clip(
-        Segment.model_validate(segment),
+        segment,
         media_asset(source, path),
         out_path,
         encode_settings(engine_output(output), quality),
@@ -105,7 +80,7 @@ def ensure_placeholder(placeholder: str, output: OutputSettings) -> Path:
 
 
 def render_placeholder(
-    segment: dict[str, Any],
+    segment: Segment,
     placeholder: str,
     out_path: str,
     output: OutputSettings,
@@ -116,7 +91,7 @@ def render_placeholder(
     target = ensure_placeholder(placeholder, output)
     Path(out_path).parent.mkdir(parents=True, exist_ok=True)
     result = render_placeholder_clip(
-        Segment.model_validate(segment),
+        segment,
         target,
         out_path,
         encode_settings(engine_output(output), quality),
@@ -133,10 +108,9 @@ class RenderDone:
     frames: int
 
 
-def _plan(edl: dict[str, Any], output: OutputSettings, quality: Quality) -> tuple[Any, Any, Any]:
-    plan_edl = EDL.model_validate(edl)
+def _plan(edl: EDL, output: OutputSettings, quality: Quality) -> tuple[Any, Any, Any]:
     enc = encode_settings(engine_output(output), quality)
-    return plan_edl, enc, plan_assembly(plan_edl, enc.fps)
+    return edl, enc, plan_assembly(edl, enc.fps)
 
 
 @dataclass(frozen=True)
@@ -153,7 +127,7 @@ class PieceSource:
 
 
 def render_piece(
-    edl: dict[str, Any],
+    edl: EDL,
     boundary_index: int,
     outgoing: PieceSource,
     incoming: PieceSource,
@@ -185,9 +159,9 @@ def render_piece(
     return str(piece)
 
 
-def transition_indices(edl: dict[str, Any], fps: int) -> list[int]:
+def transition_indices(edl: EDL, fps: int) -> list[int]:
     """The segments followed by a transition piece (every boundary that is not a cut)."""
-    return [b.index for b in plan_assembly(EDL.model_validate(edl), fps).boundaries]
+    return [b.index for b in plan_assembly(edl, fps).boundaries]
 
 
 def encode_music(music: str, total_ms: int, out_path: str) -> str:
@@ -196,7 +170,7 @@ def encode_music(music: str, total_ms: int, out_path: str) -> str:
 
 
 def mux_render(
-    edl: dict[str, Any],
+    edl: EDL,
     clips: list[str],
     pieces: dict[int, str],
     audio: str,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from engine.edl import EDL, parse_edl
+from engine.edl import EDL, check_edl
 from engine.errors import EngineError
 from events.base import Envelope
 from events.payloads import ClipTaskQueued, RenderFailed, RenderRequested, RenderStarted
@@ -34,7 +34,7 @@ def _failed(req: RenderRequested, code: str, error: str) -> Plan:
 
 def _parse(req: RenderRequested) -> EDL:
     durations = {m.asset_id: m.duration_ms for m in req.media if m.duration_ms is not None}
-    return parse_edl(
+    return check_edl(
         req.edl,
         known_asset_ids={m.asset_id for m in req.media},
         asset_durations_ms=durations,
@@ -64,7 +64,7 @@ def plan_render(env: Envelope[Any]) -> Plan:
             video_id=seg.asset_id,
             segment_index=seg.index,
             total_segments=total,
-            segment=seg.model_dump(mode="json"),
+            segment=seg,
             source=sources[seg.asset_id],
             output=req.output,
         )

@@ -6,7 +6,7 @@ import re
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 import structlog
 from fastapi import FastAPI, Request, Response
@@ -40,12 +40,32 @@ def create_app(
 ) -> FastAPI:
     """The API app, talking to Kafka at `bootstrap`; settings default to the environment's."""
     settings = settings or ApiSettings()
-    kafka = kafka or KafkaSettings()
-    database = database or DatabaseSettings()
+    app = FastAPI(
+        title="BeatStitch",
+        version="1",
+        summary="Beat-synchronised video renders, driven by events on Kafka.",
+        lifespan=_lifespan(
+            bootstrap, settings, kafka or KafkaSettings(), database or DatabaseSettings()
+        ),
+    )
+    for module in (auth, projects, media, audio, timeline, renders, render_config, health):
+        app.include_router(module.router)
+    app.mount("/metrics", make_asgi_app())
+    app.middleware("http")(_trace_and_measure(settings))
+    app.exception_handler(ProjectionLagging)(_projection_lagging)
+    return app
+
+
+Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+
+
+def _lifespan(
+    bootstrap: str, settings: ApiSettings, kafka: KafkaSettings, database: DatabaseSettings
+) -> Lifespan:
+    """Start-up and shut-down: the database (migrated), the topics and one producer."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        assert kafka is not None and database is not None
         engine = make_engine(database.database_url)
         await run_in_threadpool(upgrade_all, engine)
         await ensure_topics(bootstrap, kafka.topic_prefix, kafka.topic_replication_factor)
@@ -61,17 +81,15 @@ def create_app(
             await producer.stop()
             engine.dispose()
 
-    app = FastAPI(
-        title="BeatStitch",
-        version="1",
-        summary="Beat-synchronised video renders, driven by events on Kafka.",
-        lifespan=lifespan,
-    )
-    for module in (auth, projects, media, audio, timeline, renders, render_config, health):
-        app.include_router(module.router)
-    app.mount("/metrics", make_asgi_app())
+    return lifespan
 
-    @app.middleware("http")
+
+Middleware = Callable[[Request, Callable[[Request], Awaitable[Response]]], Awaitable[Response]]
+
+
+def _trace_and_measure(settings: ApiSettings) -> Middleware:
+    """Every request gets a trace id, a size check before its body is read, a metric, a log."""
+
     async def trace_and_measure(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
@@ -98,21 +116,23 @@ def create_app(
         )
         return response
 
-    @app.exception_handler(ProjectionLagging)
-    async def projection_lagging(_request: Request, exc: ProjectionLagging) -> JSONResponse:
-        API_PROJECTION_TIMEOUTS.inc()
-        produced = exc.produced
-        return JSONResponse(
-            {
-                "detail": str(exc),
-                "event_id": produced.envelope.event_id,
-                "correlation_id": produced.envelope.correlation_id,
-            },
-            status_code=503,
-            headers={"Retry-After": "2"},
-        )
+    return trace_and_measure
 
-    return app
+
+async def _projection_lagging(_request: Request, exc: Exception) -> JSONResponse:
+    """503 with Retry-After: the change was accepted and will show once the projector runs."""
+    assert isinstance(exc, ProjectionLagging)
+    API_PROJECTION_TIMEOUTS.inc()
+    produced = exc.produced
+    return JSONResponse(
+        {
+            "detail": str(exc),
+            "event_id": produced.envelope.event_id,
+            "correlation_id": produced.envelope.correlation_id,
+        },
+        status_code=503,
+        headers={"Retry-After": "2"},
+    )
 
 
 def _trace_id(given: str | None) -> str:

@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from api.clock import as_utc
-from api.read_your_writes import Produced, ProjectionLagging, projected_offset, wait_until_projected
+from api.read_models import projected_offset
+from api.read_your_writes import Produced, ProjectionLagging, wait_until_projected
 from api.schemas import ProgressEvent
 from api.services import Services
 from events.base import Envelope

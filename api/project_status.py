@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 from api.schemas import ProjectStatus
-
-_RENDERING = frozenset({"queued", "running", "assembling"})
+from domain.render_job import JobStatus
 
 
 def project_status(
     has_audio: bool, analysis_status: str | None, latest_render_status: str | None
 ) -> ProjectStatus:
-    """draft → analyzing → ready → rendering → complete | error, as the source documents say."""
-    if latest_render_status in _RENDERING:
+    """draft → analyzing → ready → rendering → complete | error."""
+    render = None if latest_render_status is None else JobStatus(latest_render_status)
+    if render is not None and render.rendering:
         return "rendering"
-    if latest_render_status == "complete":
+    if render is JobStatus.COMPLETE:
         return "complete"
-    if latest_render_status == "failed":
+    if render is JobStatus.FAILED:
         return "error"
     if not has_audio:
         return "draft"

@@ -1,17 +1,42 @@
-"""Queries of the projections the API serves (read-only: the projector writes them)."""
+"""The API's one way into the read models: every query of the projections the API serves.
+
+Read-only (the projector writes them). Routes and streams ask here and nowhere else, so
+the projections' tables can change behind one module.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from api.models import AudioTrack, Project
-from projections.models import AudioAnalysis, RenderJob
+from projections.models import AudioAnalysis, RenderConfigVersion, RenderJob
+from projections.store import next_offset
+
+__all__ = [
+    "AudioAnalysis",
+    "RenderConfigVersion",
+    "RenderJob",
+    "analysis_of",
+    "audio_track_of",
+    "job_snapshot",
+    "latest_config_version",
+    "latest_render_status",
+    "projected_offset",
+    "render_job",
+    "render_jobs_of",
+    "workspace_render_jobs",
+]
 
 
 def analysis_of(session: Session, audio_track_id: str) -> AudioAnalysis | None:
     """The beat analysis row of an audio track, if the projector has seen its request."""
     return session.get(AudioAnalysis, audio_track_id)
+
+
+def render_job(session: Session, job_id: str) -> RenderJob | None:
+    """One render job, if the projector has folded its request."""
+    return session.get(RenderJob, job_id)
 
 
 def render_jobs_of(session: Session, project_id: str, limit: int = 100) -> list[RenderJob]:
@@ -26,10 +51,29 @@ def render_jobs_of(session: Session, project_id: str, limit: int = 100) -> list[
     )
 
 
+def workspace_render_jobs(session: Session, workspace_id: str, limit: int = 100) -> list[RenderJob]:
+    """A workspace's renders, newest first."""
+    return list(
+        session.scalars(
+            select(RenderJob)
+            .where(RenderJob.workspace_id == workspace_id)
+            .order_by(RenderJob.created_at.desc(), RenderJob.id)
+            .limit(limit)
+        )
+    )
+
+
 def latest_render_status(session: Session, project_id: str) -> str | None:
     """Status of the project's newest render, if any."""
     jobs = render_jobs_of(session, project_id, limit=1)
     return jobs[0].status if jobs else None
+
+
+def latest_config_version(session: Session) -> RenderConfigVersion | None:
+    """The newest render clip configuration the projector has folded, if any."""
+    return session.scalars(
+        select(RenderConfigVersion).order_by(RenderConfigVersion.version.desc()).limit(1)
+    ).first()
 
 
 def audio_track_of(session: Session, project: Project) -> AudioTrack | None:
@@ -40,3 +84,24 @@ def audio_track_of(session: Session, project: Project) -> AudioTrack | None:
         .order_by(AudioTrack.created_at.desc())
         .limit(1)
     ).first()
+
+
+def projected_offset(engine: Engine, projector: str, topic: str, partition: int) -> int:
+    """The next offset the projector will read on a partition (0 before it read any)."""
+    with engine.connect() as conn:
+        return next_offset(conn, projector, topic, partition)
+
+
+def job_snapshot(
+    engine: Engine, projector: str, job_id: str, topic: str, partition: int
+) -> tuple[RenderJob, int] | None:
+    """A job's row and an offset on its partition that the row is at least as new as."""
+    # The offset first: the projector commits rows and offsets together, so a row read
+    # after it is at least as new as the offset.
+    offset = projected_offset(engine, projector, topic, partition)
+    with Session(engine) as session:
+        job = session.get(RenderJob, job_id)
+        if job is None:
+            return None
+        session.expunge(job)
+    return job, offset

@@ -8,11 +8,10 @@ from typing import Any
 
 import structlog
 from anyio import from_thread
-from sqlalchemy import Engine, select
 
+from api.read_models import projected_offset
 from api.services import Services
 from events.base import Envelope, Payload, make_event
-from projections.models import ProjectorOffset
 
 log = structlog.get_logger(__name__)
 
@@ -38,19 +37,6 @@ class ProjectionLagging(RuntimeError):
             "show once it catches up; do not send the request again."
         )
         self.produced = produced
-
-
-def projected_offset(engine: Engine, projector: str, topic: str, partition: int) -> int:
-    """The next offset the projector will read on a partition (0 before it read any)."""
-    with engine.connect() as conn:
-        found = conn.execute(
-            select(ProjectorOffset.next_offset).where(
-                ProjectorOffset.projector == projector,
-                ProjectorOffset.topic == topic,
-                ProjectorOffset.partition == partition,
-            )
-        ).scalar_one_or_none()
-    return int(found or 0)
 
 
 def wait_until_projected(services: Services, produced: Produced) -> None:

@@ -33,22 +33,8 @@ def media_rows(session: Session, project_id: str) -> list[MediaAssetRow]:
 
 
 def engine_asset(row: MediaAssetRow) -> MediaAsset:
-    """A media row as the engine's MediaAsset."""
-    return MediaAsset.model_validate(
-        {
-            "id": row.id,
-            "kind": row.kind,
-            "path": row.path,
-            "checksum": row.checksum,
-            "width": row.width,
-            "height": row.height,
-            "rotation": row.rotation,
-            "display_aspect_ratio": row.display_aspect_ratio,
-            "duration_ms": row.duration_ms,
-            "fps": row.fps,
-        },
-        strict=False,
-    )
+    """A media row as the engine's MediaAsset (the row keeps the asset's fields by name)."""
+    return MediaAsset.model_validate(row, from_attributes=True, strict=False)
 
 
 def ready_audio(session: Session, project: Project) -> tuple[AudioTrack, BeatGrid]:

@@ -26,7 +26,7 @@ from typing import Any
 
 from bench.process_cpu import ProcessCpu, cpu_by_role, snapshot
 from bench.projector import kafka
-from cli.render_request import prepare_render
+from domain.request_from_files import prepare_render
 from engine.media import MediaAsset
 from engine.render import render_edl
 from engine.render_settings import RenderSettings
@@ -212,7 +212,7 @@ async def render_through_kafka(
         Topic.CLIP_EVENTS,
         lambda seen: (
             sum(e.type == "ClipTaskSucceeded" and e.correlation_id == job for e in seen)
-            >= len(request.edl["segments"])
+            >= len(request.edl.segments)
         ),
     )
     clips = [e for e in clip_events if e.correlation_id == job]
@@ -289,7 +289,7 @@ async def sixty_segments(
                 video_id="warm",
                 segment_index=0,
                 total_segments=1,
-                segment=prepared.request.edl["segments"][0] | {"asset_id": "warm"},
+                segment=prepared.request.edl.segments[0].model_copy(update={"asset_id": "warm"}),
                 source=MediaSource(
                     asset_id="warm",
                     media_type="image",

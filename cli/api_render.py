@@ -17,6 +17,7 @@ from rich.table import Table
 
 from cli.local_stack import LocalStack
 from cli.runtime import CliError
+from domain.render_job import JobStatus
 from engine.probe import probe
 
 console = Console()
@@ -185,7 +186,7 @@ def _follow(api: ApiClient, stack: LocalStack, events_url: str) -> None:
                         completed=event["progress"],
                         description=event["message"] or event["status"],
                     )
-                    if event["status"] in ("complete", "failed", "cancelled"):
+                    if JobStatus(event["status"]).terminal:
                         bar.update(task, description=event["status"])
                         return
             except httpx.ReadTimeout:

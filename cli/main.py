@@ -126,7 +126,7 @@ def render(
     keep_kafka: Annotated[bool, typer.Option(help="Leave the local Kafka running.")] = False,
 ) -> None:
     """Render your own music and media into a beat-synced MP4, through the whole service."""
-    from cli.render_request import MEDIA_SUFFIXES, media_files
+    from domain.request_from_files import MEDIA_SUFFIXES, media_files
 
     if not audio.is_file():
         raise CliError(f"the audio file {audio} does not exist")

@@ -7,10 +7,11 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
+from domain.clip_stats import JobClipState, fold_clip_events
+from domain.render_job import fold_job
 from events.base import Envelope
 from events.topics import Topic
-from projections.folds import fold_analysis, fold_clip_events, fold_config, fold_job
-from projections.state import JobClipState
+from projections.folds import fold_analysis, fold_config
 from projections.store import BatchState
 
 Keys = tuple[set[str], set[int], set[str]]

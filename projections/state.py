@@ -1,48 +1,10 @@
-"""Plain, immutable row states that the pure folds work on."""
+"""Plain, immutable row states of the projector's own read models (config, analyses)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-
-from events.clip_stats import JobClipState, TaskState, TaskStatus
-
-__all__ = [
-    "AnalysisState",
-    "ConfigVersionState",
-    "JobClipState",
-    "JobState",
-    "TaskState",
-    "TaskStatus",
-]
-
-
-@dataclass(frozen=True, slots=True)
-class JobState:
-    """The render job row, as folded from render.jobs events."""
-
-    render_job_id: str
-    workspace_id: str | None = None
-    project_id: str | None = None
-    requested_by: str | None = None
-    kind: str | None = None
-    status: str = "queued"
-    progress: float = 0.0
-    progress_message: str = ""
-    edl_hash: str | None = None
-    render_settings: dict[str, Any] | None = None
-    trace_id: str | None = None
-    planned_tasks: int | None = None
-    output_path: str | None = None
-    file_size: int | None = None
-    duration_ms: int | None = None
-    error_message: str | None = None
-    error_code: str | None = None
-    created_at: datetime | None = None
-    started_at: datetime | None = None
-    completed_at: datetime | None = None
-    updated_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

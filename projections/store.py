@@ -12,7 +12,8 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Connection, bindparam, insert, select, update
 
-from projections.folds import clip_stats
+from domain.clip_stats import JobClipState, TaskState, TaskStatus, clip_stats
+from domain.render_job import JobState, JobStatus
 from projections.models import (
     AudioAnalysis,
     Base,
@@ -22,14 +23,7 @@ from projections.models import (
     RenderJob,
     table_of,
 )
-from projections.state import (
-    AnalysisState,
-    ConfigVersionState,
-    JobClipState,
-    JobState,
-    TaskState,
-    TaskStatus,
-)
+from projections.state import AnalysisState, ConfigVersionState
 
 TopicPartitionKey = tuple[str, int]
 S = TypeVar("S")
@@ -84,6 +78,7 @@ def job_to_row(job: JobState, clips: JobClipState | None) -> dict[str, Any]:
     """Render a job state, and its clip state if any, as a render_jobs row."""
     row = _as_row(job)
     row["id"] = row.pop("render_job_id")
+    row["status"] = job.status.value
     stats = None if clips is None else clip_stats(clips).model_dump(mode="json")
     row["metrics"] = {} if stats is None else {"render": {"clip_stats": stats}}
     return row
@@ -91,7 +86,8 @@ def job_to_row(job: JobState, clips: JobClipState | None) -> dict[str, Any]:
 
 def job_from_row(row: Mapping[Any, Any]) -> JobState:
     """Rebuild a job state from its render_jobs row."""
-    return _from_row(JobState, row, {"id": "render_job_id"})
+    job = _from_row(JobState, row, {"id": "render_job_id"})
+    return dataclasses.replace(job, status=JobStatus(job.status))
 
 
 def _clip_from_row(row: Mapping[Any, Any], tasks: dict[str, TaskState]) -> JobClipState:
@@ -263,6 +259,18 @@ def load_offsets(conn: Connection, projector: str) -> dict[TopicPartitionKey, in
     offsets = table_of(ProjectorOffset)
     stmt = select(offsets).where(offsets.c.projector == projector)
     return {(r.topic, r.partition): r.next_offset for r in conn.execute(stmt)}
+
+
+def next_offset(conn: Connection, projector: str, topic: str, partition: int) -> int:
+    """The next offset the projector will read on one partition (0 before it read any)."""
+    found = conn.execute(
+        select(ProjectorOffset.next_offset).where(
+            ProjectorOffset.projector == projector,
+            ProjectorOffset.topic == topic,
+            ProjectorOffset.partition == partition,
+        )
+    ).scalar_one_or_none()
+    return int(found or 0)
 
 
 def save_offsets(

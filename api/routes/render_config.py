@@ -7,16 +7,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body
 from pydantic import ValidationError
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.deps import CurrentUser, ServicesDep, SessionDep, TraceId
 from api.errors import unprocessable
+from api.read_models import latest_config_version
 from api.read_your_writes import emit
 from api.schemas import ConfigOut
 from events.payloads import RenderConfigUpdated
 from events.payloads.config import RenderClipConfig
-from projections.models import RenderConfigVersion
 
 router = APIRouter(prefix="/api/v1/render/config", tags=["render config"])
 # Versions are read-then-incremented; one PATCH at a time per API process keeps them unique.
@@ -25,9 +24,7 @@ _patching = threading.Lock()
 
 def current_config(session: Session) -> ConfigOut:
     """The newest version the projector has folded, or the defaults as version 0."""
-    row = session.scalars(
-        select(RenderConfigVersion).order_by(RenderConfigVersion.version.desc()).limit(1)
-    ).first()
+    row = latest_config_version(session)
     if row is None:
         return ConfigOut(
             version=0, config=RenderClipConfig().model_dump(), updated_by=None, updated_at=None

@@ -8,7 +8,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, status
 from fastapi.responses import FileResponse
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.concurrency import run_in_threadpool
@@ -17,10 +16,9 @@ from api.clock import new_id
 from api.deps import CurrentUser, OwnedWorkspace, ServicesDep, SessionDep, TraceId
 from api.errors import conflict, not_found
 from api.models import Project, User, Workspace
-from api.progress_stream import TERMINAL, progress_events
-from api.read_models import render_jobs_of
+from api.progress_stream import progress_events
+from api.read_models import RenderJob, render_job, render_jobs_of, workspace_render_jobs
 from api.read_your_writes import emit
-from api.render_requests import render_requested, used_asset_ids
 from api.schemas import RenderAccepted, RenderCreate, RenderJobOut
 from api.timelines import (
     current_timeline,
@@ -30,9 +28,10 @@ from api.timelines import (
     media_rows,
     ready_audio,
 )
+from domain.render_job import JobStatus
+from domain.render_request import render_requested, used_asset_ids
 from events.payloads import RenderCancelled, RenderRequested
 from events.payloads.render import AudioSource
-from projections.models import RenderJob
 
 router = APIRouter(prefix="/api/v1/video/workspaces/{workspace_id}/render", tags=["renders"])
 
@@ -145,20 +144,13 @@ def list_jobs(
     if project_id is not None:
         jobs = [j for j in render_jobs_of(session, project_id) if j.workspace_id == workspace.id]
     else:
-        jobs = list(
-            session.scalars(
-                select(RenderJob)
-                .where(RenderJob.workspace_id == workspace.id)
-                .order_by(RenderJob.created_at.desc())
-                .limit(100)
-            )
-        )
+        jobs = workspace_render_jobs(session, workspace.id)
     return [job_out(j) for j in jobs]
 
 
 def owned_job(session: Session, workspace: Workspace, job_id: str) -> RenderJob:
     """A job of the workspace; 404 for a missing one and for another workspace's alike."""
-    job = session.get(RenderJob, job_id)
+    job = render_job(session, job_id)
     if job is None or job.workspace_id != workspace.id:
         raise not_found(f"render job {job_id}")
     return job
@@ -181,7 +173,7 @@ def cancel_job(
 ) -> RenderJobOut:
     """Cancel a render: its queued clips do not run and its temporary clips are removed."""
     job = owned_job(session, workspace, job_id)
-    if job.status in TERMINAL:
+    if JobStatus(job.status).terminal:
         raise conflict(f"Render {job_id} is already {job.status}; there is nothing to cancel.")
     cancel = RenderCancelled(render_job_id=job_id, requested_by=user.id, reason="cancelled by user")
     emit(services, cancel, trace_id=job.trace_id or trace_id)

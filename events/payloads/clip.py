@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from pydantic import Field
 
+from engine.edl import Segment
 from events.base import Payload
 from events.payloads.common import FailureReason, Id, MediaSource, OutputSettings, SourceType
 from events.topics import Topic
@@ -23,8 +24,8 @@ class ClipTaskQueued(Payload):
     video_id: Id
     segment_index: int = Field(ge=0)
     total_segments: int = Field(ge=1)
-    # One EDL segment as JSON, as the timeline produced it.
-    segment: dict[str, Any]
+    # One segment of the render's EDL.
+    segment: Segment
     source: MediaSource
     output: OutputSettings
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from enum import StrEnum
+from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from engine.edl import EDL
 from events.base import Payload
 from events.payloads.common import Id, MediaSource, OutputSettings
 from events.topics import Topic
@@ -39,8 +41,9 @@ class RenderRequested(_RenderPayload):
     requested_by: Id
     kind: str = Field(pattern="^(preview|final)$")
     edl_hash: str = Field(min_length=1)
-    # The EDL JSON exactly as the timeline produced it; the planner validates it.
-    edl: dict[str, Any]
+    # Typed on the wire, so a malformed EDL is a malformed event; the planner checks the
+    # rules across segments and against the media (EDL validation) and fails the render.
+    edl: EDL
     output: OutputSettings
     media: list[MediaSource] = Field(min_length=1)
     audio: AudioSource
@@ -55,12 +58,23 @@ class RenderStarted(_RenderPayload):
     task_ids: list[Id]
 
 
+class ProgressStatus(StrEnum):
+    """The status a progress report states; only the job's own end events end it."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    ASSEMBLING = "assembling"
+    COMPLETE = "complete"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
 class RenderProgress(_RenderPayload):
     """A progress report of a running render (the time is the envelope's)."""
 
     event_type: ClassVar[str] = "RenderProgress"
 
-    status: str = Field(pattern="^(queued|running|assembling|complete|failed|cancelled)$")
+    status: ProgressStatus
     progress: float = Field(ge=0.0, le=100.0)
     message: str = ""
 

@@ -15,6 +15,7 @@ from events.payloads import (
     ClipTaskSucceeded,
 )
 from events.payloads.common import FailureReason, MediaSource, OutputSettings, SourceType
+from tests.support.sample_requests import render_request, sample_segment
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 OUTPUT = OutputSettings(width=1280, height=720, fps=30)
@@ -38,7 +39,11 @@ def task_lifecycle(
     source = MediaSource(asset_id=video, media_type="video", checksum="c", duration_ms=10_000)
     seq: list[Any] = [
         ClipTaskQueued(
-            **ids, total_segments=index + 1, segment={"index": index}, source=source, output=OUTPUT
+            **ids,
+            total_segments=index + 1,
+            segment=sample_segment(index, video),
+            source=source,
+            output=OUTPUT,
         ),
         ClipTaskStarted(**ids, attempt=0, worker_id="w", slot=0, source_type=SourceType.REMOTE),
     ]
@@ -135,7 +140,7 @@ def render_payloads(job: str, tasks: int = 6, videos: int = 3) -> list[Any]:
             requested_by="u",
             kind="final",
             edl_hash="h",
-            edl={"segments": []},
+            edl=render_request("sample").edl,
             output=OUTPUT,
             media=[source],
             audio=AudioSource(audio_track_id="a", path="a.wav", checksum="c", duration_ms=6000),

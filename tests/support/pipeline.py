@@ -7,7 +7,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from cli.render_request import PreparedRender, prepare_render
+from domain.request_from_files import PreparedRender, prepare_render
 from engine.render_settings import RenderSettings
 from engine.sample_media import write_sample_media, write_song
 from events.codec import decode

@@ -25,6 +25,7 @@ from events.payloads import (
 )
 from events.payloads.common import FailureReason, MediaSource, OutputSettings, SourceType
 from events.payloads.render import AudioSource
+from tests.support.sample_requests import render_request, sample_segment
 
 JOB = "job-1"
 OUTPUT = OutputSettings(width=1280, height=720, fps=30)
@@ -42,7 +43,7 @@ def sample_payloads() -> list[Payload]:
             requested_by="user-1",
             kind="final",
             edl_hash="abc",
-            edl={"segments": []},
+            edl=render_request("sample").edl,
             output=OUTPUT,
             media=[SOURCE],
             audio=AudioSource(
@@ -77,7 +78,7 @@ def sample_payloads() -> list[Payload]:
             video_id="vid-1",
             segment_index=0,
             total_segments=1,
-            segment={"index": 0},
+            segment=sample_segment(0, "vid-1"),
             source=SOURCE,
             output=OUTPUT,
         ),

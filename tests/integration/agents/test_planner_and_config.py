@@ -12,7 +12,7 @@ from events.kafka_io import EventProducer
 from events.payloads import RenderClipConfig, RenderConfigUpdated
 from events.topic_reader import follow
 from events.topics import Topic, physical_name
-from tests.support.render_requests import render_request
+from tests.support.sample_requests import render_request
 from tests.support.worker import running_worker
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cli.render_request import prepare_render
+from domain.request_from_files import prepare_render
 from engine.probe import probe
 from engine.render_settings import RenderSettings
 from engine.sample_media import write_sample_media, write_song

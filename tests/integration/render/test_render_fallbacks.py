@@ -65,7 +65,7 @@ async def test_failing_sources_retry_fall_back_and_still_complete(
             for m in prepared.request.media
         ]
         request = prepared.request.model_copy(update={"media": media})
-        uses = Counter(s["asset_id"] for s in request.edl["segments"])
+        uses = Counter(s.asset_id for s in request.edl.segments)
 
         (port,) = free_tcp_ports(1)
         env = worker_env(
@@ -96,7 +96,7 @@ async def test_failing_sources_retry_fall_back_and_still_complete(
 
     lifecycle = await lifecycle_until(kafka_bootstrap, topic_prefix, "RenderCompleted")
     stats = lifecycle[-1].payload.clip_stats
-    segments = len(request.edl["segments"])
+    segments = len(request.edl.segments)
     assert stats.total_clips == segments  # every segment has a clip, placeholders included
     assert stats.placeholder_tasks == uses[broken.asset_id]
     assert stats.success_tasks == segments - uses[broken.asset_id]

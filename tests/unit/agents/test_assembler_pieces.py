@@ -8,7 +8,7 @@ from typing import Any
 from agents.assembler import Assembler
 from agents.assembly_state import JobAssembly
 from agents.clip_job import ClipDone, PieceSource, RenderDone
-from events.clip_stats import JobClipState, TaskState, TaskStatus
+from domain.clip_stats import JobClipState, TaskState, TaskStatus
 from events.payloads import RenderRequested
 from events.payloads.common import MediaSource, OutputSettings
 from events.payloads.render import AudioSource
@@ -28,7 +28,7 @@ def request() -> RenderRequested:
         requested_by="u",
         kind="final",
         edl_hash=edl.edl_hash,
-        edl=edl.model_dump(mode="json"),
+        edl=edl,
         output=OutputSettings(width=320, height=180, fps=24),
         media=[
             MediaSource(

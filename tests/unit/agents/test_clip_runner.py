@@ -8,9 +8,9 @@ from typing import Any
 
 from agents.clip_job import ClipDone, render_placeholder, render_segment
 from agents.clip_runner import ClipRunner
+from domain.clip_stats import JobClipState, clip_stats, fold_clip_events
 from engine.errors import EngineError
 from events.base import make_event
-from events.clip_stats import JobClipState, clip_stats, fold_clip_events
 from events.payloads import (
     ClipTaskFellBack,
     ClipTaskQueued,
@@ -19,6 +19,7 @@ from events.payloads import (
     RenderClipConfig,
 )
 from events.payloads.common import MediaSource, OutputSettings
+from tests.support.sample_requests import sample_segment
 
 OUT = OutputSettings(width=320, height=180, fps=12)
 
@@ -40,7 +41,7 @@ def queued(remote: str | None, local: str | None) -> Any:
         video_id="vid",
         segment_index=3,
         total_segments=4,
-        segment={"index": 3},
+        segment=sample_segment(3, "vid"),
         source=source,
         output=OUT,
     )

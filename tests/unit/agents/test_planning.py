@@ -6,19 +6,19 @@ from typing import Any
 
 from agents.planning import plan_render, task_id
 from events.base import make_event
-from tests.support.render_requests import render_request
+from tests.support.sample_requests import render_request
 
 
 def test_one_task_per_segment_keyed_by_its_source_video() -> None:
     req = render_request("job-1", beats_per_cut=2)  # 16 beats → 8 segments
     plan = plan_render(make_event(req, trace_id="t"))
     assert plan.failed is None and plan.started is not None
-    segments = req.edl["segments"]
+    segments = req.edl.segments
     assert plan.started.total_tasks == len(segments) == len(plan.tasks) == 8
     for seg, task in zip(segments, plan.tasks, strict=True):
-        assert task.task_id == task_id("job-1", seg["index"])
-        assert task.key() == task.video_id == seg["asset_id"]
-        assert task.source.asset_id == seg["asset_id"]
+        assert task.task_id == task_id("job-1", seg.index)
+        assert task.key() == task.video_id == seg.asset_id
+        assert task.source.asset_id == seg.asset_id
         assert task.segment == seg
     assert plan.started.task_ids == [t.task_id for t in plan.tasks]
 
@@ -29,13 +29,16 @@ def test_planning_twice_gives_the_same_tasks() -> None:
 
 
 def _with_edl(req: Any, **changes: Any) -> Any:
-    return req.model_copy(update={"edl": {**req.edl, **changes}})
+    # model_copy does not validate: the EDL breaks a rule only the planner checks.
+    return req.model_copy(update={"edl": req.edl.model_copy(update=changes)})
 
 
 def test_an_invalid_edl_fails_the_render_naming_segment_and_field() -> None:
     req = render_request("job-3")
-    segments = [dict(s) for s in req.edl["segments"]]
-    segments[1]["asset_id"] = "nobody-uploaded-this"
+    segments = [
+        s.model_copy(update={"asset_id": "nobody-uploaded-this"}) if s.index == 1 else s
+        for s in req.edl.segments
+    ]
     plan = plan_render(make_event(_with_edl(req, segments=segments), trace_id="t"))
     assert plan.started is None and plan.tasks == []
     assert plan.failed is not None and plan.failed.error_code == "invalid_edl"

@@ -8,7 +8,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from events.clip_stats import JobClipState, TaskStatus, clip_stats, fold_clip, fold_clip_events
+from domain.clip_stats import JobClipState, TaskStatus, clip_stats, fold_clip, fold_clip_events
 from events.payloads import ClipTaskQueued, ClipTaskStarted
 from events.payloads.common import FailureReason, SourceType
 from tests.support.clip_events import stamp, task_lifecycle
@@ -202,7 +202,7 @@ def test_queued_events_from_their_own_topic_may_arrive_anywhere(
 def test_clip_state_survives_a_json_round_trip() -> None:
     import json
 
-    from events.clip_stats import clip_state_from_json, clip_state_to_json
+    from domain.clip_stats import clip_state_from_json, clip_state_to_json
 
     payloads = (
         task_lifecycle(JOB, "t1", retries=1, fallbacks=((R, L, FailureReason.TIMEOUT),), outcome=L)

@@ -28,7 +28,7 @@ from events.payloads import (
 
 
 class TaskStatus(StrEnum):
-    """A clip task's lifecycle (source documents): pending → running → outcome."""
+    """A clip task's lifecycle: pending → running → one outcome."""
 
     PENDING = "pending"
     RUNNING = "running"

@@ -1,11 +1,13 @@
-"""Turning a song and a folder of media into a RenderRequested that reproduces the render."""
+"""Turning a song and media files on this machine into a RenderRequested that reproduces the
+render: find the beats, probe the media, cut the EDL, snapshot it all (the CLI, the tests and
+the benches render this way without the API)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
-from api.render_requests import render_requested
+from domain.render_request import render_requested
 from engine.beat_grid import BeatGrid
 from engine.beats import analyze, file_checksum
 from engine.edl import EDL

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from api.render_requests import render_requested
+from domain.render_request import render_requested
 from engine.beat_grid import Beat, BeatGrid
-from engine.media import MediaAsset
+from engine.edl import CUT, Segment
+from engine.media import MediaAsset, MediaKind
 from engine.render_settings import RenderSettings
 from engine.timeline import build_edl
 from events.payloads import RenderRequested
@@ -79,4 +80,21 @@ def render_request(job: str, beats_per_cut: int = 2, duration_ms: int = 8_000) -
         audio=AudioSource(
             audio_track_id="song", path="/media/song.wav", checksum="audio", duration_ms=duration_ms
         ),
+    )
+
+
+def sample_segment(index: int = 0, asset_id: str = "vid-0", kind: MediaKind = "video") -> Segment:
+    """A valid one-second segment with cuts on both sides, for events that carry one."""
+    start = index * 1000
+    return Segment(
+        index=index,
+        asset_id=asset_id,
+        media_type=kind,
+        timeline_in_ms=start,
+        timeline_out_ms=start + 1000,
+        render_duration_ms=1000,
+        source_in_ms=0,
+        source_out_ms=1000,
+        transition_in=CUT,
+        transition_out=CUT,
     )

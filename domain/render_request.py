@@ -1,4 +1,9 @@
-"""A RenderRequested that snapshots everything a render needs, so the event alone reproduces it."""
+"""The render-request contract: the one mapper between the engine's types and the event's.
+
+A RenderRequested snapshots everything a render needs (EDL, output settings, every media
+source, the music), so the event alone reproduces it; the workers map its parts back to the
+engine's types with the inverse functions here, and nowhere else.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ from collections.abc import Sequence
 
 from engine.edl import EDL
 from engine.media import MediaAsset
+from engine.render_settings import OutputSettings as EngineOutput
 from events.payloads import RenderRequested
 from events.payloads.common import MediaSource, OutputSettings
 from events.payloads.render import AudioSource
@@ -53,8 +59,32 @@ def render_requested(
         requested_by=requested_by,
         kind=kind,
         edl_hash=edl.edl_hash,
-        edl=edl.model_dump(mode="json"),
+        edl=edl,
         output=OutputSettings(width=out.width, height=out.height, fps=out.fps, quality=kind),
         media=[media_source(by_id[asset_id]) for asset_id in used_asset_ids(edl)],
         audio=audio,
+    )
+
+
+def engine_output(output: OutputSettings) -> EngineOutput:
+    """The engine's output settings for a render's output settings."""
+    return EngineOutput(width=output.width, height=output.height, fps=output.fps)
+
+
+def media_asset(source: MediaSource, path: str) -> MediaAsset:
+    """The engine's view of a media source, read from `path` (a URL or a local file)."""
+    if source.width is None or source.height is None:
+        # The planner rejects such requests; this guards direct producers.
+        raise ValueError(f"media {source.asset_id} has no width/height; probe it first")
+    return MediaAsset(
+        id=source.asset_id,
+        kind="video" if source.media_type == "video" else "image",
+        path=path,
+        checksum=source.checksum,
+        width=source.width,
+        height=source.height,
+        rotation=source.rotation,  # type: ignore[arg-type]
+        display_aspect_ratio=source.display_aspect_ratio,
+        duration_ms=source.duration_ms,
+        fps=source.fps,
     )

@@ -17,8 +17,9 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-from cli.kafka_broker import LocalKafka, free_tcp_ports
 from events.kafka_io import EventProducer, ensure_topics
+from local_stack.kafka.broker import LocalKafka
+from local_stack.ports import free_tcp_ports
 from projections.db import make_engine
 from projections.projector import Projector
 from projections.replay import replay

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import httpx
 
-from cli.kafka_broker import free_tcp_ports
 from cli.runtime import CliError
+from local_stack.ports import free_tcp_ports
 
 BEATSTITCH = str(Path(sys.executable).parent / "beatstitch")
 

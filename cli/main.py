@@ -202,7 +202,7 @@ def _kafka_for_demo(keep: bool) -> Iterator[str]:
     if kafka.kafka_bootstrap:
         yield kafka.kafka_bootstrap
         return
-    from cli.kafka_broker import LocalKafka
+    from local_stack.kafka.broker import LocalKafka
 
     local = LocalKafka.from_settings(kafka)
     was_running = local.status().responsive

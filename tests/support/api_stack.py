@@ -17,8 +17,8 @@ from typing import Any
 import httpx
 
 from cli import local_stack
-from cli.kafka_broker import free_tcp_ports
 from cli.runtime import CliError
+from local_stack.ports import free_tcp_ports
 from tests.support.cli import BEATSTITCH
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from cli.kafka_broker import free_tcp_ports
+from local_stack.ports import free_tcp_ports
 
 _RUN_AS = "postgres"  # PostgreSQL refuses to run as root
 

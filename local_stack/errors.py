@@ -1,0 +1,11 @@
+"""The errors of the local stack: each message is a sentence that says how to fix it."""
+
+from __future__ import annotations
+
+
+class LocalStackError(RuntimeError):
+    """Part of the stack could not run on this machine; the message names the fix."""
+
+
+class KafkaBrokerError(LocalStackError):
+    """A local-broker problem whose message is a sentence that says how to fix it."""

@@ -9,3 +9,7 @@ class LocalStackError(RuntimeError):
 
 class KafkaBrokerError(LocalStackError):
     """A local-broker problem whose message is a sentence that says how to fix it."""
+
+
+class ServiceError(LocalStackError):
+    """A service process (projector, API, worker) stopped or did not become healthy."""

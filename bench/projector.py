@@ -20,11 +20,11 @@ from pathlib import Path
 from events.kafka_io import EventProducer, ensure_topics
 from local_stack.kafka.broker import LocalKafka
 from local_stack.ports import free_tcp_ports
+from local_stack.postgres import LocalPostgres
 from projections.db import make_engine
 from projections.projector import Projector
 from projections.replay import replay
 from tests.support.clip_events import stamp, task_lifecycle
-from tests.support.postgres import LocalPostgres
 
 REPO = Path(__file__).resolve().parents[1]
 TASKS_PER_JOB = 20

@@ -13,3 +13,7 @@ class KafkaBrokerError(LocalStackError):
 
 class ServiceError(LocalStackError):
     """A service process (projector, API, worker) stopped or did not become healthy."""
+
+
+class PostgresError(LocalStackError):
+    """The local PostgreSQL server's programs cannot be found."""

@@ -10,7 +10,7 @@ _RENDERING = frozenset({"queued", "running", "assembling"})
 def project_status(
     has_audio: bool, analysis_status: str | None, latest_render_status: str | None
 ) -> ProjectStatus:
-    """draft → analyzing → ready → rendering → complete | error, as the source documents say."""
+    """A project's place on draft → analyzing → ready → rendering → complete | error."""
     if latest_render_status in _RENDERING:
         return "rendering"
     if latest_render_status == "complete":

@@ -1,4 +1,4 @@
-"""Prometheus metrics of the render workers, named as in DESIGN.md."""
+"""Prometheus metrics of the render workers; docker/grafana's dashboard queries these names."""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ from domain.render_job import JobStatus
 def project_status(
     has_audio: bool, analysis_status: str | None, latest_render_status: str | None
 ) -> ProjectStatus:
-    """draft → analyzing → ready → rendering → complete | error."""
+    """A project's place on draft → analyzing → ready → rendering → complete | error."""
     render = None if latest_render_status is None else JobStatus(latest_render_status)
     if render is not None and render.rendering:
         return "rendering"

@@ -50,7 +50,7 @@ class WorkspaceOut(BaseModel):
 
 
 class ProjectCreate(BaseModel):
-    """A new project; settings default to the source documents' defaults."""
+    """A new project; settings left out take RenderSettings' defaults."""
 
     model_config = ConfigDict(extra="forbid")
 

@@ -1,6 +1,6 @@
 """Beat analysis on the synthetic test tracks: our analyzer beside plain librosa.beat_track.
 
-Run from the repository root: `.venv/bin/python bench/beats.py [--repeat N]`.
+Run from the repository root: `.venv/bin/python -m bench.beats [--repeat N]`.
 Prints figures only. The last line is
 `RESULT beat_f=N librosa_default_f=N downbeat_acc=N analyze_rtf=N` where beat_f and
 librosa_default_f are minima over tracks, downbeat_acc is the minimum over tracks with
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -20,14 +19,12 @@ from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a plain script
+import librosa
+import numpy as np
+import structlog
 
-import librosa  # noqa: E402
-import numpy as np  # noqa: E402
-import structlog  # noqa: E402
-
-from engine import beats  # noqa: E402
-from tests.support.synth_music import (  # noqa: E402
+from engine import beats
+from tests.support.synth_music import (
     SynthTrack,
     beat_f_measure,
     downbeat_accuracy,

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.process_cpu import ProcessCpu, cpu_by_role, snapshot
-from bench.projector import kafka
+from bench.support import kafka, read_until
 from domain.request_from_files import prepare_render
 from engine.media import MediaAsset
 from engine.render import render_edl
@@ -37,8 +37,7 @@ from events.payloads import ClipTaskQueued, RenderConfigUpdated, RenderRequested
 from events.payloads.common import MediaSource, OutputSettings
 from events.payloads.config import RenderClipConfig
 from events.topics import Topic
-from tests.support.cli import BEATSTITCH
-from tests.support.pipeline import read_until
+from local_stack.services import BEATSTITCH
 
 
 @contextlib.contextmanager

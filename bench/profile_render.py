@@ -1,6 +1,6 @@
-"""Where the engine's time goes on the bench case (bench/render.py), stage by stage.
+"""Where the engine's time goes on the bench case (bench.render), stage by stage.
 
-    .venv/bin/python bench/profile_render.py [--proxy] [--cprofile]
+    .venv/bin/python -m bench.profile_render [--proxy] [--cprofile]
 
 Runs the whole render serially in one process with one codec thread, so each stage's
 CPU seconds can be read from the thread's CPU clock: per clip, decode / scale and Ken
@@ -8,7 +8,7 @@ Burns / encode (body at the delivery preset); per transition
 piece, decode of both sides from their sources / their scale and Ken Burns / blend /
 encode; the music; the mux. It also counts the frames each encoder sees against the
 output's frame count.
-Wall time of the real (parallel) render is what bench/render.py measures.
+Wall time of the real (parallel) render is what bench.render measures.
 """
 
 from __future__ import annotations
@@ -18,13 +18,10 @@ import cProfile
 import json
 import os
 import pstats
-import sys
 import time
-from pathlib import Path
 
+# Set before the engine is imported: one codec thread, so a thread's CPU clock is a stage's.
 os.environ["BEATSTITCH_CODEC_THREADS"] = "1"
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 from bench.render import (  # noqa: E402
     FPS,

@@ -9,42 +9,82 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
-import os
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from cli.kafka_broker import LocalKafka, free_tcp_ports
+from bench.support import kafka
+from engine.edl import Segment, Transition
+from events.base import Envelope, make_event
 from events.kafka_io import EventProducer, ensure_topics
+from events.payloads import ClipTaskQueued, ClipTaskRetrying, ClipTaskStarted, ClipTaskSucceeded
+from events.payloads.common import FailureReason, MediaSource, OutputSettings, SourceType
+from local_stack.postgres import LocalPostgres
 from projections.db import make_engine
 from projections.projector import Projector
 from projections.replay import replay
-from tests.support.clip_events import stamp, task_lifecycle
-from tests.support.postgres import LocalPostgres
 
-REPO = Path(__file__).resolve().parents[1]
 TASKS_PER_JOB = 20
 EVENTS_PER_TASK = 5  # queued, started, retrying, started again, succeeded
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+OUTPUT = OutputSettings(width=1280, height=720, fps=30)
 
 
-@contextlib.contextmanager
-def kafka() -> Iterator[str]:
-    """Use BEATSTITCH_KAFKA_BOOTSTRAP, or start a throwaway local broker."""
-    if os.environ.get("BEATSTITCH_KAFKA_BOOTSTRAP"):
-        yield os.environ["BEATSTITCH_KAFKA_BOOTSTRAP"]
-        return
-    port, controller = free_tcp_ports(2)
-    with tempfile.TemporaryDirectory(prefix="bench-kafka-") as data:
-        broker = LocalKafka(REPO / ".data" / "kafka-libs", Path(data), port, controller)
-        info = broker.start()
-        print(f"kafka: started in {info.seconds:.1f} s at {info.bootstrap}")
-        try:
-            yield info.bootstrap
-        finally:
-            broker.stop()
+def one_second(index: int, video: str) -> Segment:
+    """Segment `index` of a timeline cut every second, showing its video's first second."""
+    cut = Transition(type="cut", duration_ms=0)
+    return Segment.model_validate(
+        {
+            "index": index,
+            "asset_id": video,
+            "media_type": "video",
+            "timeline_in_ms": index * 1000,
+            "timeline_out_ms": (index + 1) * 1000,
+            "render_duration_ms": 1000,
+            "source_in_ms": 0,
+            "source_out_ms": 1000,
+            "transition_in": cut,
+            "transition_out": cut,
+        }
+    )
+
+
+def task_lifecycle(job: str, task: str, video: str, index: int, duration_ms: int) -> list[Any]:
+    """One clip task's payloads in order: queued, started, retrying, started again, succeeded."""
+    ids: dict[str, Any] = dict(task_id=task, render_job_id=job, video_id=video, segment_index=index)
+    source = MediaSource(asset_id=video, media_type="video", checksum="c", duration_ms=10_000)
+    remote = SourceType.REMOTE
+    return [
+        ClipTaskQueued(
+            **ids,
+            total_segments=index + 1,
+            segment=one_second(index, video),
+            source=source,
+            output=OUTPUT,
+        ),
+        ClipTaskStarted(**ids, attempt=0, worker_id="w", slot=0, source_type=remote),
+        ClipTaskRetrying(
+            **ids, attempt=0, source_type=remote, reason=FailureReason.TIMEOUT, backoff_ms=500
+        ),
+        ClipTaskStarted(**ids, attempt=1, worker_id="w", slot=0, source_type=remote),
+        ClipTaskSucceeded(
+            **ids,
+            attempt=1,
+            source_type=remote,
+            duration_ms=duration_ms,
+            clip_path=f"clips/{task}.mp4",
+        ),
+    ]
+
+
+def stamp(payloads: list[Any]) -> list[Envelope[Any]]:
+    """Wrap payloads in envelopes one millisecond apart, so times follow log order."""
+    return [
+        make_event(p, trace_id="bench", occurred_at=T0 + timedelta(milliseconds=i))
+        for i, p in enumerate(payloads)
+    ]
 
 
 async def produce(bootstrap: str, prefix: str, events: int) -> int:
@@ -59,7 +99,7 @@ async def produce(bootstrap: str, prefix: str, events: int) -> int:
                 p
                 for t in range(TASKS_PER_JOB)
                 for p in task_lifecycle(
-                    job, f"{job}-t{t}", video=f"v{t % 7}", index=t, retries=1, duration_ms=t * 10
+                    job, f"{job}-t{t}", video=f"v{t % 7}", index=t, duration_ms=t * 10
                 )
             ]
             sent += len(await producer.send_many(stamp(payloads)))

@@ -15,10 +15,10 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from cli.local_stack import LocalStack
 from cli.runtime import CliError
 from domain.render_job import JobStatus
 from engine.probe import probe
+from local_stack.services import LocalStack
 
 console = Console()
 # The account the CLI uses on its own local API (which listens on 127.0.0.1 only).

@@ -8,14 +8,10 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from cli.kafka_broker import (
-    DEFAULT_START_TIMEOUT_S,
-    DEFAULT_STOP_TIMEOUT_S,
-    KafkaBrokerError,
-    LocalKafka,
-    check_cluster,
-)
 from events.settings import KafkaSettings
+from local_stack.errors import KafkaBrokerError
+from local_stack.kafka.broker import DEFAULT_START_TIMEOUT_S, DEFAULT_STOP_TIMEOUT_S, LocalKafka
+from local_stack.kafka.probe import check_cluster
 
 kafka_app = typer.Typer(
     help=(

@@ -182,14 +182,14 @@ def _render_locally(
 ) -> None:
     """Start Kafka (if needed), the projector, the API and workers; render through the API."""
     from cli.api_render import print_outcome, render_with_api
-    from cli.local_stack import local_stack
+    from local_stack.services import run_services
 
     logs = Path(".data/logs")
     # The console tells this story in sentences; the services' JSON logs go to their files.
     configure_logging("WARNING")
     with _kafka_for_demo(keep_kafka) as bootstrap:
         console.print(f"starting the projector, the API and {workers} worker(s); logs in {logs}/")
-        with local_stack(bootstrap, logs, workers) as stack:
+        with run_services(bootstrap, logs, workers) as stack:
             console.print(f"API at {stack.api_url} (docs at {stack.api_url}/docs)")
             outcome = render_with_api(stack, audio, media, settings, kind, out)
     print_outcome(outcome)
@@ -202,7 +202,7 @@ def _kafka_for_demo(keep: bool) -> Iterator[str]:
     if kafka.kafka_bootstrap:
         yield kafka.kafka_bootstrap
         return
-    from cli.kafka_broker import LocalKafka
+    from local_stack.kafka.broker import LocalKafka
 
     local = LocalKafka.from_settings(kafka)
     was_running = local.status().responsive

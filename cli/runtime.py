@@ -12,8 +12,9 @@ from rich.console import Console
 from rich.markup import escape
 from sqlalchemy.exc import ArgumentError, OperationalError
 
-from cli.kafka_broker import KafkaBrokerError, LocalKafka
 from events.settings import KafkaSettings
+from local_stack.errors import KafkaBrokerError, LocalStackError
+from local_stack.kafka.broker import LocalKafka
 from projections.replay import ReplayError
 
 # Errors go to stderr unwrapped, so a sentence stays one line whatever the terminal width.
@@ -52,7 +53,7 @@ def friendly_errors(fn: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
-        except (CliError, KafkaBrokerError, ReplayError) as exc:
+        except (CliError, LocalStackError, ReplayError) as exc:
             message = str(exc)
         except KafkaConnectionError as exc:
             message = (

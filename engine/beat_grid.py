@@ -1,4 +1,4 @@
-"""The beat grid: what the analyzer found in a music track (schema from the source documents)."""
+"""The beat grid: what the analyzer found in a music track (tempo, beats, bars)."""
 
 from __future__ import annotations
 

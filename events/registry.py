@@ -48,8 +48,3 @@ REGISTRY: dict[tuple[str, int], type[Payload]] = {
 LATEST_VERSION: dict[str, int] = {}
 for _p in ALL_PAYLOADS:
     LATEST_VERSION[_p.event_type] = max(LATEST_VERSION.get(_p.event_type, 0), _p.event_version)
-
-
-def latest_model(event_type: str) -> type[Payload]:
-    """Return the newest payload model of an event type."""
-    return REGISTRY[(event_type, LATEST_VERSION[event_type])]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, TypeAlias
 
@@ -18,6 +18,8 @@ from aiokafka import AIOKafkaConsumer
 from aiokafka.partitioner import murmur2
 from aiokafka.structs import ConsumerRecord, TopicPartition
 
+from events.base import Envelope
+from events.codec import decode
 from events.kafka_io import partitions_of
 
 Record: TypeAlias = ConsumerRecord[bytes, bytes]  # keys and values stay raw bytes
@@ -203,3 +205,18 @@ __all__ = [
     "key_partition",
     "partition_for_key",
 ]
+
+
+async def read_until(
+    bootstrap: str, topic: str, done: Callable[[list[Envelope[Any]]], bool]
+) -> list[Envelope[Any]]:
+    """Decode a topic from its beginning until `done(events so far)` is true (tests, benches)."""
+    seen: list[Envelope[Any]] = []
+    if done(seen):
+        return seen
+    async with follow(bootstrap, [topic]) as reader:
+        async for record in reader.records():
+            seen.append(decode(record.value))
+            if done(seen):
+                break
+    return seen

@@ -19,7 +19,8 @@ class Base(DeclarativeBase):
 
 
 class RenderJob(Base):
-    """A render job (source documents' RenderJob), with clip_stats in metrics.render."""
+    """A render job: what was asked, its status and progress, its output, with clip_stats in
+    metrics.render."""
 
     __tablename__ = "render_jobs"
 

@@ -1,4 +1,5 @@
-"""Shared fixtures: one real Kafka broker and one PostgreSQL server per test session."""
+"""Shared fixtures: one real Kafka broker and one PostgreSQL server per test session, and the
+service stack (API + projector [+ worker] processes) per module for the API tests."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from events.kafka_io import ensure_topics
+from tests.support.api_fixtures import stack, stack_env, stack_root, stack_worker  # noqa: F401
 from tests.support.kafka import kafka_bootstrap  # noqa: F401
 from tests.support.postgres import postgres_server, postgres_url  # noqa: F401
 

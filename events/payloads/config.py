@@ -13,7 +13,7 @@ CONFIG_NAME = "render_clip_config"
 
 
 class RenderClipConfig(BaseModel):
-    """Limits and retry policy of clip rendering; ranges from the source documents."""
+    """Limits and retry policy of clip rendering; a config outside these ranges is rejected."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from cli.kafka_broker import free_tcp_ports
+from local_stack.ports import free_tcp_ports
 from tests.support.cli import run_cli
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"

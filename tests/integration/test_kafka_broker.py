@@ -26,14 +26,12 @@ from aiokafka.errors import KafkaTimeoutError, UnknownTopicOrPartitionError
 from aiokafka.protocol.metadata import MetadataRequest
 from aiokafka.structs import ConsumerRecord
 
-from cli.kafka_broker import (
-    KafkaBrokerError,
-    LocalKafka,
-    check_cluster,
-    free_tcp_ports,
-    kafka_uuid,
-)
 from events.topic_reader import TopicReader, follow
+from local_stack.errors import KafkaBrokerError
+from local_stack.kafka.broker import LocalKafka
+from local_stack.kafka.probe import check_cluster
+from local_stack.kafka.properties import kafka_uuid
+from local_stack.ports import free_tcp_ports
 from tests.support.kafka import KAFKA_LIBS_DIR
 
 # Generous upper bounds for waiting on a state; tests finish as soon as the state is reached.

@@ -16,9 +16,9 @@ from typing import Any
 
 import httpx
 
-from cli import local_stack
-from cli.kafka_broker import free_tcp_ports
-from cli.runtime import CliError
+from local_stack import services
+from local_stack.errors import ServiceError
+from local_stack.ports import free_tcp_ports
 from tests.support.cli import BEATSTITCH
 
 
@@ -80,8 +80,8 @@ def wait_healthy(
 ) -> None:
     """Wait until GET /healthz answers 200, or fail with the API's log."""
     try:
-        local_stack.wait_healthy(url, {"api": proc}, logs, timeout_s)
-    except CliError as exc:
+        services.wait_healthy(url, {"api": proc}, logs, timeout_s)
+    except ServiceError as exc:
         raise AssertionError(f"{exc}\n{log_tail(logs, 'api')}") from None
 
 

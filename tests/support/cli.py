@@ -6,7 +6,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from cli.local_stack import BEATSTITCH
+from local_stack.services import BEATSTITCH
 
 
 def cli_env(bootstrap: str, prefix: str, database_url: str, **extra: str) -> dict[str, str]:

@@ -1,7 +1,7 @@
 """The `kafka_bootstrap` session fixture: a real Kafka broker for the integration tests.
 
 With BEATSTITCH_KAFKA_BOOTSTRAP set, tests use that cluster. Otherwise one local broker
-(cli.kafka_broker.LocalKafka, from the jars `make install` put in .data/kafka-libs) runs for
+(local_stack.kafka.broker.LocalKafka, from the jars `make install` put in .data/kafka-libs) runs for
 the whole session in a temporary directory on free ports, and is stopped at the end.
 """
 
@@ -14,7 +14,9 @@ from pathlib import Path
 import pytest
 import structlog
 
-from cli.kafka_broker import KafkaBrokerError, LocalKafka, free_tcp_ports
+from local_stack.errors import KafkaBrokerError
+from local_stack.kafka.broker import LocalKafka
+from local_stack.ports import free_tcp_ports
 
 log = structlog.get_logger(__name__)
 

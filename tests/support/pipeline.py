@@ -10,8 +10,7 @@ from typing import Any
 from domain.request_from_files import PreparedRender, prepare_render
 from engine.render_settings import RenderSettings
 from engine.sample_media import write_sample_media, write_song
-from events.codec import decode
-from events.topic_reader import follow
+from events.topic_reader import read_until as read_events_until
 from events.topics import Topic, physical_name
 
 TERMINAL = ("ClipTaskSucceeded", "ClipTaskFailed")
@@ -45,15 +44,7 @@ def worker_env(bootstrap: str, prefix: str, artifacts: Path, **extra: str) -> di
 
 async def read_until(bootstrap: str, prefix: str, topic: Topic, done: Any) -> list[Any]:
     """Decode a topic from the start until `done(events so far)` is true."""
-    seen: list[Any] = []
-    if done(seen):
-        return seen
-    async with follow(bootstrap, [physical_name(prefix, topic)]) as reader:
-        async for record in reader.records():
-            seen.append(decode(record.value))
-            if done(seen):
-                break
-    return seen
+    return await read_events_until(bootstrap, physical_name(prefix, topic), done)
 
 
 async def lifecycle_until(bootstrap: str, prefix: str, event_type: str) -> list[Any]:

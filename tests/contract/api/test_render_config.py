@@ -41,7 +41,7 @@ async def test_patch_is_validated_produced_read_back_and_applied_by_workers(
     stack = stack_worker
     async with stack.client(await _token(stack)) as client:
         before = (await client.get("/api/v1/render/config")).json()
-        # A fresh log has no version yet: the defaults of the source documents, as version 0.
+        # A fresh log has no version yet: RenderClipConfig's defaults, as version 0.
         if before["version"] == 0:
             assert before["config"] == DEFAULTS and before["updated_by"] is None
         patched = await client.patch(

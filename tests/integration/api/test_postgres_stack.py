@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from events.kafka_io import ensure_topics
+from local_stack.postgres import LocalPostgres
 from tests.integration.api.test_render_lifecycle import _ready_project
 from tests.support.api_stack import Stack, progress_stream, sign_up
 from tests.support.cli import cli_env
-from tests.support.postgres import LocalPostgres
 
 
 @pytest.fixture(scope="module")

@@ -9,12 +9,12 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from cli.kafka_broker import free_tcp_ports
 from events.base import make_event
 from events.codec import encode
 from events.kafka_io import EventProducer
 from events.payloads import RenderClipConfig, RenderConfigUpdated
 from events.topics import Topic, physical_name
+from local_stack.ports import free_tcp_ports
 from tests.support.media_server import media_server, write_hls
 from tests.support.pipeline import (
     clip_events_of,

@@ -34,7 +34,7 @@ from tests.support.samples import sample_payloads
         (True, "completed", "cancelled", "ready"),
     ],
 )
-def test_project_status_follows_the_source_documents(
+def test_project_status_follows_the_project_lifecycle(
     has_audio: bool, analysis: str | None, render: str | None, expected: str
 ) -> None:
     assert project_status(has_audio, analysis, render) == expected

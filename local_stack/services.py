@@ -1,4 +1,4 @@
-"""The service on this machine for one command: projector, API and workers as child processes."""
+"""The services on this machine for one command: projector, API and workers as child processes."""
 
 from __future__ import annotations
 
@@ -14,9 +14,10 @@ from pathlib import Path
 
 import httpx
 
-from cli.kafka_broker import free_tcp_ports
-from cli.runtime import CliError
+from local_stack.errors import ServiceError
+from local_stack.ports import free_tcp_ports
 
+# The `beatstitch` console script that `pip install -e .` put beside this Python.
 BEATSTITCH = str(Path(sys.executable).parent / "beatstitch")
 
 
@@ -29,12 +30,12 @@ class LocalStack:
     procs: dict[str, subprocess.Popen[bytes]]
 
     def check(self) -> None:
-        """Raise a CliError if one of the services stopped."""
+        """Raise a ServiceError if one of the services stopped."""
         check_alive(self.procs, self.logs)
 
 
 @contextlib.contextmanager
-def local_stack(bootstrap: str, logs: Path, workers: int = 1) -> Iterator[LocalStack]:
+def run_services(bootstrap: str, logs: Path, workers: int = 1) -> Iterator[LocalStack]:
     """Start the projector, the API (on a free port) and the workers; stop them afterwards."""
     logs.mkdir(parents=True, exist_ok=True)
     (port,) = free_tcp_ports(1)
@@ -68,10 +69,10 @@ def local_stack(bootstrap: str, logs: Path, workers: int = 1) -> Iterator[LocalS
 
 
 def check_alive(procs: dict[str, subprocess.Popen[bytes]], logs: Path) -> None:
-    """Raise a CliError naming the first service that stopped, and its log."""
+    """Raise a ServiceError naming the first service that stopped, and its log."""
     for name, proc in procs.items():
         if proc.poll() is not None:
-            raise CliError(
+            raise ServiceError(
                 f"the {name} process stopped (exit code {proc.returncode}); "
                 f"its log is {logs / f'{name}.log'}"
             )
@@ -80,7 +81,7 @@ def check_alive(procs: dict[str, subprocess.Popen[bytes]], logs: Path) -> None:
 def wait_healthy(
     url: str, procs: dict[str, subprocess.Popen[bytes]], logs: Path, timeout_s: float = 90
 ) -> None:
-    """Wait until the API's /healthz answers 200; a CliError if a service stops or time runs out."""
+    """Wait until the API's /healthz answers 200; ServiceError if a service stops or time is up."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         check_alive(procs, logs)
@@ -88,6 +89,6 @@ def wait_healthy(
             if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
                 return
         time.sleep(0.1)
-    raise CliError(
+    raise ServiceError(
         f"the API did not answer at {url} within {timeout_s:g} s; see {logs / 'api.log'}"
     )

@@ -6,12 +6,14 @@ the projections' tables can change behind one module.
 
 from __future__ import annotations
 
+from aiokafka.structs import TopicPartition
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from api.models import AudioTrack, Project
-from projections.models import AudioAnalysis, RenderConfigVersion, RenderJob
-from projections.store import next_offset
+from domain.render_job import JobState
+from projections.models import AudioAnalysis, RenderConfigVersion, RenderJob, table_of
+from projections.store import job_from_row, next_offset
 
 __all__ = [
     "AudioAnalysis",
@@ -93,15 +95,13 @@ def projected_offset(engine: Engine, projector: str, topic: str, partition: int)
 
 
 def job_snapshot(
-    engine: Engine, projector: str, job_id: str, topic: str, partition: int
-) -> tuple[RenderJob, int] | None:
-    """A job's row and an offset on its partition that the row is at least as new as."""
+    engine: Engine, projector: str, job_id: str, tp: TopicPartition
+) -> tuple[JobState, int] | None:
+    """A job's state and an offset on its partition that the state is at least as new as."""
     # The offset first: the projector commits rows and offsets together, so a row read
     # after it is at least as new as the offset.
-    offset = projected_offset(engine, projector, topic, partition)
-    with Session(engine) as session:
-        job = session.get(RenderJob, job_id)
-        if job is None:
-            return None
-        session.expunge(job)
-    return job, offset
+    offset = projected_offset(engine, projector, tp.topic, tp.partition)
+    jobs = table_of(RenderJob)
+    with engine.connect() as conn:
+        row = conn.execute(select(jobs).where(jobs.c.id == job_id)).mappings().first()
+    return None if row is None else (job_from_row(row), offset)

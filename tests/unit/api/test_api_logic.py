@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 
-from api.progress_stream import progress_event
+from api.progress_stream import next_state, progress_event
 from api.project_status import project_status
 from api.routes.projects import _deep_merge
 from api.storage import sniff
 from cli.api_render import sentence
 from cli.config_cmd import parse_assignments
 from cli.runtime import CliError
+from domain.render_job import JobState
 from events.base import make_event
 from events.payloads import RenderCompleted, RenderFailed, RenderProgress, RenderStarted
 from tests.support.samples import sample_payloads
@@ -62,27 +63,44 @@ def test_settings_patches_merge_deeply_and_leave_the_original_alone() -> None:
     assert base["output"] == {"width": 1280, "height": 720, "fps": 30}
 
 
-def test_render_events_become_progress_events() -> None:
+def test_render_events_become_progress_events_through_the_job_fold() -> None:
     at = datetime(2026, 1, 1, tzinfo=UTC)
-    job = "render-1"
+    job_id = "render-1"
+    job = JobState(render_job_id=job_id, progress=40.0, updated_at=at)
 
-    def event(payload: object) -> object:
-        return progress_event(make_event(payload, trace_id="t", occurred_at=at), 40.0)  # type: ignore[arg-type]
+    def event(payload: object, second: int) -> object:
+        return make_event(payload, trace_id="t", occurred_at=at + timedelta(seconds=second))  # type: ignore[arg-type]
 
-    started = event(RenderStarted(render_job_id=job, total_tasks=3, task_ids=["a", "b", "c"]))
-    assert started is not None and (started.status, started.progress) == ("running", 40.0)
-    assert started.message == "3 clip tasks queued"
-    progress = event(
-        RenderProgress(render_job_id=job, status="assembling", progress=90.0, message="joining")
+    started = next_state(
+        job, event(RenderStarted(render_job_id=job_id, total_tasks=3, task_ids=["a", "b"]), 1)
     )
-    assert progress is not None
-    assert (progress.status, progress.progress, progress.message) == ("assembling", 90.0, "joining")
-    failed = event(RenderFailed(render_job_id=job, error="no clips"))
-    assert failed is not None and (failed.status, failed.message) == ("failed", "no clips")
+    assert started is not None
+    shown = progress_event(started)
+    assert (shown.status, shown.progress, shown.message) == ("running", 40.0, "3 clip tasks queued")
+    assembling = next_state(
+        started,
+        event(
+            RenderProgress(render_job_id=job_id, status="assembling", progress=90, message="join"),
+            2,
+        ),
+    )
+    assert assembling is not None
+    shown = progress_event(assembling)
+    assert (shown.status, shown.progress, shown.message) == ("assembling", 90.0, "join")
+    # An event the snapshot already covers (not newer than it) says nothing new.
+    assert next_state(assembling, event(RenderFailed(render_job_id=job_id, error="x"), 2)) is None
+    failed = next_state(assembling, event(RenderFailed(render_job_id=job_id, error="no clips"), 3))
+    assert failed is not None
+    shown = progress_event(failed)
+    assert (shown.status, shown.message) == ("failed", "no clips")
     done = next(p for p in sample_payloads() if isinstance(p, RenderCompleted))
-    completed = event(done)
-    assert completed is not None and (completed.status, completed.progress) == ("complete", 100.0)
-    assert completed.timestamp == at
+    completed = next_state(assembling, event(done.model_copy(update={"render_job_id": job_id}), 4))
+    assert completed is not None
+    shown = progress_event(completed)
+    assert (shown.status, shown.progress) == ("complete", 100.0)
+    assert shown.timestamp == at + timedelta(seconds=4)
+    # Nothing follows an end.
+    assert next_state(completed, event(RenderFailed(render_job_id=job_id, error="late"), 5)) is None
 
 
 def test_api_errors_read_as_one_sentence() -> None:

@@ -23,14 +23,9 @@ import librosa
 import numpy as np
 import structlog
 
+from bench.beat_scoring import beat_f_measure, downbeat_accuracy, matched_offsets
 from engine import beats
-from tests.support.synth_music import (
-    SynthTrack,
-    beat_f_measure,
-    downbeat_accuracy,
-    matched_offsets,
-    write_standard_tracks,
-)
+from engine.sample_music import SynthTrack, write_standard_tracks
 
 T = TypeVar("T")
 

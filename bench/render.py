@@ -39,7 +39,7 @@ from engine.edl import EDL, Effects, KenBurns, Segment, render_window_ms
 from engine.encoding import EncodeSettings, encode_settings
 from engine.media import MediaAsset
 from engine.render_settings import OutputSettings
-from tests.support.media_gen import uniform_edl, write_tone
+from engine.sample_media import uniform_edl, write_tone
 
 ROOT = Path(__file__).resolve().parents[1]
 MEDIA = ROOT / ".data" / "bench-media"

@@ -1,6 +1,7 @@
-"""Sample media for the demo: a song with clear beats, colourful stills and moving clips.
+"""Sample media for the demo, the benches and the tests: a song with clear beats, a plain
+tone, colourful stills and moving clips, and a timeline of equal segments over them.
 
-Everything is generated (numpy, OpenCV, PyAV) and seeded, so the demo needs no downloads."""
+Everything is generated (numpy, OpenCV, PyAV) and seeded, so nothing needs a download."""
 
 from __future__ import annotations
 
@@ -12,7 +13,18 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from engine.beat_grid import Beat, BeatGrid
+from engine.edl import EDL
+from engine.media import MediaAsset
+from engine.render_settings import (
+    KenBurnsSettings,
+    OutputSettings,
+    RenderSettings,
+    TransitionSettings,
+    TransitionType,
+)
 from engine.sample_music import TrackSpec, write_track
+from engine.timeline import build_edl
 
 U8 = npt.NDArray[np.uint8]
 PALETTE = [
@@ -97,3 +109,65 @@ def write_sample_media(
                 write_still(directory / f"photo_{i + 1}.jpg", width * 2, height * 2, i + videos)
             )
     return paths
+
+
+def write_tone(
+    path: Path, seconds: float, *, freq: float = 440.0, rate: int = 44_100, channels: int = 2
+) -> Path:
+    """A 16-bit PCM WAV sine tone."""
+    layout = "stereo" if channels == 2 else "mono"
+    samples = int(round(seconds * rate))
+    t = np.arange(samples) / rate
+    wave = (0.3 * np.sin(2 * np.pi * freq * t) * 32767).astype(np.int16)
+    data = np.repeat(wave[None, :], channels, axis=0).T.reshape(1, -1).copy()
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("pcm_s16le", rate=rate, layout=layout)
+        frame = av.AudioFrame.from_ndarray(data, format="s16", layout=layout)
+        frame.sample_rate = rate
+        frame.pts = 0
+        out.mux(stream.encode(frame))
+        out.mux(stream.encode())
+    return path
+
+
+def beat_grid(segment_ms: int, count: int, checksum: str = "music") -> BeatGrid:
+    """A steady grid with one beat per segment_ms, `count` segments long."""
+    beats = [
+        Beat(time_ms=k * segment_ms, beat_number=k % 4 + 1, is_downbeat=k % 4 == 0, confidence=1.0)
+        for k in range(count)
+    ]
+    return BeatGrid(
+        bpm=60_000 / segment_ms,
+        bpm_confidence=1.0,
+        downbeat_confidence=1.0,
+        beats=beats,
+        measures=[],
+        sample_rate=44_100,
+        duration_ms=segment_ms * count,
+        analyzer="test",
+        audio_file_checksum=checksum,
+    )
+
+
+def uniform_edl(
+    assets: list[MediaAsset],
+    *,
+    count: int,
+    segment_ms: int = 1000,
+    transition: TransitionType = "cut",
+    transition_ms: int = 0,
+    width: int = 320,
+    height: int = 180,
+    fps: int = 24,
+    ken_burns: bool = False,
+) -> EDL:
+    """An EDL of `count` equal segments cycling over `assets` (via build_edl)."""
+    settings = RenderSettings(
+        beats_per_cut=1,
+        transition=TransitionSettings(
+            type=transition, duration_ms=0 if transition == "cut" else transition_ms
+        ),
+        ken_burns=KenBurnsSettings(enabled=ken_burns),
+        output=OutputSettings(width=width, height=height, fps=fps),
+    )
+    return build_edl(settings, assets, beat_grid(segment_ms, count))

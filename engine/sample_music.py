@@ -1,4 +1,5 @@
-"""Synthetic music with known beats and downbeats: the demo's song and the tests' ground truth.
+"""Synthetic music with known beats and downbeats: the demo's song, and the standard tracks
+the tests and benches score the beat tracker on.
 
 Each track is drums (kick on 1 and 3, snare on 2 and 4, hats on eighths or quarters) and,
 unless it is drums-only, a bass note and a chord per bar, with the chord
@@ -201,3 +202,21 @@ def write_track(name: str, spec: TrackSpec, directory: Path) -> SynthTrack:
         music_start_s=intro_s,
         duration_s=len(samples) / spec.sample_rate,
     )
+
+
+STANDARD_TRACKS: dict[str, TrackSpec] = {
+    "steady_90": TrackSpec(bpm=90.0, bars=10, seed=1),
+    "steady_123": TrackSpec(bpm=123.0, bars=12, seed=2),
+    "steady_174": TrackSpec(bpm=174.0, bars=16, seed=3),
+    "drift_3pct": TrackSpec(bpm=116.0, bars=12, drift=0.03, seed=4),
+    "silent_intro": TrackSpec(bpm=100.0, bars=12, intro_bars=2, seed=5),
+    "drums_only": TrackSpec(bpm=110.0, bars=12, drums_only=True, seed=6),
+    # A busy lead over noise: onsets everywhere, no digital silence between the hits.
+    "busy_174": TrackSpec(bpm=174.0, bars=16, busy=True, noise_db=-30.0, seed=7),
+}
+
+
+def write_standard_tracks(directory: Path) -> dict[str, SynthTrack]:
+    """Write every track of STANDARD_TRACKS under `directory`."""
+    directory.mkdir(parents=True, exist_ok=True)
+    return {name: write_track(name, spec, directory) for name, spec in STANDARD_TRACKS.items()}

@@ -6,8 +6,9 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
+from engine.sample_media import write_tone
 from tests.support.api_stack import Stack, free_port, service, sign_up, wait_healthy
-from tests.support.media_gen import square_picture, write_still, write_tone, write_video
+from tests.support.media_gen import square_picture, write_still, write_video
 
 
 async def _project(stack: Stack) -> tuple[str, str]:

@@ -9,10 +9,11 @@ from agents.assembler import Assembler
 from agents.assembly_state import JobAssembly
 from agents.clip_job import ClipDone, PieceSource, RenderDone
 from domain.clip_stats import JobClipState, TaskState, TaskStatus
+from engine.sample_media import uniform_edl
 from events.payloads import RenderRequested
 from events.payloads.common import MediaSource, OutputSettings
 from events.payloads.render import AudioSource
-from tests.support.media_gen import image_asset, uniform_edl
+from tests.support.media_gen import image_asset
 
 JOB = "job-p"
 PLACEHOLDER = "/fallback/placeholder.mp4"

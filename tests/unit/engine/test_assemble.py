@@ -26,6 +26,7 @@ from engine.render_settings import (
     TransitionSettings,
     TransitionType,
 )
+from engine.sample_media import uniform_edl, write_tone
 from engine.timeline import build_edl
 from tests.support.media_gen import (
     count_frames,
@@ -33,10 +34,8 @@ from tests.support.media_gen import (
     image_asset,
     read_counter,
     solid_picture,
-    uniform_edl,
     video_asset,
     write_still,
-    write_tone,
     write_video,
 )
 

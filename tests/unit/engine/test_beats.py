@@ -11,15 +11,13 @@ import soundfile as sf
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bench.beat_scoring import beat_f_measure, downbeat_accuracy, matched_offsets
 from engine import beats
 from engine.beat_grid import BeatGrid
-from tests.support.synth_music import (
+from engine.sample_music import (
     STANDARD_TRACKS,
     SynthTrack,
     TrackSpec,
-    beat_f_measure,
-    downbeat_accuracy,
-    matched_offsets,
     write_standard_tracks,
     write_track,
 )

@@ -13,8 +13,8 @@ from engine import music
 from engine.clip_cache import audio_key
 from engine.errors import EngineError
 from engine.music import AUDIO_RATE, FADE_OUT_MS, encode_audio, make_music_proxy, splice_point
+from engine.sample_media import write_tone
 from engine.sample_music import TrackSpec, write_track
-from tests.support.media_gen import write_tone
 
 TOTAL_MS = 9_000  # the timeline: shorter than the ~9.8 s song, so it is trimmed
 Samples = npt.NDArray[np.float32]

@@ -18,6 +18,7 @@ from engine.media import MediaAsset
 from engine.probe import probe
 from engine.proxy import PROXY_GOP, make_proxy, proxy_checksum
 from engine.render_settings import OutputSettings
+from engine.sample_media import uniform_edl
 from engine.timeline import edl_to_json
 from tests.support.media_gen import (
     count_frames,
@@ -27,7 +28,6 @@ from tests.support.media_gen import (
     image_asset,
     read_counter,
     square_picture,
-    uniform_edl,
     video_asset,
     write_still,
     write_video,

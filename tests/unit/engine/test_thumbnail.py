@@ -13,14 +13,9 @@ import numpy.typing as npt
 import pytest
 
 from engine.errors import MediaProbeError
+from engine.sample_media import write_tone
 from engine.thumbnail import make_thumbnail
-from tests.support.media_gen import (
-    read_counter,
-    solid_picture,
-    write_still,
-    write_tone,
-    write_video,
-)
+from tests.support.media_gen import read_counter, solid_picture, write_still, write_video
 from tests.unit.engine.test_probe import with_exif_orientation
 
 RED, BLUE = (220, 20, 20), (20, 20, 220)

@@ -28,3 +28,14 @@ def test_schema_links_point_at_files() -> None:
     root = Path(__file__).resolve().parents[2]
     for link in re.findall(r"\(schemas/([^)]+)\)", README):
         assert (root / "schemas" / link).is_file(), link
+
+
+def test_the_layout_and_the_import_table_name_every_package() -> None:
+    from tests.unit.test_import_directions import ALLOWED
+
+    layout = README.split("## Layout", 1)[1].split("## The event flow", 1)[0]
+    for package in ALLOWED:
+        assert re.search(rf"^{package}/ ", layout, re.MULTILINE), f"{package}/ not in the layout"
+        assert re.search(rf"^\| [^|]*`{package}`", layout, re.MULTILINE), (
+            f"{package} has no row in the import table"
+        )

@@ -32,7 +32,7 @@ from engine.assemble import (
     render_transition,
     unwrap,
 )
-from engine.clip import ClipResult, Timeouts, render_clip
+from engine.clip import ClipResult, render_clip
 from engine.clip_cache import ClipCache, audio_key, clip_key, transition_key
 from engine.edl import EDL
 from engine.encoding import (
@@ -45,6 +45,7 @@ from engine.encoding import (
 from engine.media import MediaAsset
 from engine.music import encode_audio
 from engine.placeholder import placeholder_side, render_placeholder_clip, write_placeholder
+from engine.sources import Timeouts
 
 
 @dataclass

@@ -11,7 +11,6 @@ import pytest
 from engine import encoding
 from engine.encoding import (
     add_video_stream,
-    codec_threads,
     set_codec_threads,
     threads_for_parallelism,
     tune_allocator,
@@ -19,17 +18,16 @@ from engine.encoding import (
 from tests.support.clip_inputs import ENC
 
 
-def test_codec_threads_setting_reaches_the_encoder(tmp_path: Path) -> None:
-    before = codec_threads()
-    try:
-        set_codec_threads(1)
-        with av.open(str(tmp_path / "x.mp4"), "w") as out:
-            assert add_video_stream(out, ENC).codec_context.thread_count == 1
-        set_codec_threads(0)
-        with av.open(str(tmp_path / "y.mp4"), "w") as out:
-            assert add_video_stream(out, ENC).codec_context.thread_count == 0
-    finally:
-        set_codec_threads(before)
+def test_codec_threads_setting_reaches_the_encoder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(encoding, "_threads", encoding._threads)  # restored afterwards
+    set_codec_threads(1)
+    with av.open(str(tmp_path / "x.mp4"), "w") as out:
+        assert add_video_stream(out, ENC).codec_context.thread_count == 1
+    set_codec_threads(0)
+    with av.open(str(tmp_path / "y.mp4"), "w") as out:
+        assert add_video_stream(out, ENC).codec_context.thread_count == 0
     tune_allocator()
     tune_allocator()  # idempotent
 

@@ -3,12 +3,12 @@ their transitions and the music, and reports progress and the result.
 
 Transition pieces render from the sources, not from the clips (clip_job.render_piece), so
 they need no clip to start. Each piece is started once both of its segments' clip tasks
-have started (or ended): pieces then enter the process pool right behind the clips they
-sit between, interleaved with them in the order the clips run, rather than all at once
-ahead of every clip. A piece renders each side from the source its clip task is using
-(TaskState.source_type: remote, local or the placeholder); if a clip ends on another
-source (a fallback), or an early piece failed, the join renders that piece again from
-what the clip actually shows."""
+have started (or ended), as engine.pieces.plan_pieces plans it: pieces then enter the
+process pool right behind the clips they sit between, interleaved with them in the order
+the clips run, rather than all at once ahead of every clip. A piece renders each side from
+the source its clip task is using (TaskState.source_type: remote, local or the
+placeholder); if a clip ends on another source (a fallback), or an early piece failed, the
+join renders that piece again from what the clip actually shows."""
 
 from __future__ import annotations
 
@@ -43,6 +43,7 @@ from agents.clip_job import (
     transition_indices,
 )
 from domain.clip_stats import TaskStatus, clip_stats
+from engine.pieces import Sides, plan_pieces
 from events.base import Envelope, Payload
 from events.payloads import (
     RenderCompleted,
@@ -58,9 +59,9 @@ Emit = Callable[[JobAssembly, list[Payload]], Awaitable[None]]
 Execute = Callable[..., Coroutine[Any, Any, Any]]
 # Clips are the first 90 % of a render; assembly the rest.
 CLIPS_SHARE = 90.0
+# What a clip task renders from, as either side of a piece sees it (engine.pieces.Sides):
+# its TaskState.source_type, "remote" or "local", or the placeholder.
 PLACEHOLDER = "placeholder"
-# The source kind each side of a piece renders from: "remote", "local" or PLACEHOLDER.
-Kinds = tuple[str, str]
 
 
 @dataclass
@@ -68,7 +69,7 @@ class _Piece:
     """A piece started ahead of the join and the source kinds of its two sides."""
 
     task: asyncio.Task[Any]
-    kinds: Kinds
+    kinds: Sides
 
 
 @dataclass
@@ -191,7 +192,7 @@ class Assembler:
             return PieceSource(None, self.placeholder())
         return PieceSource(source, path)
 
-    def _start_piece(self, state: JobAssembly, b: int, kinds: Kinds, name: str) -> _Piece:
+    def _start_piece(self, state: JobAssembly, b: int, kinds: Sides, name: str) -> _Piece:
         req, _ = self._plan(state.render_job_id, state.request or {})
         work = self.tmp_dir(state.render_job_id) / "assembly"
         task = asyncio.create_task(
@@ -209,9 +210,16 @@ class Assembler:
         )
         return _Piece(task, kinds)
 
-    def _start_ready_work(self, state: JobAssembly, kinds: dict[int, str] | None = None) -> None:
+    def _start_ready_work(
+        self, state: JobAssembly, kinds: dict[int, str] | None = None
+    ) -> dict[int, Sides]:
+        """Start the music and every piece whose two clip tasks have a source kind.
+
+        Returns the started pieces whose kinds have changed since, with the new kinds:
+        the join renders those again (not before, as a clip may fall back more than once).
+        """
         if state.request is None or state.task_ids is None:
-            return
+            return {}
         job = state.render_job_id
         req, boundaries = self._plan(job, state.request)
         work = self.tmp_dir(job) / "assembly"
@@ -226,10 +234,10 @@ class Assembler:
             )
         kinds = self._kinds(state) if kinds is None else kinds
         started = self._pieces.setdefault(job, {})
-        for b in boundaries:
-            if b in started or b not in kinds or b + 1 not in kinds:
-                continue
-            started[b] = self._start_piece(state, b, (kinds[b], kinds[b + 1]), "transition")
+        steps = plan_pieces(boundaries, kinds, {b: p.kinds for b, p in started.items()})
+        for b, sides in steps.start.items():
+            started[b] = self._start_piece(state, b, sides, "transition")
+        return steps.restart
 
     async def _drop(self, state: JobAssembly) -> None:
         """Forget a render's work, then remove its files once its work in the pool has ended."""
@@ -308,14 +316,12 @@ class Assembler:
                 )
                 clips[index] = str(stand_in.path)
                 kinds[index] = PLACEHOLDER
-        self._start_ready_work(state, kinds)
+        changed = self._start_ready_work(state, kinds)
         pieces = self._pieces.get(state.render_job_id, {})
-        for b, piece in list(pieces.items()):
-            actual = (kinds[b], kinds[b + 1])
-            if piece.kinds != actual:
-                # A clip fell back after its piece started: the piece shows what it shows.
-                self._superseded.setdefault(state.render_job_id, []).append(piece.task)
-                pieces[b] = self._start_piece(state, b, actual, f"transition-{'-'.join(actual)}")
+        for b, actual in changed.items():
+            # A clip fell back after its piece started: the piece shows what it shows.
+            self._superseded.setdefault(state.render_job_id, []).append(pieces[b].task)
+            pieces[b] = self._start_piece(state, b, actual, f"transition-{'-'.join(actual)}")
         began = time.perf_counter()
         paths: dict[int, str] = {}
         for b, piece in list(pieces.items()):

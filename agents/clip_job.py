@@ -16,11 +16,12 @@ from engine.assemble import (
     plan_assembly,
     render_transition,
 )
-from engine.clip import Timeouts, render_clip
+from engine.clip import render_clip
 from engine.edl import EDL, Segment
 from engine.encoding import Quality, encode_settings, set_codec_threads
 from engine.music import encode_audio
 from engine.placeholder import placeholder_side, render_placeholder_clip, write_placeholder
+from engine.sources import Timeouts
 from events.payloads.common import MediaSource, OutputSettings
 
 T = TypeVar("T")

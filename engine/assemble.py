@@ -28,14 +28,7 @@ import av.error
 import cv2
 from av.packet import Packet
 
-from engine.clip import (
-    ClipLayout,
-    Timeouts,
-    body_stream,
-    clip_layout,
-    open_intermediate,
-    segment_frames,
-)
+from engine.clip import ClipLayout, clip_layout, segment_frames
 from engine.edl import EDL, Segment, Transition, frame_at, transition_window_ms
 from engine.encoding import (
     I420,
@@ -50,6 +43,7 @@ from engine.errors import EngineError, ErrorReason
 from engine.files import atomic_output
 from engine.media import MediaAsset
 from engine.music import AUDIO_RATE, encode_audio
+from engine.sources import Timeouts, body_stream, open_intermediate
 
 
 @dataclass(frozen=True)

@@ -119,11 +119,6 @@ def set_codec_threads(count: int) -> None:
     _threads = max(0, count)
 
 
-def codec_threads() -> int:
-    """The current codec thread setting (0: automatic)."""
-    return _threads
-
-
 _allocator_tuned = False
 
 

@@ -27,12 +27,13 @@ import numpy as np
 from av.video.frame import PictureType, VideoFrame
 from av.video.stream import VideoStream
 
-from engine.clip import Framing, crop_centre, open_source, picture_planes, plan_framing
 from engine.encoding import I420, set_decoder_threads, tune_allocator
 from engine.errors import EngineError
 from engine.files import atomic_output
+from engine.framing import Framing, crop_centre, picture_planes, plan_framing
 from engine.probe import probe
 from engine.render_settings import OutputSettings
+from engine.sources import open_source
 
 # Bump when the recipe changes: proxies made by another recipe should be remade.
 PROXY_VERSION = 1

@@ -6,17 +6,18 @@ pieces and the remux. A clip that cannot be rendered is replaced by the placehol
 as the agents do, so the output always covers the whole timeline.
 
 Pieces render from the sources (assemble.render_transition), not from the clips, so
-they need not wait for them: each piece goes into the pool right after the clip of its
-incoming segment, so clips and pieces interleave and the pool's queue stays in timeline
-order. A piece next to a clip that fell back to the placeholder is rendered again from
-the placeholder once that is known, so the transition shows what the clip shows.
+they need not wait for them (pieces.plan_pieces): each piece goes into the pool right
+after the clip of its incoming segment, so clips and pieces interleave and the pool's
+queue stays in timeline order. A piece next to a clip that fell back to the placeholder
+is rendered again from the placeholder once that is known, so the transition shows what
+the clip shows.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -32,7 +33,7 @@ from engine.assemble import (
     render_transition,
     unwrap,
 )
-from engine.clip import ClipResult, Timeouts, render_clip
+from engine.clip import ClipResult, render_clip
 from engine.clip_cache import ClipCache, audio_key, clip_key, transition_key
 from engine.edl import EDL
 from engine.encoding import (
@@ -44,7 +45,13 @@ from engine.encoding import (
 )
 from engine.media import MediaAsset
 from engine.music import encode_audio
+from engine.pieces import Sides, plan_pieces
 from engine.placeholder import placeholder_side, render_placeholder_clip, write_placeholder
+from engine.sources import Timeouts
+
+# What a clip renders from, in plan_pieces' terms: its source (the caller's, else a
+# fitting proxy, else the file) or, once it failed, the placeholder.
+SOURCE, PLACEHOLDER = "source", "placeholder"
 
 
 @dataclass
@@ -97,40 +104,25 @@ def render_edl(
     `music_proxy`: the music's upload-time AAC (engine.music.make_music_proxy), if made.
     """
     began = time.perf_counter()
-    timeouts = timeouts or Timeouts()
     by_id = assets if isinstance(assets, Mapping) else {a.id: a for a in assets}
     enc = enc or encode_settings(edl.output, quality)
     work = Path(workdir)
     cache = cache or ClipCache(work / "cache")
-    plan = plan_assembly(edl, enc.fps)
     out = Path(out_path)
-    report = RenderReport(path=out, frames=plan.total_frames)
     if sources:
         # A caller-chosen source (remote URL, local copy) is rendered instead of a proxy.
         by_id = {
             k: a.model_copy(update={"proxy_path": None}) if k in sources else a
             for k, a in by_id.items()
         }
-    keys = [clip_key(s, by_id[s.asset_id], enc, source_tag=source_tag) for s in edl.segments]
-    clips: list[Path | None] = [cache.get(k) for k in keys]
-    report.clips_cached = [i for i, c in enumerate(clips) if c is not None]
-    boundaries = {b.index: b for b in plan.boundaries}
-    pieces: dict[int, Path] = {}
-    piece_futures: dict[Future[Path | Failed], tuple[int, str | None]] = {}
-
-    def side(index: int) -> PieceSide:
-        seg = edl.segments[index]
-        if index in report.placeholders:
-            return placeholder_side(seg, work / "placeholder.mp4")
-        return PieceSide(seg, by_id[seg.asset_id], sources.get(seg.asset_id) if sources else None)
-
+    run = _Run(edl, by_id, sources or {}, enc, timeouts or Timeouts(), work, cache, source_tag, out)
+    proxy = str(music_proxy) if music_proxy else None
+    a_key = audio_key(edl.audio.checksum, edl.total_duration_ms, proxy)
+    audio = cache.get(a_key, ".m4a")
     threads = threads_for_parallelism(max(1, workers))
     with ProcessPoolExecutor(
         max_workers=max(1, workers), initializer=set_codec_threads, initargs=(threads,)
     ) as pool:
-        proxy = str(music_proxy) if music_proxy else None
-        a_key = audio_key(edl.audio.checksum, edl.total_duration_ms, proxy)
-        audio = cache.get(a_key, ".m4a")
         audio_future = None
         if audio is None:
             audio_future = pool.submit(
@@ -141,76 +133,16 @@ def render_edl(
                 work / "music.m4a",
                 Path(proxy) if proxy else None,
             )
-
-        def submit_piece(k: int, name: str = "transition") -> None:
-            b = boundaries[k]
-            t_key = None
-            if k not in report.placeholders and k + 1 not in report.placeholders:
-                t_key = transition_key(keys[k], keys[k + 1], b.transition, _rel(b, plan, k))
-                hit = cache.get(t_key)
-                if hit is not None:
-                    pieces[k] = hit
-                    report.transitions_cached.append(k)
-                    return
-            target = work / "pieces" / f"{name}-{k:05d}.mp4"
-            future = pool.submit(
-                guarded, render_transition, b, side(k), side(k + 1), target, enc, timeouts
-            )
-            piece_futures[future] = (k, t_key)
-
-        clip_futures: dict[Future[ClipResult | Failed], int] = {}
-        for seg in edl.segments:
-            if clips[seg.index] is None:
-                source = sources.get(seg.asset_id) if sources else None
-                target = work / "clips" / f"clip-{seg.index:05d}.mp4"
-                asset = by_id[seg.asset_id]
-                future = pool.submit(
-                    _clip_task,
-                    seg.index,
-                    edl,
-                    asset,
-                    target,
-                    enc,
-                    source,
-                    timeouts,
-                )
-                clip_futures[future] = seg.index
-            # The piece before this segment goes in right after its clip.
-            if seg.index - 1 in boundaries:
-                submit_piece(seg.index - 1)
-        for future in as_completed(clip_futures):
-            i = clip_futures[future]
-            result = future.result()
-            if isinstance(result, ClipResult):
-                clips[i] = cache.put(keys[i], result.path)
-                report.clip_results.append(result)
-                report.clips_rendered.append(i)
-            else:
-                report.placeholders[i] = result.reason
-                clips[i] = _placeholder_clip(edl, i, work, enc)
+        run.collect_clips(run.submit_clips(pool))
         clips_done = time.perf_counter()
-        # Pieces next to a placeholder: render them again from what the clips show.
-        redo = sorted({k for i in report.placeholders for k in (i - 1, i) if k in boundaries})
-        for stale, (k, _) in list(piece_futures.items()):
-            if k in redo:
-                stale.cancel()
-                del piece_futures[stale]
-        for k in redo:
-            if pieces.pop(k, None) is not None:
-                report.transitions_cached.remove(k)
-            # Its own file: a stale piece still running must not overwrite it.
-            submit_piece(k, "placeholder-transition")
-        for piece_future in as_completed(piece_futures):
-            k, t_key = piece_futures[piece_future]
-            path = unwrap(piece_future.result())
-            pieces[k] = cache.put(t_key, path) if t_key else path
-            report.transitions_rendered.append(k)
+        run.start_pieces(pool)  # those next to a placeholder again, from what the clips show
+        run.collect_pieces()
         if audio_future is not None:
             audio = cache.put(a_key, unwrap(audio_future.result()), ".m4a")
     pieces_done = time.perf_counter()
-    final_clips = [c for c in clips if c is not None]
-    mux_output(plan, final_clips, pieces, audio, out)
+    mux_output(run.plan, [c for c in run.clips if c is not None], run.pieces, audio, out)
     done = time.perf_counter()
+    report = run.report
     report.clips_rendered.sort()
     report.transitions_rendered.sort()
     report.timings = {
@@ -220,6 +152,119 @@ def render_edl(
         "total": done - began,
     }
     return report
+
+
+@dataclass
+class _Run:
+    """One render_edl call: its clips and pieces, cached, in the pool or done."""
+
+    edl: EDL
+    assets: Mapping[str, MediaAsset]
+    sources: Mapping[str, str]
+    enc: EncodeSettings
+    timeouts: Timeouts
+    work: Path
+    cache: ClipCache
+    source_tag: str
+    out: Path
+    plan: AssemblyPlan = field(init=False)
+    boundaries: dict[int, Boundary] = field(init=False)
+    keys: list[str] = field(init=False)
+    clips: list[Path | None] = field(init=False)
+    report: RenderReport = field(init=False)
+    pieces: dict[int, Path] = field(default_factory=dict)
+    # What each segment's clip renders from (SOURCE, PLACEHOLDER) once it is under way,
+    # and the sides each piece was submitted with or found in the cache for.
+    rendered_from: dict[int, str] = field(default_factory=dict)
+    started: dict[int, Sides] = field(default_factory=dict)
+    piece_futures: dict[Future[Path | Failed], tuple[int, str | None]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.plan = plan_assembly(self.edl, self.enc.fps)
+        self.boundaries = {b.index: b for b in self.plan.boundaries}
+        self.keys = [
+            clip_key(s, self.assets[s.asset_id], self.enc, source_tag=self.source_tag)
+            for s in self.edl.segments
+        ]
+        self.clips = [self.cache.get(k) for k in self.keys]
+        self.report = RenderReport(path=self.out, frames=self.plan.total_frames)
+        self.report.clips_cached = [i for i, c in enumerate(self.clips) if c is not None]
+
+    def submit_clips(self, pool: Executor) -> dict[Future[ClipResult | Failed], int]:
+        """Every clip not in the cache, each followed by the pieces it makes ready."""
+        futures: dict[Future[ClipResult | Failed], int] = {}
+        for seg in self.edl.segments:
+            if self.clips[seg.index] is None:
+                target = self.work / "clips" / f"clip-{seg.index:05d}.mp4"
+                asset, source = self.assets[seg.asset_id], self.sources.get(seg.asset_id)
+                args = (seg.index, self.edl, asset, target, self.enc, source, self.timeouts)
+                futures[pool.submit(_clip_task, *args)] = seg.index
+            self.rendered_from[seg.index] = SOURCE
+            self.start_pieces(pool)
+        return futures
+
+    def collect_clips(self, futures: dict[Future[ClipResult | Failed], int]) -> None:
+        """Cache each rendered clip; one that failed is replaced by the placeholder."""
+        for future in as_completed(futures):
+            i = futures[future]
+            result = future.result()
+            if isinstance(result, ClipResult):
+                self.clips[i] = self.cache.put(self.keys[i], result.path)
+                self.report.clip_results.append(result)
+                self.report.clips_rendered.append(i)
+            else:
+                self.report.placeholders[i] = result.reason
+                self.rendered_from[i] = PLACEHOLDER
+                self.clips[i] = _placeholder_clip(self.edl, i, self.work, self.enc)
+
+    def start_pieces(self, pool: Executor) -> None:
+        """Submit the pieces plan_pieces starts or starts again (next to a placeholder)."""
+        steps = plan_pieces(self.boundaries, self.rendered_from, self.started)
+        for k, sides in steps.start.items():
+            self._submit_piece(pool, k, sides, "transition")
+        for stale, (k, _) in list(self.piece_futures.items()):
+            if k in steps.restart:
+                stale.cancel()
+                del self.piece_futures[stale]
+        for k, sides in steps.restart.items():
+            if self.pieces.pop(k, None) is not None:
+                self.report.transitions_cached.remove(k)
+            # Its own file: a stale piece still running must not overwrite it.
+            self._submit_piece(pool, k, sides, "placeholder-transition")
+
+    def _submit_piece(self, pool: Executor, k: int, sides: Sides, name: str) -> None:
+        b = self.boundaries[k]
+        self.started[k] = sides
+        t_key = None
+        if PLACEHOLDER not in sides:
+            t_key = transition_key(
+                self.keys[k], self.keys[k + 1], b.transition, _rel(b, self.plan, k)
+            )
+            hit = self.cache.get(t_key)
+            if hit is not None:
+                self.pieces[k] = hit
+                self.report.transitions_cached.append(k)
+                return
+        target = self.work / "pieces" / f"{name}-{k:05d}.mp4"
+        outgoing, incoming = self._side(k, sides[0]), self._side(k + 1, sides[1])
+        future = pool.submit(
+            guarded, render_transition, b, outgoing, incoming, target, self.enc, self.timeouts
+        )
+        self.piece_futures[future] = (k, t_key)
+
+    def _side(self, index: int, rendered_from: str) -> PieceSide:
+        seg = self.edl.segments[index]
+        if rendered_from == PLACEHOLDER:
+            return placeholder_side(seg, self.work / "placeholder.mp4")
+        return PieceSide(seg, self.assets[seg.asset_id], self.sources.get(seg.asset_id))
+
+    def collect_pieces(self) -> None:
+        """Cache each rendered piece (those with no placeholder side)."""
+        for future in as_completed(self.piece_futures):
+            k, t_key = self.piece_futures[future]
+            path = unwrap(future.result())
+            self.pieces[k] = self.cache.put(t_key, path) if t_key else path
+            self.report.transitions_rendered.append(k)
 
 
 def _rel(b: Boundary, plan: AssemblyPlan, k: int) -> tuple[int, int, int]:

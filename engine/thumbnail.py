@@ -24,7 +24,7 @@ JPEG_QUALITY = 85
 AT_FRACTION = Fraction(1, 10)
 # Frames decoded from the key frame before that point at most; long GOPs settle for earlier.
 _MAX_FRAMES = 120
-# The clockwise turn of MediaAsset.rotation, as engine.clip applies it.
+# The clockwise turn of MediaAsset.rotation, as engine.framing applies it.
 _CV_ROTATION = {
     90: cv2.ROTATE_90_CLOCKWISE,
     180: cv2.ROTATE_180,

@@ -8,8 +8,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from bench.beat_scoring import beat_f_measure, downbeat_accuracy, matched_offsets
 from engine import beats
@@ -172,29 +170,3 @@ def test_a_44100_hz_file_is_analysed_at_its_own_rate(tmp_path: Path) -> None:
     grid = beats.analyze(track.path)
     assert grid.sample_rate == 44100
     assert beat_f_measure(track.beats, _beat_times(grid)) >= 0.95
-
-
-def _clean_evidence(n: int, phase: int) -> np.ndarray:
-    return np.where((np.arange(n) + phase) % 4 == 0, 3.0, -1.0)
-
-
-@settings(max_examples=50, deadline=None)
-@given(n=st.integers(min_value=8, max_value=80), phase=st.integers(min_value=0, max_value=3))
-def test_viterbi_follows_clear_evidence(n: int, phase: int) -> None:
-    positions = beats.viterbi_bar_positions(_clean_evidence(n, phase), np.ones(n - 1, np.int64))
-    assert positions.tolist() == [(i + phase) % 4 for i in range(n)]
-
-
-def test_a_dropped_beat_does_not_shift_later_bars() -> None:
-    evidence = _clean_evidence(40, 0)
-    kept = np.delete(np.arange(40), 17)  # the tracker lost beat 17
-    advances = np.diff(kept).astype(np.int64)
-    positions = beats.viterbi_bar_positions(evidence[kept], advances)
-    assert positions.tolist() == (kept % 4).tolist()
-
-
-def test_one_misleading_beat_does_not_move_the_bar() -> None:
-    evidence = _clean_evidence(40, 0)
-    evidence[21] = 4.0  # a loud fill on beat 2 of bar 6
-    positions = beats.viterbi_bar_positions(evidence, np.ones(39, np.int64))
-    assert positions.tolist() == [i % 4 for i in range(40)]

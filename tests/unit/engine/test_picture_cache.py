@@ -8,12 +8,12 @@ from pathlib import Path
 
 import numpy as np
 
-from engine import clip
+from engine import decoding
 from engine.clip import render_clip
 from engine.edl import Effects, KenBurns
 from engine.picture_cache import PictureCache, file_identity
+from tests.support.clip_inputs import ENC, segment
 from tests.support.media_gen import decode_frames, image_asset, solid_picture, write_still
-from tests.unit.engine.test_clip import ENC, segment
 
 
 def test_least_recently_used_values_go_first_within_the_budget() -> None:
@@ -55,10 +55,10 @@ def test_a_still_used_twice_is_decoded_once_and_renders_the_same(tmp_path: Path)
     kb = KenBurns(start_zoom=1.0, end_zoom=1.3, start_x=0.4, start_y=0.5, end_x=0.6, end_y=0.5)
     seg = segment(media_type="image", effects=Effects(ken_burns=kb))
     first = render_clip(seg, asset, tmp_path / "one.mp4", ENC)
-    hits = clip._stills.hits
+    hits = decoding._stills.hits
     second = render_clip(seg, asset, tmp_path / "two.mp4", ENC)
     assert first.decoded_frames == 1 and second.decoded_frames == 0
-    assert clip._stills.hits == hits + 1
+    assert decoding._stills.hits == hits + 1
     assert np.array_equal(decode_frames(first.path)[5], decode_frames(second.path)[5])
     # Another zoom scales the same decoded picture differently: still no decode.
     closer = kb.model_copy(update={"end_zoom": 1.8})

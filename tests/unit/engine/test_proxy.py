@@ -10,7 +10,7 @@ import av
 import numpy as np
 import pytest
 
-from engine.clip import clip_layout, open_source, render_clip
+from engine.clip import clip_layout, render_clip
 from engine.clip_cache import clip_key
 from engine.edl import CUT, Effects, KenBurns, Segment, Transition
 from engine.encoding import EncodeSettings
@@ -19,6 +19,7 @@ from engine.probe import probe
 from engine.proxy import PROXY_GOP, make_proxy, proxy_checksum
 from engine.render_settings import OutputSettings
 from engine.sample_media import uniform_edl
+from engine.sources import open_source
 from engine.timeline import edl_to_json
 from tests.support.media_gen import (
     count_frames,

@@ -23,10 +23,7 @@ from typing import Any
 import structlog
 
 from agents.assembly_state import (
-    ASSEMBLING,
-    CANCELLED,
-    DONE,
-    OPEN,
+    AssemblyStatus,
     JobAssembly,
     fold_assembly,
     from_json,
@@ -51,6 +48,7 @@ from events.payloads import (
     RenderProgress,
     RenderRequested,
 )
+from events.payloads.common import SourceType
 from events.topics import Topic
 
 log = structlog.get_logger("render_worker")
@@ -59,9 +57,8 @@ Emit = Callable[[JobAssembly, list[Payload]], Awaitable[None]]
 Execute = Callable[..., Coroutine[Any, Any, Any]]
 # Clips are the first 90 % of a render; assembly the rest.
 CLIPS_SHARE = 90.0
-# What a clip task renders from, as either side of a piece sees it (engine.pieces.Sides):
-# its TaskState.source_type, "remote" or "local", or the placeholder.
-PLACEHOLDER = "placeholder"
+# Either side of a piece (engine.pieces.Sides) is named by what its clip task renders from:
+# its TaskState.source_type (a SourceType; equal names mean the same pixels).
 
 
 @dataclass
@@ -115,12 +112,13 @@ class Assembler:
         if after is before:
             return
         self.table[job] = to_json(after)
-        if after.status == CANCELLED and before.status != CANCELLED:
+        cancelled = AssemblyStatus.CANCELLED
+        if after.status is cancelled and before.status is not cancelled:
             await self._drop(after)
             return
         planned = after.task_ids or ()
         progressed = after.done_tasks > before.done_tasks
-        if planned and progressed and after.status == OPEN and not after.ready:
+        if planned and progressed and after.status is AssemblyStatus.OPEN and not after.ready:
             done, total = after.done_tasks, len(planned)
             await self.emit(
                 after,
@@ -133,7 +131,7 @@ class Assembler:
                     )
                 ],
             )
-        if after.status == OPEN:
+        if after.status is AssemblyStatus.OPEN:
             self._start_ready_work(after)
         if after.ready:
             await self.assemble(after)
@@ -146,24 +144,25 @@ class Assembler:
             if t.status.terminal and t.clip_path and t.segment_index is not None
         }
 
-    def _kinds(self, state: JobAssembly) -> dict[int, str]:
+    def _kinds(self, state: JobAssembly) -> dict[int, SourceType]:
         """Segment index → the source kind its clip task is using or ended with.
 
         Only tasks that have started (a queued task has no source yet); a finished task
         without a clip gets the placeholder at the join.
         """
-        kinds: dict[int, str] = {}
+        kinds: dict[int, SourceType] = {}
         for t in state.clips.tasks.values():
             if t.segment_index is None or t.status is TaskStatus.PENDING:
                 continue
             if t.status.terminal and not t.clip_path:
-                kinds[t.segment_index] = PLACEHOLDER
+                kinds[t.segment_index] = SourceType.PLACEHOLDER
             elif t.source_type:
                 kinds[t.segment_index] = t.source_type
             elif t.status.terminal:
                 # An outcome without a source type (a version 1 event): the task's first
                 # source, which is what a clip without fallbacks rendered from.
-                kinds[t.segment_index] = "remote" if self._has_remote(state, t) else "local"
+                remote = self._has_remote(state, t)
+                kinds[t.segment_index] = SourceType.REMOTE if remote else SourceType.LOCAL
         return kinds
 
     def _has_remote(self, state: JobAssembly, task: Any) -> bool:
@@ -184,9 +183,9 @@ class Assembler:
         asset_id = req.edl.segments[index].asset_id
         source = next((m for m in req.media if m.asset_id == asset_id), None)
         path = None
-        if source is not None and kind == "remote":
+        if source is not None and kind == SourceType.REMOTE:
             path = source.remote_url
-        elif source is not None and kind == "local":
+        elif source is not None and kind == SourceType.LOCAL:
             path = source.local_path
         if source is None or path is None:
             return PieceSource(None, self.placeholder())
@@ -211,7 +210,7 @@ class Assembler:
         return _Piece(task, kinds)
 
     def _start_ready_work(
-        self, state: JobAssembly, kinds: dict[int, str] | None = None
+        self, state: JobAssembly, kinds: dict[int, SourceType] | None = None
     ) -> dict[int, Sides]:
         """Start the music and every piece whose two clip tasks have a source kind.
 
@@ -261,7 +260,7 @@ class Assembler:
         job = state.render_job_id
         task_ids, request = state.task_ids, state.request
         assert task_ids is not None and request is not None  # ready() checked both
-        state = replace(state, status=ASSEMBLING)
+        state = replace(state, status=AssemblyStatus.ASSEMBLING)
         self.table[job] = to_json(state)
         req, _ = self._plan(job, request)
         await self.emit(
@@ -296,7 +295,7 @@ class Assembler:
         finally:
             await self._drop(state)
         await self.emit(state, [outcome])
-        self.table[job] = to_json(replace(state, status=DONE))
+        self.table[job] = to_json(replace(state, status=AssemblyStatus.DONE))
 
     async def _join(self, state: JobAssembly, req: RenderRequested) -> RenderDone:
         """Placeholders for segments without a clip, the remaining pieces, then the mux."""
@@ -315,7 +314,7 @@ class Assembler:
                     req.kind,
                 )
                 clips[index] = str(stand_in.path)
-                kinds[index] = PLACEHOLDER
+                kinds[index] = SourceType.PLACEHOLDER
         changed = self._start_ready_work(state, kinds)
         pieces = self._pieces.get(state.render_job_id, {})
         for b, actual in changed.items():

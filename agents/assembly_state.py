@@ -4,6 +4,7 @@ clip outcomes so far; when every planned task has an outcome, the render can be 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from enum import StrEnum
 from typing import Any
 
 from domain.clip_stats import (
@@ -16,7 +17,15 @@ from events.base import Envelope
 from events.payloads import RenderCancelled, RenderRequested, RenderStarted
 from events.topics import Topic
 
-OPEN, ASSEMBLING, DONE, CANCELLED = "open", "assembling", "done", "cancelled"
+
+class AssemblyStatus(StrEnum):
+    """Where the assembler is with one render: open (clips coming in), assembling (joining),
+    done (an outcome was emitted) or cancelled."""
+
+    OPEN = "open"
+    ASSEMBLING = "assembling"
+    DONE = "done"
+    CANCELLED = "cancelled"
 
 
 @dataclass(frozen=True)
@@ -29,7 +38,7 @@ class JobAssembly:
     trace_id: str | None = None
     request_event_id: str | None = None
     task_ids: tuple[str, ...] | None = None
-    status: str = OPEN
+    status: AssemblyStatus = AssemblyStatus.OPEN
 
     @property
     def done_tasks(self) -> int:
@@ -43,7 +52,7 @@ class JobAssembly:
     def ready(self) -> bool:
         """True once the request is known and every planned task has an outcome."""
         return (
-            self.status == OPEN
+            self.status is AssemblyStatus.OPEN
             and self.request is not None
             and self.task_ids is not None
             and self.done_tasks == len(self.task_ids)
@@ -70,8 +79,8 @@ def fold_assembly(state: JobAssembly, env: Envelope[Any]) -> JobAssembly:
         )
     if isinstance(p, RenderStarted) and state.task_ids is None:
         return replace(state, task_ids=tuple(p.task_ids))
-    if isinstance(p, RenderCancelled) and state.status == OPEN:
-        return replace(state, status=CANCELLED)
+    if isinstance(p, RenderCancelled) and state.status is AssemblyStatus.OPEN:
+        return replace(state, status=AssemblyStatus.CANCELLED)
     return state
 
 
@@ -84,7 +93,7 @@ def to_json(state: JobAssembly) -> dict[str, Any]:
         "trace_id": state.trace_id,
         "request_event_id": state.request_event_id,
         "task_ids": None if state.task_ids is None else list(state.task_ids),
-        "status": state.status,
+        "status": state.status.value,
     }
 
 
@@ -98,5 +107,5 @@ def from_json(data: dict[str, Any]) -> JobAssembly:
         trace_id=data.get("trace_id"),
         request_event_id=data.get("request_event_id"),
         task_ids=None if ids is None else tuple(ids),
-        status=data.get("status", OPEN),
+        status=AssemblyStatus(data.get("status", AssemblyStatus.OPEN)),
     )

@@ -25,6 +25,7 @@ from events.payloads import (
     ClipTaskStarted,
     ClipTaskSucceeded,
 )
+from events.payloads.common import SourceType
 
 
 class TaskStatus(StrEnum):
@@ -56,7 +57,7 @@ class TaskState:
     retries: int = 0
     slot: int | None = None
     worker_id: str | None = None
-    source_type: str | None = None
+    source_type: SourceType | None = None
     error_code: str | None = None
     error_message: str | None = None
     clip_path: str | None = None
@@ -95,9 +96,9 @@ CLIP_EVENT_TYPES = (
     ClipTaskFailed,
 )
 _OUTCOME_STATUS = {
-    "remote": TaskStatus.SUCCESS,
-    "local": TaskStatus.FALLBACK_LOCAL,
-    "placeholder": TaskStatus.FALLBACK_PLACEHOLDER,
+    SourceType.REMOTE: TaskStatus.SUCCESS,
+    SourceType.LOCAL: TaskStatus.FALLBACK_LOCAL,
+    SourceType.PLACEHOLDER: TaskStatus.FALLBACK_PLACEHOLDER,
 }
 
 
@@ -111,10 +112,10 @@ def latest(a: datetime | None, b: datetime) -> datetime:
     return b if a is None or b > a else a
 
 
-def outcome_status(task: TaskState, source_type: str) -> TaskStatus:
+def outcome_status(task: TaskState, source_type: SourceType) -> TaskStatus:
     """A clip from the task's first source is a success, whichever source that was; one
     reached by falling back says so (a render of local files only is all successes)."""
-    if not task.fallback_reasons and source_type != "placeholder":
+    if not task.fallback_reasons and source_type is not SourceType.PLACEHOLDER:
         return TaskStatus.SUCCESS
     return _OUTCOME_STATUS[source_type]
 
@@ -142,7 +143,7 @@ def fold_task(task: TaskState | None, env: Envelope[Any]) -> TaskState:
             attempt=max(base.attempt, p.attempt),
             slot=p.slot,
             worker_id=p.worker_id,
-            source_type=p.source_type.value,
+            source_type=p.source_type,
             started_at=earliest(base.started_at, at),
         )
     elif isinstance(p, ClipTaskRetrying):
@@ -159,7 +160,7 @@ def fold_task(task: TaskState | None, env: Envelope[Any]) -> TaskState:
         new = replace(
             base,
             status=TaskStatus.RUNNING,
-            source_type=p.to_source.value,
+            source_type=p.to_source,
             error_code=p.reason.value,
             error_message=p.error or None,
             fallback_reasons={**base.fallback_reasons, p.from_source.value: p.reason.value},
@@ -168,9 +169,9 @@ def fold_task(task: TaskState | None, env: Envelope[Any]) -> TaskState:
     elif isinstance(p, ClipTaskSucceeded):
         new = replace(
             base,
-            status=outcome_status(base, p.source_type.value),
+            status=outcome_status(base, p.source_type),
             attempt=max(base.attempt, p.attempt),
-            source_type=p.source_type.value,
+            source_type=p.source_type,
             clip_path=p.clip_path,
             duration_ms=p.duration_ms,
             started_at=earliest(base.started_at, at),
@@ -257,6 +258,11 @@ def clip_stats(state: JobClipState) -> ClipStats:
 _TIMES = ("queued_at", "started_at", "finished_at")
 
 
+def source_type_of(stored: str | None) -> SourceType | None:
+    """A stored source type back as the enum (None where the task has none yet)."""
+    return None if stored is None else SourceType(stored)
+
+
 def task_to_json(task: TaskState) -> dict[str, Any]:
     """A task state as plain JSON values."""
     out: dict[str, Any] = {}
@@ -264,6 +270,7 @@ def task_to_json(task: TaskState) -> dict[str, Any]:
         value = getattr(task, name)
         out[name] = value.isoformat() if isinstance(value, datetime) else value
     out["status"] = task.status.value
+    out["source_type"] = None if task.source_type is None else task.source_type.value
     return out
 
 
@@ -271,6 +278,7 @@ def task_from_json(data: dict[str, Any]) -> TaskState:
     """The inverse of task_to_json."""
     values = dict(data)
     values["status"] = TaskStatus(values["status"])
+    values["source_type"] = source_type_of(values.get("source_type"))
     for name in _TIMES:
         if values.get(name) is not None:
             values[name] = datetime.fromisoformat(values[name])

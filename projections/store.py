@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Connection, bindparam, insert, select, update
 
-from domain.clip_stats import JobClipState, TaskState, TaskStatus, clip_stats
+from domain.clip_stats import JobClipState, TaskState, TaskStatus, clip_stats, source_type_of
 from domain.render_job import JobState, JobStatus
 from projections.models import (
     AudioAnalysis,
@@ -63,6 +63,7 @@ def task_from_row(row: Mapping[Any, Any]) -> TaskState:
     """Rebuild a task state from its clip_tasks row."""
     values = dict(row)
     values["status"] = TaskStatus(values["status"])
+    values["source_type"] = source_type_of(values.get("source_type"))
     values["fallback_reasons"] = dict(values.get("fallback_reasons") or {})
     return _from_row(TaskState, values, {})
 
@@ -71,6 +72,7 @@ def task_to_row(task: TaskState) -> dict[str, Any]:
     """Render a task state as a clip_tasks row."""
     row = _as_row(task)
     row["status"] = task.status.value
+    row["source_type"] = None if task.source_type is None else task.source_type.value
     return row
 
 

@@ -58,6 +58,13 @@ def events_schema(
 @friendly_errors
 def projector(
     until_end: Annotated[bool, typer.Option(help="Stop once caught up with the log.")] = False,
+    wait: Annotated[
+        bool,
+        typer.Option(
+            help="If another projector folds into this database, wait for it to stop "
+            "(a standby) instead of exiting with an error."
+        ),
+    ] = True,
     metrics_port: Annotated[
         int,
         typer.Option(
@@ -79,6 +86,7 @@ def projector(
         engine=engine,
         name=db.projector_name,
         batch_size=db.projector_batch_size,
+        wait_for_lock=wait,
     )
     console.print(f"projecting {bootstrap} → {engine.url.render_as_string()}", highlight=False)
     try:

@@ -15,7 +15,9 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 from events.settings import KafkaSettings
 from local_stack.errors import KafkaBrokerError, LocalStackError
 from local_stack.kafka.broker import LocalKafka
+from projections.projector_lock import ProjectorBusy
 from projections.replay import ReplayError
+from projections.store import OffsetsMoved
 
 # Errors go to stderr unwrapped, so a sentence stays one line whatever the terminal width.
 errors = Console(stderr=True, soft_wrap=True)
@@ -53,7 +55,7 @@ def friendly_errors(fn: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
-        except (CliError, LocalStackError, ReplayError) as exc:
+        except (CliError, LocalStackError, ReplayError, ProjectorBusy, OffsetsMoved) as exc:
             message = str(exc)
         except KafkaConnectionError as exc:
             message = (

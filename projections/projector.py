@@ -9,6 +9,7 @@ projector seeks to its stored offsets.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ from projections.metrics import (
     PROJECTOR_DEAD_LETTERS,
     PROJECTOR_EVENTS,
 )
+from projections.projector_lock import ProjectorLock
 from projections.store import (
     JobCache,
     TopicPartitionKey,
@@ -42,6 +44,7 @@ from projections.store import (
 )
 
 log = structlog.get_logger("projector")
+_LOCK_POLL_S = 1.0
 
 
 @dataclass
@@ -86,6 +89,7 @@ class Projector:
         name: str = "projector",
         batch_size: int = 5000,
         on_batch: Callable[[ProjectorStats], None] | None = None,
+        wait_for_lock: bool = True,
     ) -> None:
         self.bootstrap = bootstrap
         self.prefix = prefix
@@ -93,6 +97,9 @@ class Projector:
         self.name = name
         self.batch_size = batch_size
         self.on_batch = on_batch
+        # Another projector of this name on this database: wait for it to stop (a standby),
+        # or refuse at once with ProjectorBusy.
+        self.wait_for_lock = wait_for_lock
         self.stats = ProjectorStats()
         self._stored: dict[TopicPartitionKey, int] = {}
         self._cache = JobCache()
@@ -104,6 +111,36 @@ class Projector:
         """Fold until `stop` is set, or, with until_end, until the log's end as of now."""
         await ensure_topics(self.bootstrap, self.prefix)
         await asyncio.to_thread(upgrade, self.engine)
+        lock = ProjectorLock(self.engine, self.name)
+        if not await self._take(lock, stop):
+            return self.stats
+        try:
+            return await self._run_locked(stop, until_end)
+        finally:
+            lock.release()
+
+    async def _take(self, lock: ProjectorLock, stop: asyncio.Event | None) -> bool:
+        """Hold the lock (True), or give up because `stop` was set while waiting (False)."""
+        if not self.wait_for_lock:
+            await asyncio.to_thread(lock.acquire)
+            return True
+        waiting_since: float | None = None
+        while not await asyncio.to_thread(lock.try_acquire):
+            if waiting_since is None:
+                waiting_since = time.perf_counter()
+                self._log.warning("projector.waiting_for_lock", database=lock.where)
+            with contextlib.suppress(TimeoutError):
+                # Polls the lock (nothing announces its release); a stop ends the wait.
+                await asyncio.wait_for((stop or asyncio.Event()).wait(), _LOCK_POLL_S)
+            if stop is not None and stop.is_set():
+                return False
+        if waiting_since is not None:
+            waited = round(time.perf_counter() - waiting_since, 1)
+            self._log.info("projector.lock_taken", waited_s=waited)
+        return True
+
+    async def _run_locked(self, stop: asyncio.Event | None, until_end: bool) -> ProjectorStats:
+        # Offsets are read only once the lock is held: a previous owner may have moved them.
         self._stored = await asyncio.to_thread(self._load_offsets)
         names = [physical_name(self.prefix, t) for t in EVENT_TOPICS]
         # A partition without a stored offset starts at its beginning.

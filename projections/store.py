@@ -11,6 +11,7 @@ from functools import cache
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from domain.clip_stats import JobClipState, TaskState, TaskStatus, clip_stats, source_type_of
 from domain.render_job import JobState, JobStatus
@@ -275,30 +276,50 @@ def next_offset(conn: Connection, projector: str, topic: str, partition: int) ->
     return int(found or 0)
 
 
+class OffsetsMoved(RuntimeError):
+    """The stored offsets changed under this projector: another one folds into the database."""
+
+    def __init__(self, projector: str, where: TopicPartitionKey, expected: int | None) -> None:
+        seen = "no stored offset" if expected is None else f"stored offset {expected}"
+        super().__init__(
+            f"projector {projector!r} expected {seen} for {where[0]}[{where[1]}], but another "
+            "projector has written there; this batch was rolled back and nothing was counted "
+            "twice. Run one projector per database and name."
+        )
+
+
 def save_offsets(
     conn: Connection,
     projector: str,
     offsets: Mapping[TopicPartitionKey, int],
     stored: Mapping[TopicPartitionKey, int],
 ) -> None:
-    """Store next offsets; called inside the batch's transaction."""
+    """Store next offsets; called inside the batch's transaction.
+
+    Compare-and-set: each stored offset must still be the one this projector read, else
+    another projector wrote in between and OffsetsMoved rolls the whole batch back."""
     new = [k for k in offsets if k not in stored]
     old = [k for k in offsets if k in stored and stored[k] != offsets[k]]
     if new:
-        conn.execute(
-            insert(table_of(ProjectorOffset)),
-            [
-                {"projector": projector, "topic": t, "partition": p, "next_offset": offsets[(t, p)]}
-                for t, p in new
-            ],
-        )
+        rows = [
+            {"projector": projector, "topic": t, "partition": p, "next_offset": offsets[(t, p)]}
+            for t, p in new
+        ]
+        try:
+            conn.execute(insert(table_of(ProjectorOffset)), rows)
+        except IntegrityError:
+            # The caller's transaction rolls back on the way out, rows and all.
+            raise OffsetsMoved(projector, new[0], None) from None
     for t, p in old:
-        conn.execute(
+        moved = conn.execute(
             update(ProjectorOffset)
             .where(
                 ProjectorOffset.projector == projector,
                 ProjectorOffset.topic == t,
                 ProjectorOffset.partition == p,
+                ProjectorOffset.next_offset == stored[(t, p)],
             )
             .values(next_offset=offsets[(t, p)])
         )
+        if moved.rowcount != 1:
+            raise OffsetsMoved(projector, (t, p), stored[(t, p)])

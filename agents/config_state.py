@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from domain.render_config import supersedes
 from events.codec import DecodeError, decode
 from events.payloads import RenderClipConfig, RenderConfigUpdated
 
@@ -31,7 +32,8 @@ DEFAULT = LiveConfig(version=0, config=RenderClipConfig())
 
 
 def consider(live: LiveConfig, raw: bytes | None) -> ConfigDecision:
-    """Apply a newer valid version; an invalid one is rejected and the old config stays."""
+    """Apply a valid update that supersedes the live config (domain.render_config); an
+    invalid one is rejected and the old config stays."""
     try:
         env = decode(raw)
     except DecodeError as exc:
@@ -40,7 +42,7 @@ def consider(live: LiveConfig, raw: bytes | None) -> ConfigDecision:
         reason = f"{env.type} does not belong on the config topic"
         return ConfigDecision("rejected", live, reason, env.trace_id)
     update: RenderConfigUpdated = env.payload
-    if update.version <= live.version:
-        reason = f"version {update.version} <= {live.version}"
+    if not supersedes(update, live.version, live.config):
+        reason = f"version {update.version} does not supersede {live.version}"
         return ConfigDecision("stale", live, reason, env.trace_id)
     return ConfigDecision("applied", LiveConfig(update.version, update.config), "", env.trace_id)

@@ -12,15 +12,14 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
+from api.config_log import config_updates
 from cli.runtime import CliError, friendly_errors, kafka_bootstrap
+from domain.render_config import config_in_force, highest_version
 from events.base import make_event
-from events.codec import DecodeError, decode
 from events.kafka_io import EventProducer, ensure_topics
 from events.payloads import RenderConfigUpdated
 from events.payloads.config import RenderClipConfig
 from events.settings import KafkaSettings
-from events.topic_reader import follow
-from events.topics import Topic, physical_name
 
 config_app = typer.Typer(
     help="The render clip configuration every worker applies without a restart.",
@@ -30,18 +29,8 @@ console = Console()
 
 
 async def latest_config(bootstrap: str, prefix: str) -> tuple[int, RenderClipConfig]:
-    """The newest valid version on the config topic, or (0, the defaults)."""
-    topic = physical_name(prefix, Topic.RENDER_CONFIG)
-    version, config = 0, RenderClipConfig()
-    async with follow(bootstrap, [topic], until_end=True) as reader:
-        async for record in reader.records():
-            try:
-                env = decode(record.value)
-            except DecodeError:
-                continue  # workers ignore it too (with a warning in their log)
-            if env.payload.version > version:
-                version, config = env.payload.version, env.payload.config
-    return version, config
+    """The version and values in force on the config topic, or (0, the defaults)."""
+    return config_in_force(await config_updates(bootstrap, prefix))
 
 
 def _table(version: int, config: RenderClipConfig) -> Table:
@@ -85,7 +74,9 @@ def set_(
 
     async def publish() -> tuple[int, RenderClipConfig]:
         await ensure_topics(bootstrap, kafka.topic_prefix, kafka.topic_replication_factor)
-        version, current = await latest_config(bootstrap, kafka.topic_prefix)
+        updates = await config_updates(bootstrap, kafka.topic_prefix)
+        _, current = config_in_force(updates)
+        version = highest_version(updates)
         try:
             config = RenderClipConfig.model_validate({**current.model_dump(), **changes})
         except ValidationError as exc:

@@ -13,15 +13,17 @@ from dataclasses import replace
 from typing import Any
 
 from domain.clip_stats import earliest, latest
+from domain.render_config import supersedes
 from events.base import Envelope
 from events.payloads import BeatAnalysisCompleted, BeatAnalysisRequested, RenderConfigUpdated
 from projections.state import AnalysisState, ConfigVersionState
 
 
 def fold_config(current: ConfigVersionState | None, env: Envelope[Any]) -> ConfigVersionState:
-    """Record a configuration version; a version, once recorded, is never rewritten."""
+    """Record a configuration version; a later update of the same version with other values
+    replaces it (the log's order decides, as for the workers: domain.render_config)."""
     p: RenderConfigUpdated = env.payload
-    if current is not None:
+    if current is not None and not supersedes(p, current.version, current.config_model):
         return current
     return ConfigVersionState(
         version=p.version,

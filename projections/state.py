@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from events.payloads import RenderClipConfig
+
 
 @dataclass(frozen=True, slots=True)
 class ConfigVersionState:
@@ -16,6 +18,11 @@ class ConfigVersionState:
     updated_by: str
     event_id: str
     occurred_at: datetime
+
+    @property
+    def config_model(self) -> RenderClipConfig:
+        """The stored values as the config model."""
+        return RenderClipConfig.model_validate(self.config)
 
 
 @dataclass(frozen=True, slots=True)

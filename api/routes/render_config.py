@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
-import threading
 from typing import Annotated, Any
 
+from anyio import from_thread
 from fastapi import APIRouter, Body
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from api.config_log import config_updates
 from api.deps import CurrentUser, ServicesDep, SessionDep, TraceId
 from api.errors import unprocessable
 from api.read_models import latest_config_version
 from api.read_your_writes import emit
 from api.schemas import ConfigOut
+from domain.render_config import config_in_force, highest_version
 from events.payloads import RenderConfigUpdated
 from events.payloads.config import RenderClipConfig
 
 router = APIRouter(prefix="/api/v1/render/config", tags=["render config"])
-# Versions are read-then-incremented; one PATCH at a time per API process keeps them unique.
-_patching = threading.Lock()
 
 
 def current_config(session: Session) -> ConfigOut:
@@ -52,16 +52,17 @@ def patch_config(
     trace_id: TraceId,
 ) -> ConfigOut:
     """Change some values: validated (422 names the field), emitted, and applied by workers."""
-    with _patching:
-        session.expire_all()
-        current = current_config(session)
-        try:
-            config = RenderClipConfig.model_validate({**current.config, **patch})
-        except ValidationError as exc:
-            raise unprocessable(exc, "body") from None
-        update = RenderConfigUpdated(
-            version=current.version + 1, config=config, updated_by=user.email
-        )
-        emit(services, update, trace_id=trace_id)
-        session.expire_all()
-        return current_config(session)
+    # Numbered and patched from the log, not the read model: no lock between API replicas
+    # is needed, the log orders concurrent updates (domain.render_config).
+    updates = from_thread.run(config_updates, services.bootstrap, services.topic_prefix)
+    _, in_force = config_in_force(updates)
+    try:
+        config = RenderClipConfig.model_validate({**in_force.model_dump(), **patch})
+    except ValidationError as exc:
+        raise unprocessable(exc, "body") from None
+    update = RenderConfigUpdated(
+        version=highest_version(updates) + 1, config=config, updated_by=user.email
+    )
+    emit(services, update, trace_id=trace_id)
+    session.expire_all()
+    return current_config(session)

@@ -9,6 +9,9 @@ from typing import Any
 
 import pytest
 
+from events.base import make_event
+from events.kafka_io import EventProducer
+from events.payloads import RenderClipConfig, RenderConfigUpdated
 from events.topics import Topic
 from tests.support.api_stack import Stack, log_lines, sign_up
 from tests.support.pipeline import read_until
@@ -114,3 +117,26 @@ async def test_a_body_that_is_not_an_object_is_refused(stack_worker: Stack) -> N
     async with stack_worker.client(await _token(stack_worker)) as client:
         answer = await client.patch("/api/v1/render/config", json=[1, 2])
         assert answer.status_code == 422
+
+
+async def test_versions_come_from_the_log_so_replicas_need_no_lock(stack_worker: Stack) -> None:
+    """Another API replica's updates, numbered alike, are ordered by the log: the API numbers
+    the next version above every version on the topic and patches the config in force."""
+    stack = stack_worker
+    bootstrap = stack.env["BEATSTITCH_KAFKA_BOOTSTRAP"]
+    prefix = stack.env["BEATSTITCH_TOPIC_PREFIX"]
+    async with stack.client(await _token(stack)) as client:
+        base = (await client.get("/api/v1/render/config")).json()["version"]
+        # Two other replicas both read `base` and both wrote base + 1; the log put "b" last.
+        async with EventProducer(bootstrap, prefix) as producer:
+            for by, retries in (("replica-a", 5), ("replica-b", 7)):
+                update = RenderConfigUpdated(
+                    version=base + 1, config=RenderClipConfig(max_retry=retries), updated_by=by
+                )
+                await producer.send(make_event(update, trace_id=f"config-{by}"))
+        patched = await client.patch("/api/v1/render/config", json={"per_video_limit": 3})
+        assert patched.status_code == 200, patched.text
+        after = patched.json()
+    # Numbered above both, and built on the later of the two (max_retry 7, not 5).
+    assert after["version"] == base + 2
+    assert after["config"]["max_retry"] == 7 and after["config"]["per_video_limit"] == 3

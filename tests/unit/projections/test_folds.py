@@ -29,12 +29,14 @@ def at(payload: Payload, second: int) -> Envelope[Any]:
     )
 
 
-def test_a_config_version_once_recorded_is_never_rewritten() -> None:
+def test_a_config_version_is_the_later_of_two_updates_numbered_alike() -> None:
     first = at(RenderConfigUpdated(version=3, config=RenderClipConfig(max_parallelism=2)), 1)
-    again = at(RenderConfigUpdated(version=3, config=RenderClipConfig(max_parallelism=5)), 2)
+    later = at(RenderConfigUpdated(version=3, config=RenderClipConfig(max_parallelism=5)), 2)
     row = fold_config(None, first)
     assert (row.version, row.config["max_parallelism"], row.event_id) == (3, 2, "e1")
-    assert fold_config(row, again) is row
+    assert fold_config(row, first) is row
+    replaced = fold_config(row, later)
+    assert (replaced.config["max_parallelism"], replaced.event_id) == (5, "e2")
 
 
 def test_an_analysis_goes_pending_then_completed_and_keeps_its_request_time() -> None:

@@ -7,12 +7,28 @@ from typing import Any
 from fastapi import HTTPException, status
 from pydantic import ValidationError
 
+from engine.errors import EdlValidationError
+
 
 def unprocessable(exc: ValidationError, *loc_prefix: str) -> HTTPException:
     """422 in FastAPI's own shape ({type, loc, msg}) for a model validated inside a handler."""
     detail: list[dict[str, Any]] = [
         {"type": e["type"], "loc": [*loc_prefix, *e["loc"]], "msg": e["msg"]}
         for e in exc.errors(include_url=False, include_input=False)
+    ]
+    return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=detail)
+
+
+def unprocessable_edl(exc: EdlValidationError) -> HTTPException:
+    """422 listing each broken segment and field of an EDL."""
+    detail = [
+        {
+            "segment_index": p.segment_index,
+            "field": p.field,
+            "code": p.code,
+            "message": str(p),
+        }
+        for p in exc.problems
     ]
     return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=detail)
 

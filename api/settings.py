@@ -19,3 +19,6 @@ class ApiSettings(BaseSettings):
     token_ttl_hours: int = 24 * 7
     # A write that produced an event answers once the projector has folded it, or 503 after this.
     projection_wait_s: float = 10.0
+    # A timeline's segments travel in one RenderRequested, and a Kafka message holds about
+    # 1 MB: 1,000 segments (about 350 kB of EDL) is far above any song's beat count / 1.
+    max_segments: int = 1000

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +56,25 @@ def ready_audio(session: Session, project: Project) -> tuple[AudioTrack, BeatGri
     return track, grid
 
 
-def generate_timeline(session: Session, project: Project) -> Timeline:
+def check_segment_count(count: int, limit: int) -> None:
+    """Refuse a timeline with more segments than one render request may carry."""
+    if count > limit:
+        raise EdlValidationError(
+            [
+                EdlProblem(
+                    code="too_many_segments",
+                    segment_index=None,
+                    field="segments",
+                    message=(
+                        f"{count} segments are more than the {limit} one render may have "
+                        "(BEATSTITCH_MAX_SEGMENTS); cut less often (a larger beats_per_cut)"
+                    ),
+                )
+            ]
+        )
+
+
+def generate_timeline(session: Session, project: Project, max_segments: int) -> Timeline:
     """Build the EDL from the beats, media and settings, and store it as the project's."""
     _, grid = ready_audio(session, project)
     rows = media_rows(session, project.id)
@@ -70,11 +87,17 @@ def generate_timeline(session: Session, project: Project) -> Timeline:
         edl = build_edl(settings, [engine_asset(r) for r in rows], grid)
     except EngineError as exc:
         raise conflict(f"No timeline can be cut from this music and media: {exc.message}") from None
+    check_segment_count(len(edl.segments), max_segments)
     return _store(session, project, edl, "generated")
 
 
-def replace_timeline(session: Session, project: Project, document: dict[str, Any]) -> Timeline:
+def replace_timeline(
+    session: Session, project: Project, document: dict[str, Any], max_segments: int
+) -> Timeline:
     """Validate an edited EDL against the project's media and music, then store it."""
+    segments = document.get("segments")
+    # Counted before the whole document is parsed: a huge one is refused cheaply.
+    check_segment_count(len(segments) if isinstance(segments, list) else 0, max_segments)
     track, _ = ready_audio(session, project)
     rows = media_rows(session, project.id)
     edl = parse_edl(
@@ -122,16 +145,3 @@ def _store(session: Session, project: Project, edl: EDL, origin: str) -> Timelin
     session.add(timeline)
     session.commit()
     return timeline
-
-
-def problems_detail(problems: Sequence[EdlProblem]) -> list[dict[str, Any]]:
-    """EDL problems as a 422 body: each names the segment and the field."""
-    return [
-        {
-            "segment_index": p.segment_index,
-            "field": p.field,
-            "code": p.code,
-            "message": str(p),
-        }
-        for p in problems
-    ]

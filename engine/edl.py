@@ -171,6 +171,7 @@ ProblemCode = Literal[
     "unknown_asset",
     "asset_mismatch",
     "hash_mismatch",
+    "too_many_segments",
 ]
 
 

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 from datetime import datetime
 from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
+
+KEPT_BYTES = 64 * 1024
 
 
 class DeadLetter(BaseModel):
@@ -19,13 +22,17 @@ class DeadLetter(BaseModel):
     original_partition: int
     original_offset: int
     original_key: str | None
-    # Base64 because the original bytes need not be text.
+    # Base64 because the original bytes need not be text; at most KEPT_BYTES of them, so a
+    # dead letter of a message near Kafka's size limit still fits in a message.
     original_value_b64: str
+    original_size: int = 0
+    original_sha256: str = ""
+    truncated: bool = False
     consumer: str
     dead_lettered_at: AwareDatetime
 
     def original_value(self) -> bytes:
-        """Return the original message bytes."""
+        """Return the original message bytes (their first KEPT_BYTES if `truncated`)."""
         return base64.b64decode(self.original_value_b64)
 
 
@@ -41,13 +48,17 @@ def dead_letter_for(
     now: datetime,
 ) -> DeadLetter:
     """Build the dead-letter record of one undecodable message."""
+    original = value or b""
     return DeadLetter(
         reason=reason,
         original_topic=topic,
         original_partition=partition,
         original_offset=offset,
         original_key=None if key is None else key.decode("utf-8", errors="replace"),
-        original_value_b64=base64.b64encode(value or b"").decode(),
+        original_value_b64=base64.b64encode(original[:KEPT_BYTES]).decode(),
+        original_size=len(original),
+        original_sha256=hashlib.sha256(original).hexdigest(),
+        truncated=len(original) > KEPT_BYTES,
         consumer=consumer,
         dead_lettered_at=now,
     )

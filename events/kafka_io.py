@@ -109,11 +109,34 @@ def event_headers(envelope: Envelope[Any]) -> list[tuple[str, bytes]]:
     ]
 
 
+# The broker's default message.max.bytes is 1 MiB; envelopes over this are refused before
+# producing, with room left for headers and the record batch around one message.
+MAX_EVENT_BYTES = 900_000
+
+
+class EventTooLarge(ValueError):
+    """An event that no Kafka message here can hold; nothing was produced."""
+
+    def __init__(self, envelope: Envelope[Any], size: int, limit: int) -> None:
+        super().__init__(
+            f"the {envelope.type} event of {envelope.key} is {size:,} bytes, over the "
+            f"{limit:,} bytes a Kafka message may hold here; nothing was produced"
+        )
+        self.size = size
+
+
 class EventProducer:
     """Produces envelopes to the topic their payload belongs to, keyed as the table says."""
 
-    def __init__(self, bootstrap: str, prefix: str, client_id: str = "beatstitch") -> None:
+    def __init__(
+        self,
+        bootstrap: str,
+        prefix: str,
+        client_id: str = "beatstitch",
+        max_event_bytes: int = MAX_EVENT_BYTES,
+    ) -> None:
         self.prefix = prefix
+        self.max_event_bytes = max_event_bytes
         self._producer = AIOKafkaProducer(
             bootstrap_servers=bootstrap,
             client_id=client_id,
@@ -151,15 +174,21 @@ class EventProducer:
         return (await self.send_many([envelope]))[0]
 
     async def send_many(self, envelopes: Iterable[Envelope[Any]]) -> list[RecordMetadata]:
-        """Produce events in order, batched, and wait until the broker has all of them."""
+        """Produce events in order, batched, and wait until the broker has all of them.
+
+        Sizes are checked first: if one event is too large (EventTooLarge), none is produced."""
+        encoded = [(env, encode(env)) for env in envelopes]
+        for env, value in encoded:
+            if len(value) > self.max_event_bytes:
+                raise EventTooLarge(env, len(value), self.max_event_bytes)
         futures = [
             await self._producer.send(
                 self.topic_name(env.payload.topic),
-                value=encode(env),
+                value=value,
                 key=env.key.encode(),
                 headers=event_headers(env),
             )
-            for env in envelopes
+            for env, value in encoded
         ]
         return list(await asyncio.gather(*futures))
 
@@ -178,4 +207,8 @@ class EventProducer:
         return await self._producer.send_and_wait(topic_name, value=value, key=key)
 
 
-__all__ = ["EventProducer", "ensure_topics", "event_headers", "new_topics", "partitions_of"]
+__all__ = [
+    "MAX_EVENT_BYTES",
+    "EventProducer",
+    "EventTooLarge",
+    "ensure_topics", "event_headers", "new_topics", "partitions_of"]

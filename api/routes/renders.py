@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Body, status
+from fastapi import APIRouter, Body, HTTPException, status
 from fastapi.responses import FileResponse
 from sqlalchemy.orm import Session
 from sse_starlette import EventSourceResponse, ServerSentEvent
@@ -14,13 +14,15 @@ from starlette.concurrency import run_in_threadpool
 
 from api.clock import new_id
 from api.deps import CurrentUser, OwnedWorkspace, ServicesDep, SessionDep, TraceId
-from api.errors import conflict, not_found
+from api.errors import conflict, not_found, unprocessable_edl
 from api.models import Project, User, Workspace
 from api.progress_stream import progress_events
 from api.read_models import RenderJob, render_job, render_jobs_of, workspace_render_jobs
 from api.read_your_writes import emit
 from api.schemas import RenderAccepted, RenderCreate, RenderJobOut
+from api.services import Services
 from api.timelines import (
+    check_segment_count,
     current_timeline,
     edl_of,
     engine_asset,
@@ -30,6 +32,8 @@ from api.timelines import (
 )
 from domain.render_job import JobStatus
 from domain.render_request import render_requested, used_asset_ids
+from engine.errors import EdlValidationError
+from events.kafka_io import EventTooLarge
 from events.payloads import RenderCancelled, RenderRequested
 from events.payloads.render import AudioSource
 
@@ -71,12 +75,21 @@ def job_out(job: RenderJob) -> RenderJobOut:
 
 
 def build_request(
-    session: Session, workspace: Workspace, project: Project, user: User, kind: str, job_id: str
+    services: Services,
+    session: Session,
+    workspace: Workspace,
+    project: Project,
+    user: User,
+    kind: str,
+    job_id: str,
 ) -> RenderRequested:
     """Snapshot the project's timeline, media and music into a RenderRequested."""
     track, grid = ready_audio(session, project)
-    timeline = current_timeline(session, project) or generate_timeline(session, project)
+    limit = services.settings.max_segments
+    timeline = current_timeline(session, project) or generate_timeline(session, project, limit)
     edl = edl_of(timeline)
+    # A timeline stored under a higher limit is refused too: the request must fit a message.
+    check_segment_count(len(edl.segments), limit)
     if edl.audio.checksum != track.checksum:
         raise conflict(
             "The edited timeline was cut to music the project no longer has; generate a new "
@@ -122,10 +135,15 @@ def create_render(
     if project is None or project.workspace_id != workspace.id:
         raise not_found(f"project {project_id}")
     job_id = new_id("render")
-    request = build_request(
-        session, workspace, project, user, (body or RenderCreate()).kind, job_id
-    )
-    produced = emit(services, request, trace_id=trace_id)
+    try:
+        request = build_request(
+            services, session, workspace, project, user, (body or RenderCreate()).kind, job_id
+        )
+        produced = emit(services, request, trace_id=trace_id)
+    except EdlValidationError as exc:
+        raise unprocessable_edl(exc) from None
+    except EventTooLarge as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(exc)) from None
     status_url, events_url, _ = job_urls(workspace.id, job_id)
     return RenderAccepted(
         job_id=job_id,

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, HTTPException, status
+from fastapi import APIRouter, Body, status
 
-from api.deps import OwnedProject, SessionDep
-from api.errors import not_found
+from api.deps import OwnedProject, ServicesDep, SessionDep
+from api.errors import not_found, unprocessable_edl
 from api.models import Timeline
 from api.schemas import TimelineOut
-from api.timelines import current_timeline, generate_timeline, problems_detail, replace_timeline
+from api.timelines import current_timeline, generate_timeline, replace_timeline
 from engine.errors import EdlValidationError
 
 router = APIRouter(prefix="/api/v1/projects/{project_id}/timeline", tags=["timeline"])
@@ -30,9 +30,12 @@ def timeline_out(timeline: Timeline) -> TimelineOut:
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
-def generate(project: OwnedProject, session: SessionDep) -> TimelineOut:
+def generate(project: OwnedProject, session: SessionDep, services: ServicesDep) -> TimelineOut:
     """Cut the music every `beats_per_cut` beats and lay the media over the cuts."""
-    return timeline_out(generate_timeline(session, project))
+    try:
+        return timeline_out(generate_timeline(session, project, services.settings.max_segments))
+    except EdlValidationError as exc:
+        raise unprocessable_edl(exc) from None
 
 
 @router.get("")
@@ -48,14 +51,15 @@ def get_timeline(project: OwnedProject, session: SessionDep) -> TimelineOut:
 def replace(
     project: OwnedProject,
     session: SessionDep,
+    services: ServicesDep,
     edl: Annotated[
         dict[str, Any], Body(description="A complete EDL, as GET returns it under `edl`")
     ],
 ) -> TimelineOut:
     """Replace the timeline with an edited EDL; 422 names each broken segment and field."""
     try:
-        return timeline_out(replace_timeline(session, project, edl))
+        return timeline_out(
+            replace_timeline(session, project, edl, services.settings.max_segments)
+        )
     except EdlValidationError as exc:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT, detail=problems_detail(exc.problems)
-        ) from None
+        raise unprocessable_edl(exc) from None

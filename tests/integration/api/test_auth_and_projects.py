@@ -107,3 +107,20 @@ async def test_project_settings_are_validated_and_merged(stack: Stack) -> None:
         assert (await client.get(f"/api/v1/projects/{pid}")).json()["name"] == "renamed"
         assert (await client.delete(f"/api/v1/projects/{pid}")).status_code == 204
         assert (await client.get(f"/api/v1/projects/{pid}")).status_code == 404
+
+
+async def test_a_timeline_with_too_many_segments_is_refused_before_it_is_parsed(
+    stack: Stack,
+) -> None:
+    account = await sign_up(stack, email())
+    async with stack.client(account.token) as client:
+        project = (await client.post("/api/v1/projects", json={"name": "long"})).json()
+        answer = await client.put(
+            f"/api/v1/projects/{project['id']}/timeline", json={"segments": [{}] * 100_000}
+        )
+    # What the user reads: 422, the field, and how to get under the limit.
+    assert answer.status_code == 422, answer.text
+    (problem,) = answer.json()["detail"]
+    assert (problem["field"], problem["code"]) == ("segments", "too_many_segments")
+    assert "100000 segments are more than the 1000 one render may have" in problem["message"]
+    assert "BEATSTITCH_MAX_SEGMENTS" in problem["message"]

@@ -7,7 +7,7 @@ the projections' tables can change behind one module.
 from __future__ import annotations
 
 from aiokafka.structs import TopicPartition
-from sqlalchemy import Engine, select
+from sqlalchemy import ColumnElement, Engine, select
 from sqlalchemy.orm import Session
 
 from api.models import AudioTrack, Project
@@ -43,22 +43,19 @@ def render_job(session: Session, job_id: str) -> RenderJob | None:
 
 def render_jobs_of(session: Session, project_id: str, limit: int = 100) -> list[RenderJob]:
     """A project's renders, newest first."""
-    return list(
-        session.scalars(
-            select(RenderJob)
-            .where(RenderJob.project_id == project_id)
-            .order_by(RenderJob.created_at.desc(), RenderJob.id)
-            .limit(limit)
-        )
-    )
+    return _newest_jobs(session, RenderJob.project_id == project_id, limit)
 
 
 def workspace_render_jobs(session: Session, workspace_id: str, limit: int = 100) -> list[RenderJob]:
     """A workspace's renders, newest first."""
+    return _newest_jobs(session, RenderJob.workspace_id == workspace_id, limit)
+
+
+def _newest_jobs(session: Session, where: ColumnElement[bool], limit: int) -> list[RenderJob]:
     return list(
         session.scalars(
             select(RenderJob)
-            .where(RenderJob.workspace_id == workspace_id)
+            .where(where)
             .order_by(RenderJob.created_at.desc(), RenderJob.id)
             .limit(limit)
         )

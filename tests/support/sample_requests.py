@@ -3,36 +3,20 @@
 from __future__ import annotations
 
 from domain.render_request import render_requested
-from engine.beat_grid import Beat, BeatGrid
+from engine.beat_grid import BeatGrid
 from engine.edl import CUT, Segment
 from engine.media import MediaAsset, MediaKind
 from engine.render_settings import RenderSettings
+from engine.sample_media import beat_grid
 from engine.timeline import build_edl
 from events.payloads import RenderRequested
 from events.payloads.render import AudioSource
 
 
 def steady_grid(bpm: float = 120.0, duration_ms: int = 8_000) -> BeatGrid:
-    """A beat every 60000/bpm ms from 0, bars of four."""
-    period = 60_000 / bpm
-    times = [
-        round(k * period) for k in range(int(duration_ms / period) + 1) if k * period < duration_ms
-    ]
-    beats = [
-        Beat(time_ms=t, beat_number=k % 4 + 1, is_downbeat=k % 4 == 0, confidence=0.9)
-        for k, t in enumerate(times)
-    ]
-    return BeatGrid(
-        bpm=bpm,
-        bpm_confidence=0.9,
-        downbeat_confidence=0.9,
-        beats=beats,
-        measures=[],
-        sample_rate=22_050,
-        duration_ms=duration_ms,
-        analyzer="test",
-        audio_file_checksum="audio",
-    )
+    """A beat every 60000/bpm ms from 0 to `duration_ms`, bars of four."""
+    period = round(60_000 / bpm)
+    return beat_grid(period, -(-duration_ms // period), checksum="audio")
 
 
 def assets(videos: int = 2, images: int = 1) -> list[MediaAsset]:

@@ -6,7 +6,6 @@ readiness means a real Kafka metadata request answered by that broker, never a f
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -27,14 +26,14 @@ from local_stack.kafka.jvm import (
     java_command,
     kafka_versions,
 )
-from local_stack.kafka.probe import ClusterInfo, check_cluster, probe_cluster, run_sync
-from local_stack.kafka.process import POLL_INTERVAL_S, BrokerProcess, data_dir_lock
+from local_stack.kafka.probe import ClusterInfo, check_cluster, run_sync
+from local_stack.kafka.process import BrokerProcess, data_dir_lock
 from local_stack.kafka.properties import (
     advertised_address,
-    cluster_id_on_disk,
     server_properties,
     write_properties,
 )
+from local_stack.kafka.readiness import wait_answering
 from local_stack.ports import LOOPBACK, port_free, tcp_open
 
 log = structlog.get_logger(__name__)
@@ -165,7 +164,7 @@ class LocalKafka:
             if pid is not None:
                 # It may still be starting (another `start` a moment ago): wait for it.
                 host, port = self._running_address()
-                info = run_sync(self._wait_ready(pid, deadline, host, port))
+                info = run_sync(self._wait_ready(pid, deadline, (host, port)))
                 result = self._info(pid, started, info, already_running=True, host=host, port=port)
                 log.info("kafka.broker.already_running", bootstrap=result.bootstrap, pid=pid)
                 return result
@@ -201,7 +200,7 @@ class LocalKafka:
         )
         pid = self._process.launch(command)
         try:
-            info = run_sync(self._wait_ready(pid, deadline, self.host, self.port))
+            info = run_sync(self._wait_ready(pid, deadline, (self.host, self.port)))
         except BaseException:
             # Never leave a half-started JVM behind holding the ports and the lock.
             self._process.kill(pid, DEFAULT_STOP_TIMEOUT_S)
@@ -219,39 +218,9 @@ class LocalKafka:
         )
         return result
 
-    async def _wait_ready(self, pid: int, deadline: float, host: str, port: int) -> ClusterInfo:
-        """Poll every POLL_INTERVAL_S until the broker answers a metadata request."""
-        bootstrap = f"{host}:{port}"
-        expected_cluster = cluster_id_on_disk(self.log_dir)
-        last_error: str = "no answer yet"
-        while True:
-            if not self._process.is_alive(pid):
-                raise self._process.failure(
-                    f"The Kafka broker (pid {pid}) exited during start-up.", self.log_dir
-                )
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise self._process.failure(
-                    f"The Kafka broker (pid {pid}) did not answer a metadata request on "
-                    f"{bootstrap} in time (last error: {last_error}).",
-                    self.log_dir,
-                )
-            # A plain TCP check first: until the listener is bound, a Kafka client would
-            # only log connection errors.
-            if tcp_open(host, port):
-                try:
-                    info = await probe_cluster(bootstrap, min(remaining, 5.0))
-                except Exception as exc:  # not ready yet; keep polling until the deadline
-                    last_error = f"{type(exc).__name__}: {exc}"
-                else:
-                    if expected_cluster is not None and info.cluster_id != expected_cluster:
-                        raise KafkaBrokerError(
-                            f"{bootstrap} is served by another Kafka cluster "
-                            f"({info.cluster_id}, expected {expected_cluster}). Stop that "
-                            "broker or choose another port."
-                        )
-                    return info
-            await asyncio.sleep(POLL_INTERVAL_S)
+    async def _wait_ready(self, pid: int, deadline: float, address: tuple[str, int]) -> ClusterInfo:
+        """Poll until the broker answers a metadata request (or fail with its log)."""
+        return await wait_answering(self._process, pid, deadline, address, self.log_dir)
 
     def _info(
         self,

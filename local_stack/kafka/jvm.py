@@ -138,11 +138,16 @@ def format_storage(
     data_dir: Path,
     properties_file: Path,
     log_dir: Path,
-) -> None:
-    """Format log_dir with Kafka's StorageTool unless it already has been."""
-    if cluster_id_on_disk(log_dir) is not None:
-        return
-    cluster_id = kafka_uuid()
+    cluster_id: str | None = None,
+) -> str:
+    """Format log_dir with Kafka's StorageTool unless it already has been; return its cluster id.
+
+    Every node of one cluster must be formatted with the same `cluster_id`; a single broker
+    passes none and gets a new one."""
+    on_disk = cluster_id_on_disk(log_dir)
+    if on_disk is not None:
+        return on_disk
+    cluster_id = cluster_id or kafka_uuid()
     cmd = java_command(
         java,
         TOOL_JVM_OPTS,
@@ -178,3 +183,4 @@ def format_storage(
         cluster_id=cluster_id,
         seconds=round(time.monotonic() - started, 2),
     )
+    return cluster_id

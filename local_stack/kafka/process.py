@@ -132,6 +132,15 @@ class BrokerProcess:
             f"The Kafka broker (pid {pid}) did not exit even after SIGKILL; check `ps {pid}`."
         )
 
+    def kill_now(self, pid: int) -> None:
+        """SIGKILL at once, as a crash would, and wait until the process is gone."""
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+        if not self._wait_exit(pid, _SIGKILL_WAIT_S):
+            raise KafkaBrokerError(
+                f"The Kafka broker (pid {pid}) did not exit after SIGKILL; check `ps {pid}`."
+            )
+
     def forget(self) -> None:
         """Drop the pid file and the child handle once the broker is gone."""
         self.pid_file.unlink(missing_ok=True)

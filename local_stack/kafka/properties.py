@@ -6,25 +6,90 @@ import base64
 import contextlib
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 _PLAINTEXT_LISTENER = re.compile(r"PLAINTEXT://(?P<host>[^:]+):(?P<port>\d+)")
+
+
+@dataclass(frozen=True)
+class NodeAddress:
+    """Where one KRaft node listens: its node id, client (PLAINTEXT) port and controller port."""
+
+    node_id: int
+    port: int
+    controller_port: int
+
+
+def quorum_voters(host: str, nodes: Sequence[NodeAddress]) -> str:
+    """Return controller.quorum.voters for nodes that are all controllers on one host."""
+    return ",".join(f"{n.node_id}@{host}:{n.controller_port}" for n in nodes)
+
+
+def replication_properties(brokers: int) -> dict[str, str]:
+    """Return the replication settings of a cluster of `brokers` brokers.
+
+    Three copies where there are three brokers, and writes with acks=all need two of them
+    (min.insync.replicas=2), so one broker can die without losing or refusing a write."""
+    if brokers < 1:
+        raise ValueError(f"a cluster needs at least one broker, not {brokers}")
+    replicas = str(min(brokers, 3))
+    min_isr = str(max(1, min(brokers, 3) - 1))
+    return {
+        "default.replication.factor": replicas,
+        "min.insync.replicas": min_isr,
+        "offsets.topic.replication.factor": replicas,
+        "transaction.state.log.replication.factor": replicas,
+        "transaction.state.log.min.isr": min_isr,
+        "share.coordinator.state.topic.replication.factor": replicas,
+        "share.coordinator.state.topic.min.isr": min_isr,
+    }
+
+
+def failure_detection_properties(brokers: int) -> dict[str, str]:
+    """Return how fast a cluster of `brokers` notices a dead broker (nothing for one broker).
+
+    Until the controller fences a dead broker (broker.session.timeout.ms, 9 s by default)
+    it stays in every ISR, and acks=all writes to its partitions wait. Shorter than
+    Kafka's defaults so fault tests move on quickly, yet several heartbeats long, so a
+    broker starved of CPU on a busy 2-core machine is not fenced by mistake."""
+    if brokers <= 1:
+        return {}
+    return {
+        "broker.heartbeat.interval.ms": "1000",
+        "broker.session.timeout.ms": "6000",
+        "replica.lag.time.max.ms": "10000",
+    }
 
 
 def server_properties(
     host: str, port: int, controller_port: int, log_dir: Path, extra: Mapping[str, str]
 ) -> dict[str, str]:
     """Return the configuration of one broker that is also the KRaft controller."""
+    node = NodeAddress(node_id=1, port=port, controller_port=controller_port)
+    return node_properties(host, node, [node], log_dir, extra)
+
+
+def node_properties(
+    host: str,
+    node: NodeAddress,
+    voters: Sequence[NodeAddress],
+    log_dir: Path,
+    extra: Mapping[str, str],
+) -> dict[str, str]:
+    """Return the configuration of one combined broker+controller node among `voters`.
+
+    Every node of the cluster is a voter, so the replication settings follow their count."""
     props = {
         "process.roles": "broker,controller",
-        "node.id": "1",
-        # A static voter set (not `format --standalone`): the voters then come from this
-        # file on every start instead of being frozen in the metadata log, so the
-        # controller port can change between runs of the same data dir.
-        "controller.quorum.voters": f"1@{host}:{controller_port}",
-        "listeners": f"PLAINTEXT://{host}:{port},CONTROLLER://{host}:{controller_port}",
-        "advertised.listeners": f"PLAINTEXT://{host}:{port}",
+        "node.id": str(node.node_id),
+        # A static voter set (not `format --standalone` or `--initial-controllers`): the
+        # voters then come from this file on every start instead of being frozen in the
+        # metadata log, so the ports can change between runs of the same data dir.
+        "controller.quorum.voters": quorum_voters(host, voters),
+        "listeners": f"PLAINTEXT://{host}:{node.port},CONTROLLER://{host}:{node.controller_port}",
+        "advertised.listeners": f"PLAINTEXT://{host}:{node.port}",
         "controller.listener.names": "CONTROLLER",
         "inter.broker.listener.name": "PLAINTEXT",
         "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
@@ -33,16 +98,10 @@ def server_properties(
         # topic must fail loudly rather than appear with the default layout.
         "auto.create.topics.enable": "false",
         "num.partitions": "1",
-        "default.replication.factor": "1",
-        "min.insync.replicas": "1",
-        # One broker: every internal topic can only have one replica.
-        "offsets.topic.replication.factor": "1",
-        "transaction.state.log.replication.factor": "1",
-        "transaction.state.log.min.isr": "1",
-        "share.coordinator.state.topic.replication.factor": "1",
-        "share.coordinator.state.topic.min.isr": "1",
+        **replication_properties(len(voters)),
+        **failure_detection_properties(len(voters)),
         # 50 partitions each by default; creating them on the first group join or
-        # transaction costs seconds on 2 cores and buys nothing on one broker.
+        # transaction costs seconds on 2 cores and buys nothing locally.
         "offsets.topic.num.partitions": "8",
         "transaction.state.log.num.partitions": "8",
         # Single-member groups (tests, one worker) should not wait 3 s for more members.
@@ -53,7 +112,7 @@ def server_properties(
         "log.segment.bytes": str(16 * 1024 * 1024),
         "log.index.size.max.bytes": str(1024 * 1024),
         # The cleaner (for compacted topics) allocates this buffer up front: 128 MiB by
-        # default, too much for a 768 MiB heap.
+        # default, too much for a small heap.
         "log.cleaner.dedupe.buffer.size": str(16 * 1024 * 1024),
     }
     props.update(extra)

@@ -25,7 +25,7 @@ KAFKA_LIBS_DIR = REPO_ROOT / ".data" / "kafka-libs"
 BOOTSTRAP_ENV = "BEATSTITCH_KAFKA_BOOTSTRAP"
 
 
-def _say(request: pytest.FixtureRequest, message: str) -> None:
+def say_to_terminal(request: pytest.FixtureRequest, message: str) -> None:
     """Write one line to the terminal even while pytest captures output."""
     reporter = request.config.pluginmanager.get_plugin("terminalreporter")
     capture = request.config.pluginmanager.get_plugin("capturemanager")
@@ -46,7 +46,7 @@ def kafka_bootstrap(
     """Yield "host:port" of a Kafka cluster: BEATSTITCH_KAFKA_BOOTSTRAP or a local broker."""
     external = os.environ.get(BOOTSTRAP_ENV)
     if external:
-        _say(request, f"kafka: using {external} from {BOOTSTRAP_ENV}")
+        say_to_terminal(request, f"kafka: using {external} from {BOOTSTRAP_ENV}")
         yield external
         return
 
@@ -62,7 +62,7 @@ def kafka_bootstrap(
         info = broker.start()
     except KafkaBrokerError as exc:
         pytest.fail(f"The test Kafka broker could not start: {exc}", pytrace=False)
-    _say(
+    say_to_terminal(
         request,
         f"kafka: local Kafka {info.kafka_version} at {info.bootstrap} started in "
         f"{info.seconds:.1f} s (log: {info.log_file})",

@@ -12,9 +12,10 @@ from typing import Any
 import pytest
 
 from agents.assembler import Assembler
-from agents.assembly_state import Deadline, outcome_event_id
+from agents.assembly_state import Deadline, JobAssembly, outcome_event_id, unfinished
 from agents.assembly_upkeep import Upkeep
 from agents.clip_job import ClipDone, RenderDone
+from domain.clip_stats import JobClipState
 from engine.sample_media import uniform_edl
 from events.base import Envelope, Payload, make_event
 from events.payloads import (
@@ -321,3 +322,12 @@ async def test_a_render_failed_elsewhere_or_cancelled_leaves_no_entry(tmp_path: 
     await feed(asm, planned("job-g"))
     await feed(asm, [at(RenderCancelled(render_job_id="job-g", requested_by="u"))])
     assert table == {}
+
+
+def test_the_deadline_sentence_names_the_first_segments_and_counts_the_rest() -> None:
+    ids = tuple(f"t{i}" for i in range(8))
+    state = JobAssembly(render_job_id="j", clips=JobClipState("j"), task_ids=ids)
+    assert (
+        unfinished(state) == "8 of 8 clip tasks never finished: segments 0, 1, 2, 3, 4 and 3 more"
+    )
+    assert unfinished(JobAssembly("j", JobClipState("j"))) == "its clip tasks were never planned"

@@ -165,6 +165,8 @@ class Assembler:
             return
         if after.partition is None:
             after = replace(after, partition=partition)
+        if after.request is not None and after.request_seen_at is None:
+            after = replace(after, request_seen_at=self.clock())
         if after.status is AssemblyStatus.DONE:
             if stored is not None and job not in self.busy:
                 self.forget(after)

@@ -49,8 +49,12 @@ class JobAssembly:
     request_event_id: str | None = None
     task_ids: tuple[str, ...] | None = None
     status: AssemblyStatus = AssemblyStatus.OPEN
-    # The request's event time: the deadline counts from it, so a restart does not reset it.
+    # The request's event time, and when an assembler first folded the request (its clock):
+    # the deadline counts from the later one, kept in the table so a restart does not reset
+    # it, and a request stamped long ago (a backlog, a foreign producer's clock) is not
+    # failed the moment it is read.
     requested_at: datetime | None = None
+    request_seen_at: datetime | None = None
     # The earliest event time seen for the render (an entry without a request expires by it).
     first_seen_at: datetime | None = None
     # The partition the render's events arrive on (the table's changelog partition for it).
@@ -124,6 +128,7 @@ def to_json(state: JobAssembly) -> dict[str, Any]:
         "task_ids": None if state.task_ids is None else list(state.task_ids),
         "status": state.status.value,
         "requested_at": _iso(state.requested_at),
+        "request_seen_at": _iso(state.request_seen_at),
         "first_seen_at": _iso(state.first_seen_at),
         "partition": state.partition,
     }
@@ -141,6 +146,7 @@ def from_json(data: dict[str, Any]) -> JobAssembly:
         task_ids=None if ids is None else tuple(ids),
         status=AssemblyStatus(data.get("status", AssemblyStatus.OPEN)),
         requested_at=_time(data.get("requested_at")),
+        request_seen_at=_time(data.get("request_seen_at")),
         first_seen_at=_time(data.get("first_seen_at")),
         partition=data.get("partition"),
     )
@@ -180,7 +186,8 @@ def deadline_of(state: JobAssembly, timeline_ms: int, deadline: Deadline) -> dat
     """When the render must have ended; None while its request is unknown."""
     if state.requested_at is None:
         return None
-    return state.requested_at + timedelta(seconds=deadline.allowed_s(timeline_ms))
+    start = max(state.requested_at, state.request_seen_at or state.requested_at)
+    return start + timedelta(seconds=deadline.allowed_s(timeline_ms))
 
 
 def unfinished(state: JobAssembly, shown: int = 5) -> str:

@@ -80,6 +80,11 @@ async def test_a_worker_killed_during_assembly_is_finished_by_the_next_one_once(
     assert done.output == str(output) and output.stat().st_size == done.file_size
     assert await outcomes(kafka_bootstrap, topic_prefix) == ["RenderCompleted"]
     assert not clips.exists()
+    # The render's entry left the table: the changelog's last word on it is a tombstone.
+    changelog = f"{topic_prefix}-workers-assembly-changelog"
+    async with follow(kafka_bootstrap, [changelog], until_end=True) as reader:
+        last = [r.value async for r in reader.records() if b"job-join" in (r.key or b"")][-1]
+    assert last is None
     url = f"sqlite:///{tmp_path / 'rm.db'}"
     await project(kafka_bootstrap, topic_prefix, url)
     (job,) = rows(url, "SELECT status FROM render_jobs")

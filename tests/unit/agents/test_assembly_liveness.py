@@ -331,3 +331,20 @@ def test_the_deadline_sentence_names_the_first_segments_and_counts_the_rest() ->
         unfinished(state) == "8 of 8 clip tasks never finished: segments 0, 1, 2, 3, 4 and 3 more"
     )
     assert unfinished(JobAssembly("j", JobClipState("j"))) == "its clip tasks were never planned"
+
+
+async def test_a_request_stamped_long_ago_gets_its_whole_deadline(tmp_path: Path) -> None:
+    # A backlog after an outage, or a producer whose clock is behind: the deadline counts
+    # from when the request was first read, if that is later than its event time.
+    log, clock = Log(), Clock()
+    clock.now = T0 + timedelta(days=7)
+    asm = assembler(tmp_path, {}, log, clock=clock)
+    await feed(asm, planned("job-h"))
+    upkeep = Upkeep(asm)
+    clock.now += timedelta(seconds=89)
+    await settle(upkeep)
+    assert log.outcomes == []
+    clock.now += timedelta(seconds=2)
+    await settle(upkeep)
+    [(_, failed)] = log.outcomes
+    assert isinstance(failed, RenderFailed) and failed.error_code == "deadline"

@@ -8,26 +8,44 @@ process pool right behind the clips they sit between, interleaved with them in t
 the clips run, rather than all at once ahead of every clip. A piece renders each side from
 the source its clip task is using (TaskState.source_type: remote, local or the
 placeholder); if a clip ends on another source (a fallback), or an early piece failed, the
-join renders that piece again from what the clip actually shows."""
+join renders that piece again from what the clip actually shows.
+
+Every render ends, once. The join is resumable: its state (ASSEMBLING, or every clip in) is
+in the table, so whoever owns the partition after a crash or a rebalance joins again
+(agents/assembly_upkeep.py). The join writes its MP4 under render_tmp and renames it into
+renders/ (a killed join leaves no half file), and render_tmp, which holds the clips a second
+join needs, is removed only after the outcome is produced. The outcome's event id is the
+render's (outcome_event_id), so an outcome produced again after a crash is the same event.
+Past its deadline a render fails ("deadline", by the upkeep); after that a late clip outcome
+assembles nothing. An ended render's entry is deleted (a tombstone in the changelog), so the
+table holds live renders only; a late event for an ended render makes a small entry without
+a request, which never assembles and is dropped once Deadline.expires passes."""
 
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import time
-from collections.abc import Awaitable, Callable, Coroutine, MutableMapping
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable, Coroutine, MutableMapping
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import structlog
 
 from agents.assembly_state import (
     AssemblyStatus,
+    Deadline,
     JobAssembly,
+    deadline_of,
     fold_assembly,
     from_json,
     new_job,
+    outcome_event_id,
     to_json,
 )
 from agents.clip_job import (
@@ -43,6 +61,8 @@ from domain.clip_stats import TaskStatus, clip_stats
 from engine.pieces import Sides, plan_pieces
 from events.base import Envelope, Payload
 from events.payloads import (
+    ClipTaskFailed,
+    ClipTaskSucceeded,
     RenderCompleted,
     RenderFailed,
     RenderProgress,
@@ -53,10 +73,21 @@ from events.topics import Topic
 
 log = structlog.get_logger("render_worker")
 
-Emit = Callable[[JobAssembly, list[Payload]], Awaitable[None]]
+
+class Emit(Protocol):
+    """Produces a render's events (`event_id` for a single payload with a fixed id)."""
+
+    async def __call__(
+        self, state: JobAssembly, payloads: list[Payload], event_id: str | None = None
+    ) -> None: ...
+
+
 Execute = Callable[..., Coroutine[Any, Any, Any]]
 # Clips are the first 90 % of a render; assembly the rest.
 CLIPS_SHARE = 90.0
+# Renders this process has ended, remembered so that an event arriving while their entry goes
+# away does not write it back (a crash forgets them; the tombstone is in the changelog by then).
+ENDED_REMEMBERED = 10_000
 # Either side of a piece (engine.pieces.Sides) is named by what its clip task renders from:
 # its TaskState.source_type (a SourceType; equal names mean the same pixels).
 
@@ -82,6 +113,11 @@ class Assembler:
     placeholder: Callable[[], str]
     # Connect and read timeouts for remote sources, the same the clip tasks use.
     timeouts_s: tuple[float, float] = (10.0, 15.0)
+    deadline: Deadline = field(default_factory=Deadline)
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    # Deletes a render's entry given its partition (a Faust table cannot `del` outside the
+    # agent's stream, where the timer runs); None: `del` on the table.
+    discard: Callable[[str, int | None], None] | None = None
     # Work started ahead of the final join; in memory only, so after a restart the join
     # simply renders whatever is missing.
     _pieces: dict[str, dict[int, _Piece]] = field(default_factory=dict)
@@ -91,6 +127,9 @@ class Assembler:
     # The parsed request and its transition boundaries, computed once per render rather
     # than on every clip event.
     _plans: dict[str, tuple[RenderRequested, list[int]]] = field(default_factory=dict)
+    # Renders whose outcome this process is producing (joining or expiring), and those it ended.
+    busy: set[str] = field(default_factory=set)
+    ended: OrderedDict[str, None] = field(default_factory=OrderedDict)
 
     def tmp_dir(self, job: str) -> Path:
         """The render's intermediate files."""
@@ -100,22 +139,53 @@ class Assembler:
         """Where the render's MP4 goes."""
         return self.artifacts / "renders" / f"{job}.mp4"
 
-    async def handle(self, env: Envelope[Any]) -> None:
-        """Fold one event; report progress; start ready pieces; join when the last clip is in."""
+    async def handle(self, env: Envelope[Any], partition: int | None = None) -> None:
+        """Fold one event; report progress; start ready pieces; join when the last clip is in.
+
+        `partition` is the event's: the render's entry is deleted on it after the render ends.
+        """
         p = env.payload
         if p.topic not in (Topic.RENDER_JOBS, Topic.CLIP_EVENTS):
             return
         job = p.render_job_id
+        if job in self.ended:
+            if isinstance(p, ClipTaskSucceeded | ClipTaskFailed):
+                # A clip that ended after its render did (its deadline, a cancel): no join.
+                log.info(
+                    "render_worker.outcome_after_render_ended",
+                    trace_id=env.trace_id,
+                    render_job_id=job,
+                    task_id=p.task_id,
+                )
+            return
         stored = self.table.get(job)
         before = new_job(job) if stored is None else from_json(stored)
         after = fold_assembly(before, env)
         if after is before:
             return
+        if after.partition is None:
+            after = replace(after, partition=partition)
+        if after.request is not None and after.request_seen_at is None:
+            after = replace(after, request_seen_at=self.clock())
+        if after.status is AssemblyStatus.DONE:
+            if stored is not None and job not in self.busy:
+                self.forget(after)
+                if job in self._music:  # work started here for a render ended elsewhere
+                    await self.drop(after)
+            return
         self.table[job] = to_json(after)
         cancelled = AssemblyStatus.CANCELLED
         if after.status is cancelled and before.status is not cancelled:
-            await self._drop(after)
+            await self.drop(after)
+            self.forget(after)
             return
+        await self._report(before, after)
+        if after.status is AssemblyStatus.OPEN:
+            self._start_ready_work(after)
+        if after.ready and job not in self.busy and not self.overdue(after):
+            await self.assemble(after)
+
+    async def _report(self, before: JobAssembly, after: JobAssembly) -> None:
         planned = after.task_ids or ()
         progressed = after.done_tasks > before.done_tasks
         if planned and progressed and after.status is AssemblyStatus.OPEN and not after.ready:
@@ -124,17 +194,33 @@ class Assembler:
                 after,
                 [
                     RenderProgress(
-                        render_job_id=job,
+                        render_job_id=after.render_job_id,
                         status="running",
                         progress=round(CLIPS_SHARE * done / total, 2),
                         message=f"clips {done}/{total}",
                     )
                 ],
             )
-        if after.status is AssemblyStatus.OPEN:
-            self._start_ready_work(after)
-        if after.ready:
-            await self.assemble(after)
+
+    def forget(self, state: JobAssembly) -> None:
+        """Delete the render's entry (a tombstone) and remember that it ended."""
+        job = state.render_job_id
+        self.ended[job] = None
+        while len(self.ended) > ENDED_REMEMBERED:
+            self.ended.popitem(last=False)
+        self._plans.pop(job, None)
+        if self.discard is not None:
+            self.discard(job, state.partition)
+        else:
+            self.table.pop(job, None)
+
+    def overdue(self, state: JobAssembly) -> bool:
+        """True once the render's deadline has passed (only the deadline ends it then)."""
+        if state.request is None:
+            return False
+        req, _ = self.plan(state.render_job_id, state.request)
+        due = deadline_of(state, req.edl.total_duration_ms, self.deadline)
+        return due is not None and self.clock() > due
 
     def _clips(self, state: JobAssembly) -> dict[int, str]:
         """Segment index → clip path, for every task that has produced its clip."""
@@ -168,11 +254,12 @@ class Assembler:
     def _has_remote(self, state: JobAssembly, task: Any) -> bool:
         if state.request is None or task.segment_index is None:
             return False
-        req, _ = self._plan(state.render_job_id, state.request)
+        req, _ = self.plan(state.render_job_id, state.request)
         asset_id = req.edl.segments[task.segment_index].asset_id
         return any(m.asset_id == asset_id and m.remote_url for m in req.media)
 
-    def _plan(self, job: str, request: dict[str, Any]) -> tuple[RenderRequested, list[int]]:
+    def plan(self, job: str, request: dict[str, Any]) -> tuple[RenderRequested, list[int]]:
+        """The render's parsed request and its transition boundaries (parsed once)."""
         if job not in self._plans:
             req = RenderRequested.model_validate(request)
             self._plans[job] = (req, transition_indices(req.edl, req.output.fps))
@@ -192,7 +279,7 @@ class Assembler:
         return PieceSource(source, path)
 
     def _start_piece(self, state: JobAssembly, b: int, kinds: Sides, name: str) -> _Piece:
-        req, _ = self._plan(state.render_job_id, state.request or {})
+        req, _ = self.plan(state.render_job_id, state.request or {})
         work = self.tmp_dir(state.render_job_id) / "assembly"
         task = asyncio.create_task(
             self.execute(
@@ -220,7 +307,7 @@ class Assembler:
         if state.request is None or state.task_ids is None:
             return {}
         job = state.render_job_id
-        req, boundaries = self._plan(job, state.request)
+        req, boundaries = self.plan(job, state.request)
         work = self.tmp_dir(job) / "assembly"
         if job not in self._music:
             self._music[job] = asyncio.create_task(
@@ -238,7 +325,7 @@ class Assembler:
             started[b] = self._start_piece(state, b, sides, "transition")
         return steps.restart
 
-    async def _drop(self, state: JobAssembly) -> None:
+    async def drop(self, state: JobAssembly) -> None:
         """Forget a render's work, then remove its files once its work in the pool has ended."""
         job = state.render_job_id
         self._plans.pop(job, None)
@@ -255,14 +342,25 @@ class Assembler:
             shutil.rmtree(self.tmp_dir(job), ignore_errors=True)
         log.info("render_worker.render_tmp_removed", trace_id=state.trace_id, render_job_id=job)
 
-    async def assemble(self, state: JobAssembly) -> None:
-        """Join the clips into the MP4 and report the outcome; temporary files go either way."""
+    async def assemble(self, state: JobAssembly, *, resumed: bool = False) -> None:
+        """Join the clips into the MP4, report the outcome, then remove the temporary files.
+
+        `resumed`: a join started again by tick, outside the agent's stream, where the table
+        cannot be written (the entry says ASSEMBLING or has every clip in already)."""
+        job = state.render_job_id
+        self.busy.add(job)
+        try:
+            await self._assemble(replace(state, status=AssemblyStatus.ASSEMBLING), resumed)
+        finally:
+            self.busy.discard(job)
+
+    async def _assemble(self, state: JobAssembly, resumed: bool) -> None:
         job = state.render_job_id
         task_ids, request = state.task_ids, state.request
         assert task_ids is not None and request is not None  # ready() checked both
-        state = replace(state, status=AssemblyStatus.ASSEMBLING)
-        self.table[job] = to_json(state)
-        req, _ = self._plan(job, request)
+        if not resumed:
+            self.table[job] = to_json(state)
+        req, _ = self.plan(job, request)
         await self.emit(
             state,
             [
@@ -275,6 +373,7 @@ class Assembler:
             ],
         )
         bound = log.bind(trace_id=state.trace_id, render_job_id=job)
+        bound.info("render_worker.assembly_started", resumed=resumed, clips=len(task_ids))
         try:
             done = await self._join(state, req)
         except Exception as exc:  # the render fails with a message; the worker goes on
@@ -292,10 +391,11 @@ class Assembler:
                 duration_ms=req.edl.total_duration_ms,
                 clip_stats=stats,
             )
-        finally:
-            await self._drop(state)
-        await self.emit(state, [outcome])
-        self.table[job] = to_json(replace(state, status=AssemblyStatus.DONE))
+        await self.emit(state, [outcome], event_id=outcome_event_id(job))
+        self.forget(state)
+        # Only now: until the outcome is in the log, a crash leaves the clips (in render_tmp)
+        # for whoever joins again.
+        await self.drop(state)
 
     async def _join(self, state: JobAssembly, req: RenderRequested) -> RenderDone:
         """Placeholders for segments without a clip, the remaining pieces, then the mux."""
@@ -336,16 +436,18 @@ class Assembler:
         music = await self._music[state.render_job_id]
         waited = time.perf_counter() - began
         ordered = [clips[seg.index] for seg in req.edl.segments]
-        done: RenderDone = await self.execute(
-            mux_render,
-            req.edl,
-            ordered,
-            paths,
-            music,
-            str(self.output_path(state.render_job_id)),
-            req.output,
-            req.kind,
+        # Written beside the clips, then renamed (same file system, under artifacts): a join
+        # killed midway leaves no half MP4 in renders/, and a second join replaces it whole.
+        # Named per join: two joins of one render (an old owner still finishing after a
+        # rebalance, and the new one) must not write into one file.
+        partial = work / f"output-{uuid.uuid4().hex[:12]}.mp4"
+        muxed: RenderDone = await self.execute(
+            mux_render, req.edl, ordered, paths, music, str(partial), req.output, req.kind
         )
+        final = self.output_path(state.render_job_id)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(muxed.path, final)
+        done = replace(muxed, path=str(final))
         # Where a render's last second goes: pieces still running when the last clip came in,
         # then the mux.
         log.info(

@@ -15,7 +15,9 @@ from typing import Any
 from agents.acks import InOrderAcker
 from agents.analyzer import Analyzer
 from agents.assembler import Assembler
-from agents.assembly_state import JobAssembly
+from agents.assembly_state import Deadline, JobAssembly
+from agents.assembly_table import table_discard
+from agents.assembly_upkeep import Upkeep
 from agents.cancellations import CancellationWatcher
 from agents.clip_runner import ClipRunner
 from agents.config_watcher import ConfigWatcher
@@ -39,6 +41,7 @@ class Collaborators:
     acker: InOrderAcker
     assembler: Assembler
     analyzer: Analyzer
+    upkeep: Upkeep
 
 
 def build_collaborators(
@@ -65,10 +68,13 @@ def build_collaborators(
             [make_event(p, trace_id=cause.trace_id, causation_id=cause.event_id) for p in payloads]
         )
 
-    async def emit_for_job(state: JobAssembly, payloads: list[Payload]) -> None:
+    async def emit_for_job(
+        state: JobAssembly, payloads: list[Payload], event_id: str | None = None
+    ) -> None:
         trace = state.trace_id or state.render_job_id
+        cause = state.request_event_id
         await outbox.send(
-            [make_event(p, trace_id=trace, causation_id=state.request_event_id) for p in payloads]
+            [make_event(p, trace_id=trace, causation_id=cause, event_id=event_id) for p in payloads]
         )
 
     runner = ClipRunner(
@@ -89,6 +95,12 @@ def build_collaborators(
         artifacts=artifacts,
         placeholder=lambda: watcher.live.config.placeholder_asset_path,
         timeouts_s=timeouts_s,
+        deadline=Deadline(
+            worker.render_deadline_s,
+            worker.render_deadline_base_s,
+            worker.render_deadline_per_timeline_s,
+        ),
+        discard=table_discard(assembly_table),
     )
     analyzer = Analyzer(
         worker_id=worker.worker_id,
@@ -98,5 +110,14 @@ def build_collaborators(
         grids_dir=artifacts.resolve() / "beat-grids",
     )
     return Collaborators(
-        outbox, watcher, cancellations, pool, runner, scheduler, InOrderAcker(), assembler, analyzer
+        outbox,
+        watcher,
+        cancellations,
+        pool,
+        runner,
+        scheduler,
+        InOrderAcker(),
+        assembler,
+        analyzer,
+        Upkeep(assembler),
     )

@@ -31,3 +31,11 @@ class WorkerSettings(BaseSettings):
     # Remote sources (HTTP/HLS): how long to wait for a connection and for each read.
     clip_connect_timeout_s: float = 10.0
     clip_read_timeout_s: float = 15.0
+    # A render that has not ended this long after its request fails with error_code
+    # "deadline". Unset: a base plus a multiple of the timeline's length (below).
+    render_deadline_s: float | None = None
+    # The base covers a clip task's worst path (remote retries with their timeouts, then the
+    # local copy and the placeholder) behind a queue of other renders; the multiple covers
+    # encoding, which grows with the timeline (a busy 2-core worker encodes well within 20x).
+    render_deadline_base_s: float = 600.0
+    render_deadline_per_timeline_s: float = 20.0

@@ -20,6 +20,8 @@ from events.settings import KafkaSettings
 from events.topics import Topic, physical_name, spec_for
 
 log = structlog.get_logger("render_worker")
+# How often the assembler's upkeep looks for renders to finish or fail (agents/assembly_upkeep).
+UPKEEP_INTERVAL_S = 2.0
 
 
 def create_app(
@@ -55,6 +57,7 @@ def create_app(
     parts = build_collaborators(bootstrap, kafka.topic_prefix, worker, table, pool_initializer)
     _add_agents(app, kafka.topic_prefix, parts)
     _add_housekeeping(app, worker, parts)
+    _add_upkeep(app, kafka.topic_prefix, parts)
     return app
 
 
@@ -100,7 +103,7 @@ def _add_agents(app: faust.App, prefix: str, parts: Collaborators) -> None:
                 env = decode(event.message.value)
             except DecodeError:
                 continue  # the planner or the projector dead-letters it
-            await parts.assembler.handle(env)
+            await parts.assembler.handle(env, partition=event.message.partition)
 
     @app.agent(topic(Topic.ANALYSIS), name="analyzer")
     async def analyzer_agent(stream: faust.StreamT) -> None:
@@ -159,6 +162,19 @@ def _add_housekeeping(app: faust.App, worker: WorkerSettings, parts: Collaborato
     async def close(sender: Any, *_: Any, signal: Any, **__: Any) -> None:
         parts.pool.close()
         await parts.outbox.close()
+
+
+def _add_upkeep(app: faust.App, prefix: str, parts: Collaborators) -> None:
+    jobs = physical_name(prefix, Topic.RENDER_JOBS)  # co-partitioned with clip.events
+
+    @app.timer(UPKEEP_INTERVAL_S)
+    async def finish_renders() -> None:
+        # Joins resumed after a crash or a rebalance, deadlines, expired entries; not while
+        # the table recovers, when an entry may not yet be what its changelog ends with.
+        if app.rebalancing or app.in_recovery:
+            return
+        mine = {tp.partition for tp in app.assignor.assigned_actives() if tp.topic == jobs}
+        parts.upkeep.tick(mine)
 
 
 def run_worker(

@@ -1,0 +1,95 @@
+"""The assembler's periodic upkeep: every render in the table ends, even when no event comes.
+
+A worker's timer calls `Upkeep.tick` every few seconds, for the partitions it owns: a render
+found assembling, or with every clip in but no join running (its worker died or lost the
+partition mid-join), is joined again; a render past its deadline fails with error_code
+"deadline" and a sentence naming the tasks that never finished; an entry that never saw its
+request (a late event of an ended render) is dropped once it expires. The deadline counts
+from the request's event time, which is in the table, so a restart does not reset it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Coroutine
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+
+from agents.assembler import Assembler
+from agents.assembly_state import (
+    AssemblyStatus,
+    JobAssembly,
+    from_json,
+    outcome_event_id,
+    unfinished,
+)
+from events.payloads import RenderFailed
+
+log = structlog.get_logger("render_worker")
+
+
+@dataclass
+class Upkeep:
+    """Finishes, fails or drops the assembler's renders that no event will move on."""
+
+    assembler: Assembler
+    # Work started by tick; a reference keeps each task alive until it ends.
+    _background: set[asyncio.Task[Any]] = field(default_factory=set)
+
+    def tick(self, partitions: set[int] | None = None) -> list[asyncio.Task[Any]]:
+        """Look at every entry of `partitions` (this worker's; None: all) and start what it
+        needs; returns the work started, which runs in the background."""
+        asm = self.assembler
+        now = asm.clock()
+        started: list[asyncio.Task[Any]] = []
+        for job, stored in list(asm.table.items()):
+            state = from_json(stored)
+            if partitions is not None and state.partition not in partitions:
+                continue  # another worker's (a standby copy, or a revoked partition)
+            if job in asm.busy or job in asm.ended:
+                continue
+            if state.request is None:
+                expires = asm.deadline.expires(state)
+                if expires is not None and now > expires:
+                    log.info("render_worker.render_entry_dropped", trace_id=None, render_job_id=job)
+                    asm.forget(state)
+                continue
+            # A join that had begun goes on; an open render past its deadline ends there,
+            # even if its last clips came in late.
+            if state.status is AssemblyStatus.OPEN and asm.overdue(state):
+                started.append(self._spawn(self.expire(state)))
+            elif state.status is AssemblyStatus.ASSEMBLING or state.ready:
+                started.append(self._spawn(asm.assemble(state, resumed=True)))
+        return started
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[Any]:
+        task = asyncio.create_task(work)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+        return task
+
+    async def expire(self, state: JobAssembly) -> None:
+        """End a render past its deadline with RenderFailed("deadline") naming what never ended."""
+        asm, job = self.assembler, state.render_job_id
+        asm.busy.add(job)
+        try:
+            req, _ = asm.plan(job, state.request or {})
+            allowed = asm.deadline.allowed_s(req.edl.total_duration_ms)
+            error = (
+                f"the render did not end within its deadline of {allowed:g} s after its "
+                f"request; {unfinished(state)}"
+            )
+            log.warning(
+                "render_worker.render_deadline",
+                trace_id=state.trace_id,
+                render_job_id=job,
+                error=error,
+            )
+            failed = RenderFailed(render_job_id=job, error=error, error_code="deadline")
+            await asm.emit(state, [failed], event_id=outcome_event_id(job))
+            asm.forget(state)
+            await asm.drop(state)
+        finally:
+            asm.busy.discard(job)

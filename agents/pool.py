@@ -18,6 +18,9 @@ T = TypeVar("T")
 
 log = structlog.get_logger("render_worker")
 
+# Times run_surviving_crashes tries a call again after its pool process died.
+CRASH_RETRIES = 2
+
 
 class PoolClosed(Exception):
     """The pool is closing because the worker stops: the work is not done, and no outcome
@@ -89,6 +92,23 @@ class Pool:
             if self._closed and task is not None and not task.cancelling():
                 raise PoolClosed("the worker is stopping") from None
             raise
+
+    async def run_surviving_crashes(self, fn: Callable[..., T], *args: Any) -> T:
+        """run(), tried again on the rebuilt pool when a pool process died under it (a few
+        times): for work whose caller has no retry of its own (the assembler's)."""
+        for attempt in range(1, CRASH_RETRIES + 1):
+            try:
+                return await self.run(fn, *args)
+            except PoolChildDied as exc:
+                log.warning(
+                    "render_worker.pool_call_retrying",
+                    trace_id=None,
+                    reason="worker_crash",
+                    function=getattr(fn, "__name__", str(fn)),
+                    attempt=attempt,
+                    error=str(exc),
+                )
+        return await self.run(fn, *args)
 
     def _rebuild(self, broken: ProcessPoolExecutor) -> None:
         # Every call that was running on the broken executor fails at once; only the first

@@ -31,3 +31,9 @@ class WorkerSettings(BaseSettings):
     # Remote sources (HTTP/HLS): how long to wait for a connection and for each read.
     clip_connect_timeout_s: float = 10.0
     clip_read_timeout_s: float = 15.0
+    # Clip tasks held but not running; when full, the clipper stops taking tasks from Kafka.
+    clip_queue_limit: int = Field(default=256, ge=1)
+    # On SIGTERM/SIGINT, how long running clip tasks may finish; the rest are cut short and
+    # left unacked for the partition's next owner. 0: cut short at once, so no outcome ever
+    # comes from a stopping worker.
+    shutdown_grace_s: float = Field(default=0.0, ge=0)

@@ -39,7 +39,12 @@ async def test_a_sigterm_mid_render_leaves_the_tasks_to_the_other_worker(
         )
         first.proc.send_signal(signal.SIGTERM)
         assert await first.proc.wait() == 0, first.output()
-        await second.wait_for(lambda ln: ln["event"] == "render_worker.clip_stats", timeout_s=120)
+        try:
+            await second.wait_for(
+                lambda ln: ln["event"] == "render_worker.clip_stats", timeout_s=120
+            )
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}\nthe stopped worker said:\n{first.output()}") from None
 
     lifecycle = await lifecycle_until(kafka_bootstrap, topic_prefix, "RenderCompleted")
     stats = lifecycle[-1].payload.clip_stats

@@ -174,8 +174,11 @@ def _add_housekeeping(app: faust.App, worker: WorkerSettings, parts: Collaborato
     async def measure_lag() -> None:
         lag: dict[str, int] = {}
         for tp in app.consumer.assignment():
+            highwater = app.consumer.highwater(tp)
+            if highwater is None:
+                continue  # just assigned: nothing fetched yet, so no high-water mark
             position = await app.consumer.position(tp)
-            behind = app.consumer.highwater(tp) - (position or 0)
+            behind = highwater - (position or 0)
             lag[tp.topic] = lag.get(tp.topic, 0) + max(behind, 0)
         for topic_name, value in lag.items():
             RENDER_CONSUMER_LAG.labels(topic=topic_name).set(value)

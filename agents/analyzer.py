@@ -11,11 +11,14 @@ from typing import Any
 
 import structlog
 
+from agents.metrics import RENDER_CLIP_FAILURES
 from agents.outbox import Outbox
+from agents.pool import PoolChildDied, PoolClosed
 from engine.errors import EngineError
 from events.base import Envelope, make_event
 from events.codec import DecodeError, decode
 from events.payloads import BeatAnalysisCompleted, BeatAnalysisRequested
+from events.payloads.common import FailureReason
 
 log = structlog.get_logger("render_worker")
 
@@ -57,6 +60,10 @@ def analyze_track(audio_path: str, grids_dir: str) -> GridDone:
     )
 
 
+# Times an analysis is tried again after its pool process died under it.
+CRASH_RETRIES = 2
+
+
 def failure_message(exc: BaseException, audio_path: str) -> str:
     """One sentence a user can read about why the analysis of audio_path failed."""
     name = Path(audio_path).name  # never the server's directory layout
@@ -66,6 +73,8 @@ def failure_message(exc: BaseException, audio_path: str) -> str:
         return f"{name!r} is not an audio file."
     if isinstance(exc, EngineError):  # its message is written for users already
         return exc.message if exc.message.endswith(".") else f"{exc.message}."
+    if isinstance(exc, PoolChildDied):
+        return f"the beat analysis of {name!r} crashed the analysing process every time it ran."
     if isinstance(exc, OSError):
         return f"the audio file {name!r} could not be read ({exc.strerror or exc})."
     return f"the beat analysis of {name!r} failed unexpectedly ({type(exc).__name__})."
@@ -99,7 +108,9 @@ class Analyzer:
         )
         began = time.monotonic()
         try:
-            done: GridDone = await self.execute(analyze_track, req.audio_path, str(self.grids_dir))
+            done = await self._run_in_pool(req, bound)
+        except PoolClosed:
+            raise  # the worker stops: no outcome; the request runs again on the next owner
         except Exception as exc:  # noqa: BLE001 - every failure is reported, the agent lives on
             error = failure_message(exc, req.audio_path)
             if not isinstance(exc, EngineError | OSError):
@@ -136,6 +147,27 @@ class Analyzer:
             error=result.error or None,
             seconds=round(time.monotonic() - began, 3),
         )
+
+    async def _run_in_pool(self, req: BeatAnalysisRequested, bound: Any) -> GridDone:
+        # A pool process that died (killed, out of memory, a crash in a decoder) is not the
+        # track's fault: the pool is rebuilt and the analysis tried again, a few times.
+        for attempt in range(1, CRASH_RETRIES + 2):
+            try:
+                done: GridDone = await self.execute(
+                    analyze_track, req.audio_path, str(self.grids_dir)
+                )
+                return done
+            except PoolChildDied as exc:
+                RENDER_CLIP_FAILURES.labels(reason=FailureReason.WORKER_CRASH.value).inc()
+                bound.warning(
+                    "render_worker.beat_analysis_retrying",
+                    reason=FailureReason.WORKER_CRASH.value,
+                    attempt=attempt,
+                    error=str(exc),
+                )
+                if attempt > CRASH_RETRIES:
+                    raise
+        raise AssertionError("unreachable")
 
     @staticmethod
     def _completed(req: BeatAnalysisRequested, **fields: Any) -> BeatAnalysisCompleted:

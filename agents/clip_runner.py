@@ -21,6 +21,7 @@ from agents.metrics import (
     RENDER_CLIP_INFLIGHT,
     RENDER_CLIP_PLACEHOLDER,
 )
+from agents.pool import PoolChildDied, PoolClosed
 from engine.errors import EngineError
 from events.base import Envelope, Payload
 from events.payloads import (
@@ -39,7 +40,7 @@ log = structlog.get_logger("render_worker")
 Emit = Callable[[Envelope[Any], list[Payload]], Awaitable[None]]
 Execute = Callable[..., Awaitable[ClipDone]]
 # Worth another try on the same source; anything else moves to the next source at once.
-RETRYABLE = frozenset({FailureReason.TIMEOUT, FailureReason.CDN_ERROR})
+RETRYABLE = frozenset({FailureReason.TIMEOUT, FailureReason.CDN_ERROR, FailureReason.WORKER_CRASH})
 _REASONS = {r.value: r for r in FailureReason}
 
 
@@ -47,6 +48,8 @@ def failure_reason(exc: BaseException) -> FailureReason:
     """Map an engine error to the reason the events carry."""
     if isinstance(exc, EngineError):
         return _REASONS.get(exc.reason, FailureReason.DECODE_ERROR)
+    if isinstance(exc, PoolChildDied):
+        return FailureReason.WORKER_CRASH
     return FailureReason.INTERNAL
 
 
@@ -190,6 +193,8 @@ class _Attempts:
                     self.r.timeouts_s,
                 )
                 return done, reason, error
+            except PoolClosed:
+                raise  # the worker stops: no outcome; the task runs again on the next owner
             except Exception as exc:  # every failure becomes an event, never a lost task
                 reason, error = failure_reason(exc), str(exc)
                 RENDER_CLIP_FAILURES.labels(reason=reason.value).inc()
@@ -261,6 +266,8 @@ class _Attempts:
                 self.task.output,
                 self.task.output.quality,
             )
+        except PoolClosed:
+            raise
         except Exception as exc:
             await self.emit(
                 ClipTaskFailed(

@@ -86,12 +86,16 @@ def build_collaborators(
         timeouts_s=timeouts_s,
         is_cancelled=cancellations.is_cancelled,
     )
-    scheduler = ClipScheduler(limits=lambda: watcher.live.config, run=runner.run)
+    scheduler = ClipScheduler(
+        limits=lambda: watcher.live.config, run=runner.run, queue_limit=worker.clip_queue_limit
+    )
     watcher.on_change = lambda _live: scheduler.pump()
     assembler = Assembler(
         table=assembly_table,
         emit=emit_for_job,
-        execute=pool.run,
+        # Its pieces, music and mux have no retry of their own; a dead pool process is not
+        # the render's fault.
+        execute=pool.run_surviving_crashes,
         artifacts=artifacts,
         placeholder=lambda: watcher.live.config.placeholder_asset_path,
         timeouts_s=timeouts_s,

@@ -26,3 +26,8 @@ RENDER_CONSUMER_LAG = Gauge(
     "Messages not yet consumed by this worker, summed over its partitions of a topic",
     ["topic"],
 )
+RENDER_HANDLER_ERRORS = Counter(
+    "render_handler_errors_total",
+    "Consumed events a worker's handler could not process (sent to the dead-letter topic)",
+    ["consumer", "reason"],
+)

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import structlog
+from aiokafka.errors import ProducerClosed
 
 from events.base import Envelope
 from events.dead_letter import dead_letter_of
@@ -23,6 +24,7 @@ class Outbox:
         self._args = (bootstrap, prefix, f"worker-{worker_id}")
         self._producer: EventProducer | None = None
         self._lock: asyncio.Lock | None = None
+        self._closed = False
 
     async def _ensure_started(self) -> EventProducer:
         # Built on first use, inside the running loop: agents may run before Faust starts
@@ -30,6 +32,8 @@ class Outbox:
         if self._lock is None:
             self._lock = asyncio.Lock()
         async with self._lock:
+            if self._closed:
+                raise ProducerClosed()  # never started again once the worker stops
             if self._producer is None:
                 producer = EventProducer(*self._args)
                 await producer.start()
@@ -57,7 +61,8 @@ class Outbox:
         )
 
     async def close(self) -> None:
-        """Flush and stop the producer if it was started."""
+        """Flush and stop the producer if it was started; sends from now on fail."""
+        self._closed = True
         if self._producer is not None:
             await self._producer.stop()
             self._producer = None

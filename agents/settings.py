@@ -39,3 +39,9 @@ class WorkerSettings(BaseSettings):
     # encoding, which grows with the timeline (a busy 2-core worker encodes well within 20x).
     render_deadline_base_s: float = 600.0
     render_deadline_per_timeline_s: float = 20.0
+    # Clip tasks held but not running; when full, the clipper stops taking tasks from Kafka.
+    clip_queue_limit: int = Field(default=256, ge=1)
+    # On SIGTERM/SIGINT, how long running clip tasks may finish; the rest are cut short and
+    # left unacked for the partition's next owner. 0: cut short at once, so no outcome ever
+    # comes from a stopping worker.
+    shutdown_grace_s: float = Field(default=0.0, ge=0)

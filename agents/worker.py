@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import faust
@@ -11,6 +11,7 @@ import structlog
 from prometheus_client import start_http_server
 
 from agents.collaborators import Collaborators, build_collaborators
+from agents.handling import handle_message, report_handler_error
 from agents.metrics import RENDER_CONSUMER_LAG
 from agents.planner import handle_render_job_message
 from agents.settings import WorkerSettings
@@ -22,6 +23,8 @@ from events.topics import Topic, physical_name, spec_for
 log = structlog.get_logger("render_worker")
 # How often the assembler's upkeep looks for renders to finish or fail (agents/assembly_upkeep).
 UPKEEP_INTERVAL_S = 2.0
+
+Handler = Callable[[Any], Awaitable[None]]
 
 
 def create_app(
@@ -48,6 +51,8 @@ def create_app(
         broker_rebalance_timeout=worker.broker_rebalance_timeout_s,
         broker_session_timeout=worker.broker_session_timeout_s,
         broker_heartbeat_interval=1,
+        # The assembler table's changelog is replicated like our own topics (3 on a cluster).
+        topic_replication_factor=kafka.topic_replication_factor,
     )
     table = app.Table(
         "assembly",
@@ -62,53 +67,88 @@ def create_app(
 
 
 def _add_agents(app: faust.App, prefix: str, parts: Collaborators) -> None:
+    # Every agent acks by hand (noack): a message is acked once handled or dead-lettered,
+    # never because its handler raised or the worker stopped (handle_message decides).
     def topic(*topics: Topic) -> faust.TopicT:
         names = [physical_name(prefix, t) for t in topics]
         return app.topic(*names, key_serializer="raw", value_serializer="raw", internal=False)
 
     outbox, acker, scheduler = parts.outbox, parts.acker, parts.scheduler
 
+    def stopping() -> bool:
+        return scheduler.stopping or parts.pool.closed
+
+    async def each(stream: faust.StreamT, consumer: str, work: Handler) -> None:
+        manual: Any = stream  # noack() is on faust.Stream, not on the StreamT protocol
+        async for event in manual.noack().events():
+            message = event.message
+            if not await handle_message(
+                message, consumer, functools.partial(work, message), outbox, stopping
+            ):
+                return  # the worker stops; the message stays unacked for the next owner
+            event.ack()
+
     @app.agent(topic(Topic.RENDER_JOBS), name="planner")
     async def planner(stream: faust.StreamT) -> None:
-        async for event in stream.events():
-            await handle_render_job_message(event.message, outbox)
+        await each(stream, "planner", lambda message: handle_render_job_message(message, outbox))
 
     @app.agent(topic(Topic.CLIP_TASKS), name="clipper")
     async def clipper(stream: faust.StreamT) -> None:
-        # Events are acked by hand, in offset order, when their task has finished.
+        # Events are acked by the acker, in offset order, when their task has finished.
         manual: Any = stream  # noack() is on faust.Stream, not on the StreamT protocol
         async for event in manual.noack().events():
             tp = event.message.tp
             acker.add(tp, event)
-            try:
-                env = decode(event.message.value)
-            except DecodeError as exc:
-                await outbox.dead_letter(event.message, exc.reason, consumer="clipper")
-                acker.done(tp, event)
-                continue
-            if not isinstance(env.payload, ClipTaskQueued):
-                acker.done(tp, event)
-                continue
-            scheduler.submit(
-                env.payload.video_id,
-                env,
-                on_done=functools.partial(acker.done, tp, event),
-                owner=tp,
-            )
+            done = functools.partial(acker.done, tp, event)
+            if not await handle_message(
+                event.message,
+                "clipper",
+                functools.partial(_queue_clip_task, parts, event, done),
+                outbox,
+                stopping,
+                dead_lettered=done,  # the acker must not wait for a task that never queued
+            ):
+                return
+            # Back-pressure: take nothing more from Kafka while the queue is full.
+            await scheduler.room()
+            if stopping():
+                return
 
     @app.agent(topic(Topic.RENDER_JOBS, Topic.CLIP_EVENTS), name="assembler")
     async def assembler_agent(stream: faust.StreamT) -> None:
-        async for event in stream.events():
+        async def assemble(message: Any) -> None:
             try:
-                env = decode(event.message.value)
+                env = decode(message.value)
             except DecodeError:
-                continue  # the planner or the projector dead-letters it
-            await parts.assembler.handle(env, partition=event.message.partition)
+                return  # the planner or the projector dead-letters it
+            await parts.assembler.handle(env, partition=message.partition)
+
+        await each(stream, "assembler", assemble)
 
     @app.agent(topic(Topic.ANALYSIS), name="analyzer")
     async def analyzer_agent(stream: faust.StreamT) -> None:
-        async for event in stream.events():
-            await parts.analyzer.handle(event.message)
+        await each(stream, "analyzer", parts.analyzer.handle)
+
+
+async def _queue_clip_task(parts: Collaborators, event: Any, done: Callable[[], None]) -> None:
+    """Hand one clip.tasks message to the scheduler (or finish it at once if it is no task)."""
+    message = event.message
+    try:
+        env = decode(message.value)
+    except DecodeError as exc:
+        await parts.outbox.dead_letter(message, exc.reason, consumer="clipper")
+        done()
+        return
+    if not isinstance(env.payload, ClipTaskQueued):
+        done()
+        return
+
+    async def on_error(exc: BaseException) -> None:
+        await report_handler_error(parts.outbox, message, "clipper", exc)
+
+    parts.scheduler.submit(
+        env.payload.video_id, env, on_done=done, owner=message.tp, on_error=on_error
+    )
 
 
 def _add_housekeeping(app: faust.App, worker: WorkerSettings, parts: Collaborators) -> None:
@@ -139,8 +179,11 @@ def _add_housekeeping(app: faust.App, worker: WorkerSettings, parts: Collaborato
     async def measure_lag() -> None:
         lag: dict[str, int] = {}
         for tp in app.consumer.assignment():
+            highwater = app.consumer.highwater(tp)
+            if highwater is None:
+                continue  # just assigned: nothing fetched yet, so no high-water mark
             position = await app.consumer.position(tp)
-            behind = app.consumer.highwater(tp) - (position or 0)
+            behind = highwater - (position or 0)
             lag[tp.topic] = lag.get(tp.topic, 0) + max(behind, 0)
         for topic_name, value in lag.items():
             RENDER_CONSUMER_LAG.labels(topic=topic_name).set(value)
@@ -160,7 +203,18 @@ def _add_housekeeping(app: faust.App, worker: WorkerSettings, parts: Collaborato
 
     @app.on_before_shutdown.connect  # type: ignore[arg-type]  # mode types expect sync
     async def close(sender: Any, *_: Any, signal: Any, **__: Any) -> None:
+        # In this order: start nothing more, let running tasks finish within the grace (the
+        # rest stay unacked and run again on the next owner), stop the pool, and only then
+        # the producer, so nothing that still runs meets a closed one.
+        log.info("render_worker.stop_requested", trace_id=None, worker=worker.worker_id)
+        cut = await parts.scheduler.stop(worker.shutdown_grace_s)
         parts.pool.close()
+        log.info(
+            "render_worker.stopping",
+            trace_id=None,
+            worker=worker.worker_id,
+            tasks_left_for_next_owner=cut,
+        )
         await parts.outbox.close()
 
 

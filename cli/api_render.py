@@ -3,6 +3,7 @@ follow the job's server-sent events with a progress bar, download."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from collections.abc import Iterator
@@ -110,13 +111,14 @@ def render_with_api(
         "start the render",
         json={"kind": kind},
     )
-    timeline = api.call("GET", f"/api/v1/projects/{pid}/timeline", "read the timeline")
-    console.print(
-        f"{timeline['segment_count']} segments, EDL {timeline['edl_hash'][:12]}…; "
-        f"job {job['job_id']}",
-        highlight=False,
-    )
-    _follow(api, stack, job["events_url"])
+    with cancelled_on_interrupt(api, workspace, job["job_id"]):
+        timeline = api.call("GET", f"/api/v1/projects/{pid}/timeline", "read the timeline")
+        console.print(
+            f"{timeline['segment_count']} segments, EDL {timeline['edl_hash'][:12]}…; "
+            f"job {job['job_id']}",
+            highlight=False,
+        )
+        _follow(api, stack, job["events_url"])
     final = api.call("GET", job["status_url"], "read the render job")
     if final["status"] != "complete":
         raise CliError(
@@ -130,6 +132,20 @@ def render_with_api(
         final["clip_stats"],
         time.monotonic() - began,
     )
+
+
+@contextlib.contextmanager
+def cancelled_on_interrupt(api: ApiClient, workspace: str, job_id: str) -> Iterator[None]:
+    """Ctrl-C while a render runs cancels it, so that no worker finishes it later, and says so."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        path = f"/api/v1/video/workspaces/{workspace}/render/jobs/{job_id}/cancel"
+        try:
+            api.call("POST", path, "cancel the render", timeout=5)
+        except (CliError, httpx.HTTPError) as exc:
+            raise CliError(f"interrupted; the render {job_id} was not cancelled ({exc}).") from None
+        raise CliError(f"interrupted: the render {job_id} is cancelled.") from None
 
 
 def _upload(api: ApiClient, pid: str, audio: Path, media: list[Path]) -> None:

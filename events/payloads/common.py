@@ -27,6 +27,8 @@ class FailureReason(StrEnum):
     NOT_FOUND = "not_found"
     NO_CANDIDATES = "no_candidates"
     CANCELLED = "cancelled"
+    # A pool process died under the task (killed, out of memory, a crash in a decoder).
+    WORKER_CRASH = "worker_crash"
     INTERNAL = "internal"
 
 

@@ -7,7 +7,10 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import pytest
+
 from agents.analyzer import Analyzer, GridDone, failure_message
+from agents.pool import PoolChildDied, PoolClosed
 from engine.errors import EngineError
 from events.base import make_event
 from events.codec import encode
@@ -82,3 +85,40 @@ def test_failure_messages_name_the_file_but_not_its_directory() -> None:
     ):
         text = failure_message(exc, path)
         assert "track.mp3" in text and "/srv" not in text and text.endswith(".")
+
+
+def crashing_then(outcome: Any, crashes: int) -> tuple[Analyzer, FakeOutbox]:
+    left = [PoolChildDied("a pool process died")] * crashes
+
+    async def execute(fn: Any, *args: Any) -> Any:
+        if left:
+            raise left.pop(0)
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return outcome
+
+    outbox = FakeOutbox()
+    return Analyzer("w1", outbox, execute, Path("/grids")), outbox  # type: ignore[arg-type]
+
+
+async def test_a_dead_pool_process_is_tried_again_then_the_analysis_completes() -> None:
+    done = GridDone(120.0, 0.9, 16, "/grids/beat_grid_c.json", "g" * 64, "c")
+    agent, outbox = crashing_then(done, crashes=2)
+    await agent.handle(message(REQUEST))
+    (event,) = outbox.sent
+    assert event.payload.status == "completed"
+
+
+async def test_a_track_that_kills_every_pool_process_fails_with_a_sentence() -> None:
+    agent, outbox = crashing_then(None, crashes=10)
+    await agent.handle(message(REQUEST))
+    (event,) = outbox.sent
+    assert event.payload.status == "failed"
+    assert "crashed the analysing process" in event.payload.error
+
+
+async def test_a_stopping_worker_reports_no_analysis() -> None:
+    agent, outbox = analyzer(PoolClosed("the worker is stopping"))
+    with pytest.raises(PoolClosed):
+        await agent.handle(message(REQUEST))
+    assert outbox.sent == []

@@ -6,8 +6,11 @@ import random
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from agents.clip_job import ClipDone, render_placeholder, render_segment
 from agents.clip_runner import ClipRunner
+from agents.pool import PoolChildDied, PoolClosed
 from domain.clip_stats import JobClipState, clip_stats, fold_clip_events
 from engine.errors import EngineError
 from events.base import make_event
@@ -187,3 +190,37 @@ async def test_a_task_of_a_cancelled_render_does_no_work_and_says_so() -> None:
     await runner.run(queued("https://cdn/v.mp4", None), slot=0)
     assert shape(sent) == ["Failed(0,cancelled)"]
     assert sent[0].payload.error == "the render was cancelled"
+
+
+async def test_a_dead_pool_process_is_a_retryable_worker_crash() -> None:
+    crash = PoolChildDied("a pool process died")
+    events, slept = await run({"https://cdn/v.mp4": [crash, "ok"]})
+    assert shape(events) == [
+        "Started(0,remote)",
+        "Retrying(0,worker_crash)",
+        "Started(1,remote)",
+        "Succeeded(1,remote)",
+    ]
+    assert len(slept) == 1
+
+
+@pytest.mark.parametrize("remote", ["https://cdn/v.mp4", None])  # a source's try, the placeholder
+async def test_a_closing_pool_ends_the_task_without_any_outcome(remote: str | None) -> None:
+    sent: list[Any] = []
+
+    async def emit(cause: Any, payloads: list[Any]) -> None:
+        sent.extend(payloads)
+
+    async def execute(fn: Any, *args: Any) -> ClipDone:
+        raise PoolClosed("the worker is stopping")
+
+    runner = ClipRunner(
+        worker_id="w1",
+        emit=emit,
+        execute=execute,
+        config=RenderClipConfig,
+        tmp_root=Path("/tmp/rt"),
+    )
+    with pytest.raises(PoolClosed):
+        await runner.run(queued(remote, None), slot=0)
+    assert all(isinstance(p, ClipTaskStarted | ClipTaskFellBack) for p in sent), sent

@@ -1,0 +1,63 @@
+"""A pool process killed under a clip (as an OOM kill or a decoder's segfault would): the
+worker rebuilds its pool, the task retries with reason worker_crash and the render completes."""
+
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+
+from events.base import make_event
+from events.kafka_io import EventProducer
+from tests.support.pipeline import clip_events_of, lifecycle_until, small_render, worker_env
+from tests.support.worker import running_worker
+
+
+def pool_processes(parent: int) -> list[int]:
+    """The worker's process pool children (not multiprocessing's resource tracker)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        if ppid == parent and b"spawn_main" in cmdline:
+            found.append(int(entry.name))
+    return found
+
+
+async def test_a_killed_pool_process_costs_one_retry_not_the_worker(
+    kafka_bootstrap: str, topic_prefix: str, tmp_path: Path
+) -> None:
+    prepared = small_render(tmp_path, "job-child", bars=8, beats_per_cut=2)
+    segments = len(prepared.edl.segments)
+    env = worker_env(kafka_bootstrap, topic_prefix, tmp_path / "artifacts")
+    async with running_worker(env, cwd=tmp_path) as worker:
+        await worker.wait_for(lambda ln: ln["event"] == "render_worker.pool_ready", timeout_s=120)
+        async with EventProducer(kafka_bootstrap, topic_prefix) as producer:
+            await producer.send(make_event(prepared.request, trace_id="trace-child"))
+        await worker.wait_for(
+            lambda ln: ln["event"] == "render_worker.clip_task_completed", timeout_s=120
+        )
+        children = pool_processes(worker.proc.pid)
+        assert children, "the worker has no pool processes"
+        for pid in children:  # whichever runs a clip now dies under it
+            os.kill(pid, signal.SIGKILL)
+        await worker.wait_for(lambda ln: ln["event"] == "render_worker.pool_rebuilt")
+        await worker.wait_for(lambda ln: ln["event"] == "render_worker.clip_stats", timeout_s=120)
+
+    lifecycle = await lifecycle_until(kafka_bootstrap, topic_prefix, "RenderCompleted")
+    stats = lifecycle[-1].payload.clip_stats
+    assert stats.total_clips == segments and stats.placeholder_tasks == 0
+    events = await clip_events_of(kafka_bootstrap, topic_prefix, "job-child", segments)
+    crashes = [
+        e
+        for e in events
+        if e.type == "ClipTaskRetrying" and e.payload.reason.value == "worker_crash"
+    ]
+    assert crashes, "no task saw its pool process die"
+    assert [ln for ln in worker.lines if ln["event"] == "render_worker.pool_rebuilt"]

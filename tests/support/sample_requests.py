@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from domain.render_request import render_requested
 from engine.beat_grid import BeatGrid
 from engine.edl import CUT, Segment
 from engine.media import MediaAsset, MediaKind
 from engine.render_settings import RenderSettings
-from engine.sample_media import beat_grid
+from engine.sample_media import beat_grid, uniform_edl
 from engine.timeline import build_edl
 from events.payloads import RenderRequested
+from events.payloads.common import MediaSource, OutputSettings
 from events.payloads.render import AudioSource
+from tests.support.media_gen import image_asset
 
 
 def steady_grid(bpm: float = 120.0, duration_ms: int = 8_000) -> BeatGrid:
@@ -81,4 +85,34 @@ def sample_segment(index: int = 0, asset_id: str = "vid-0", kind: MediaKind = "v
         source_out_ms=1000,
         transition_in=CUT,
         transition_out=CUT,
+    )
+
+
+def crossfade_request(job: str, *, remote: bool = False) -> RenderRequested:
+    """Three 320x180 stills a, b, c, cut every second with 250 ms crossfades (3 s, 24 fps);
+    with `remote`, each still also has a CDN URL."""
+    stills = [image_asset(Path(f"/m/{a}.png"), a, 320, 180) for a in ("a", "b", "c")]
+    edl = uniform_edl(stills, count=3, transition="crossfade", transition_ms=250)
+    return RenderRequested(
+        render_job_id=job,
+        workspace_id="ws",
+        project_id="p",
+        requested_by="u",
+        kind="final",
+        edl_hash=edl.edl_hash,
+        edl=edl,
+        output=OutputSettings(width=320, height=180, fps=24),
+        media=[
+            MediaSource(
+                asset_id=a.id,
+                media_type="image",
+                checksum=a.checksum,
+                remote_url=f"https://cdn/{a.id}.png" if remote else None,
+                local_path=a.path,
+                width=320,
+                height=180,
+            )
+            for a in stills
+        ],
+        audio=AudioSource(audio_track_id="t", path="song.wav", checksum="s", duration_ms=3000),
     )

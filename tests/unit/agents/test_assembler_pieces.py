@@ -9,42 +9,11 @@ from agents.assembler import Assembler
 from agents.assembly_state import JobAssembly
 from agents.clip_job import ClipDone, PieceSource, RenderDone
 from domain.clip_stats import JobClipState, TaskState, TaskStatus
-from engine.sample_media import uniform_edl
 from events.payloads import RenderRequested
-from events.payloads.common import MediaSource, OutputSettings
-from events.payloads.render import AudioSource
-from tests.support.media_gen import image_asset
+from tests.support.sample_requests import crossfade_request
 
 JOB = "job-p"
 PLACEHOLDER = "/fallback/placeholder.mp4"
-
-
-def request() -> RenderRequested:
-    assets = [image_asset(Path(f"/m/{a}.png"), a, 320, 180) for a in ("a", "b", "c")]
-    edl = uniform_edl(assets, count=3, transition="crossfade", transition_ms=250)
-    return RenderRequested(
-        render_job_id=JOB,
-        workspace_id="ws",
-        project_id="p",
-        requested_by="u",
-        kind="final",
-        edl_hash=edl.edl_hash,
-        edl=edl,
-        output=OutputSettings(width=320, height=180, fps=24),
-        media=[
-            MediaSource(
-                asset_id=a.id,
-                media_type="image",
-                checksum=a.checksum,
-                remote_url=f"https://cdn/{a.id}.png",
-                local_path=a.path,
-                width=320,
-                height=180,
-            )
-            for a in assets
-        ],
-        audio=AudioSource(audio_track_id="t", path="song.wav", checksum="s", duration_ms=3000),
-    )
 
 
 def state(req: RenderRequested, tasks: dict[int, tuple[TaskStatus, str | None]]) -> JobAssembly:
@@ -99,7 +68,7 @@ def assembler(calls: Calls, tmp: Path) -> Assembler:
 
 
 async def test_pieces_start_with_their_clips_and_follow_fallbacks(tmp_path: Path) -> None:
-    req = request()
+    req = crossfade_request(JOB, remote=True)
     calls = Calls()
     asm = assembler(calls, tmp_path)
     running = TaskStatus.RUNNING

@@ -16,49 +16,19 @@ from agents.assembly_state import Deadline, JobAssembly, outcome_event_id, unfin
 from agents.assembly_upkeep import Upkeep
 from agents.clip_job import ClipDone, RenderDone
 from domain.clip_stats import JobClipState
-from engine.sample_media import uniform_edl
 from events.base import Envelope, Payload, make_event
 from events.payloads import (
     ClipTaskStarted,
     ClipTaskSucceeded,
     RenderCompleted,
     RenderFailed,
-    RenderRequested,
     RenderStarted,
 )
-from events.payloads.common import MediaSource, OutputSettings, SourceType
-from events.payloads.render import AudioSource
-from tests.support.media_gen import image_asset
+from events.payloads.common import SourceType
+from tests.support.sample_requests import crossfade_request
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
-SEGMENTS = 3
-
-
-def request(job: str) -> RenderRequested:
-    assets = [image_asset(Path(f"/m/{a}.png"), a, 320, 180) for a in ("a", "b", "c")]
-    edl = uniform_edl(assets, count=SEGMENTS, transition="crossfade", transition_ms=250)
-    return RenderRequested(
-        render_job_id=job,
-        workspace_id="ws",
-        project_id="p",
-        requested_by="u",
-        kind="final",
-        edl_hash=edl.edl_hash,
-        edl=edl,
-        output=OutputSettings(width=320, height=180, fps=24),
-        media=[
-            MediaSource(
-                asset_id=a.id,
-                media_type="image",
-                checksum=a.checksum,
-                local_path=a.path,
-                width=320,
-                height=180,
-            )
-            for a in assets
-        ],
-        audio=AudioSource(audio_track_id="t", path="song.wav", checksum="s", duration_ms=3000),
-    )
+SEGMENTS = 3  # crossfade_request cuts three stills
 
 
 def at(payload: Payload, seconds: float = 0.0) -> Envelope[Any]:
@@ -73,7 +43,7 @@ def planned(job: str) -> list[Envelope[Any]]:
     """RenderRequested and RenderStarted of a render."""
     ids = task_ids(job)
     return [
-        at(request(job)),
+        at(crossfade_request(job)),
         at(RenderStarted(render_job_id=job, total_tasks=len(ids), task_ids=ids)),
     ]
 

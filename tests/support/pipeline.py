@@ -10,10 +10,17 @@ from typing import Any
 from domain.request_from_files import PreparedRender, prepare_render
 from engine.render_settings import RenderSettings
 from engine.sample_media import write_sample_media, write_song
+from events.payloads import RenderRequested
 from events.topic_reader import read_until as read_events_until
 from events.topics import Topic, physical_name
 
 TERMINAL = ("ClipTaskSucceeded", "ClipTaskFailed")
+
+
+def from_remote(request: RenderRequested, url: str) -> RenderRequested:
+    """The request with every media source fetched from `url` first (the local copy stays)."""
+    media = [m.model_copy(update={"remote_url": url}) for m in request.media]
+    return request.model_copy(update={"media": media})
 
 
 def small_render(

@@ -10,7 +10,7 @@ from pathlib import Path
 from events.base import make_event
 from events.kafka_io import EventProducer
 from tests.support.media_server import media_server
-from tests.support.pipeline import small_render, worker_env
+from tests.support.pipeline import from_remote, small_render, worker_env
 from tests.support.worker import running_worker
 
 REBALANCE_TIMEOUT_S = 10  # the workers' broker_rebalance_timeout
@@ -26,11 +26,7 @@ async def test_a_rebalance_during_a_long_clip_finishes_within_seconds(
     prepared = small_render(tmp_path, "job-long", bars=2, beats_per_cut=4, videos=1, stills=0)
     with media_server(tmp_path) as (base, hits):
         # Every clip reads from a server that never answers: long work, all of it in the pool.
-        media = [
-            m.model_copy(update={"remote_url": f"{base}/stall/x.mp4"})
-            for m in prepared.request.media
-        ]
-        request = prepared.request.model_copy(update={"media": media})
+        request = from_remote(prepared.request, f"{base}/stall/x.mp4")
         env = worker_env(
             kafka_bootstrap,
             topic_prefix,

@@ -12,7 +12,7 @@ from events.kafka_io import EventProducer
 from events.topic_reader import follow
 from events.topics import Topic, physical_name
 from tests.support.media_server import media_server
-from tests.support.pipeline import lifecycle_until, small_render, worker_env
+from tests.support.pipeline import from_remote, lifecycle_until, small_render, worker_env
 from tests.support.projecting import project, rows
 from tests.support.worker import running_worker
 
@@ -25,11 +25,7 @@ async def test_a_render_whose_clips_hang_fails_at_its_deadline_once(
     with contextlib.ExitStack() as server:
         base, hits = server.enter_context(media_server(tmp_path))
         # Every clip reads from a server that never answers, for longer than the deadline.
-        media = [
-            m.model_copy(update={"remote_url": f"{base}/stall/x.mp4"})
-            for m in prepared.request.media
-        ]
-        request = prepared.request.model_copy(update={"media": media})
+        request = from_remote(prepared.request, f"{base}/stall/x.mp4")
         env = worker_env(
             kafka_bootstrap,
             topic_prefix,

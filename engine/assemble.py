@@ -264,10 +264,33 @@ def output_spans(plan: AssemblyPlan, clips: Sequence[Path], pieces: dict[int, Pa
     return spans
 
 
+def _reorder_delay(span: _Span, fps: int) -> int:
+    """How many frames the span's decode order runs ahead of its display order (its first
+    packet's pts minus dts): 2 for x264's B-pyramid, 0 where the encoder used no B-frames."""
+    with open_intermediate(span.path) as container:
+        stream = body_stream(container)
+        if stream is None:
+            raise EngineError("decode_error", f"{span.path.name}: no H.264 body track")
+        tb = stream.time_base or Fraction(1, fps)
+        for packet in container.demux(stream):
+            if packet.size == 0 or packet.pts is None:
+                continue
+            dts = packet.dts if packet.dts is not None else packet.pts
+            return max(0, _frame_index(packet.pts, tb, fps) - _frame_index(dts, tb, fps))
+    return 0
+
+
 def _video_packets(
     spans: Sequence[_Span], fps: int, check: Callable[[bytes | None, Path], None]
 ) -> Iterator[tuple[Packet, int, int]]:
-    """(packet, output pts, output dts) in frames, for every span in order."""
+    """(packet, output pts, output dts) in frames, for every span in order.
+
+    Output DTS count packets, offset by the deepest reorder delay of any span: one packet
+    per frame keeps them strictly increasing across joins, and the offset keeps each at or
+    before its pts even where a span without B-frames (a short piece) precedes one with
+    them; shifting each span's own DTS cannot, as the shallow span leaves no room."""
+    delay = max(_reorder_delay(span, fps) for span in spans)
+    count = 0
     for span in spans:
         with open_intermediate(span.path) as container:
             stream = body_stream(container)
@@ -284,8 +307,13 @@ def _video_packets(
                 if not span.first <= index < span.end:
                     continue
                 seen += 1
-                dts = _frame_index(packet.dts, tb, fps) if packet.dts is not None else index
-                yield packet, index + shift, dts + shift
+                dts = count - delay
+                count += 1
+                if dts > index + shift:
+                    raise EngineError(
+                        "decode_error", f"{span.path.name}: frames reordered deeper than expected"
+                    )
+                yield packet, index + shift, dts
             if seen != span.end - span.first:
                 raise EngineError(
                     "decode_error", f"{span.path.name}: expected {span.end - span.first} frames"
@@ -329,12 +357,7 @@ def mux_output(
                 )
 
         pending_audio = next(audio_packets, None)
-        last_dts: int | None = None
         for packet, pts, dts in _video_packets(spans, fps, check):
-            if last_dts is not None and dts <= last_dts:
-                dts = last_dts + 1  # keep DTS strictly increasing across joins
-            dts = min(dts, pts)
-            last_dts = dts
             # Interleave: audio up to this video packet's time goes first.
             while pending_audio is not None and aout is not None:
                 apacket, seconds = pending_audio

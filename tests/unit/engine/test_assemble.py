@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -295,3 +296,20 @@ def test_clip_bodies_and_pieces_tile_the_output(
     assert sum(s.end - s.first for s in spans) == frame_at(edl.total_duration_ms, fps)
     for layout in plan.layouts:
         assert 0 <= layout.head <= layout.head + layout.tail <= layout.frames
+
+
+def test_short_pieces_without_b_frames_join_bodies_with_them(media: Media, tmp_path: Path) -> None:
+    # 166 ms crossfades at 12 fps make 2-frame pieces, which x264 encodes without B-frames,
+    # between bodies encoded with them (the delivery preset). The muxer refused such a join
+    # ("Invalid argument") before output DTS allowed for the deepest reorder delay.
+    assets = [media.video, media.red]
+    edl = uniform_edl(
+        assets, count=8, segment_ms=600, transition="crossfade", transition_ms=166, fps=12
+    )
+    report = render_edl(edl, assets, media.song, tmp_path / "o.mp4", tmp_path / "work")
+    assert count_frames(report.path) == frame_at(edl.total_duration_ms, 12) == 58
+    with av.open(str(report.path)) as c:
+        packets = [p for p in c.demux(c.streams.video[0]) if p.size]
+    dts = [p.dts for p in packets]
+    assert all(a < b for a, b in itertools.pairwise(dts)), "DTS must strictly increase"
+    assert all(p.dts <= p.pts for p in packets)

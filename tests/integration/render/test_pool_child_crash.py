@@ -1,5 +1,5 @@
 """A pool process killed under a clip (as an OOM kill or a decoder's segfault would): the
-worker rebuilds its pool, the task retries with reason worker_crash and the render completes."""
+worker rebuilds its pool, the work retries with reason worker_crash and the render completes."""
 
 from __future__ import annotations
 
@@ -54,10 +54,17 @@ async def test_a_killed_pool_process_costs_one_retry_not_the_worker(
     stats = lifecycle[-1].payload.clip_stats
     assert stats.total_clips == segments and stats.placeholder_tasks == 0
     events = await clip_events_of(kafka_bootstrap, topic_prefix, "job-child", segments)
-    crashes = [
+    # Clips, transition pieces and the music share the pool: whichever ran at the kill
+    # retried with reason worker_crash, a clip task as an event, an assembler call in the log.
+    clip_retries = [
         e
         for e in events
         if e.type == "ClipTaskRetrying" and e.payload.reason.value == "worker_crash"
     ]
-    assert crashes, "no task saw its pool process die"
+    call_retries = [
+        ln
+        for ln in worker.lines
+        if ln["event"] == "render_worker.pool_call_retrying" and ln["reason"] == "worker_crash"
+    ]
+    assert clip_retries or call_retries, "nothing that ran on the pool saw its process die"
     assert [ln for ln in worker.lines if ln["event"] == "render_worker.pool_rebuilt"]

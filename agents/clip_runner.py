@@ -22,6 +22,7 @@ from agents.metrics import (
     RENDER_CLIP_PLACEHOLDER,
 )
 from agents.pool import PoolChildDied, PoolClosed
+from agents.recent_ids import RecentIds
 from engine.errors import EngineError
 from events.base import Envelope, Payload
 from events.payloads import (
@@ -77,6 +78,7 @@ class ClipRunner:
     sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep
     is_cancelled: Callable[[str], bool] = lambda _job: False
     rnd: random.Random = field(default_factory=random.Random)
+    outcomes: RecentIds = field(default_factory=RecentIds)  # tasks whose outcome is out
 
     async def run(self, env: Envelope[Any], slot: int) -> None:
         """Run one task to a clip (or, failing everything, to ClipTaskFailed)."""
@@ -86,6 +88,7 @@ class ClipRunner:
             await _Attempts(self, env, slot).run()
         finally:
             gauge.dec()
+        self.outcomes.remember(env.payload.task_id)  # reached only once an outcome is out
 
 
 class _Attempts:

@@ -8,7 +8,7 @@ analyzer; the Faust app (agents/worker.py) hands each agent the ones it needs.
 from __future__ import annotations
 
 from collections.abc import Callable, MutableMapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ from agents.clip_runner import ClipRunner
 from agents.config_watcher import ConfigWatcher
 from agents.outbox import Outbox
 from agents.pool import Pool
+from agents.recent_ids import RecentIds
 from agents.scheduler import ClipScheduler
 from agents.settings import WorkerSettings
 from events.base import Envelope, Payload, make_event
@@ -42,6 +43,7 @@ class Collaborators:
     assembler: Assembler
     analyzer: Analyzer
     upkeep: Upkeep
+    planned: RecentIds = field(default_factory=RecentIds)  # requests this worker planned
 
 
 def build_collaborators(

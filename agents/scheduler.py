@@ -61,6 +61,7 @@ class ClipScheduler:
     _queues: dict[str, deque[_Entry]] = field(default_factory=dict)
     _queued: int = 0
     _retrying: set[_Entry] = field(default_factory=set, repr=False)
+    _active: set[_Entry] = field(default_factory=set, repr=False)
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
     _seq: itertools.count[int] = field(default_factory=itertools.count)
     _room: asyncio.Event | None = None
@@ -87,6 +88,23 @@ class ClipScheduler:
         queue = self._queues.setdefault(entry.video_id, deque())
         queue.appendleft(entry) if front else queue.append(entry)
         self._queued += 1
+
+    def attach(self, matches: Callable[[Any], bool], on_done: Callable[[], None]) -> bool:
+        """If a task queued, running or waiting to run again has a matching item, call
+        `on_done` too once that task is done (a second delivery of the same task rides on
+        the first: acked with it, or left for the next owner with it); True if one had."""
+        held = itertools.chain(*self._queues.values(), self._retrying, self._active)
+        for entry in held:
+            if matches(entry.item):
+                first = entry.on_done
+
+                def both(first: Callable[[], None] = first) -> None:
+                    first()
+                    on_done()
+
+                entry.on_done = both
+                return True
+        return False
 
     @property
     def pending(self) -> int:
@@ -152,6 +170,7 @@ class ClipScheduler:
             self.slots.add(slot)
             self.running[entry.video_id] += 1
             self.peak = max(self.peak, self.inflight)
+            self._active.add(entry)
             task = asyncio.create_task(self._run(entry, slot))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
@@ -180,6 +199,7 @@ class ClipScheduler:
             entry.on_done()
             return
         finally:
+            self._active.discard(entry)
             self._release(entry.video_id, slot)
             self.pump()
         await self._again(entry)

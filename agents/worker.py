@@ -11,6 +11,7 @@ import structlog
 from prometheus_client import start_http_server
 
 from agents.collaborators import Collaborators, build_collaborators
+from agents.commit_on_revoke import WorkerApp
 from agents.handling import handle_message, report_handler_error
 from agents.metrics import RENDER_CONSUMER_LAG
 from agents.planner import handle_render_job_message
@@ -37,7 +38,7 @@ def create_app(
 
     `pool_initializer` runs in each pool process as it starts (the CLI passes its logging
     set-up, so the engine's log lines are JSON too)."""
-    app = faust.App(
+    app = WorkerApp(
         f"{kafka.topic_prefix}-workers",
         broker=f"kafka://{bootstrap}",
         store="memory://",
@@ -90,7 +91,11 @@ def _add_agents(app: faust.App, prefix: str, parts: Collaborators) -> None:
 
     @app.agent(topic(Topic.RENDER_JOBS), name="planner")
     async def planner(stream: faust.StreamT) -> None:
-        await each(stream, "planner", lambda message: handle_render_job_message(message, outbox))
+        await each(
+            stream,
+            "planner",
+            lambda message: handle_render_job_message(message, outbox, parts.planned),
+        )
 
     @app.agent(topic(Topic.CLIP_TASKS), name="clipper")
     async def clipper(stream: faust.StreamT) -> None:
@@ -141,6 +146,20 @@ async def _queue_clip_task(parts: Collaborators, event: Any, done: Callable[[], 
         return
     if not isinstance(env.payload, ClipTaskQueued):
         done()
+        return
+    task_id = env.payload.task_id
+    # Redelivered after a rebalance, or planned twice: this worker has the task already.
+    held = parts.scheduler.attach(lambda item: item.payload.task_id == task_id, done)
+    if held or task_id in parts.runner.outcomes:
+        log.info(
+            "render_worker.clip_task_duplicate_skipped",
+            trace_id=env.trace_id,
+            task_id=task_id,
+            render_job_id=env.payload.render_job_id,
+            still_held=held,
+        )
+        if not held:
+            done()
         return
 
     async def on_error(exc: BaseException) -> None:

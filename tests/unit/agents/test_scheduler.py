@@ -94,3 +94,40 @@ async def test_dropped_owners_do_not_start() -> None:
     gate.set()
     await scheduler.idle()
     assert started == [0, 2]
+
+
+async def test_a_second_delivery_of_a_held_task_is_acked_with_the_first_not_run() -> None:
+    started: list[int] = []
+    done: list[str] = []
+    gate = asyncio.Event()
+
+    async def work(item: int, slot: int) -> None:
+        started.append(item)
+        await gate.wait()
+
+    scheduler = ClipScheduler(limits=lambda: RenderClipConfig(max_parallelism=1), run=work)
+    scheduler.submit("v", 7, lambda: done.append("first"))
+    scheduler.submit("v", 8, lambda: done.append("other"))
+    await asyncio.sleep(0)
+    assert scheduler.attach(lambda item: item == 7, lambda: done.append("again"))  # running
+    assert scheduler.attach(lambda item: item == 8, lambda: done.append("again8"))  # queued
+    assert not scheduler.attach(lambda item: item == 9, lambda: done.append("never"))
+    assert done == []  # not before the first delivery is done
+    gate.set()
+    await scheduler.idle()
+    assert started == [7, 8]
+    assert done == ["first", "again", "other", "again8"]
+
+
+async def test_a_second_delivery_rides_on_a_first_that_is_cut_short() -> None:
+    done: list[str] = []
+
+    async def work(item: int, slot: int) -> None:
+        await asyncio.Event().wait()  # never ends on its own
+
+    scheduler = ClipScheduler(limits=lambda: RenderClipConfig(max_parallelism=1), run=work)
+    scheduler.submit("v", 1, lambda: done.append("first"))
+    await asyncio.sleep(0)
+    assert scheduler.attach(lambda item: item == 1, lambda: done.append("again"))
+    assert await scheduler.stop(0.01) == 1
+    assert done == []  # neither acked: the next owner gets the task again

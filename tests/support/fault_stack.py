@@ -14,7 +14,7 @@ from events.base import make_event
 from events.kafka_io import EventProducer
 from events.payloads import RenderRequested
 from tests.support.api_stack import log_tail, service
-from tests.support.ledger import RENDER_ENDS, read_ledger
+from tests.support.ledger import RENDER_ENDS, Ledger, read_ledger
 from tests.support.pipeline import worker_env
 from tests.support.worker import WorkerProcess, running_worker
 
@@ -56,8 +56,7 @@ class FaultStack:
             if jobs <= ended:
                 return
             if asyncio.get_running_loop().time() > deadline:
-                tails = {n: w.output() for n, w in self.workers.items()}
-                raise AssertionError(f"renders {sorted(jobs - ended)} did not end: {tails}")
+                raise AssertionError(unended_report(ledger, jobs - ended, self.root / "logs"))
             await asyncio.sleep(1)
 
     def save_worker_logs(self) -> None:
@@ -68,6 +67,19 @@ class FaultStack:
     def projector_log(self) -> str:
         """The end of the projector's log, for failure messages."""
         return log_tail(self.root / "logs", "projector")
+
+
+def unended_report(ledger: Ledger, jobs: set[str], logs: Path) -> str:
+    """Why renders did not end: their tasks without an outcome, and whether each was queued."""
+    queued = {e.payload.task_id for e in ledger.of_type("ClipTaskQueued")}
+    outcomes = ledger.outcomes()
+    lines = [f"renders {sorted(jobs)} did not end (worker logs in {logs}/):"]
+    for job, planned in sorted(ledger.planned_tasks().items()):
+        if job in jobs:
+            open_tasks = sorted(t for t in planned if t not in outcomes)
+            lines.append(f"  {job}: no outcome for {open_tasks}")
+            lines.append(f"    of which never queued: {[t for t in open_tasks if t not in queued]}")
+    return "\n".join(lines)
 
 
 @contextlib.asynccontextmanager

@@ -24,6 +24,7 @@ a request, which never assembles and is dropped once Deadline.expires passes."""
 from __future__ import annotations
 
 import asyncio
+import errno
 import os
 import shutil
 import time
@@ -57,6 +58,7 @@ from agents.clip_job import (
     render_placeholder,
     transition_indices,
 )
+from agents.disk_full import DISK_FULL, clips_met_full_disk, disk_full_error, met_full_disk
 from domain.clip_stats import TaskStatus, clip_stats
 from engine.pieces import Sides, plan_pieces
 from events.base import Envelope, Payload
@@ -375,12 +377,14 @@ class Assembler:
         bound = log.bind(trace_id=state.trace_id, render_job_id=job)
         bound.info("render_worker.assembly_started", resumed=resumed, clips=len(task_ids))
         try:
+            if clips_met_full_disk(state.clips):
+                # Joining would need placeholders for the missing clips on the same full disk.
+                raise OSError(errno.ENOSPC, "a clip task found the disk full")
             done = await self._join(state, req)
         except Exception as exc:  # the render fails with a message; the worker goes on
-            bound.error("render_worker.render_failed", error=str(exc))
-            outcome: Payload = RenderFailed(
-                render_job_id=job, error=f"assembly failed: {exc}", error_code="assembly_failed"
-            )
+            failed = self._failure(job, exc)
+            bound.error("render_worker.render_failed", error=str(exc), code=failed.error_code)
+            outcome: Payload = failed
         else:
             stats = clip_stats(state.clips)
             bound.info("render_worker.clip_stats", **stats.model_dump(mode="json"))
@@ -396,6 +400,16 @@ class Assembler:
         # Only now: until the outcome is in the log, a crash leaves the clips (in render_tmp)
         # for whoever joins again.
         await self.drop(state)
+
+    def _failure(self, job: str, exc: BaseException) -> RenderFailed:
+        """The RenderFailed of a join that raised: a full disk says so and what to do."""
+        if met_full_disk(exc):
+            return RenderFailed(
+                render_job_id=job, error=disk_full_error(self.artifacts), error_code=DISK_FULL
+            )
+        return RenderFailed(
+            render_job_id=job, error=f"assembly failed: {exc}", error_code="assembly_failed"
+        )
 
     async def _join(self, state: JobAssembly, req: RenderRequested) -> RenderDone:
         """Placeholders for segments without a clip, the remaining pieces, then the mux."""

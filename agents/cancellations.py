@@ -1,5 +1,6 @@
 """Every worker follows render.jobs for RenderCancelled, so no worker starts a task of a
-cancelled render, whichever partition the task came from."""
+cancelled render, whichever partition the task came from; it notes every render that ended
+too, so its disk collection (agents/disk_gc.py) knows whose render_tmp folder may go."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import time
 import structlog
 
 from events.codec import DecodeError, decode
-from events.payloads import RenderCancelled
+from events.payloads import RenderCancelled, RenderCompleted, RenderFailed
 from events.topic_reader import Since, follow
 from events.topics import Topic, physical_name
 
@@ -25,6 +26,8 @@ class CancellationWatcher:
         self.topic = physical_name(prefix, Topic.RENDER_JOBS)
         self.worker_id = worker_id
         self.cancelled: set[str] = set()
+        # Renders with an outcome in the log (completed, failed or cancelled).
+        self.ended: set[str] = set()
 
     def is_cancelled(self, render_job_id: str) -> bool:
         """True once a RenderCancelled for the job has been seen."""
@@ -36,6 +39,8 @@ class CancellationWatcher:
             env = decode(raw)
         except DecodeError:
             return
+        if isinstance(env.payload, RenderCancelled | RenderCompleted | RenderFailed):
+            self.ended.add(env.payload.render_job_id)
         if isinstance(env.payload, RenderCancelled):
             job = env.payload.render_job_id
             if job not in self.cancelled:

@@ -1,5 +1,9 @@
 """Running one clip task: remote (with retries) → local copy → placeholder, with an event for
-every step, so a render always gets a clip for every segment."""
+every step, so a render always gets a clip for every segment.
+
+A full disk is the exception: the local copy and the placeholder would not fit either, so
+the task fails at once with reason disk_full (one ClipTaskFailed, no fallbacks) and the
+assembler fails the render with the same reason instead of a timeline of placeholders."""
 
 from __future__ import annotations
 
@@ -23,7 +27,7 @@ from agents.metrics import (
 )
 from agents.pool import PoolChildDied, PoolClosed
 from agents.recent_ids import RecentIds
-from engine.errors import EngineError
+from engine.errors import EngineError, is_disk_full
 from events.base import Envelope, Payload
 from events.payloads import (
     ClipTaskFailed,
@@ -47,6 +51,8 @@ _REASONS = {r.value: r for r in FailureReason}
 
 def failure_reason(exc: BaseException) -> FailureReason:
     """Map an engine error to the reason the events carry."""
+    if is_disk_full(exc):
+        return FailureReason.DISK_FULL
     if isinstance(exc, EngineError):
         return _REASONS.get(exc.reason, FailureReason.DECODE_ERROR)
     if isinstance(exc, PoolChildDied):
@@ -154,6 +160,9 @@ class _Attempts:
             if done is not None:
                 await self.succeeded(kind, done)
                 return
+            if reason is FailureReason.DISK_FULL:
+                await self.failed(reason, error)
+                return
             to = chain[k + 1][0] if k + 1 < len(chain) else SourceType.PLACEHOLDER
             await self.emit(
                 ClipTaskFellBack(
@@ -258,6 +267,19 @@ class _Attempts:
             slot=self.slot,
         )
 
+    async def failed(self, reason: FailureReason, error: str) -> None:
+        """End the task without a clip."""
+        await self.emit(
+            ClipTaskFailed(
+                **self.ids,
+                attempt=self.attempt - 1,
+                reason=reason,
+                duration_ms=self.elapsed_ms(),
+                error=error,
+            )
+        )
+        self.log.error("render_worker.clip_task_failed", reason=reason.value, error=error)
+
     async def placeholder(self, config: RenderClipConfig, reason: FailureReason) -> None:
         await self.start(SourceType.PLACEHOLDER)
         try:
@@ -272,16 +294,11 @@ class _Attempts:
         except PoolClosed:
             raise
         except Exception as exc:
-            await self.emit(
-                ClipTaskFailed(
-                    **self.ids,
-                    attempt=self.attempt - 1,
-                    reason=FailureReason.NO_CANDIDATES,
-                    duration_ms=self.elapsed_ms(),
-                    error=f"placeholder failed too: {exc}",
-                )
+            why = failure_reason(exc)
+            full = why is FailureReason.DISK_FULL
+            await self.failed(
+                why if full else FailureReason.NO_CANDIDATES, f"placeholder failed too: {exc}"
             )
-            self.log.error("render_worker.clip_task_failed", error=str(exc))
             return
         RENDER_CLIP_PLACEHOLDER.inc()
         self.log.warning(

@@ -21,11 +21,12 @@ from agents.assembly_upkeep import Upkeep
 from agents.cancellations import CancellationWatcher
 from agents.clip_runner import ClipRunner
 from agents.config_watcher import ConfigWatcher
+from agents.disk_gc import DiskCollector
 from agents.outbox import Outbox
 from agents.pool import Pool
 from agents.recent_ids import RecentIds
 from agents.scheduler import ClipScheduler
-from agents.settings import WorkerSettings
+from agents.settings import RetentionSettings, WorkerSettings
 from events.base import Envelope, Payload, make_event
 
 
@@ -43,6 +44,7 @@ class Collaborators:
     assembler: Assembler
     analyzer: Analyzer
     upkeep: Upkeep
+    disk: DiskCollector
     planned: RecentIds = field(default_factory=RecentIds)  # requests this worker planned
 
 
@@ -52,6 +54,7 @@ def build_collaborators(
     worker: WorkerSettings,
     assembly_table: MutableMapping[str, Any],
     pool_initializer: Callable[[], None] | None = None,
+    retention: RetentionSettings | None = None,
 ) -> Collaborators:
     """Wire a worker's collaborators; `assembly_table` keeps the assembler's state per render."""
     outbox = Outbox(bootstrap, prefix, worker.worker_id)
@@ -115,6 +118,13 @@ def build_collaborators(
         # Absolute: the path travels in events to processes with other working directories.
         grids_dir=artifacts.resolve() / "beat-grids",
     )
+    disk = DiskCollector(
+        worker_id=worker.worker_id,
+        artifacts=artifacts,
+        retention=(retention or RetentionSettings()).retention(),
+        ended=lambda: cancellations.ended,
+        live=lambda: [*assembly_table.keys(), *assembler.busy],
+    )
     return Collaborators(
         outbox,
         watcher,
@@ -126,4 +136,5 @@ def build_collaborators(
         assembler,
         analyzer,
         Upkeep(assembler),
+        disk,
     )

@@ -31,3 +31,9 @@ RENDER_HANDLER_ERRORS = Counter(
     "Consumed events a worker's handler could not process (sent to the dead-letter topic)",
     ["consumer", "reason"],
 )
+RENDER_GC_FILES_FREED = Counter(
+    "render_gc_files_freed_total", "Files removed by the worker's disk collection", ["kind"]
+)
+RENDER_GC_BYTES_FREED = Counter(
+    "render_gc_bytes_freed_total", "Bytes freed by the worker's disk collection", ["kind"]
+)

@@ -8,6 +8,8 @@ import socket
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from domain.retention import Retention
+
 
 def _default_worker_id() -> str:
     return f"{socket.gethostname()}-{os.getpid()}"
@@ -45,3 +47,33 @@ class WorkerSettings(BaseSettings):
     # left unacked for the partition's next owner. 0: cut short at once, so no outcome ever
     # comes from a stopping worker.
     shutdown_grace_s: float = Field(default=0.0, ge=0)
+    # How often the worker removes what retention allows (agents/disk_gc.py); 0: never.
+    gc_interval_s: float = Field(default=3600.0, ge=0)
+
+
+class RetentionSettings(BaseSettings):
+    """How long files are kept after they were last written (`beatstitch gc` and the worker)."""
+
+    model_config = SettingsConfigDict(env_prefix="BEATSTITCH_", extra="ignore")
+
+    # Outputs of ended renders; each project's newest render stays whatever its age, unless
+    # retain_newest_render is off.
+    retain_renders_days: float = Field(default=30.0, ge=0)
+    retain_newest_render: bool = True
+    # render_tmp folders of ended renders, `.incoming-*` uploads and `.tmp` files of atomic
+    # writes; a file being written is touched all the time, so a day means abandoned.
+    retain_tmp_hours: float = Field(default=24.0, ge=0)
+    # Uploaded audio that no project uses any more (replaced by a newer upload).
+    retain_audio_days: float = Field(default=7.0, ge=0)
+    # Cached beat grids of tracks that are no project's current audio.
+    retain_beat_grids_days: float = Field(default=30.0, ge=0)
+
+    def retention(self) -> Retention:
+        """The planner's view of these settings, in seconds."""
+        return Retention(
+            renders_s=self.retain_renders_days * 86400,
+            tmp_s=self.retain_tmp_hours * 3600,
+            beat_grids_s=self.retain_beat_grids_days * 86400,
+            audio_s=self.retain_audio_days * 86400,
+            keep_newest_render=self.retain_newest_render,
+        )

@@ -220,6 +220,10 @@ def _add_housekeeping(app: faust.App, worker: WorkerSettings, parts: Collaborato
     async def watch_cancellations() -> None:
         await parts.cancellations.run()
 
+    @app.task
+    async def collect_disk() -> None:
+        await parts.disk.run(worker.gc_interval_s)
+
     @app.on_before_shutdown.connect  # type: ignore[arg-type]  # mode types expect sync
     async def close(sender: Any, *_: Any, signal: Any, **__: Any) -> None:
         # In this order: start nothing more, let running tasks finish within the grace (the

@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from cli.config_cmd import config_app
+from cli.gc_cmd import gc
 from cli.kafka_cmd import kafka_app
 from cli.logging_setup import configure_logging
 from cli.runtime import CliError, friendly_errors, kafka_bootstrap
@@ -32,6 +33,7 @@ events_app = typer.Typer(help="The event catalog.", no_args_is_help=True)
 app.add_typer(kafka_app, name="kafka")
 app.add_typer(events_app, name="events")
 app.add_typer(config_app, name="config")
+app.command("gc")(friendly_errors(gc))
 console = Console()
 
 

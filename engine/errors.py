@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal
 
@@ -10,7 +11,12 @@ if TYPE_CHECKING:  # only for annotations: edl.py imports this module at runtime
 
 # Kept general on purpose: clip rendering maps these to fallbacks
 # (e.g. not_found / timeout / cdn_error on a remote source -> try the local copy).
-ErrorReason = Literal["not_found", "timeout", "cdn_error", "decode_error", "invalid_input"]
+# disk_full is the exception: no other source or placeholder can be written either.
+ErrorReason = Literal[
+    "not_found", "timeout", "cdn_error", "decode_error", "invalid_input", "disk_full"
+]
+# No space left on the device, or the user's disk quota is used up.
+_DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
 
 
 class EngineError(Exception):
@@ -53,3 +59,17 @@ class EdlValidationError(EngineError):
         if more > 0:
             shown += f"; and {more} more"
         super().__init__("invalid_input", f"invalid EDL: {shown}")
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """True if the error (or one it was raised from) is a full disk: ENOSPC or EDQUOT."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, EngineError) and current.reason == "disk_full":
+            return True
+        if isinstance(current, OSError) and current.errno in _DISK_FULL_ERRNOS:
+            return True
+        current = current.__cause__ or current.__context__
+    return False

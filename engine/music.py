@@ -26,7 +26,7 @@ from av.audio.codeccontext import AudioCodecContext
 from av.audio.frame import AudioFrame
 from av.packet import Packet
 
-from engine.errors import EngineError
+from engine.errors import EngineError, is_disk_full
 from engine.files import atomic_output
 
 AUDIO_RATE = 48_000
@@ -59,8 +59,15 @@ def encode_audio(music: Path, total_ms: int, out_path: Path, proxy: Path | None 
             if proxy is None or not _splice(music, proxy, total_ms, tmp):
                 _encode_whole(music, total, fade, tmp)
     except (av.error.FFmpegError, OSError, ValueError) as exc:
-        raise EngineError("decode_error", f"{music.name}: unreadable music ({exc})") from None
+        raise music_error(music, exc) from None
     return out_path
+
+
+def music_error(music: Path, exc: BaseException) -> EngineError:
+    """The EngineError for a failed music encode: a full disk, or music that cannot be read."""
+    if is_disk_full(exc):
+        return EngineError("disk_full", f"{music.name}: no space left on the disk for the music")
+    return EngineError("decode_error", f"{music.name}: unreadable music ({exc})")
 
 
 def splice_point(total_ms: int) -> int:
@@ -84,7 +91,7 @@ def make_music_proxy(music: Path, out_path: Path) -> Path:
         with atomic_output(out_path) as tmp:
             _encode_whole(music, None, 0, tmp, recipe=MUSIC_PROXY_RECIPE)
     except (av.error.FFmpegError, OSError, ValueError) as exc:
-        raise EngineError("decode_error", f"{music.name}: unreadable music ({exc})") from None
+        raise music_error(music, exc) from None
     return out_path
 
 

@@ -23,7 +23,7 @@ from av.video.stream import VideoStream
 
 from engine.edl import Segment
 from engine.encoding import EncodeSettings
-from engine.errors import EngineError
+from engine.errors import EngineError, is_disk_full
 from engine.framing import max_zoom, plan_framing
 from engine.media import MediaAsset
 
@@ -99,6 +99,9 @@ def map_error(exc: BaseException, name: str, *, remote: bool) -> EngineError:
     if isinstance(exc, EngineError):
         return exc
     detail = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+    if is_disk_full(exc):
+        # Writing the clip failed, not reading the source: no other source would fit either.
+        return EngineError("disk_full", f"{name}: no space left on the disk for the clip")
     if isinstance(exc, av.error.HTTPNotFoundError):
         return EngineError("not_found", f"{name}: the media server has no such file (404)")
     if isinstance(exc, av.error.HTTPTooManyRequestsError):

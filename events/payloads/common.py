@@ -29,6 +29,9 @@ class FailureReason(StrEnum):
     CANCELLED = "cancelled"
     # A pool process died under the task (killed, out of memory, a crash in a decoder).
     WORKER_CRASH = "worker_crash"
+    # No space left where the clip is written: no other source or placeholder would fit, so
+    # the task fails at once and its render fails with the same reason.
+    DISK_FULL = "disk_full"
     INTERNAL = "internal"
 
 

@@ -35,7 +35,9 @@ def get_session(services: ServicesDep) -> Iterator[Session]:
         yield session
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# Closed when the handler returns, not when the response is sent: a streamed response (a
+# progress stream lasts minutes) must not hold a pooled connection while it streams.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 def trace_id_of(request: Request) -> str:

@@ -49,10 +49,10 @@ def trace_id_of(request: Request) -> str:
 TraceId = Annotated[str, Depends(trace_id_of)]
 
 
-def current_user(
-    session: SessionDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> User:
+BearerCredentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+
+def current_user(session: SessionDep, credentials: BearerCredentials) -> User:
     """The user whose bearer token came with the request; 401 otherwise."""
     unauthorized = HTTPException(
         status.HTTP_401_UNAUTHORIZED,

@@ -8,13 +8,23 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, HTTPException, Response, status
 from fastapi.responses import FileResponse
+from fastapi.security import HTTPAuthorizationCredentials
 from sqlalchemy.orm import Session
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.concurrency import run_in_threadpool
 from starlette.types import Receive, Scope, Send
 
 from api.clock import new_id
-from api.deps import CurrentUser, OwnedWorkspace, ServicesDep, SessionDep, TraceId
+from api.deps import (
+    BearerCredentials,
+    CurrentUser,
+    OwnedWorkspace,
+    ServicesDep,
+    SessionDep,
+    TraceId,
+    current_user,
+    owned_workspace,
+)
 from api.errors import conflict, not_found, unprocessable_edl
 from api.models import Project, User, Workspace
 from api.progress_stream import ProgressStream
@@ -225,10 +235,9 @@ async def cancel_job(
     },
 )
 async def job_events(
+    workspace_id: str,
     job_id: str,
-    workspace: OwnedWorkspace,
-    user: CurrentUser,
-    session: SessionDep,
+    credentials: BearerCredentials,
     services: ServicesDep,
     last_event_id: Annotated[str | None, Header()] = None,
 ) -> Response:
@@ -236,12 +245,10 @@ async def job_events(
 
     Each event has an id; after a `reconnect` event (the stream's lifetime is over) or a
     dropped connection, send it back as Last-Event-ID to resume after it."""
-    await run_in_threadpool(owned_job, session, workspace, job_id)
-    # The stream may last minutes: it must not hold a pooled connection meanwhile.
-    await run_in_threadpool(session.close)
+    user_id = await run_in_threadpool(_follower, services, credentials, workspace_id, job_id)
     seen = _event_id(last_event_id)
     try:
-        services.streams.take(user.id)
+        services.streams.take(user_id)
     except TooManyStreams as exc:
         raise HTTPException(
             status.HTTP_429_TOO_MANY_REQUESTS, detail=str(exc), headers={"Retry-After": "5"}
@@ -249,17 +256,34 @@ async def job_events(
     try:
         stream = await ProgressStream.open(services, job_id, seen)
     except BaseException:
-        services.streams.give_back(user.id)
+        services.streams.give_back(user_id)
         raise
     if stream is None:
-        services.streams.give_back(user.id)
+        services.streams.give_back(user_id)
         return Response(status_code=status.HTTP_204_NO_CONTENT)
 
     def ended() -> None:
         stream.close()
-        services.streams.give_back(user.id)
+        services.streams.give_back(user_id)
 
     return _ClosingEventSource(stream.events(), ended, ping=15)
+
+
+def _follower(
+    services: Services,
+    credentials: HTTPAuthorizationCredentials | None,
+    workspace_id: str,
+    job_id: str,
+) -> str:
+    """The id of the caller, who may follow the job (401 or 404 otherwise).
+
+    One session in one worker thread, closed before returning: a connection held across
+    thread hops (as the dependencies' session is) lets many streams opened at once take every
+    thread and every pooled connection, each waiting for the other."""
+    with Session(services.engine, expire_on_commit=False) as session:
+        user = current_user(session, credentials)
+        owned_job(session, owned_workspace(workspace_id, user, session), job_id)
+        return user.id
 
 
 def _event_id(given: str | None) -> int | None:

@@ -15,14 +15,18 @@ from prometheus_client import make_asgi_app
 from starlette.concurrency import run_in_threadpool
 
 from api.db import upgrade_all
+from api.job_tail import JobTail
 from api.metrics import API_PROJECTION_TIMEOUTS, API_REQUEST_SECONDS, API_REQUESTS
+from api.projection_watch import ProjectionWatcher
 from api.read_your_writes import ProjectionLagging
 from api.routes import audio, auth, health, media, projects, render_config, renders, timeline
 from api.services import Services
 from api.settings import ApiSettings
 from api.storage import size_text
-from events.kafka_io import EventProducer, ensure_topics
+from api.stream_slots import StreamSlots
+from events.kafka_io import EventProducer, ensure_topics, partitions_of
 from events.settings import KafkaSettings
+from events.topics import Topic, physical_name
 from projections.db import make_engine
 from projections.settings import DatabaseSettings
 
@@ -62,7 +66,8 @@ Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 def _lifespan(
     bootstrap: str, settings: ApiSettings, kafka: KafkaSettings, database: DatabaseSettings
 ) -> Lifespan:
-    """Start-up and shut-down: the database (migrated), the topics and one producer."""
+    """Start-up and shut-down: the database (migrated), the topics, one producer, one tail of
+    render.jobs for the progress streams and one watcher of the projector's offsets."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -71,13 +76,27 @@ def _lifespan(
         await ensure_topics(bootstrap, kafka.topic_prefix, kafka.topic_replication_factor)
         producer = EventProducer(bootstrap, kafka.topic_prefix, client_id="beatstitch-api")
         await producer.start()
+        jobs_topic = physical_name(kafka.topic_prefix, Topic.RENDER_JOBS)
+        tail = JobTail(bootstrap, jobs_topic, len(await partitions_of(bootstrap, [jobs_topic])))
+        tail.start()
+        projection = ProjectionWatcher(engine, database.projector_name)
         app.state.services = Services(
-            settings, database, engine, producer, bootstrap, kafka.topic_prefix
+            settings,
+            database,
+            engine,
+            producer,
+            bootstrap,
+            kafka.topic_prefix,
+            projection,
+            tail,
+            StreamSlots(settings.sse_streams_per_user),
         )
         log.info("api.started", bootstrap=bootstrap, database=engine.url.render_as_string())
         try:
             yield
         finally:
+            await tail.stop()
+            await projection.stop()
             await producer.stop()
             engine.dispose()
 

@@ -35,7 +35,9 @@ def get_session(services: ServicesDep) -> Iterator[Session]:
         yield session
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# Closed when the handler returns, not when the response is sent: a streamed response (a
+# progress stream lasts minutes) must not hold a pooled connection while it streams.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 def trace_id_of(request: Request) -> str:
@@ -47,10 +49,10 @@ def trace_id_of(request: Request) -> str:
 TraceId = Annotated[str, Depends(trace_id_of)]
 
 
-def current_user(
-    session: SessionDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> User:
+BearerCredentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+
+def current_user(session: SessionDep, credentials: BearerCredentials) -> User:
     """The user whose bearer token came with the request; 401 otherwise."""
     unauthorized = HTTPException(
         status.HTTP_401_UNAUTHORIZED,

@@ -12,7 +12,13 @@ from sqlalchemy.orm import Session
 
 from api.models import AudioTrack, Project
 from domain.render_job import JobState
-from projections.models import AudioAnalysis, RenderConfigVersion, RenderJob, table_of
+from projections.models import (
+    AudioAnalysis,
+    ProjectorOffset,
+    RenderConfigVersion,
+    RenderJob,
+    table_of,
+)
 from projections.store import job_from_row, next_offset
 
 __all__ = [
@@ -25,6 +31,7 @@ __all__ = [
     "latest_config_version",
     "latest_render_status",
     "projected_offset",
+    "projected_offsets",
     "render_job",
     "render_jobs_of",
     "workspace_render_jobs",
@@ -89,6 +96,14 @@ def projected_offset(engine: Engine, projector: str, topic: str, partition: int)
     """The next offset the projector will read on a partition (0 before it read any)."""
     with engine.connect() as conn:
         return next_offset(conn, projector, topic, partition)
+
+
+def projected_offsets(engine: Engine, projector: str) -> dict[tuple[str, int], int]:
+    """The next offset the projector will read on every partition it has read, in one query."""
+    query = select(ProjectorOffset.topic, ProjectorOffset.partition, ProjectorOffset.next_offset)
+    with engine.connect() as conn:
+        rows = conn.execute(query.where(ProjectorOffset.projector == projector)).all()
+    return {(topic, partition): int(offset) for topic, partition, offset in rows}
 
 
 def job_snapshot(

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import Any
 
 import structlog
-from anyio import from_thread
 
-from api.read_models import projected_offset
 from api.services import Services
 from events.base import Envelope, Payload, make_event
 
@@ -39,28 +36,22 @@ class ProjectionLagging(RuntimeError):
         self.produced = produced
 
 
-def wait_until_projected(services: Services, produced: Produced) -> None:
-    """Block (in a worker thread) until the projector passed the event, or raise."""
+async def wait_until_projected(services: Services, produced: Produced) -> None:
+    """Return once the projector passed the event, or raise ProjectionLagging; holds no thread."""
     timeout = services.settings.projection_wait_s
-    deadline = time.monotonic() + timeout
-    delay = 0.005
-    while True:
-        done = projected_offset(
-            services.engine, services.database.projector_name, produced.topic, produced.partition
-        )
-        if done > produced.offset:
-            return
-        if time.monotonic() >= deadline:
-            raise ProjectionLagging(produced, timeout)
-        # Polls the offsets table, backing off: the projector commits batches, not events.
-        time.sleep(delay)
-        delay = min(delay * 2, 0.1)
+    reached = await services.projection.wait(
+        produced.topic, produced.partition, produced.offset, timeout
+    )
+    if not reached:
+        raise ProjectionLagging(produced, timeout)
 
 
-def emit(services: Services, payload: Payload, *, trace_id: str, wait: bool = True) -> Produced:
-    """Produce one event from a request thread; with wait, return once it is projected."""
+async def emit(
+    services: Services, payload: Payload, *, trace_id: str, wait: bool = True
+) -> Produced:
+    """Produce one event; with wait, return once it is projected."""
     envelope = make_event(payload, trace_id=trace_id)
-    meta = from_thread.run(services.producer.send, envelope)
+    meta = await services.producer.send(envelope)
     produced = Produced(envelope, meta.topic, meta.partition, meta.offset)
     log.info(
         "api.event_produced",
@@ -71,5 +62,5 @@ def emit(services: Services, payload: Payload, *, trace_id: str, wait: bool = Tr
         offset=meta.offset,
     )
     if wait:
-        wait_until_projected(services, produced)
+        await wait_until_projected(services, produced)
     return produced

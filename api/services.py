@@ -1,4 +1,5 @@
-"""What every request handler shares: settings, the database and the event producer."""
+"""What every request handler shares: settings, the database, the event producer, the watcher
+of the projector's offsets, the one tail of render.jobs and the open progress streams."""
 
 from __future__ import annotations
 
@@ -6,7 +7,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
+from api.job_tail import JobTail
+from api.projection_watch import ProjectionWatcher
 from api.settings import ApiSettings
+from api.stream_slots import StreamSlots
 from events.kafka_io import EventProducer
 from projections.settings import DatabaseSettings
 
@@ -21,3 +25,6 @@ class Services:
     producer: EventProducer
     bootstrap: str
     topic_prefix: str
+    projection: ProjectionWatcher
+    tail: JobTail
+    streams: StreamSlots

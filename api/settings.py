@@ -22,3 +22,8 @@ class ApiSettings(BaseSettings):
     # A timeline's segments travel in one RenderRequested, and a Kafka message holds about
     # 1 MB: 1,000 segments (about 350 kB of EDL) is far above any song's beat count / 1.
     max_segments: int = 1000
+    # Progress streams (SSE) one user may have open at once; the next one is answered 429.
+    sse_streams_per_user: int = 8
+    # A progress stream ends after this long with a `reconnect` event; the client resumes
+    # with Last-Event-ID, so no stream pins the API's memory or a proxy's connection forever.
+    sse_max_lifetime_s: float = 300.0

@@ -17,7 +17,6 @@ from api.read_models import analysis_of, audio_track_of
 from api.read_your_writes import emit
 from api.routes.uploads import probed, receive, rejected
 from api.schemas import AnalysisStatus, AudioOut
-from api.services import Services
 from api.storage import SavedUpload, move_into_place, project_dir
 from api.timelines import drop_generated_timeline
 from events.payloads import BeatAnalysisRequested
@@ -76,22 +75,22 @@ async def upload_audio(
         raise rejected(422, "decode_error", f"{saved.filename}: the audio has no duration.")
     track_id = new_id("audio")
     final = move_into_place(saved, folder / f"{track_id}{saved.extension}")
-    track = await run_in_threadpool(
-        _register, session, services, project, saved, track_id, final, info.duration_ms, trace_id
+    track, request = await run_in_threadpool(
+        _register, session, project, saved, track_id, final, info.duration_ms
     )
-    return audio_out(session, track)
+    await emit(services, request, trace_id=trace_id)
+    return await run_in_threadpool(audio_out, session, track)
 
 
 def _register(
     session: SessionDep,
-    services: Services,
     project: Project,
     saved: SavedUpload,
     track_id: str,
     path: Path,
     duration_ms: int,
-    trace_id: str,
-) -> AudioTrack:
+) -> tuple[AudioTrack, BeatAnalysisRequested]:
+    # Committed, so no connection is held while the projector folds the request.
     track = AudioTrack(
         id=track_id,
         project_id=project.id,
@@ -112,8 +111,7 @@ def _register(
         audio_path=str(path),
         checksum=track.checksum,
     )
-    emit(services, request, trace_id=trace_id)
-    return track
+    return track, request
 
 
 def _track(session: SessionDep, project: Project) -> AudioTrack:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from anyio import from_thread
 from fastapi import APIRouter, Body
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from api.config_log import config_updates
 from api.deps import CurrentUser, ServicesDep, SessionDep, TraceId
@@ -44,7 +44,7 @@ def get_config(_user: CurrentUser, session: SessionDep) -> ConfigOut:
 
 
 @router.patch("")
-def patch_config(
+async def patch_config(
     patch: Annotated[dict[str, Any], Body(examples=[{"max_parallelism": 2, "per_video_limit": 1}])],
     user: CurrentUser,
     session: SessionDep,
@@ -52,9 +52,11 @@ def patch_config(
     trace_id: TraceId,
 ) -> ConfigOut:
     """Change some values: validated (422 names the field), emitted, and applied by workers."""
+    # The caller is known: no connection is held while the log is read and the projector folds.
+    await run_in_threadpool(session.close)
     # Numbered and patched from the log, not the read model: no lock between API replicas
     # is needed, the log orders concurrent updates (domain.render_config).
-    updates = from_thread.run(config_updates, services.bootstrap, services.topic_prefix)
+    updates = await config_updates(services.bootstrap, services.topic_prefix)
     _, in_force = config_in_force(updates)
     try:
         config = RenderClipConfig.model_validate({**in_force.model_dump(), **patch})
@@ -63,6 +65,5 @@ def patch_config(
     update = RenderConfigUpdated(
         version=highest_version(updates) + 1, config=config, updated_by=user.email
     )
-    emit(services, update, trace_id=trace_id)
-    session.expire_all()
-    return current_config(session)
+    await emit(services, update, trace_id=trace_id)
+    return await run_in_threadpool(current_config, session)

@@ -2,25 +2,37 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, HTTPException, status
+from fastapi import APIRouter, Body, Header, HTTPException, Response, status
 from fastapi.responses import FileResponse
+from fastapi.security import HTTPAuthorizationCredentials
 from sqlalchemy.orm import Session
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.concurrency import run_in_threadpool
+from starlette.types import Receive, Scope, Send
 
 from api.clock import new_id
-from api.deps import CurrentUser, OwnedWorkspace, ServicesDep, SessionDep, TraceId
+from api.deps import (
+    BearerCredentials,
+    CurrentUser,
+    OwnedWorkspace,
+    ServicesDep,
+    SessionDep,
+    TraceId,
+    current_user,
+    owned_workspace,
+)
 from api.errors import conflict, not_found, unprocessable_edl
 from api.models import Project, User, Workspace
-from api.progress_stream import progress_events
+from api.progress_stream import ProgressStream
 from api.read_models import RenderJob, render_job, render_jobs_of, workspace_render_jobs
 from api.read_your_writes import emit
 from api.schemas import RenderAccepted, RenderCreate, RenderJobOut
 from api.services import Services
+from api.stream_slots import TooManyStreams
 from api.timelines import (
     check_segment_count,
     current_timeline,
@@ -121,7 +133,7 @@ def build_request(
 
 
 @router.post("/{project_id}", status_code=status.HTTP_202_ACCEPTED)
-def create_render(
+async def create_render(
     project_id: str,
     workspace: OwnedWorkspace,
     user: CurrentUser,
@@ -131,15 +143,15 @@ def create_render(
     body: Annotated[RenderCreate | None, Body()] = None,
 ) -> RenderAccepted:
     """Queue a render of the project's timeline (generated first if there is none)."""
-    project = session.get(Project, project_id)
-    if project is None or project.workspace_id != workspace.id:
-        raise not_found(f"project {project_id}")
     job_id = new_id("render")
+    kind = (body or RenderCreate()).kind
     try:
-        request = build_request(
-            services, session, workspace, project, user, (body or RenderCreate()).kind, job_id
+        request = await run_in_threadpool(
+            _request_of, services, session, workspace, user, project_id, kind, job_id
         )
-        produced = emit(services, request, trace_id=trace_id)
+        # No connection is held while the projector folds the request.
+        await run_in_threadpool(session.close)
+        produced = await emit(services, request, trace_id=trace_id)
     except EdlValidationError as exc:
         raise unprocessable_edl(exc) from None
     except EventTooLarge as exc:
@@ -152,6 +164,21 @@ def create_render(
         status_url=status_url,
         events_url=events_url,
     )
+
+
+def _request_of(
+    services: Services,
+    session: Session,
+    workspace: Workspace,
+    user: User,
+    project_id: str,
+    kind: str,
+    job_id: str,
+) -> RenderRequested:
+    project = session.get(Project, project_id)
+    if project is None or project.workspace_id != workspace.id:
+        raise not_found(f"project {project_id}")
+    return build_request(services, session, workspace, project, user, kind, job_id)
 
 
 @router.get("/jobs")
@@ -181,7 +208,7 @@ def get_job(job_id: str, workspace: OwnedWorkspace, session: SessionDep) -> Rend
 
 
 @router.post("/jobs/{job_id}/cancel", status_code=status.HTTP_202_ACCEPTED)
-def cancel_job(
+async def cancel_job(
     job_id: str,
     workspace: OwnedWorkspace,
     user: CurrentUser,
@@ -190,27 +217,102 @@ def cancel_job(
     trace_id: TraceId,
 ) -> RenderJobOut:
     """Cancel a render: its queued clips do not run and its temporary clips are removed."""
-    job = owned_job(session, workspace, job_id)
+    job = await run_in_threadpool(owned_job, session, workspace, job_id)
     if JobStatus(job.status).terminal:
         raise conflict(f"Render {job_id} is already {job.status}; there is nothing to cancel.")
+    await run_in_threadpool(session.close)
     cancel = RenderCancelled(render_job_id=job_id, requested_by=user.id, reason="cancelled by user")
-    emit(services, cancel, trace_id=job.trace_id or trace_id)
-    session.expire_all()
-    return job_out(owned_job(session, workspace, job_id))
+    await emit(services, cancel, trace_id=job.trace_id or trace_id)
+    return job_out(await run_in_threadpool(owned_job, session, workspace, job_id))
 
 
-@router.get("/jobs/{job_id}/events", response_class=EventSourceResponse)
+@router.get(
+    "/jobs/{job_id}/events",
+    response_class=EventSourceResponse,
+    responses={
+        204: {"description": "The Last-Event-ID given is the render's end: nothing is left."},
+        429: {"description": "The user has as many progress streams open as allowed."},
+    },
+)
 async def job_events(
-    job_id: str, workspace: OwnedWorkspace, session: SessionDep, services: ServicesDep
-) -> EventSourceResponse:
-    """Server-sent events `{status, progress, message, timestamp}` until the render ends."""
-    await run_in_threadpool(owned_job, session, workspace, job_id)
+    workspace_id: str,
+    job_id: str,
+    credentials: BearerCredentials,
+    services: ServicesDep,
+    last_event_id: Annotated[str | None, Header()] = None,
+) -> Response:
+    """Server-sent events `{status, progress, message, timestamp}` until the render ends.
 
-    async def stream() -> AsyncIterator[ServerSentEvent]:
-        async for event in progress_events(services, job_id):
-            yield ServerSentEvent(data=event.model_dump_json(), event="progress")
+    Each event has an id; after a `reconnect` event (the stream's lifetime is over) or a
+    dropped connection, send it back as Last-Event-ID to resume after it."""
+    user_id = await run_in_threadpool(_follower, services, credentials, workspace_id, job_id)
+    seen = _event_id(last_event_id)
+    try:
+        services.streams.take(user_id)
+    except TooManyStreams as exc:
+        raise HTTPException(
+            status.HTTP_429_TOO_MANY_REQUESTS, detail=str(exc), headers={"Retry-After": "5"}
+        ) from None
+    try:
+        stream = await ProgressStream.open(services, job_id, seen)
+    except BaseException:
+        services.streams.give_back(user_id)
+        raise
+    if stream is None:
+        services.streams.give_back(user_id)
+        return Response(status_code=status.HTTP_204_NO_CONTENT)
 
-    return EventSourceResponse(stream(), ping=15)
+    def ended() -> None:
+        stream.close()
+        services.streams.give_back(user_id)
+
+    return _ClosingEventSource(stream.events(), ended, ping=15)
+
+
+def _follower(
+    services: Services,
+    credentials: HTTPAuthorizationCredentials | None,
+    workspace_id: str,
+    job_id: str,
+) -> str:
+    """The id of the caller, who may follow the job (401 or 404 otherwise).
+
+    One session in one worker thread, closed before returning: a connection held across
+    thread hops (as the dependencies' session is) lets many streams opened at once take every
+    thread and every pooled connection, each waiting for the other."""
+    with Session(services.engine, expire_on_commit=False) as session:
+        user = current_user(session, credentials)
+        owned_job(session, owned_workspace(workspace_id, user, session), job_id)
+        return user.id
+
+
+def _event_id(given: str | None) -> int | None:
+    if given is None or not given.strip():
+        return None
+    try:
+        return int(given)
+    except ValueError:
+        raise HTTPException(
+            status.HTTP_400_BAD_REQUEST,
+            detail=f"Last-Event-ID {given!r} is not an id this stream sends (an integer); "
+            "reconnect without it to start from the render's current state.",
+        ) from None
+
+
+class _ClosingEventSource(EventSourceResponse):
+    """An event stream that calls `ended` once the response is over, however it ended."""
+
+    def __init__(
+        self, content: AsyncIterator[ServerSentEvent], ended: Callable[[], None], **kw: Any
+    ) -> None:
+        super().__init__(content, **kw)
+        self._ended = ended
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self._ended()
 
 
 @router.get("/jobs/{job_id}/download", response_class=FileResponse)

@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 
+from engine.sample_media import write_sample_media, write_song
 from local_stack import services
 from local_stack.errors import ServiceError
 from local_stack.ports import free_tcp_ports
@@ -134,6 +135,35 @@ async def wait_for_analysis(client: httpx.AsyncClient, project_id: str) -> dict[
             return dict(audio)
         await asyncio.sleep(0.2)
     raise AssertionError(f"the beat analysis of project {project_id} did not finish in 60 s")
+
+
+SMALL = {
+    "beats_per_cut": 2,
+    "transition": {"type": "crossfade", "duration_ms": 250},
+    "output": {"width": 320, "height": 180, "fps": 12},
+}
+
+
+async def ready_project(
+    client: httpx.AsyncClient, tmp: Path, *, bars: int = 4
+) -> tuple[str, dict[str, Any]]:
+    """A small project (320x180, 12 fps) with music (analysed) and three media files."""
+    project = await client.post("/api/v1/projects", json={"name": "beats", "settings": SMALL})
+    pid = project.json()["id"]
+    song = write_song(tmp / "song", bpm=120.0, bars=bars)
+    with song.open("rb") as f:
+        uploaded = await client.post(f"/api/v1/projects/{pid}/audio", files={"file": f})
+    assert uploaded.status_code == 202, uploaded.text
+    # Read your writes: the track is there at once, its analysis pending or already done.
+    assert (await client.get(f"/api/v1/projects/{pid}/audio")).json()["id"] == uploaded.json()["id"]
+    for path in write_sample_media(tmp / "media", videos=2, stills=1, size=(320, 180)):
+        with path.open("rb") as f:
+            assert (
+                await client.post(f"/api/v1/projects/{pid}/media", files={"file": f})
+            ).status_code == 201
+    audio = await wait_for_analysis(client, pid)
+    assert audio["analysis_status"] == "completed", audio
+    return pid, audio
 
 
 async def progress_stream(client: httpx.AsyncClient, events_url: str) -> list[dict[str, Any]]:

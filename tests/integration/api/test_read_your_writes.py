@@ -4,13 +4,23 @@ a clear 503 (nothing lost) when the projector is down."""
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.support.api_stack import Stack, free_port, service, sign_up, wait_healthy
+from events.kafka_io import EventProducer
+from tests.support.api_stack import (
+    Stack,
+    free_port,
+    log_lines,
+    service,
+    sign_up,
+    wait_healthy,
+)
+from tests.support.sse_streams import JobWriter, many_client
 
 
 @pytest.fixture
@@ -72,3 +82,57 @@ async def test_health_metrics_and_docs(stack: Stack) -> None:
         # One that would not fit an event envelope is replaced, not passed on to break it.
         oversized = await client.get("/healthz", headers={"X-Trace-Id": "x" * 65})
         assert oversized.headers["x-trace-id"].startswith("trace-")
+
+
+@pytest.fixture
+def api_waiting_long(stack: Stack, tmp_path: Path) -> Iterator[Stack]:
+    """A second API whose projector never runs, that waits 10 s for it before answering 503."""
+    env = {
+        **stack.env,
+        "BEATSTITCH_API_PORT": str(free_port()),
+        "BEATSTITCH_PROJECTION_WAIT_S": "10",
+        "BEATSTITCH_PROJECTOR_NAME": f"stopped-{uuid.uuid4().hex[:6]}",
+    }
+    logs = tmp_path / "logs"
+    url = f"http://127.0.0.1:{env['BEATSTITCH_API_PORT']}"
+    with service("api", env, logs) as api:
+        wait_healthy(url, api, logs)
+        yield Stack(url, env, logs, stack.root)
+
+
+async def test_writes_waiting_for_the_projector_hold_no_thread(
+    stack: Stack, api_waiting_long: Stack
+) -> None:
+    lagging = api_waiting_long
+    account = await sign_up(stack, f"ryw-many-{uuid.uuid4().hex[:8]}@example.com")
+    # More waiting writes than the API's worker threads (40): cancelling 60 renders.
+    writes = 60
+    env = stack.env
+    async with (
+        EventProducer(env["BEATSTITCH_KAFKA_BOOTSTRAP"], env["BEATSTITCH_TOPIC_PREFIX"]) as made,
+        many_client(lagging.url, account.token) as client,
+    ):
+        jobs = [JobWriter(made, account) for _ in range(writes)]
+        for job in jobs:
+            await job.request(client)
+        cancels = [asyncio.create_task(client.post(f"{j.status_url()}/cancel")) for j in jobs]
+        # With a thread held per waiting write, only 40 get this far before the first 503s.
+        deadline = time.monotonic() + 8
+        while _produced(lagging) < writes:
+            assert time.monotonic() < deadline, "the cancellations were not all produced in 8 s"
+            await asyncio.sleep(0.05)
+        # What a user sees while 60 writes wait: the API answers other requests at once.
+        for path in ("/healthz", jobs[0].status_url()):
+            began = time.perf_counter()
+            answer = await client.get(path)
+            assert answer.status_code == 200, answer.text
+            assert time.perf_counter() - began < 1.0, f"{path} waited for a free thread"
+        answers = await asyncio.gather(*cancels)
+    assert [a.status_code for a in answers] == [503] * writes
+    assert all("Is `beatstitch projector` running?" in a.json()["detail"] for a in answers)
+
+
+def _produced(api: Stack) -> int:
+    return sum(
+        1 for line in log_lines(api.logs, "api") if line.get("event") == "api.event_produced"
+    )

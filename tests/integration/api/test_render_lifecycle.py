@@ -7,41 +7,9 @@ from __future__ import annotations
 import copy
 import uuid
 from pathlib import Path
-from typing import Any
-
-import httpx
 
 from engine.probe import probe
-from engine.sample_media import write_sample_media, write_song
-from tests.support.api_stack import Stack, progress_stream, sign_up, wait_for_analysis
-
-SMALL = {
-    "beats_per_cut": 2,
-    "transition": {"type": "crossfade", "duration_ms": 250},
-    "output": {"width": 320, "height": 180, "fps": 12},
-}
-
-
-async def _ready_project(
-    client: httpx.AsyncClient, tmp: Path, *, bars: int = 4
-) -> tuple[str, dict[str, Any]]:
-    """A project with music (analysed) and three media files."""
-    project = await client.post("/api/v1/projects", json={"name": "beats", "settings": SMALL})
-    pid = project.json()["id"]
-    song = write_song(tmp / "song", bpm=120.0, bars=bars)
-    with song.open("rb") as f:
-        uploaded = await client.post(f"/api/v1/projects/{pid}/audio", files={"file": f})
-    assert uploaded.status_code == 202, uploaded.text
-    # Read your writes: the track is there at once, its analysis pending or already done.
-    assert (await client.get(f"/api/v1/projects/{pid}/audio")).json()["id"] == uploaded.json()["id"]
-    for path in write_sample_media(tmp / "media", videos=2, stills=1, size=(320, 180)):
-        with path.open("rb") as f:
-            assert (
-                await client.post(f"/api/v1/projects/{pid}/media", files={"file": f})
-            ).status_code == 201
-    audio = await wait_for_analysis(client, pid)
-    assert audio["analysis_status"] == "completed", audio
-    return pid, audio
+from tests.support.api_stack import Stack, progress_stream, ready_project, sign_up
 
 
 async def test_upload_analyse_edit_render_follow_and_download(
@@ -50,7 +18,7 @@ async def test_upload_analyse_edit_render_follow_and_download(
     account = await sign_up(stack_worker, f"render-{uuid.uuid4().hex[:8]}@example.com")
     ws = account.workspace_id
     async with stack_worker.client(account.token) as client:
-        pid, audio = await _ready_project(client, tmp_path)
+        pid, audio = await ready_project(client, tmp_path)
         assert abs(audio["bpm"] - 120.0) < 1.0 and audio["beat_count"] == 16
         grid = (await client.get(f"/api/v1/projects/{pid}/audio/beats")).json()
         assert len(grid["beats"]) == 16 and any(b["is_downbeat"] for b in grid["beats"])
@@ -144,7 +112,7 @@ async def test_upload_analyse_edit_render_follow_and_download(
 async def test_a_cancelled_render_ends_cancelled(stack_worker: Stack, tmp_path: Path) -> None:
     account = await sign_up(stack_worker, f"cancel-{uuid.uuid4().hex[:8]}@example.com")
     async with stack_worker.client(account.token) as client:
-        pid, _ = await _ready_project(client, tmp_path, bars=16)
+        pid, _ = await ready_project(client, tmp_path, bars=16)
         accepted = (
             await client.post(f"/api/v1/video/workspaces/{account.workspace_id}/render/{pid}")
         ).json()

@@ -1,0 +1,44 @@
+"""How many progress streams each user has open, capped per user, and counted in a gauge."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from api.metrics import API_SSE_STREAMS
+
+
+class TooManyStreams(Exception):
+    """The user already has as many progress streams open as allowed."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            f"You already follow {limit} renders' progress at once, the most allowed "
+            "(BEATSTITCH_SSE_STREAMS_PER_USER); close one of those streams, or poll "
+            "GET .../render/jobs/{job_id} instead."
+        )
+
+
+class StreamSlots:
+    """Open streams per user: take a slot before streaming, give it back when it ends."""
+
+    def __init__(self, per_user: int) -> None:
+        self.per_user = per_user
+        self._open: Counter[str] = Counter()
+
+    def take(self, user_id: str) -> None:
+        """Count one more open stream of the user, or raise TooManyStreams."""
+        if self._open[user_id] >= self.per_user:
+            raise TooManyStreams(self.per_user)
+        self._open[user_id] += 1
+        API_SSE_STREAMS.inc()
+
+    def give_back(self, user_id: str) -> None:
+        """The user's stream ended."""
+        self._open[user_id] -= 1
+        if self._open[user_id] <= 0:
+            del self._open[user_id]
+        API_SSE_STREAMS.dec()
+
+    def open_of(self, user_id: str) -> int:
+        """How many streams the user has open."""
+        return self._open[user_id]

@@ -58,8 +58,6 @@ def replace(
 ) -> TimelineOut:
     """Replace the timeline with an edited EDL; 422 names each broken segment and field."""
     try:
-        return timeline_out(
-            replace_timeline(session, project, edl, services.settings.max_segments)
-        )
+        return timeline_out(replace_timeline(session, project, edl, services.settings.max_segments))
     except EdlValidationError as exc:
         raise unprocessable_edl(exc) from None

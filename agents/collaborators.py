@@ -46,6 +46,7 @@ class Collaborators:
     upkeep: Upkeep
     disk: DiskCollector
     planned: RecentIds = field(default_factory=RecentIds)  # requests this worker planned
+    max_segments: int = 1000  # the planner's cap (BEATSTITCH_MAX_SEGMENTS)
 
 
 def build_collaborators(
@@ -137,4 +138,5 @@ def build_collaborators(
         analyzer,
         Upkeep(assembler),
         disk,
+        max_segments=worker.max_segments,
     )

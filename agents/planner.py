@@ -27,7 +27,9 @@ def plan_event_id(request_event_id: str, payload: Any) -> str:
     )
 
 
-async def handle_render_job_message(message: Any, outbox: Outbox, planned: RecentIds) -> None:
+async def handle_render_job_message(
+    message: Any, outbox: Outbox, planned: RecentIds, max_segments: int = 1000
+) -> None:
     """Plan a render request; other render.jobs events are not the planner's business.
 
     `planned` holds the requests this worker planned: one redelivered after a rebalance
@@ -43,7 +45,7 @@ async def handle_render_job_message(message: Any, outbox: Outbox, planned: Recen
     if env.event_id in planned:
         log.info("render_worker.render_already_planned", trace_id=env.trace_id, render_job_id=job)
         return
-    plan = plan_render(env)
+    plan = plan_render(env, max_segments)
     follow = [plan.started, plan.failed, *plan.tasks]
     events = [
         make_event(

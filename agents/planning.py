@@ -41,9 +41,18 @@ def _parse(req: RenderRequested) -> EDL:
     )
 
 
-def plan_render(env: Envelope[Any]) -> Plan:
+def plan_render(env: Envelope[Any], max_segments: int = 1000) -> Plan:
     """Split a render request into clip tasks keyed by their source video."""
     req: RenderRequested = env.payload
+    count = len(req.edl.segments)
+    if count > max_segments:
+        return _failed(
+            req,
+            "too_many_segments",
+            f"the render's EDL has {count:,} segments, more than the {max_segments:,} a "
+            "render may have (BEATSTITCH_MAX_SEGMENTS); cut less often (a larger "
+            "beats_per_cut) or split the video",
+        )
     try:
         edl = _parse(req)
     except EngineError as exc:

@@ -43,6 +43,9 @@ class WorkerSettings(BaseSettings):
     render_deadline_per_timeline_s: float = 20.0
     # Clip tasks held but not running; when full, the clipper stops taking tasks from Kafka.
     clip_queue_limit: int = Field(default=256, ge=1)
+    # The planner's own cap (the API has the same one): a producer that is not ours may
+    # send an EDL of any length that fits in a Kafka message.
+    max_segments: int = Field(default=1000, ge=1)
     # On SIGTERM/SIGINT, how long running clip tasks may finish; the rest are cut short and
     # left unacked for the partition's next owner. 0: cut short at once, so no outcome ever
     # comes from a stopping worker.

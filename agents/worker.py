@@ -94,7 +94,9 @@ def _add_agents(app: faust.App, prefix: str, parts: Collaborators) -> None:
         await each(
             stream,
             "planner",
-            lambda message: handle_render_job_message(message, outbox, parts.planned),
+            lambda message: handle_render_job_message(
+                message, outbox, parts.planned, parts.max_segments
+            ),
         )
 
     @app.agent(topic(Topic.CLIP_TASKS), name="clipper")

@@ -51,3 +51,10 @@ def test_an_edl_changed_after_hashing_fails_the_render() -> None:
     req = render_request("job-4")
     plan = plan_render(make_event(req.model_copy(update={"edl_hash": "0" * 64}), trace_id="t"))
     assert plan.failed is not None and plan.failed.error_code == "edl_hash_mismatch"
+
+
+def test_more_segments_than_the_cap_fail_the_render_with_a_sentence() -> None:
+    plan = plan_render(make_event(render_request("job-cap", beats_per_cut=2), trace_id="t"), 7)
+    assert plan.started is None and plan.tasks == [] and plan.failed is not None
+    assert plan.failed.error_code == "too_many_segments"
+    assert "8 segments, more than the 7" in plan.failed.error

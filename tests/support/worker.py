@@ -96,3 +96,20 @@ async def running_worker(
                 worker.kill()
                 await proc.wait()
         worker._reader.cancel()
+
+
+def pool_processes(parent: int) -> list[int]:
+    """The worker's process pool children (not multiprocessing's resource tracker)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        if ppid == parent and b"spawn_main" in cmdline:
+            found.append(int(entry.name))
+    return found

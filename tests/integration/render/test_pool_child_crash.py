@@ -10,24 +10,7 @@ from pathlib import Path
 from events.base import make_event
 from events.kafka_io import EventProducer
 from tests.support.pipeline import clip_events_of, lifecycle_until, small_render, worker_env
-from tests.support.worker import running_worker
-
-
-def pool_processes(parent: int) -> list[int]:
-    """The worker's process pool children (not multiprocessing's resource tracker)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            cmdline = (entry / "cmdline").read_bytes()
-        except OSError:
-            continue
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        if ppid == parent and b"spawn_main" in cmdline:
-            found.append(int(entry.name))
-    return found
+from tests.support.worker import pool_processes, running_worker
 
 
 async def test_a_killed_pool_process_costs_one_retry_not_the_worker(

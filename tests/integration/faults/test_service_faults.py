@@ -109,3 +109,35 @@ async def test_a_rolling_restart_mid_render_loses_nothing_and_inserts_no_placeho
     for job in statuses:
         assert _stats(stack, job)["placeholder_tasks"] == 0
     assert _outcomes_after_stop(w1) == [] and _outcomes_after_stop(w2) == []
+
+
+# aiokafka's request_timeout_ms (40 s): a send waits this long for a broker, then fails.
+PRODUCER_TIMEOUT_S = 40
+
+
+# About 120 s: the outage itself is longer than the producer timeout.
+@pytest.mark.slow
+async def test_every_broker_down_longer_than_the_producer_timeout_mid_render(
+    kafka_cluster: LocalKafkaCluster,
+    cluster_env: dict[str, str],
+    cluster_topic_prefix: str,
+    tmp_path: Path,
+) -> None:
+    """All three nodes SIGKILLed mid-render and kept down past the producers' timeout: sends
+    fail meanwhile, nothing is acknowledged without its outcome, and once the cluster is
+    back the render ends and every task has an outcome, counted once."""
+    prepared = small_render(tmp_path, "job-outage", bars=12, beats_per_cut=2)
+    async with fault_stack(cluster_env, cluster_topic_prefix, tmp_path) as stack:
+        await stack.send(prepared.request, "trace-outage")
+        await stack.until_clips_done(3)
+        for node in (1, 2, 3):
+            kafka_cluster.kill(node)
+        # The fault is an outage of this length: a pacing sleep, not a wait for a state.
+        await asyncio.sleep(PRODUCER_TIMEOUT_S + 5)
+        await asyncio.to_thread(kafka_cluster.start)
+        statuses = await _check(stack, {"job-outage"}, one_outcome=False)
+        for name, worker in stack.workers.items():
+            assert worker.proc.returncode is None, f"{name} died in the outage:\n{worker.output()}"
+    assert statuses["job-outage"] in ("complete", "failed")
+    if statuses["job-outage"] == "complete":
+        assert _stats(stack, "job-outage")["placeholder_tasks"] == 0

@@ -11,8 +11,9 @@ from the request's event time, which is in the table, so a restart does not rese
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
@@ -25,9 +26,15 @@ from agents.assembly_state import (
     outcome_event_id,
     unfinished,
 )
+from events.base import Envelope
 from events.payloads import RenderFailed
 
 log = structlog.get_logger("render_worker")
+
+# Reads a render's clip events from the log again (its partition of clip.events).
+Reread = Callable[[JobAssembly], Awaitable[list[Envelope[Any]]]]
+# An open render whose clips have not moved for this long has its outcomes read again.
+STALLED_AFTER = timedelta(seconds=20)
 
 
 @dataclass
@@ -35,8 +42,14 @@ class Upkeep:
     """Finishes, fails or drops the assembler's renders that no event will move on."""
 
     assembler: Assembler
+    # A table entry can miss outcomes that are in the log: a worker stopped or rebalanced
+    # away after committing clip.events offsets whose table writes its successor's recovery
+    # did not see. Reading the render's clip events again (the fold is idempotent) heals it.
+    reread: Reread | None = None
+    stalled_after: timedelta = STALLED_AFTER
     # Work started by tick; a reference keeps each task alive until it ends.
     _background: set[asyncio.Task[Any]] = field(default_factory=set)
+    _reread_at: dict[str, datetime] = field(default_factory=dict)
 
     def tick(self, partitions: set[int] | None = None) -> list[asyncio.Task[Any]]:
         """Look at every entry of `partitions` (this worker's; None: all) and start what it
@@ -62,7 +75,37 @@ class Upkeep:
                 started.append(self._spawn(self.expire(state)))
             elif state.status is AssemblyStatus.ASSEMBLING or state.ready:
                 started.append(self._spawn(asm.assemble(state, resumed=True)))
+            elif self._stalled(state, now):
+                self._reread_at[job] = now
+                started.append(self._spawn(self.reread_outcomes(state)))
         return started
+
+    def _stalled(self, state: JobAssembly, now: datetime) -> bool:
+        if self.reread is None or state.status is not AssemblyStatus.OPEN or not state.task_ids:
+            return False
+        moved = [t for t in (state.clips.last_event_at, state.request_seen_at) if t is not None]
+        last = max(
+            [
+                *moved,
+                self._reread_at.get(state.render_job_id, datetime.min.replace(tzinfo=now.tzinfo)),
+            ]
+        )
+        return now - last > self.stalled_after
+
+    async def reread_outcomes(self, state: JobAssembly) -> None:
+        """Fold the render's clip events from the log again; join if that completes it."""
+        assert self.reread is not None
+        job = state.render_job_id
+        events = await self.reread(state)
+        log.info(
+            "render_worker.outcomes_reread",
+            trace_id=state.trace_id,
+            render_job_id=job,
+            events=len(events),
+            done_before=state.done_tasks,
+        )
+        for env in events:
+            await self.assembler.handle(env, partition=state.partition)
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[Any]:
         task = asyncio.create_task(work)

@@ -7,6 +7,7 @@ analyzer; the Faust app (agents/worker.py) hands each agent the ones it needs.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import Any
 from agents.acks import InOrderAcker
 from agents.analyzer import Analyzer
 from agents.assembler import Assembler
+from agents.assembly_reread import clip_events_of
 from agents.assembly_state import Deadline, JobAssembly
 from agents.assembly_table import table_discard
 from agents.assembly_upkeep import Upkeep
@@ -136,7 +138,7 @@ def build_collaborators(
         InOrderAcker(),
         assembler,
         analyzer,
-        Upkeep(assembler),
+        Upkeep(assembler, reread=functools.partial(clip_events_of, bootstrap, prefix)),
         disk,
         max_segments=worker.max_segments,
     )

@@ -318,3 +318,34 @@ async def test_a_request_stamped_long_ago_gets_its_whole_deadline(tmp_path: Path
     await settle(upkeep)
     [(_, failed)] = log.outcomes
     assert isinstance(failed, RenderFailed) and failed.error_code == "deadline"
+
+
+async def test_an_entry_missing_outcomes_that_are_in_the_log_reads_them_again(
+    tmp_path: Path,
+) -> None:
+    # The table lost clip 2's outcome (a predecessor committed its offset, its table write
+    # never reached this worker's recovery); the log has it.
+    table: dict[str, Any] = {}
+    tmp = tmp_path / "render_tmp"
+    log, clock = Log(), Clock()
+    asm = assembler(tmp_path, table, log, clock=clock)
+    in_log = (
+        planned("job-r") + clip("job-r", 0, tmp) + clip("job-r", 1, tmp) + clip("job-r", 2, tmp)
+    )
+    await feed(asm, in_log[:-2])
+    reads: list[str] = []
+
+    async def reread(state: JobAssembly) -> list[Envelope[Any]]:
+        reads.append(state.render_job_id)
+        return in_log
+
+    upkeep = Upkeep(asm, reread=reread)
+    clock.now = T0 + timedelta(seconds=10)  # not stalled yet: nothing read
+    await settle(upkeep)
+    assert reads == [] and log.outcomes == []
+    clock.now = T0 + timedelta(seconds=30)
+    await settle(upkeep)
+    [(_, completed)] = log.outcomes
+    assert isinstance(completed, RenderCompleted) and reads == ["job-r"]
+    await settle(upkeep)  # ended: nothing read again, nothing joined twice
+    assert reads == ["job-r"] and len(log.outcomes) == 1

@@ -22,6 +22,7 @@ from agents.assembler import Assembler
 from agents.assembly_state import (
     AssemblyStatus,
     JobAssembly,
+    fold_assembly,
     from_json,
     outcome_event_id,
     unfinished,
@@ -93,19 +94,27 @@ class Upkeep:
         return now - last > self.stalled_after
 
     async def reread_outcomes(self, state: JobAssembly) -> None:
-        """Fold the render's clip events from the log again; join if that completes it."""
+        """Fold the render's clip events from the log again; join if that completes it.
+
+        The fold stays in memory: a timer cannot write the Faust table (its changelog
+        partition comes from the event being processed), and a join resumed from the folded
+        state needs no write; a render still short of outcomes is read again later."""
         assert self.reread is not None
-        job = state.render_job_id
+        asm, job = self.assembler, state.render_job_id
         events = await self.reread(state)
+        after = state
+        for env in events:
+            after = fold_assembly(after, env)
         log.info(
             "render_worker.outcomes_reread",
             trace_id=state.trace_id,
             render_job_id=job,
             events=len(events),
             done_before=state.done_tasks,
+            done_after=after.done_tasks,
         )
-        for env in events:
-            await self.assembler.handle(env, partition=state.partition)
+        if after.ready and job not in asm.busy and job not in asm.ended:
+            await asm.assemble(after, resumed=True)
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[Any]:
         task = asyncio.create_task(work)

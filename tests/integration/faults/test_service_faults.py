@@ -76,8 +76,9 @@ async def test_a_broker_killed_mid_render_costs_nothing(
     assert _stats(stack, "job-broker")["placeholder_tasks"] == 0
 
 
-# About 90 s: two renders, three worker starts, two graceful stops.
+# About 150 s quiet (two renders, three worker starts, two graceful stops); more when busy.
 @pytest.mark.slow
+@pytest.mark.timeout(600)
 async def test_a_rolling_restart_mid_render_loses_nothing_and_inserts_no_placeholder(
     cluster_env: dict[str, str], cluster_topic_prefix: str, tmp_path: Path
 ) -> None:
@@ -112,8 +113,9 @@ async def test_a_rolling_restart_mid_render_loses_nothing_and_inserts_no_placeho
 PRODUCER_TIMEOUT_S = 40
 
 
-# About 120 s: the outage itself is longer than the producer timeout.
+# About 150 s quiet: the outage itself is longer than the producer timeout.
 @pytest.mark.slow
+@pytest.mark.timeout(600)
 async def test_every_broker_down_longer_than_the_producer_timeout_mid_render(
     kafka_cluster: LocalKafkaCluster,
     cluster_env: dict[str, str],

@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from prometheus_client.parser import text_string_to_metric_families
 
 from bench.load_stack import Sampler, throwaway_stack
 from engine.sample_media import write_sample_media, write_song
@@ -52,6 +53,8 @@ SETTINGS = {
     "output": {"width": 320, "height": 180, "fps": 12},
 }
 GET_JOB = "GET /api/v1/video/workspaces/{id}/render/jobs/{id}"
+# The same route as the API's metrics label it.
+API_GET_JOB = "/api/v1/video/workspaces/{workspace_id}/render/jobs/{job_id}"
 TERMINAL = {"complete", "failed", "cancelled"}
 # Ids are `prefix-` and 16 hex digits (api.clock.new_id); uuids too, to be safe.
 _ID = re.compile(
@@ -343,6 +346,25 @@ def metrics_text(url: str) -> str | None:
     return None
 
 
+def histogram_quantile(metrics: str | None, method: str, route: str, q: float) -> float | None:
+    """The upper bound (s) of the API histogram's bucket holding its q-th percentile request."""
+    buckets: list[tuple[float, float]] = []
+    for family in text_string_to_metric_families(metrics or ""):
+        for sample in family.samples:
+            labels = sample.labels
+            if (
+                sample.name == "api_request_duration_seconds_bucket"
+                and labels.get("method") == method
+                and labels.get("route") == route
+            ):
+                buckets.append((float(labels["le"]), sample.value))
+    buckets.sort()
+    if not buckets or buckets[-1][1] == 0:
+        return None
+    wanted = buckets[-1][1] * q / 100
+    return next(le for le, count in buckets if count >= wanted)
+
+
 def db_connections(metrics: str | None, sampler: Sampler | None) -> str:
     """What can be said of the database connections in use."""
     gauges = [
@@ -388,6 +410,11 @@ def report(rec: Recorder, elapsed_s: float, sampler: Sampler | None, metrics: st
             + ", ".join(f"{n} {kb / 1024:.0f} MB" for n, kb in sampler.peak_rss_kb.items())
         )
     lines.append(f"DB connections in use: {db_connections(metrics, sampler)}")
+    inside = histogram_quantile(metrics, "GET", API_GET_JOB, 95)
+    lines.append(
+        "GET job p95 inside the API (its histogram's bucket, without the client's queueing): "
+        + ("n/a" if inside is None else f"<= {inside * 1000:.0f} ms" if inside < 1e9 else "> 10 s")
+    )
     get_job = rec.latencies.get(GET_JOB, [])
     lines.append(
         f"RESULT errors={errors} renders_per_min={per_min:.1f} "

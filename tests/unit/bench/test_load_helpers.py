@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench.load import percentile, route_template
+from bench.load import histogram_quantile, percentile, route_template
 
 
 def test_ids_are_replaced_so_each_route_is_one_row() -> None:
@@ -29,3 +29,23 @@ def test_percentiles_interpolate_and_survive_no_values() -> None:
     assert percentile(list(reversed(values)), 99) == pytest.approx(99.01)
     assert percentile([7.0], 95) == 7.0
     assert percentile([], 95) == 0.0
+
+
+METRICS = """\
+# TYPE api_request_duration_seconds histogram
+api_request_duration_seconds_bucket{le="0.05",method="GET",route="/r/{id}"} 90.0
+api_request_duration_seconds_bucket{le="0.1",method="GET",route="/r/{id}"} 96.0
+api_request_duration_seconds_bucket{le="+Inf",method="GET",route="/r/{id}"} 100.0
+api_request_duration_seconds_bucket{le="0.05",method="POST",route="/r/{id}"} 0.0
+api_request_duration_seconds_bucket{le="+Inf",method="POST",route="/r/{id}"} 1.0
+api_request_duration_seconds_count{method="GET",route="/r/{id}"} 100.0
+api_request_duration_seconds_sum{method="GET",route="/r/{id}"} 3.0
+"""
+
+
+def test_the_apis_own_p95_is_the_bucket_that_holds_it() -> None:
+    assert histogram_quantile(METRICS, "GET", "/r/{id}", 95) == 0.1
+    assert histogram_quantile(METRICS, "GET", "/r/{id}", 50) == 0.05
+    assert histogram_quantile(METRICS, "POST", "/r/{id}", 95) == float("inf")
+    assert histogram_quantile(METRICS, "GET", "/elsewhere", 95) is None
+    assert histogram_quantile(None, "GET", "/r/{id}", 95) is None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench.load import histogram_quantile, percentile, route_template
+from bench.load_figures import histogram_quantile, percentile, route_template
 
 
 def test_ids_are_replaced_so_each_route_is_one_row() -> None:

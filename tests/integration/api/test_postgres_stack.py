@@ -11,8 +11,7 @@ import pytest
 
 from events.kafka_io import ensure_topics
 from local_stack.postgres import LocalPostgres
-from tests.integration.api.test_render_lifecycle import _ready_project
-from tests.support.api_stack import Stack, progress_stream, sign_up
+from tests.support.api_stack import Stack, progress_stream, ready_project, sign_up
 from tests.support.cli import cli_env
 
 
@@ -39,7 +38,7 @@ async def test_render_on_postgres(stack_worker: Stack, tmp_path: Path) -> None:
     assert stack_worker.env["BEATSTITCH_DATABASE_URL"].startswith("postgresql")
     account = await sign_up(stack_worker, f"pg-{uuid.uuid4().hex[:8]}@example.com")
     async with stack_worker.client(account.token) as client:
-        pid, _ = await _ready_project(client, tmp_path)
+        pid, _ = await ready_project(client, tmp_path)
         accepted = await client.post(
             f"/api/v1/video/workspaces/{account.workspace_id}/render/{pid}",
             json={"kind": "preview"},

@@ -102,7 +102,9 @@ async def test_a_rolling_restart_mid_render_loses_nothing_and_inserts_no_placeho
             await stack.until_clips_done(done + 2)
             w2.proc.send_signal(signal.SIGINT)
             assert await w2.proc.wait() in (0, 130), w2.output()
-            statuses = await _check(stack, {"job-roll-a", "job-roll-b"})
+            # A task running when its partition moved to another worker runs there again
+            # (at-least-once); the ledger still requires every fold to count it once.
+            statuses = await _check(stack, {"job-roll-a", "job-roll-b"}, one_outcome=False)
     assert statuses == {"job-roll-a": "complete", "job-roll-b": "complete"}
     for job in statuses:
         assert _stats(stack, job)["placeholder_tasks"] == 0

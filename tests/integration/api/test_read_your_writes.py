@@ -86,11 +86,11 @@ async def test_health_metrics_and_docs(stack: Stack) -> None:
 
 @pytest.fixture
 def api_waiting_long(stack: Stack, tmp_path: Path) -> Iterator[Stack]:
-    """A second API whose projector never runs, that waits 10 s for it before answering 503."""
+    """A second API whose projector never runs, that waits 30 s for it before answering 503."""
     env = {
         **stack.env,
         "BEATSTITCH_API_PORT": str(free_port()),
-        "BEATSTITCH_PROJECTION_WAIT_S": "10",
+        "BEATSTITCH_PROJECTION_WAIT_S": "30",
         "BEATSTITCH_PROJECTOR_NAME": f"stopped-{uuid.uuid4().hex[:6]}",
     }
     logs = tmp_path / "logs"
@@ -116,10 +116,11 @@ async def test_writes_waiting_for_the_projector_hold_no_thread(
         for job in jobs:
             await job.request(client)
         cancels = [asyncio.create_task(client.post(f"{j.status_url()}/cancel")) for j in jobs]
-        # With a thread held per waiting write, only 40 get this far before the first 503s.
-        deadline = time.monotonic() + 8
+        # With a thread held per waiting write, only 40 get this far before the first 503s
+        # (30 s); 20 s leaves a slow machine room to produce all 60.
+        deadline = time.monotonic() + 20
         while _produced(lagging) < writes:
-            assert time.monotonic() < deadline, "the cancellations were not all produced in 8 s"
+            assert time.monotonic() < deadline, "the cancellations were not all produced in 20 s"
             await asyncio.sleep(0.05)
         # What a user sees while 60 writes wait: the API answers other requests at once.
         for path in ("/healthz", jobs[0].status_url()):

@@ -3,17 +3,29 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from datetime import UTC, datetime
 from typing import Any
 
 import structlog
-from aiokafka.errors import ProducerClosed
+from aiokafka.errors import (
+    InvalidProducerEpoch,
+    OutOfOrderSequenceNumber,
+    ProducerClosed,
+    UnknownProducerId,
+)
 
 from events.base import Envelope
 from events.dead_letter import dead_letter_of
 from events.kafka_io import EventProducer
 
 log = structlog.get_logger("render_worker")
+
+# Errors after which an idempotent producer never succeeds again: every broker lost the
+# sequence numbers it had acknowledged (all SIGKILLed at once, say), so each later batch
+# is "out of order" for ever. A new producer gets a new producer id and starts afresh; the
+# sends that failed were never acknowledged, so their callers send them again.
+PRODUCER_FATAL = (OutOfOrderSequenceNumber, UnknownProducerId, InvalidProducerEpoch)
 
 
 class Outbox:
@@ -43,7 +55,27 @@ class Outbox:
     async def send(self, envelopes: list[Envelope[Any]]) -> None:
         """Produce events in order and wait until the broker has them all."""
         producer = await self._ensure_started()
-        await producer.send_many(envelopes)
+        try:
+            await producer.send_many(envelopes)
+        except PRODUCER_FATAL as exc:
+            await self._replace(producer, exc)
+            raise
+
+    async def _replace(self, broken: EventProducer, exc: BaseException) -> None:
+        """Drop a producer that cannot recover; the next send starts a new one."""
+        assert self._lock is not None
+        async with self._lock:
+            if self._producer is not broken:
+                return  # another send replaced it already
+            self._producer = None
+        log.warning(
+            "render_worker.producer_replaced",
+            trace_id=None,
+            worker=self.worker_id,
+            error=f"{type(exc).__name__}: {exc}",
+        )
+        with contextlib.suppress(Exception):
+            await broken.stop()
 
     async def dead_letter(self, message: Any, reason: str, consumer: str) -> None:
         """Send an undecodable message to the dead-letter topic with its origin."""

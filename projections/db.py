@@ -32,7 +32,10 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url)
+        # A connection per API worker thread (40) and as many again for requests that hold
+        # one while they wait for a thread: with SQLAlchemy's default 5 + 10, a burst of
+        # authenticated writes held every connection while the threads waited for one.
+        engine = create_engine(url, pool_size=40, max_overflow=40)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     if parsed.drivername == "postgresql":

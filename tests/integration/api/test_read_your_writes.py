@@ -4,6 +4,7 @@ a clear 503 (nothing lost) when the projector is down."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 import uuid
 from collections.abc import Iterator
@@ -23,20 +24,28 @@ from tests.support.api_stack import (
 from tests.support.sse_streams import JobWriter, many_client
 
 
-@pytest.fixture
-def api_without_projector(stack: Stack, tmp_path: Path) -> Iterator[Stack]:
-    """A second API on the module's topics and database, quick to give up on the projector."""
+@contextlib.contextmanager
+def api_without_its_projector(stack: Stack, tmp: Path, wait_s: str) -> Iterator[Stack]:
+    """A second API on the module's topics and database whose projector never runs; it waits
+    `wait_s` for it before answering 503."""
     env = {
         **stack.env,
         "BEATSTITCH_API_PORT": str(free_port()),
-        "BEATSTITCH_PROJECTION_WAIT_S": "1.5",
+        "BEATSTITCH_PROJECTION_WAIT_S": wait_s,
         "BEATSTITCH_PROJECTOR_NAME": f"stopped-{uuid.uuid4().hex[:6]}",
     }
-    logs = tmp_path / "logs"
+    logs = tmp / "logs"
     url = f"http://127.0.0.1:{env['BEATSTITCH_API_PORT']}"
     with service("api", env, logs) as api:
         wait_healthy(url, api, logs)
         yield Stack(url, env, logs, stack.root)
+
+
+@pytest.fixture
+def api_without_projector(stack: Stack, tmp_path: Path) -> Iterator[Stack]:
+    """A second API, quick to give up on the projector."""
+    with api_without_its_projector(stack, tmp_path, "1.5") as api:
+        yield api
 
 
 async def test_a_write_waits_for_the_projector_and_says_so_when_it_is_down(
@@ -86,18 +95,9 @@ async def test_health_metrics_and_docs(stack: Stack) -> None:
 
 @pytest.fixture
 def api_waiting_long(stack: Stack, tmp_path: Path) -> Iterator[Stack]:
-    """A second API whose projector never runs, that waits 30 s for it before answering 503."""
-    env = {
-        **stack.env,
-        "BEATSTITCH_API_PORT": str(free_port()),
-        "BEATSTITCH_PROJECTION_WAIT_S": "30",
-        "BEATSTITCH_PROJECTOR_NAME": f"stopped-{uuid.uuid4().hex[:6]}",
-    }
-    logs = tmp_path / "logs"
-    url = f"http://127.0.0.1:{env['BEATSTITCH_API_PORT']}"
-    with service("api", env, logs) as api:
-        wait_healthy(url, api, logs)
-        yield Stack(url, env, logs, stack.root)
+    """A second API that waits 30 s for its projector before answering 503."""
+    with api_without_its_projector(stack, tmp_path, "30") as api:
+        yield api
 
 
 async def test_writes_waiting_for_the_projector_hold_no_thread(

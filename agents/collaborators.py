@@ -60,7 +60,7 @@ def build_collaborators(
     retention: RetentionSettings | None = None,
 ) -> Collaborators:
     """Wire a worker's collaborators; `assembly_table` keeps the assembler's state per render."""
-    outbox = Outbox(bootstrap, prefix, worker.worker_id)
+    outbox = Outbox(bootstrap, prefix, worker.worker_id, worker.send_deadline_s)
     watcher = ConfigWatcher(bootstrap, prefix, worker.worker_id)
     cancellations = CancellationWatcher(bootstrap, prefix, worker.worker_id)
     pool = Pool(

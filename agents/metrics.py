@@ -37,3 +37,8 @@ RENDER_GC_FILES_FREED = Counter(
 RENDER_GC_BYTES_FREED = Counter(
     "render_gc_bytes_freed_total", "Bytes freed by the worker's disk collection", ["kind"]
 )
+RENDER_PRODUCER_REPLACED = Counter(
+    "render_producer_replaced_total",
+    "Worker producers dropped and made anew: a send past its deadline, or lost sequence numbers",
+    ["reason"],
+)

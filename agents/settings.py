@@ -50,6 +50,9 @@ class WorkerSettings(BaseSettings):
     # left unacked for the partition's next owner. 0: cut short at once, so no outcome ever
     # comes from a stopping worker.
     shutdown_grace_s: float = Field(default=0.0, ge=0)
+    # How long a worker waits for the broker to acknowledge an event it sends; past it the
+    # producer is made anew and the work behind the event runs again (at-least-once).
+    send_deadline_s: float = Field(default=30.0, gt=0)
     # How often the worker removes what retention allows (agents/disk_gc.py); 0: never.
     gc_interval_s: float = Field(default=3600.0, ge=0)
 

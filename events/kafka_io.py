@@ -153,6 +153,22 @@ class EventProducer:
         """Flush what is pending and disconnect."""
         await self._producer.stop()
 
+    async def stop_within(self, grace_s: float) -> None:
+        """Stop, flushing for at most `grace_s`; then drop what is still pending.
+
+        An idempotent producer never gives up a batch by itself (it retries until a broker
+        takes it), so a plain stop can wait for ever on a leader that is gone."""
+        try:
+            async with asyncio.timeout(grace_s):
+                await self._producer.stop()
+                return
+        except TimeoutError:
+            pass
+        sender = self._producer._sender
+        if sender is not None:
+            await sender.close()  # cancels the routine that retries the pending batches
+        await self._producer.client.close()
+
     async def __aenter__(self) -> EventProducer:
         await self.start()
         return self

@@ -6,77 +6,52 @@ analytics consumer validates what we write against the same files."""
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import jsonschema
-import pytest
 
 from events.base import make_event
 from events.kafka_io import EventProducer
 from events.topics import Topic, physical_name
+from tests.support.kcat import foreign_event, kcat, kcat_produce, needs_kcat
 from tests.support.projecting import clip_stats_of, project, rows
 from tests.support.samples import sample_payloads
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
-KCAT = shutil.which("kcat")
-pytestmark = pytest.mark.skipif(
-    KCAT is None, reason="kcat is not installed (`make test` installs it)"
-)
+pytestmark = needs_kcat
 
 
 def schema(event_type: str, version: int) -> dict[str, Any]:
     return json.loads((SCHEMAS / f"{event_type}.v{version}.schema.json").read_text())
 
 
-def kcat(*args: str, stdin: str | None = None) -> str:
-    assert KCAT is not None
-    done = subprocess.run(
-        [KCAT, *args], input=stdin, capture_output=True, text=True, timeout=60, check=True
-    )
-    return done.stdout
-
-
 async def test_kcat_produces_a_clip_event_that_the_projector_folds(
     kafka_bootstrap: str, topic_prefix: str, tmp_path: Path
 ) -> None:
-    event = {
-        "event_id": "6f1c2d3e-0000-4000-8000-00000000kcat",
-        "type": "ClipTaskSucceeded",
-        "version": 2,
-        "occurred_at": "2026-05-01T12:00:00Z",
-        "trace_id": "trace-from-kcat",
-        "correlation_id": "job-kcat",
-        "causation_id": None,
-        "key": "job-kcat",
-        "payload": {
-            "task_id": "task-kcat",
-            "render_job_id": "job-kcat",
-            "video_id": "video-kcat",
-            "segment_index": 0,
-            "attempt": 0,
-            "source_type": "local",
-            "duration_ms": 250,
-            "clip_path": "clips/kcat.mp4",
-        },
+    payload = {
+        "task_id": "task-kcat",
+        "render_job_id": "job-kcat",
+        "video_id": "video-kcat",
+        "segment_index": 0,
+        "attempt": 0,
+        "source_type": "local",
+        "duration_ms": 250,
+        "clip_path": "clips/kcat.mp4",
     }
+    event = foreign_event(
+        "ClipTaskSucceeded",
+        2,
+        "job-kcat",
+        payload,
+        event_id="6f1c2d3e-0000-4000-8000-00000000kcat",
+        trace_id="trace-from-kcat",
+        occurred_at="2026-05-01T12:00:00Z",
+    )
     jsonschema.validate(event, schema("ClipTaskSucceeded", 2))
     topic = physical_name(topic_prefix, Topic.CLIP_EVENTS)
-    # murmur2 is the Java client's partitioner, which our producers share.
-    kcat(
-        "-P",
-        "-b",
-        kafka_bootstrap,
-        "-t",
-        topic,
-        "-K",
-        "|",
-        "-X",
-        "topic.partitioner=murmur2_random",
-        stdin=f"job-kcat|{json.dumps(event)}\n",
-    )
+    sent = kcat_produce(kafka_bootstrap, topic, "job-kcat", json.dumps(event))
+    assert sent.returncode == 0, sent.stderr
 
     url = f"sqlite:///{tmp_path / 'rm.db'}"
     stats = await project(kafka_bootstrap, topic_prefix, url)
@@ -108,7 +83,8 @@ async def test_kcat_reads_our_events_and_they_validate_against_the_schemas(
             "-J",
             "-q",
         )
-        for line in out.splitlines():
+        assert out.returncode == 0, out.stderr
+        for line in out.stdout.splitlines():
             message = json.loads(line)
             value = json.loads(message["payload"])
             jsonschema.Draft202012Validator(

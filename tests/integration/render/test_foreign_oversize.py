@@ -5,58 +5,24 @@ planned into a RenderFailed with a sentence, and the partition goes on."""
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from domain.render_request import media_asset
 from engine.sample_media import uniform_edl
 from events.topics import Topic, physical_name
+from tests.support.kcat import foreign_event, kcat_produce, needs_kcat
 from tests.support.pipeline import lifecycle_until, small_render, worker_env
 from tests.support.worker import running_worker
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("kcat") is None, reason="kcat is not installed (`make test`)"
-)
+pytestmark = needs_kcat
 
 
 def envelope(job: str, payload: dict[str, Any]) -> dict[str, Any]:
     """A RenderRequested envelope as a foreign producer writes it."""
-    return {
-        "event_id": f"00000000-0000-4000-8000-{abs(hash(job)) % 10**12:012d}",
-        "type": "RenderRequested",
-        "version": 1,
-        "occurred_at": "2026-12-01T06:00:00Z",
-        "trace_id": f"trace-{job}",
-        "correlation_id": job,
-        "causation_id": None,
-        "key": job,
-        "payload": payload,
-    }
-
-
-def kcat(bootstrap: str, topic: str, key: str, value: str) -> subprocess.CompletedProcess[str]:
-    """Produce one keyed message with kcat; the result says whether the broker took it."""
-    return subprocess.run(
-        [
-            "kcat",
-            "-P",
-            "-b",
-            bootstrap,
-            "-t",
-            topic,
-            "-K",
-            "|",
-            "-X",
-            "topic.partitioner=murmur2_random",
-        ],
-        input=f"{key}|{value}\n",
-        text=True,
-        capture_output=True,
-        timeout=60,
+    event_id = f"00000000-0000-4000-8000-{abs(hash(job)) % 10**12:012d}"
+    return foreign_event(
+        "RenderRequested", 1, job, payload, event_id=event_id, trace_id=f"trace-{job}"
     )
 
 
@@ -83,11 +49,11 @@ async def test_oversized_foreign_requests_are_refused_or_fail_with_a_reason(
         kafka_bootstrap, topic_prefix, tmp_path / "artifacts", BEATSTITCH_MAX_SEGMENTS="500"
     )
     async with running_worker(env, cwd=tmp_path) as worker:
-        refused = kcat(kafka_bootstrap, topic, "job-huge", huge_message)
+        refused = kcat_produce(kafka_bootstrap, topic, "job-huge", huge_message)
         # What the foreign producer sees: the broker's refusal, nothing written.
         assert refused.returncode != 0
         assert "too large" in refused.stderr.lower(), refused.stderr
-        accepted = kcat(kafka_bootstrap, topic, "job-many", many_message)
+        accepted = kcat_produce(kafka_bootstrap, topic, "job-many", many_message)
         assert accepted.returncode == 0, accepted.stderr
         rejected = await worker.wait_for(
             lambda ln: ln["event"] == "render_worker.render_rejected", timeout_s=120

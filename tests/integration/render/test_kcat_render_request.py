@@ -3,57 +3,42 @@
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 from pathlib import Path
 
 import jsonschema
-import pytest
 
 from events.topics import Topic, physical_name
+from tests.support.kcat import foreign_event, kcat_produce, needs_kcat
 from tests.support.pipeline import lifecycle_until, small_render, worker_env
 from tests.support.worker import running_worker
 
 SCHEMA = Path(__file__).resolve().parents[3] / "schemas" / "RenderRequested.v1.schema.json"
 
 
-@pytest.mark.skipif(shutil.which("kcat") is None, reason="kcat is not installed (`make test`)")
+@needs_kcat
 async def test_a_kcat_render_request_completes_like_ours(
     kafka_bootstrap: str, topic_prefix: str, tmp_path: Path
 ) -> None:
     payload = small_render(tmp_path, "job-kcat", bars=4).request.model_dump(mode="json")
-    message = {
-        "event_id": "00000000-0000-4000-8000-0000000000ca",
-        "type": "RenderRequested",
-        "version": 1,
-        "occurred_at": "2026-11-23T06:00:00Z",
-        "trace_id": "trace-from-kcat",
-        "correlation_id": "job-kcat",
-        "causation_id": None,
-        "key": "job-kcat",
-        "payload": payload,
-    }
+    message = foreign_event(
+        "RenderRequested",
+        1,
+        "job-kcat",
+        payload,
+        event_id="00000000-0000-4000-8000-0000000000ca",
+        trace_id="trace-from-kcat",
+        occurred_at="2026-11-23T06:00:00Z",
+    )
     jsonschema.validate(message, json.loads(SCHEMA.read_text()))
     env = worker_env(kafka_bootstrap, topic_prefix, tmp_path / "artifacts")
     async with running_worker(env, cwd=tmp_path) as worker:
-        subprocess.run(
-            [
-                "kcat",
-                "-P",
-                "-b",
-                kafka_bootstrap,
-                "-t",
-                physical_name(topic_prefix, Topic.RENDER_JOBS),
-                "-K",
-                "|",
-                "-X",
-                "topic.partitioner=murmur2_random",
-            ],
-            input=f"job-kcat|{json.dumps(message)}\n",
-            text=True,
-            check=True,
-            timeout=60,
+        sent = kcat_produce(
+            kafka_bootstrap,
+            physical_name(topic_prefix, Topic.RENDER_JOBS),
+            "job-kcat",
+            json.dumps(message),
         )
+        assert sent.returncode == 0, sent.stderr
         stats = await worker.wait_for(
             lambda ln: ln["event"] == "render_worker.clip_stats", timeout_s=180
         )

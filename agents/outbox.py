@@ -86,9 +86,10 @@ class Outbox:
             await self._replace(producer, exc)
             raise
         except TimeoutError as exc:
+            late = SendDeadlineExceeded(self.deadline_s)
             if producer is not None:
-                await self._replace(producer, exc)
-            raise SendDeadlineExceeded(self.deadline_s) from exc
+                await self._replace(producer, late)
+            raise late from exc
 
     async def _replace(self, broken: EventProducer, exc: BaseException) -> None:
         """Drop a producer that cannot recover; the next send starts a new one."""

@@ -50,9 +50,9 @@ class JobAssembly:
     task_ids: tuple[str, ...] | None = None
     status: AssemblyStatus = AssemblyStatus.OPEN
     # The request's event time, and when an assembler first folded the request (its clock):
-    # the deadline counts from the later one, kept in the table so a restart does not reset
-    # it, and a request stamped long ago (a backlog, a foreign producer's clock) is not
-    # failed the moment it is read.
+    # the deadline counts from the second, kept in the table so a restart does not reset it,
+    # and a request stamped long ago or far ahead (a backlog, a foreign producer's clock) is
+    # neither failed the moment it is read nor given a deadline out of reach.
     requested_at: datetime | None = None
     request_seen_at: datetime | None = None
     # The earliest event time seen for the render (an entry without a request expires by it).
@@ -179,15 +179,26 @@ class Deadline:
         """When an entry that never saw its request is dropped (it waits for nothing)."""
         base = self.base_s if self.fixed_s is None else self.fixed_s
         seen = state.first_seen_at
-        return None if seen is None else seen + timedelta(seconds=2 * base)
+        return None if seen is None else _after(seen, 2 * base)
 
 
 def deadline_of(state: JobAssembly, timeline_ms: int, deadline: Deadline) -> datetime | None:
     """When the render must have ended; None while its request is unknown."""
     if state.requested_at is None:
         return None
-    start = max(state.requested_at, state.request_seen_at or state.requested_at)
-    return start + timedelta(seconds=deadline.allowed_s(timeline_ms))
+    # From when an assembler first saw the request, whatever its producer's clock stamped on
+    # it: earlier (a backlog) must not fail it at once, later (a clock ahead, up to the year
+    # 9999) must not put its end out of reach.
+    start = state.request_seen_at or state.requested_at
+    return _after(start, deadline.allowed_s(timeline_ms))
+
+
+def _after(at: datetime, seconds: float) -> datetime:
+    """`at` plus `seconds`, or the last time there is if that is past it."""
+    try:
+        return at + timedelta(seconds=seconds)
+    except OverflowError:
+        return datetime.max.replace(tzinfo=at.tzinfo)
 
 
 def unfinished(state: JobAssembly, shown: int = 5) -> str:

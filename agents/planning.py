@@ -10,6 +10,7 @@ from engine.edl import EDL, check_edl
 from engine.errors import EngineError
 from events.base import Envelope
 from events.payloads import ClipTaskQueued, RenderFailed, RenderRequested, RenderStarted
+from events.payloads.common import ID_MAX_LENGTH
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,16 @@ def plan_render(env: Envelope[Any], max_segments: int = 1000) -> Plan:
             f"the render's EDL has {count:,} segments, more than the {max_segments:,} a "
             "render may have (BEATSTITCH_MAX_SEGMENTS); cut less often (a larger "
             "beats_per_cut) or split the video",
+        )
+    longest = task_id(req.render_job_id, count - 1)
+    if len(longest) > ID_MAX_LENGTH:
+        # Any producer may write an id up to the limit; the tasks' ids add a suffix to it.
+        room = ID_MAX_LENGTH - (len(longest) - len(req.render_job_id))
+        return _failed(
+            req,
+            "render_job_id_too_long",
+            f"the render's id is {len(req.render_job_id)} characters long; its clip tasks "
+            f"are named after it, so it may have at most {room}",
         )
     try:
         edl = _parse(req)

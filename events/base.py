@@ -56,7 +56,14 @@ class Envelope(BaseModel, Generic[P]):
     @classmethod
     def _utc(cls, value: datetime) -> datetime:
         # Most producers already write UTC; converting those anyway costs a tenth of decoding.
-        return value if value.utcoffset() == ZERO else value.astimezone(UTC)
+        if value.utcoffset() == ZERO:
+            return value
+        try:
+            return value.astimezone(UTC)
+        except OverflowError:
+            # 0001-01-01 east of UTC or 9999-12-31 west of it: a ValueError makes it a
+            # validation error (a DecodeError), not a crash of whoever decodes it.
+            raise ValueError(f"{value.isoformat()} is outside the dates UTC can hold") from None
 
 
 @cache

@@ -78,6 +78,10 @@ def decode(raw: bytes | None) -> Envelope[Any]:
             version, payload = upcast(event_type, version, payload)
         except LookupError as exc:
             raise DecodeError(str(exc)) from exc
+        except (ValueError, ArithmeticError) as exc:
+            # An upcaster meets the old payload before any validation: whatever it cannot
+            # convert is an invalid event, never an exception for the consumer to die of.
+            raise DecodeError(f"invalid {event_type} v{version}: {exc}") from exc
         data = {**data, "version": version, "payload": payload}
     model = envelope_model(REGISTRY[(event_type, version)])
     try:

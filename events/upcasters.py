@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -16,7 +17,11 @@ def _clip_task_succeeded_v1_to_v2(payload: JsonDict) -> JsonDict:
     upgraded = {k: v for k, v in payload.items() if k != "duration_s"}
     duration_s = payload.get("duration_s")
     if isinstance(duration_s, int | float):
-        upgraded["duration_ms"] = round(duration_s * 1000)
+        ms = duration_s * 1000
+        if not math.isfinite(ms):
+            # JSON's 1e400 reads as infinity, which has no whole number of milliseconds.
+            raise ValueError(f"payload.duration_s: {duration_s!r} is not a finite duration")
+        upgraded["duration_ms"] = round(ms)
     upgraded.setdefault("source_type", "remote")
     return upgraded
 

@@ -320,6 +320,42 @@ async def test_a_request_stamped_long_ago_gets_its_whole_deadline(tmp_path: Path
     assert isinstance(failed, RenderFailed) and failed.error_code == "deadline"
 
 
+async def test_a_request_stamped_in_the_year_9999_still_fails_at_its_deadline(
+    tmp_path: Path,
+) -> None:
+    # A producer whose clock is far ahead: its deadline once overflowed the calendar, which
+    # raised in the upkeep every tick and in the handler of the render's last clip. It counts
+    # from when the request was first read, so the render ends like any other.
+    log, clock = Log(), Clock()
+    asm = assembler(tmp_path, {}, log, clock=clock)
+    far = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
+    request, started = planned("job-far")
+    await feed(asm, [request.model_copy(update={"occurred_at": far}), started])
+    upkeep = Upkeep(asm)
+    clock.now = T0 + timedelta(seconds=89)
+    await settle(upkeep)
+    assert log.outcomes == []
+    clock.now = T0 + timedelta(seconds=91)
+    await settle(upkeep)
+    [(_, failed)] = log.outcomes
+    assert isinstance(failed, RenderFailed) and failed.error_code == "deadline"
+
+
+async def test_a_late_event_stamped_in_the_year_9999_leaves_the_upkeep_working(
+    tmp_path: Path,
+) -> None:
+    table: dict[str, Any] = {}
+    log, clock = Log(), Clock()
+    asm = assembler(tmp_path, table, log, clock=clock)
+    far = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
+    [_, done] = clip("job-gone", 0, tmp_path / "render_tmp")
+    await feed(asm, [done.model_copy(update={"occurred_at": far})])
+    assert "job-gone" in table  # an entry without a request, which waits for nothing
+    clock.now = T0 + timedelta(days=3650)
+    await settle(Upkeep(asm))  # raised OverflowError before
+    assert log.outcomes == []
+
+
 async def test_an_entry_missing_outcomes_that_are_in_the_log_reads_them_again(
     tmp_path: Path,
 ) -> None:

@@ -58,3 +58,19 @@ def test_more_segments_than_the_cap_fail_the_render_with_a_sentence() -> None:
     assert plan.started is None and plan.tasks == [] and plan.failed is not None
     assert plan.failed.error_code == "too_many_segments"
     assert "8 segments, more than the 7" in plan.failed.error
+
+
+def test_a_render_id_too_long_to_name_its_tasks_fails_the_render_with_a_sentence() -> None:
+    # Valid on the wire (ids may have 128 characters), but a task id adds "-seg0000": this
+    # request once made the planner raise, so its render waited for its deadline.
+    long_id = "j" * 121
+    plan = plan_render(make_event(render_request(long_id), trace_id="t"))
+    assert plan.started is None and plan.tasks == [] and plan.failed is not None
+    assert plan.failed.render_job_id == long_id
+    assert plan.failed.error_code == "render_job_id_too_long"
+    # What the user reads on the failed job:
+    assert plan.failed.error == (
+        "the render's id is 121 characters long; its clip tasks are named after it, "
+        "so it may have at most 120"
+    )
+    assert plan_render(make_event(render_request("j" * 120), trace_id="t")).failed is None

@@ -50,6 +50,29 @@ def test_occurred_at_is_normalised_to_utc() -> None:
     assert decode(json.dumps(wire).encode()).occurred_at == T0
 
 
+@pytest.mark.parametrize("occurred_at", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00"])
+def test_a_time_outside_what_utc_can_hold_is_an_invalid_event(occurred_at: str) -> None:
+    # Once an OverflowError out of decode: every agent dead-lettered it as its own bug, and
+    # the projector, which expects DecodeError only, stopped on it again at each restart.
+    wire = json.loads(encode(make_event(sample_payloads()[1], trace_id="t")))
+    wire["occurred_at"] = occurred_at
+    with pytest.raises(DecodeError) as info:
+        decode(json.dumps(wire).encode())
+    assert "occurred_at" in info.value.reason
+    assert "outside the dates UTC can hold" in info.value.reason
+
+
+@pytest.mark.parametrize("duration_s", ["1e400", "1e306", "NaN", "-Infinity"])
+def test_a_v1_clip_duration_without_a_finite_value_is_an_invalid_event(duration_s: str) -> None:
+    v1 = make_event(ClipTaskSucceededV1(**CLIP, duration_s=1.5, clip_path="c.mp4"), trace_id="t")
+    raw = encode(v1).replace(b'"duration_s":1.5', f'"duration_s":{duration_s}'.encode())
+    assert duration_s.encode() in raw
+    with pytest.raises(DecodeError) as info:
+        decode(raw)
+    # What the dead-letter topic says: the event as written and the field at fault.
+    assert info.value.reason.startswith("invalid ClipTaskSucceeded v1: payload.duration_s")
+
+
 @pytest.mark.parametrize(
     ("raw", "reason"),
     [

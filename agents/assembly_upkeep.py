@@ -2,7 +2,9 @@
 
 A worker's timer calls `Upkeep.tick` every few seconds, for the partitions it owns: a render
 found assembling, or with every clip in but no join running (its worker died or lost the
-partition mid-join), is joined again; a render past its deadline fails with error_code
+partition mid-join), is joined again; an open render whose clips stopped moving has its
+outcomes read from the log again and, still short after a longer while, its unfinished
+clip tasks queued again; a render past its deadline fails with error_code
 "deadline" and a sentence naming the tasks that never finished; an entry that never saw its
 request (a late event of an ended render) is dropped once it expires. The deadline counts
 from the request's event time, which is in the table, so a restart does not reset it.
@@ -27,8 +29,10 @@ from agents.assembly_state import (
     outcome_event_id,
     unfinished,
 )
+from agents.metrics import RENDER_CLIP_REQUEUED
+from agents.planning import plan_request
 from events.base import Envelope
-from events.payloads import RenderFailed
+from events.payloads import RenderFailed, RenderRequested
 
 log = structlog.get_logger("render_worker")
 
@@ -36,6 +40,11 @@ log = structlog.get_logger("render_worker")
 Reread = Callable[[JobAssembly], Awaitable[list[Envelope[Any]]]]
 # An open render whose clips have not moved for this long has its outcomes read again.
 STALLED_AFTER = timedelta(seconds=20)
+# Still short of outcomes this long after its clips last moved: the unfinished tasks are
+# queued again. Whatever lost a task message (a commit past it in a rebalance, a consumer
+# that skipped it), the render ends. A task still held somewhere is not run twice: a copy
+# lands on the same partition, so the same worker, which lets it ride on the one it holds.
+REQUEUE_AFTER = timedelta(seconds=120)
 
 
 @dataclass
@@ -48,9 +57,11 @@ class Upkeep:
     # did not see. Reading the render's clip events again (the fold is idempotent) heals it.
     reread: Reread | None = None
     stalled_after: timedelta = STALLED_AFTER
+    requeue_after: timedelta = REQUEUE_AFTER
     # Work started by tick; a reference keeps each task alive until it ends.
     _background: set[asyncio.Task[Any]] = field(default_factory=set)
     _reread_at: dict[str, datetime] = field(default_factory=dict)
+    _requeued_at: dict[str, datetime] = field(default_factory=dict)
 
     def tick(self, partitions: set[int] | None = None) -> list[asyncio.Task[Any]]:
         """Look at every entry of `partitions` (this worker's; None: all) and start what it
@@ -113,8 +124,45 @@ class Upkeep:
             done_before=state.done_tasks,
             done_after=after.done_tasks,
         )
-        if after.ready and job not in asm.busy and job not in asm.ended:
+        if job in asm.busy or job in asm.ended:
+            return
+        if after.ready:
             await asm.assemble(after, resumed=True)
+        elif self._requeue_due(after, asm.clock()):
+            await self.requeue(after)
+
+    def _still_since(self, state: JobAssembly) -> datetime | None:
+        """When the render last moved (a clip event, its request, or a requeue)."""
+        since = [state.clips.last_event_at, state.request_seen_at]
+        since.append(self._requeued_at.get(state.render_job_id))
+        return max((t for t in since if t is not None), default=None)
+
+    def _requeue_due(self, state: JobAssembly, now: datetime) -> bool:
+        last = self._still_since(state)
+        return last is not None and now - last > self.requeue_after
+
+    async def requeue(self, state: JobAssembly) -> None:
+        """Queue again the render's planned clip tasks that have no outcome."""
+        asm, job = self.assembler, state.render_job_id
+        now, last = asm.clock(), self._still_since(state)
+        self._requeued_at[job] = now
+        req: RenderRequested
+        req, _ = asm.plan(job, state.request or {})
+        done = {t for t, task in state.clips.tasks.items() if task.status.terminal}
+        unfinished_ids = set(state.task_ids or ()) - done
+        tasks = plan_request(req, max_segments=len(req.edl.segments)).tasks
+        lost = [t for t in tasks if t.task_id in unfinished_ids]
+        if not lost:
+            return
+        log.warning(
+            "render_worker.clip_tasks_requeued",
+            trace_id=state.trace_id,
+            render_job_id=job,
+            tasks=[t.task_id for t in lost],
+            still_for_s=None if last is None else round((now - last).total_seconds()),
+        )
+        RENDER_CLIP_REQUEUED.inc(len(lost))
+        await asm.emit(state, list(lost))
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[Any]:
         task = asyncio.create_task(work)

@@ -42,3 +42,7 @@ RENDER_PRODUCER_REPLACED = Counter(
     "Worker producers dropped and made anew: a send past its deadline, or lost sequence numbers",
     ["reason"],
 )
+RENDER_CLIP_REQUEUED = Counter(
+    "render_clip_requeued_total",
+    "Clip tasks queued again by the assembler's upkeep: their render stopped moving without them",
+)

@@ -43,8 +43,13 @@ def _parse(req: RenderRequested) -> EDL:
 
 
 def plan_render(env: Envelope[Any], max_segments: int = 1000) -> Plan:
-    """Split a render request into clip tasks keyed by their source video."""
-    req: RenderRequested = env.payload
+    """Split a render request event into clip tasks keyed by their source video."""
+    return plan_request(env.payload, max_segments)
+
+
+def plan_request(req: RenderRequested, max_segments: int = 1000) -> Plan:
+    """Split a render request into clip tasks keyed by their source video (the same tasks
+    every time: the upkeep queues lost ones again from here)."""
     count = len(req.edl.segments)
     if count > max_segments:
         return _failed(

@@ -22,9 +22,11 @@ RSS of the API and the worker (their process trees, sampled every 0.5 s; only wh
 started them), the most SSE streams open at once, and the database connections in use (the
 API's /metrics has no pool gauge, so: n/a; for a SQLite the bench started, the most file
 handles the API held on the database file), and the API's own p95 of GET /jobs/{id} from its
-histogram. Before the clock starts one project is analysed and not counted (--warm-up-s): a
-fresh worker's first analysis waits for its process pool and librosa, which is start-up, not
-load. Timings are printed, never asserted.
+histogram. Before the clock starts one project is analysed and rendered, not counted
+(--warm-up-s): a fresh worker's first analysis waits for its process pool and librosa, which
+is start-up, not load. Its job is the reference of the same run: 100 GET /jobs/{id} one
+after another on the idle stack, whose p95 the loaded p95 is reported against (a ratio,
+since this machine's speed varies from day to day). Timings are printed, never asserted.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ from typing import Any
 
 import httpx
 
-from bench.load_figures import Recorder, metrics_text, report, route_template
+from bench.load_figures import GET_JOB, Recorder, metrics_text, report, route_template
 from bench.load_stack import Sampler, throwaway_stack
 from engine.sample_media import write_sample_media, write_song
 
@@ -236,9 +238,10 @@ async def user(rec: Recorder, url: str, plan: Plan, budget: Budget, index: int) 
         await render_and_watch(rec, url, session, pid, plan, email)
 
 
-async def warm_up(url: str, plan: Plan, song: Path) -> str:
-    """One project analysed before the clock starts, not counted: a fresh worker's first
-    analysis waits for its process pool and loads librosa, which is start-up, not load."""
+async def warm_up(url: str, plan: Plan, song: Path) -> tuple[str, list[float]]:
+    """One project analysed and rendered before the clock starts, not counted: a fresh
+    worker's first analysis waits for its process pool and loads librosa, which is start-up,
+    not load. Its job then serves the reference: GET /jobs/{id} alone on the idle stack."""
     rec = Recorder()
     email = f"load-warm-up-{uuid.uuid4().hex[:8]}@example.com"
     async with client_of(url) as anonymous:
@@ -246,13 +249,32 @@ async def warm_up(url: str, plan: Plan, song: Path) -> str:
         await rec.call(anonymous, "POST", "/api/v1/auth/register", expect=(201,), json=body)
         session = await log_in(rec, anonymous, email)
     if session is None:
-        return f"warm-up: could not log in ({dict(rec.errors)})"
+        return f"warm-up: could not log in ({dict(rec.errors)})", []
     async with client_of(url, session["access_token"]) as client:
         pid = await prepare_project(rec, client, plan, song)
-    took = time.monotonic() - rec.started
-    if pid is None:
-        return f"warm-up: no timeline after {took:.0f} s ({dict(rec.errors) or 'time ran out'})"
-    return f"warm-up (not counted): first project analysed and its timeline made in {took:.0f} s"
+        took = time.monotonic() - rec.started
+        if pid is None:
+            why = dict(rec.errors) or "time ran out"
+            return f"warm-up: no timeline after {took:.0f} s ({why})", []
+        said = (
+            f"warm-up (not counted): first project analysed and its timeline made in {took:.0f} s"
+        )
+        render = f"/api/v1/video/workspaces/{session['workspace_id']}/render/{pid}"
+        accepted = await rec.call(client, "POST", render, expect=(202,), json={"kind": "preview"})
+        if accepted is None:
+            return f"{said}; its render was refused ({dict(rec.errors)})", []
+        status_url = accepted.json()["status_url"]
+        status = await poll_job(rec, client, status_url, plan)
+        idle = await idle_get_job(client, status_url)
+    return f"{said}; its render ended {status} after {time.monotonic() - rec.started:.0f} s", idle
+
+
+async def idle_get_job(client: httpx.AsyncClient, status_url: str, count: int = 100) -> list[float]:
+    """Latencies (ms) of `count` GET /jobs/{id} one after another, nothing else running."""
+    rec = Recorder()
+    for _ in range(count):
+        await rec.call(client, "GET", status_url)
+    return rec.latencies.get(GET_JOB, [])
 
 
 async def drive(url: str, users: int, plan: Plan) -> Recorder:
@@ -284,10 +306,12 @@ def sample_files(directory: Path, users: int) -> tuple[list[Path], Path]:
 def run(args: argparse.Namespace, url: str, sampler: Sampler | None, files: Path) -> None:
     """Drive the users against `url` and print the figures."""
     media, songs = sample_files(files, args.users)
+    idle: list[float] = []
     if args.warm_up_s > 0:
         warm = Plan(time.monotonic() + args.warm_up_s, 1, args.poll_s, media, songs)
         song = songs / f"song_{args.users}" / "sample_song.wav"
-        print(asyncio.run(warm_up(url, warm, song)))
+        said, idle = asyncio.run(warm_up(url, warm, song))
+        print(said)
     plan = Plan(
         deadline=time.monotonic() + args.duration_s,
         max_renders=args.max_renders,
@@ -307,7 +331,7 @@ def run(args: argparse.Namespace, url: str, sampler: Sampler | None, files: Path
     metrics = metrics_text(url)
     if sampler is not None:
         sampler.finish()
-    print(report(rec, elapsed, sampler, metrics))
+    print(report(rec, elapsed, sampler, metrics, idle))
 
 
 def main() -> None:

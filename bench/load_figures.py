@@ -133,8 +133,15 @@ def db_connections(metrics: str | None, sampler: Sampler | None) -> str:
     return said
 
 
-def report(rec: Recorder, elapsed_s: float, sampler: Sampler | None, metrics: str | None) -> str:
-    """The figures, one per line, ending with the RESULT line."""
+def report(
+    rec: Recorder,
+    elapsed_s: float,
+    sampler: Sampler | None,
+    metrics: str | None,
+    idle_get_job_ms: list[float] | None = None,
+) -> str:
+    """The figures, one per line, ending with the RESULT line; `idle_get_job_ms` is the
+    reference (GET /jobs/{id} on the idle stack, in the same run)."""
     lines = [f"{'route':<68} {'count':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}"]
     for route, ms in sorted(rec.latencies.items()):
         lines.append(
@@ -167,6 +174,12 @@ def report(rec: Recorder, elapsed_s: float, sampler: Sampler | None, metrics: st
         + ("n/a" if inside is None else f"<= {inside * 1000:.0f} ms" if inside < 1e9 else "> 10 s")
     )
     get_job = rec.latencies.get(GET_JOB, [])
+    if idle_get_job_ms and get_job:
+        idle, loaded = percentile(idle_get_job_ms, 95), percentile(get_job, 95)
+        lines.append(
+            f"GET job p95 on the idle stack (reference, {len(idle_get_job_ms)} requests): "
+            f"{idle:.1f} ms; under load {loaded:.0f} ms = {loaded / max(idle, 0.001):.0f}x"
+        )
     lines.append(
         f"RESULT errors={errors} renders_per_min={per_min:.1f} "
         f"get_job_p95_ms={percentile(get_job, 95):.0f} sse_streams={rec.streams_peak}"

@@ -10,7 +10,12 @@ from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.errors import (
+    KafkaConnectionError,
+    NodeNotReadyError,
+    RequestTimedOutError,
+    TopicAlreadyExistsError,
+)
 from aiokafka.structs import RecordMetadata, TopicPartition
 
 from events.base import Envelope
@@ -69,7 +74,7 @@ async def _wait_for_metadata(admin: Any, names: list[str], timeout_s: float = 30
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout_s
     while True:
-        described = await admin.describe_topics(names)
+        described = await _describe(admin, names, timeout_s)
         ready = all(
             d.get("error_code", 0) == 0
             and d.get("partitions")
@@ -83,12 +88,26 @@ async def _wait_for_metadata(admin: Any, names: list[str], timeout_s: float = 30
         await asyncio.sleep(0.05)
 
 
+async def _describe(admin: Any, names: list[str], timeout_s: float = 30.0) -> Any:
+    # The admin client asks one node at random; a node that just died can still be in its
+    # metadata, so a refused request is asked again (of another node, likely) for a while.
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    while True:
+        try:
+            return await admin.describe_topics(names)
+        except (NodeNotReadyError, KafkaConnectionError, RequestTimedOutError):
+            if loop.time() > deadline:
+                raise
+            await asyncio.sleep(0.2)
+
+
 async def partitions_of(bootstrap: str, names: Sequence[str]) -> list[TopicPartition]:
     """Return every partition of the named topics that exist, in name and partition order."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
     try:
-        described = await admin.describe_topics(list(names))
+        described = await _describe(admin, list(names))
     finally:
         await admin.close()
     found = {d["topic"]: d for d in described if d.get("error_code", 0) == 0}
@@ -227,4 +246,8 @@ __all__ = [
     "MAX_EVENT_BYTES",
     "EventProducer",
     "EventTooLarge",
-    "ensure_topics", "event_headers", "new_topics", "partitions_of"]
+    "ensure_topics",
+    "event_headers",
+    "new_topics",
+    "partitions_of",
+]

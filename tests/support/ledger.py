@@ -30,7 +30,7 @@ from events.base import Envelope
 from events.codec import DecodeError, decode
 from events.topics import Topic, physical_name
 from tests.support.cluster_state import describe_partitions, high_watermarks, read_all
-from tests.support.projecting import rows
+from tests.support.projecting import project, rows
 
 RENDER_ENDS = {
     "RenderCompleted": "complete",
@@ -183,3 +183,12 @@ def assert_ledger(
     versions = rows(url, "SELECT event_id FROM render_config_versions")
     assert len({v["event_id"] for v in versions}) == len(versions)
     return statuses
+
+
+async def fold_and_check(
+    bootstrap: str, prefix: str, url: str, jobs: set[str], *, one_outcome_in_log: bool = True
+) -> dict[str, str]:
+    """Fold the whole log into `url` with the projector, then compare it with the log."""
+    await project(bootstrap, prefix, url)
+    ledger = await read_ledger(bootstrap, prefix)
+    return assert_ledger(ledger, url, jobs, one_outcome_in_log=one_outcome_in_log)

@@ -21,6 +21,7 @@ import pytest
 from events.base import make_event
 from events.kafka_io import EventProducer
 from events.topics import Topic
+from tests.support.ledger import fold_and_check
 from tests.support.pipeline import clip_events_of, read_until, small_render, worker_env
 from tests.support.worker import running_worker
 
@@ -104,3 +105,6 @@ async def test_a_full_disk_ends_the_render_with_disk_full_not_placeholders(
     ]
     # No output was written, half or whole.
     assert "renders" not in left or not os.listdir(artifacts / "renders")
+    url = f"sqlite:///{tmp_path / 'rm.db'}"
+    statuses = await fold_and_check(kafka_bootstrap, topic_prefix, url, {"job-full"})
+    assert statuses == {"job-full": "failed"}

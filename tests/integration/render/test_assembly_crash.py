@@ -13,8 +13,9 @@ from events.codec import decode
 from events.kafka_io import EventProducer
 from events.topic_reader import follow
 from events.topics import Topic, physical_name
+from tests.support.ledger import fold_and_check
 from tests.support.pipeline import lifecycle_until, small_render, worker_env
-from tests.support.projecting import clip_stats_of, project, rows
+from tests.support.projecting import clip_stats_of, rows
 from tests.support.worker import running_worker
 
 OUTCOMES = ("RenderCompleted", "RenderFailed")
@@ -86,7 +87,8 @@ async def test_a_worker_killed_during_assembly_is_finished_by_the_next_one_once(
         last = [r.value async for r in reader.records() if b"job-join" in (r.key or b"")][-1]
     assert last is None
     url = f"sqlite:///{tmp_path / 'rm.db'}"
-    await project(kafka_bootstrap, topic_prefix, url)
+    statuses = await fold_and_check(kafka_bootstrap, topic_prefix, url, {"job-join"})
+    assert statuses == {"job-join": "complete"}
     (job,) = rows(url, "SELECT status FROM render_jobs")
     assert job["status"] == "complete"
     assert clip_stats_of(url, "job-join")["total_clips"] == segments

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from events.base import make_event
 from events.kafka_io import EventProducer
+from tests.support.ledger import fold_and_check
 from tests.support.pipeline import clip_events_of, lifecycle_until, small_render, worker_env
 from tests.support.worker import pool_processes, running_worker
 
@@ -51,3 +52,6 @@ async def test_a_killed_pool_process_costs_one_retry_not_the_worker(
     ]
     assert clip_retries or call_retries, "nothing that ran on the pool saw its process die"
     assert [ln for ln in worker.lines if ln["event"] == "render_worker.pool_rebuilt"]
+    url = f"sqlite:///{tmp_path / 'rm.db'}"
+    statuses = await fold_and_check(kafka_bootstrap, topic_prefix, url, {"job-child"})
+    assert statuses == {"job-child": "complete"}

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from events.base import make_event
 from events.kafka_io import EventProducer
+from tests.support.ledger import fold_and_check
 from tests.support.pipeline import clip_events_of, lifecycle_until, small_render, worker_env
 from tests.support.worker import running_worker
 
@@ -66,3 +67,6 @@ async def test_a_sigterm_mid_render_leaves_the_tasks_to_the_other_worker(
     assert starts == {"stopping", "staying"}
     failures = [e for e in events if e.type in ("ClipTaskFailed", "ClipTaskFellBack")]
     assert failures == []
+    url = f"sqlite:///{tmp_path / 'rm.db'}"
+    statuses = await fold_and_check(kafka_bootstrap, topic_prefix, url, {"job-stop"})
+    assert statuses == {"job-stop": "complete"}

@@ -15,9 +15,11 @@ from agents.assembler import Assembler
 from agents.assembly_state import Deadline, JobAssembly, outcome_event_id, unfinished
 from agents.assembly_upkeep import Upkeep
 from agents.clip_job import ClipDone, RenderDone
+from agents.planning import plan_request
 from domain.clip_stats import JobClipState
 from events.base import Envelope, Payload, make_event
 from events.payloads import (
+    ClipTaskQueued,
     ClipTaskStarted,
     ClipTaskSucceeded,
     RenderCompleted,
@@ -89,6 +91,7 @@ class Log:
     """What the assembler emitted: (event id, payload), outcomes only."""
 
     outcomes: list[tuple[str | None, Payload]] = field(default_factory=list)
+    queued: list[str] = field(default_factory=list)  # task ids of ClipTaskQueued sent
     down: bool = False
 
     async def emit(self, state: Any, payloads: list[Payload], event_id: str | None = None) -> None:
@@ -97,6 +100,8 @@ class Log:
         for p in payloads:
             if isinstance(p, RenderCompleted | RenderFailed):
                 self.outcomes.append((event_id, p))
+            if isinstance(p, ClipTaskQueued):
+                self.queued.append(p.task_id)
 
 
 class Clock:
@@ -385,3 +390,49 @@ async def test_an_entry_missing_outcomes_that_are_in_the_log_reads_them_again(
     assert isinstance(completed, RenderCompleted) and reads == ["job-r"]
     await settle(upkeep)  # ended: nothing read again, nothing joined twice
     assert reads == ["job-r"] and len(log.outcomes) == 1
+
+
+async def test_a_render_short_of_a_task_message_queues_its_unfinished_tasks_again(
+    tmp_path: Path,
+) -> None:
+    """A task whose message was lost on the way (an offset committed past it in a rebalance):
+    the log has no outcome to read again, so once the render has stood still long enough its
+    unfinished tasks are queued again, once per wait, and the render then completes."""
+    table: dict[str, Any] = {}
+    tmp = tmp_path / "render_tmp"
+    log, clock = Log(), Clock()
+    asm = assembler(tmp_path, table, log, clock=clock)
+    request = crossfade_request("job-q")
+    tasks = [t.task_id for t in plan_request(request).tasks]
+    started = RenderStarted(render_job_id="job-q", total_tasks=len(tasks), task_ids=tasks)
+
+    def outcome(index: int) -> list[Envelope[Any]]:
+        return [
+            e.model_copy(update={"payload": e.payload.model_copy(update={"task_id": tasks[index]})})
+            for e in clip("job-q", index, tmp)
+        ]
+
+    in_log = [at(request), at(started), *outcome(0), *outcome(1)]
+    await feed(asm, in_log)
+
+    async def reread(state: JobAssembly) -> list[Envelope[Any]]:
+        return in_log  # nothing the table lacks
+
+    upkeep = Upkeep(
+        asm,
+        reread=reread,
+        stalled_after=timedelta(seconds=10),
+        requeue_after=timedelta(seconds=25),
+    )
+    clock.now = T0 + timedelta(seconds=15)  # stalled: read again, too soon to queue again
+    await settle(upkeep)
+    assert log.queued == []
+    clock.now = T0 + timedelta(seconds=30)
+    await settle(upkeep)
+    assert log.queued == [tasks[2]]  # only the task without an outcome
+    clock.now = T0 + timedelta(seconds=45)  # read again, but queued 15 s ago: not again yet
+    await settle(upkeep)
+    assert log.queued == [tasks[2]]
+    await feed(asm, outcome(2))
+    [(_, completed)] = log.outcomes
+    assert isinstance(completed, RenderCompleted)

@@ -65,3 +65,9 @@ def remote_refusal(url: str, allowed_hosts: Collection[str], resolve: Resolve) -
                 "private address (name it in BEATSTITCH_REMOTE_HOSTS_ALLOWED to allow it)"
             )
     return None
+
+
+class SourceRefused(ValueError):
+    """A remote source refused by remote_refusal; the message is its sentence."""
+
+    reason = SOURCE_REFUSED

@@ -14,6 +14,8 @@ import structlog
 from agents.metrics import RENDER_CLIP_FAILURES
 from agents.outbox import Outbox
 from agents.pool import PoolChildDied, PoolClosed
+from agents.source_guard import SourceGuard
+from domain.confinement import PathOutsideRoot
 from engine.errors import EngineError
 from events.base import Envelope, make_event
 from events.codec import DecodeError, decode
@@ -67,6 +69,8 @@ CRASH_RETRIES = 2
 def failure_message(exc: BaseException, audio_path: str) -> str:
     """One sentence a user can read about why the analysis of audio_path failed."""
     name = Path(audio_path).name  # never the server's directory layout
+    if isinstance(exc, PathOutsideRoot):
+        return f"{exc}."
     if isinstance(exc, FileNotFoundError):
         return f"the audio file {name!r} could not be found."
     if isinstance(exc, IsADirectoryError | NotADirectoryError):
@@ -88,6 +92,8 @@ class Analyzer:
     outbox: Outbox
     execute: Execute
     grids_dir: Path
+    # The audio path of a request is read only inside the media or artifacts root.
+    guard: SourceGuard
 
     async def handle(self, message: Any) -> None:
         """Analyse one requested track; any failure becomes a failed completion, never a crash."""
@@ -108,12 +114,12 @@ class Analyzer:
         )
         began = time.monotonic()
         try:
-            done = await self._run_in_pool(req, bound)
+            done = await self._run_in_pool(self.guard.local(req.audio_path), bound)
         except PoolClosed:
             raise  # the worker stops: no outcome; the request runs again on the next owner
         except Exception as exc:  # noqa: BLE001 - every failure is reported, the agent lives on
             error = failure_message(exc, req.audio_path)
-            if not isinstance(exc, EngineError | OSError):
+            if not isinstance(exc, EngineError | OSError | PathOutsideRoot):
                 bound.exception("render_worker.beat_analysis_crashed", error=error)
             result = self._completed(req, status="failed", error=error)
         else:
@@ -148,13 +154,13 @@ class Analyzer:
             seconds=round(time.monotonic() - began, 3),
         )
 
-    async def _run_in_pool(self, req: BeatAnalysisRequested, bound: Any) -> GridDone:
+    async def _run_in_pool(self, audio_path: str, bound: Any) -> GridDone:
         # A pool process that died (killed, out of memory, a crash in a decoder) is not the
         # track's fault: the pool is rebuilt and the analysis tried again, a few times.
         for attempt in range(1, CRASH_RETRIES + 2):
             try:
                 done: GridDone = await self.execute(
-                    analyze_track, req.audio_path, str(self.grids_dir)
+                    analyze_track, audio_path, str(self.grids_dir)
                 )
                 return done
             except PoolChildDied as exc:

@@ -59,7 +59,9 @@ from agents.clip_job import (
     transition_indices,
 )
 from agents.disk_full import DISK_FULL, clips_met_full_disk, disk_full_error, met_full_disk
+from agents.source_guard import SourceGuard
 from domain.clip_stats import TaskStatus, clip_stats
+from domain.confinement import PATH_OUTSIDE_ROOT, PathOutsideRoot
 from engine.pieces import Sides, plan_pieces
 from events.base import Envelope, Payload
 from events.payloads import (
@@ -113,6 +115,8 @@ class Assembler:
     execute: Execute
     artifacts: Path
     placeholder: Callable[[], str]
+    # Sources, the music and clip paths from events are read only once vetted here.
+    guard: SourceGuard
     # Connect and read timeouts for remote sources, the same the clip tasks use.
     timeouts_s: tuple[float, float] = (10.0, 15.0)
     deadline: Deadline = field(default_factory=Deadline)
@@ -225,12 +229,24 @@ class Assembler:
         return due is not None and self.clock() > due
 
     def _clips(self, state: JobAssembly) -> dict[int, str]:
-        """Segment index → clip path, for every task that has produced its clip."""
+        """Segment index → clip path, for every task that has produced its clip.
+
+        A clip path outside the roots (a forged outcome) counts as no clip: a placeholder."""
         return {
             t.segment_index: t.clip_path
             for t in state.clips.tasks.values()
-            if t.status.terminal and t.clip_path and t.segment_index is not None
+            if t.status.terminal
+            and t.clip_path
+            and t.segment_index is not None
+            and self._inside(t.clip_path)
         }
+
+    def _inside(self, path: str) -> bool:
+        try:
+            self.guard.local(path)
+        except PathOutsideRoot:
+            return False
+        return True
 
     def _kinds(self, state: JobAssembly) -> dict[int, SourceType]:
         """Segment index → the source kind its clip task is using or ended with.
@@ -283,20 +299,23 @@ class Assembler:
     def _start_piece(self, state: JobAssembly, b: int, kinds: Sides, name: str) -> _Piece:
         req, _ = self.plan(state.render_job_id, state.request or {})
         work = self.tmp_dir(state.render_job_id) / "assembly"
-        task = asyncio.create_task(
-            self.execute(
-                render_piece,
-                req.edl,
-                b,
-                self._side(req, b, kinds[0]),
-                self._side(req, b + 1, kinds[1]),
-                str(work / f"{name}-{b:05d}.mp4"),
-                req.output,
-                req.kind,
-                self.timeouts_s,
-            )
+        sides = (self._side(req, b, kinds[0]), self._side(req, b + 1, kinds[1]))
+        out = str(work / f"{name}-{b:05d}.mp4")
+        return _Piece(asyncio.create_task(self._piece(req, b, sides, out)), kinds)
+
+    async def _piece(self, req: RenderRequested, b: int, sides: Any, out: str) -> str:
+        """A piece rendered from vetted sides (a refused one fails it; the join redoes it)."""
+        vetted = [await self._vetted(side) for side in sides]
+        piece: str = await self.execute(
+            render_piece, req.edl, b, *vetted, out, req.output, req.kind, self.timeouts_s
         )
-        return _Piece(task, kinds)
+        return piece
+
+    async def _vetted(self, side: PieceSource) -> PieceSource:
+        if side.source is None:
+            return side
+        remote = side.path == side.source.remote_url
+        return replace(side, path=await self.guard.source(side.path, remote=remote))
 
     def _start_ready_work(
         self, state: JobAssembly, kinds: dict[int, SourceType] | None = None
@@ -312,20 +331,19 @@ class Assembler:
         req, boundaries = self.plan(job, state.request)
         work = self.tmp_dir(job) / "assembly"
         if job not in self._music:
-            self._music[job] = asyncio.create_task(
-                self.execute(
-                    encode_music,
-                    req.audio.path,
-                    req.edl.total_duration_ms,
-                    str(work / "music.m4a"),
-                )
-            )
+            music = (req.audio.path, req.edl.total_duration_ms, str(work / "music.m4a"))
+            self._music[job] = asyncio.create_task(self._encode_music(*music))
         kinds = self._kinds(state) if kinds is None else kinds
         started = self._pieces.setdefault(job, {})
         steps = plan_pieces(boundaries, kinds, {b: p.kinds for b, p in started.items()})
         for b, sides in steps.start.items():
             started[b] = self._start_piece(state, b, sides, "transition")
         return steps.restart
+
+    async def _encode_music(self, path: str, total_ms: int, out: str) -> str:
+        """The music encoded for the mux, read only inside the roots."""
+        music: str = await self.execute(encode_music, self.guard.local(path), total_ms, out)
+        return music
 
     async def drop(self, state: JobAssembly) -> None:
         """Forget a render's work, then remove its files once its work in the pool has ended."""
@@ -407,6 +425,8 @@ class Assembler:
             return RenderFailed(
                 render_job_id=job, error=disk_full_error(self.artifacts), error_code=DISK_FULL
             )
+        if isinstance(exc, PathOutsideRoot):
+            return RenderFailed(render_job_id=job, error=str(exc), error_code=PATH_OUTSIDE_ROOT)
         return RenderFailed(
             render_job_id=job, error=f"assembly failed: {exc}", error_code="assembly_failed"
         )

@@ -27,6 +27,9 @@ from agents.metrics import (
 )
 from agents.pool import PoolChildDied, PoolClosed
 from agents.recent_ids import RecentIds
+from agents.source_guard import SourceGuard
+from domain.confinement import PathOutsideRoot
+from domain.remote_sources import SourceRefused
 from engine.errors import EngineError, is_disk_full
 from events.base import Envelope, Payload
 from events.payloads import (
@@ -53,6 +56,10 @@ def failure_reason(exc: BaseException) -> FailureReason:
     """Map an engine error to the reason the events carry."""
     if is_disk_full(exc):
         return FailureReason.DISK_FULL
+    if isinstance(exc, PathOutsideRoot):
+        return FailureReason.PATH_OUTSIDE_ROOT
+    if isinstance(exc, SourceRefused):
+        return FailureReason.SOURCE_REFUSED
     if isinstance(exc, EngineError):
         return _REASONS.get(exc.reason, FailureReason.DECODE_ERROR)
     if isinstance(exc, PoolChildDied):
@@ -80,6 +87,8 @@ class ClipRunner:
     execute: Execute
     config: Callable[[], RenderClipConfig]
     tmp_root: Path
+    # Every source is vetted here first: a refused one fails over like a bad source.
+    guard: SourceGuard
     timeouts_s: tuple[float, float] = (10.0, 15.0)
     sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep
     is_cancelled: Callable[[str], bool] = lambda _job: False
@@ -194,11 +203,12 @@ class _Attempts:
         for retry in range(config.max_retry + 1):
             await self.start(kind)
             try:
+                vetted = await self.r.guard.source(where, remote=kind is SourceType.REMOTE)
                 done = await self.r.execute(
                     render_segment,
                     self.task.segment,
                     self.task.source,
-                    where,
+                    vetted,
                     str(self.out),
                     self.task.output,
                     self.task.output.quality,

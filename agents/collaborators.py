@@ -29,6 +29,7 @@ from agents.pool import Pool
 from agents.recent_ids import RecentIds
 from agents.scheduler import ClipScheduler
 from agents.settings import RetentionSettings, WorkerSettings
+from agents.source_guard import SourceGuard
 from events.base import Envelope, Payload, make_event
 
 
@@ -70,6 +71,7 @@ def build_collaborators(
     )
     artifacts = Path(worker.artifacts_dir)
     timeouts_s = (worker.clip_connect_timeout_s, worker.clip_read_timeout_s)
+    guard = SourceGuard.of(worker)
 
     async def emit_for(cause: Envelope[Any], payloads: list[Payload]) -> None:
         await outbox.send(
@@ -91,6 +93,7 @@ def build_collaborators(
         execute=pool.run,
         config=lambda: watcher.live.config,
         tmp_root=artifacts / "render_tmp",
+        guard=guard,
         timeouts_s=timeouts_s,
         is_cancelled=cancellations.is_cancelled,
     )
@@ -106,6 +109,7 @@ def build_collaborators(
         execute=pool.run_surviving_crashes,
         artifacts=artifacts,
         placeholder=lambda: watcher.live.config.placeholder_asset_path,
+        guard=guard,
         timeouts_s=timeouts_s,
         deadline=Deadline(
             worker.render_deadline_s,
@@ -118,6 +122,7 @@ def build_collaborators(
         worker_id=worker.worker_id,
         outbox=outbox,
         execute=pool.run,
+        guard=guard,
         # Absolute: the path travels in events to processes with other working directories.
         grids_dir=artifacts.resolve() / "beat-grids",
     )

@@ -9,8 +9,8 @@ from typing import Any
 from engine.edl import EDL, check_edl
 from engine.errors import EngineError
 from events.base import Envelope
+from events.ids import ID_MAX_LENGTH
 from events.payloads import ClipTaskQueued, RenderFailed, RenderRequested, RenderStarted
-from events.payloads.common import ID_MAX_LENGTH
 
 
 @dataclass(frozen=True)

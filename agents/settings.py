@@ -28,6 +28,12 @@ class WorkerSettings(BaseSettings):
     broker_session_timeout_s: float = 10.0
     # Intermediate clips go to <artifacts_dir>/render_tmp/job_<id>/, outputs to renders/.
     artifacts_dir: str = "artifacts"
+    # The API's uploads (the API's own setting): local paths in events must resolve inside
+    # this folder or artifacts_dir, or they are not read (path_outside_root).
+    media_dir: str = ".data/media"
+    # Remote sources are fetched over http(s) from public addresses only; hosts named here
+    # (comma-separated `host` or `host:port`) are fetched wherever they resolve to.
+    remote_hosts_allowed: str = ""
     # Processes for CPU work; the config's max_parallelism (at most 6) decides how many run.
     process_pool_size: int = 6
     # Remote sources (HTTP/HLS): how long to wait for a connection and for each read.

@@ -14,6 +14,9 @@ class ApiSettings(BaseSettings):
     api_port: int = 8000
     # Uploads, thumbnails and timelines; workers read media from here, so it must be shared.
     media_dir: str = ".data/media"
+    # The workers' outputs and beat grids (the workers' own setting); with media_dir, the
+    # only folders the API serves files from.
+    artifacts_dir: str = "artifacts"
     # Larger uploads are cut off while streaming and answered 413.
     upload_max_bytes: int = 512 * 1024 * 1024
     token_ttl_hours: int = 24 * 7

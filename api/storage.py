@@ -13,6 +13,7 @@ import filetype
 from fastapi import UploadFile
 
 from api.settings import ApiSettings
+from domain.confinement import PathOutsideRoot, confine
 
 UploadKind = Literal["image", "video", "audio"]
 
@@ -69,6 +70,16 @@ def size_text(size: int) -> str:
 def media_root(settings: ApiSettings) -> Path:
     """The absolute upload root (workers read the paths the API stores)."""
     return Path(settings.media_dir).resolve()
+
+
+def served_file(settings: ApiSettings, path: str | Path) -> Path | None:
+    """The file to serve for a path from the read model (which events wrote), resolved, or
+    None when it is missing or lies outside the media and artifacts folders."""
+    try:
+        resolved = confine(path, (media_root(settings), Path(settings.artifacts_dir).resolve()))
+    except PathOutsideRoot:
+        return None
+    return resolved if resolved.is_file() else None
 
 
 def project_dir(settings: ApiSettings, project_id: str) -> Path:

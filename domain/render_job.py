@@ -93,6 +93,10 @@ def _folded(base: JobState, env: Envelope[Any]) -> JobState:
     p = env.payload
     at = env.occurred_at
     if isinstance(p, RenderRequested):
+        if base.workspace_id is not None:
+            # The job's first request owns it: a replayed or forged one (any producer may
+            # write render.jobs) must not move it to another workspace or change its inputs.
+            return base
         return replace(
             base,
             workspace_id=p.workspace_id,

@@ -9,6 +9,7 @@ from uuid import uuid4
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
+from events.ids import EventId, Id, TraceId
 from events.topics import Topic
 
 ZERO = timedelta(0)
@@ -42,13 +43,13 @@ class Envelope(BaseModel, Generic[P]):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    event_id: str = Field(min_length=1, max_length=64)
+    event_id: EventId
     type: str
     version: int = Field(ge=1)
     occurred_at: AwareDatetime
-    trace_id: str = Field(min_length=1, max_length=64)
-    correlation_id: str | None = None
-    causation_id: str | None = None
+    trace_id: TraceId
+    correlation_id: Id | None = None
+    causation_id: EventId | None = None
     key: str
     payload: P
 

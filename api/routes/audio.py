@@ -17,7 +17,7 @@ from api.read_models import analysis_of, audio_track_of
 from api.read_your_writes import emit
 from api.routes.uploads import probed, receive, rejected
 from api.schemas import AnalysisStatus, AudioOut
-from api.storage import SavedUpload, move_into_place, project_dir
+from api.storage import SavedUpload, move_into_place, project_dir, served_file
 from api.timelines import drop_generated_timeline
 from events.payloads import BeatAnalysisRequested
 
@@ -128,7 +128,7 @@ def get_audio(project: OwnedProject, session: SessionDep) -> AudioOut:
 
 
 @router.get("/beats", response_class=FileResponse)
-def get_beats(project: OwnedProject, session: SessionDep) -> FileResponse:
+def get_beats(project: OwnedProject, session: SessionDep, services: ServicesDep) -> FileResponse:
     """The beat grid JSON (bpm, beats, measures) once the analysis completed; 409 before."""
     track = _track(session, project)
     analysis = analysis_of(session, track.id)
@@ -136,4 +136,7 @@ def get_beats(project: OwnedProject, session: SessionDep) -> FileResponse:
         state = analysis.status if analysis else "pending"
         reason = f": {analysis.error}" if analysis and analysis.error else ""
         raise conflict(f"The beat analysis is {state}{reason}; the grid is not available.")
-    return FileResponse(analysis.beat_grid_path, media_type="application/json")
+    path = served_file(services.settings, analysis.beat_grid_path)
+    if path is None:  # removed, or an analysis event naming a file outside our folders
+        raise not_found("the beat grid")
+    return FileResponse(path, media_type="application/json")

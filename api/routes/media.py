@@ -16,7 +16,7 @@ from api.errors import not_found
 from api.models import MediaAssetRow, Project
 from api.routes.uploads import probed, receive, rejected, user_message
 from api.schemas import MediaOut
-from api.storage import SavedUpload, move_into_place, project_dir
+from api.storage import SavedUpload, move_into_place, project_dir, served_file
 from api.timelines import drop_generated_timeline
 from engine.errors import EngineError
 from engine.probe import ProbeResult
@@ -147,10 +147,15 @@ def get_media(asset_id: str, project: OwnedProject, session: SessionDep) -> Medi
 
 
 @router.get("/{asset_id}/thumbnail", response_class=FileResponse)
-def get_thumbnail(asset_id: str, project: OwnedProject, session: SessionDep) -> FileResponse:
+def get_thumbnail(
+    asset_id: str, project: OwnedProject, session: SessionDep, services: ServicesDep
+) -> FileResponse:
     """The asset's JPEG thumbnail (longer side 320 px)."""
     row = _owned_asset(session, project, asset_id)
-    return FileResponse(row.thumbnail_path, media_type="image/jpeg")
+    path = served_file(services.settings, row.thumbnail_path) if row.thumbnail_path else None
+    if path is None:
+        raise not_found(f"the thumbnail of {asset_id}")
+    return FileResponse(path, media_type="image/jpeg")
 
 
 @router.delete("/{asset_id}", status_code=status.HTTP_204_NO_CONTENT)

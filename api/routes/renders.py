@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, HTTPException, Response, status
@@ -32,6 +31,7 @@ from api.read_models import RenderJob, render_job, render_jobs_of, workspace_ren
 from api.read_your_writes import emit
 from api.schemas import RenderAccepted, RenderCreate, RenderJobOut
 from api.services import Services
+from api.storage import served_file
 from api.stream_slots import TooManyStreams
 from api.timelines import (
     check_segment_count,
@@ -316,12 +316,14 @@ class _ClosingEventSource(EventSourceResponse):
 
 
 @router.get("/jobs/{job_id}/download", response_class=FileResponse)
-def download(job_id: str, workspace: OwnedWorkspace, session: SessionDep) -> FileResponse:
+def download(
+    job_id: str, workspace: OwnedWorkspace, session: SessionDep, services: ServicesDep
+) -> FileResponse:
     """The MP4 of a completed render (HTTP Range requests supported)."""
     job = owned_job(session, workspace, job_id)
     if job.status != "complete" or not job.output_path:
         raise conflict(f"Render {job_id} is {job.status}; there is no video to download yet.")
-    path = Path(job.output_path)
-    if not path.is_file():
-        raise not_found(f"the video of render {job_id} (it was removed from {path.parent})")
+    path = served_file(services.settings, job.output_path)
+    if path is None:  # removed, or an output event naming a file outside our folders
+        raise not_found(f"the video of render {job_id} (it was removed)")
     return FileResponse(path, media_type="video/mp4", filename=f"{job_id}.mp4")

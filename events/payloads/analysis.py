@@ -7,7 +7,7 @@ from typing import ClassVar
 from pydantic import Field
 
 from events.base import Payload
-from events.payloads.common import Id
+from events.ids import Id
 from events.topics import Topic
 
 

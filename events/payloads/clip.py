@@ -8,7 +8,8 @@ from pydantic import Field
 
 from engine.edl import Segment
 from events.base import Payload
-from events.payloads.common import FailureReason, Id, MediaSource, OutputSettings, SourceType
+from events.ids import Id
+from events.payloads.common import FailureReason, MediaSource, OutputSettings, SourceType
 from events.topics import Topic
 
 

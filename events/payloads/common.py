@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-# The longest id an event carries (ids, keys); ids derived from others must fit in it too.
-ID_MAX_LENGTH = 128
-Id = Annotated[str, Field(min_length=1, max_length=ID_MAX_LENGTH)]
+from events.ids import Id
 
 
 class SourceType(StrEnum):
@@ -34,6 +31,10 @@ class FailureReason(StrEnum):
     # No space left where the clip is written: no other source or placeholder would fit, so
     # the task fails at once and its render fails with the same reason.
     DISK_FULL = "disk_full"
+    # A local path outside the media and artifacts roots, or a remote URL that is not
+    # http(s) to a public address or an allowed host: never read, never fetched.
+    PATH_OUTSIDE_ROOT = "path_outside_root"
+    SOURCE_REFUSED = "source_refused"
     INTERNAL = "internal"
 
 

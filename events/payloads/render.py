@@ -9,7 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from engine.edl import EDL
 from events.base import Payload
-from events.payloads.common import Id, MediaSource, OutputSettings
+from events.ids import Id
+from events.payloads.common import MediaSource, OutputSettings
 from events.topics import Topic
 
 

@@ -40,13 +40,21 @@ def small_render(
 
 
 def worker_env(bootstrap: str, prefix: str, artifacts: Path, **extra: str) -> dict[str, str]:
-    """Environment of a test worker."""
+    """Environment of a test worker; its media root is the test's folder around `artifacts`,
+    where the tests write their media, unless `extra` names another."""
     return {
         "BEATSTITCH_KAFKA_BOOTSTRAP": bootstrap,
         "BEATSTITCH_TOPIC_PREFIX": prefix,
         "BEATSTITCH_ARTIFACTS_DIR": str(artifacts),
+        "BEATSTITCH_MEDIA_DIR": str(artifacts.parent),
         **extra,
     }
+
+
+def allow_remote(base_url: str) -> dict[str, str]:
+    """The worker setting that lets it fetch from the tests' local media server (a loopback
+    address, refused otherwise)."""
+    return {"BEATSTITCH_REMOTE_HOSTS_ALLOWED": base_url.split("://", 1)[1].split("/", 1)[0]}
 
 
 async def read_until(bootstrap: str, prefix: str, topic: Topic, done: Any) -> list[Any]:

@@ -33,6 +33,7 @@ async def test_a_render_request_becomes_an_mp4_of_the_songs_length(
         "BEATSTITCH_KAFKA_BOOTSTRAP": kafka_bootstrap,
         "BEATSTITCH_TOPIC_PREFIX": topic_prefix,
         "BEATSTITCH_ARTIFACTS_DIR": str(artifacts),
+        "BEATSTITCH_MEDIA_DIR": str(tmp_path),
         "BEATSTITCH_PROCESS_POOL_SIZE": "2",
     }
     async with running_worker(env, cwd=tmp_path) as worker:

@@ -10,7 +10,7 @@ from pathlib import Path
 from events.base import make_event
 from events.kafka_io import EventProducer
 from tests.support.media_server import media_server
-from tests.support.pipeline import from_remote, small_render, worker_env
+from tests.support.pipeline import allow_remote, from_remote, small_render, worker_env
 from tests.support.worker import running_worker
 
 REBALANCE_TIMEOUT_S = 10  # the workers' broker_rebalance_timeout
@@ -31,6 +31,7 @@ async def test_a_rebalance_during_a_long_clip_finishes_within_seconds(
             kafka_bootstrap,
             topic_prefix,
             tmp_path / "artifacts",
+            **allow_remote(base),
             BEATSTITCH_CLIP_READ_TIMEOUT_S="25",
             BEATSTITCH_CLIP_CONNECT_TIMEOUT_S="25",
         )

@@ -12,7 +12,13 @@ from events.kafka_io import EventProducer
 from events.topic_reader import follow
 from events.topics import Topic, physical_name
 from tests.support.media_server import media_server
-from tests.support.pipeline import from_remote, lifecycle_until, small_render, worker_env
+from tests.support.pipeline import (
+    allow_remote,
+    from_remote,
+    lifecycle_until,
+    small_render,
+    worker_env,
+)
 from tests.support.projecting import project, rows
 from tests.support.worker import running_worker
 
@@ -30,6 +36,7 @@ async def test_a_render_whose_clips_hang_fails_at_its_deadline_once(
             kafka_bootstrap,
             topic_prefix,
             tmp_path / "artifacts",
+            **allow_remote(base),
             BEATSTITCH_CLIP_READ_TIMEOUT_S="25",
             BEATSTITCH_CLIP_CONNECT_TIMEOUT_S="25",
             BEATSTITCH_RENDER_DEADLINE_S="4",

@@ -17,6 +17,7 @@ from events.topics import Topic, physical_name
 from local_stack.ports import free_tcp_ports
 from tests.support.media_server import media_server, write_hls
 from tests.support.pipeline import (
+    allow_remote,
     clip_events_of,
     lifecycle_until,
     small_render,
@@ -54,7 +55,10 @@ async def test_failing_sources_retry_fall_back_and_still_complete(
             flaky.asset_id: (f"{base}/error500/{flaky.asset_id}.mp4", flaky.local_path),
             stalled.asset_id: (f"{base}/stall/{stalled.asset_id}.mp4", stalled.local_path),
             # No local copy either: the placeholder is all that is left.
-            broken.asset_id: (f"{base}/truncated/{broken.asset_id}.mp4", "/nonexistent/b.mp4"),
+            broken.asset_id: (
+                f"{base}/truncated/{broken.asset_id}.mp4",
+                str(tmp_path / "nonexistent" / "b.mp4"),
+            ),
         }
         media = [
             m.model_copy(
@@ -72,6 +76,7 @@ async def test_failing_sources_retry_fall_back_and_still_complete(
             kafka_bootstrap,
             topic_prefix,
             tmp_path / "artifacts",
+            **allow_remote(base),
             BEATSTITCH_CLIP_CONNECT_TIMEOUT_S="1",
             BEATSTITCH_CLIP_READ_TIMEOUT_S="1",
             BEATSTITCH_WORKER_METRICS_PORT=str(port),

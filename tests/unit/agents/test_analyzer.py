@@ -15,6 +15,7 @@ from engine.errors import EngineError
 from events.base import make_event
 from events.codec import encode
 from events.payloads import BeatAnalysisCompleted, BeatAnalysisRequested
+from tests.support.guards import FAKE_SOURCES
 
 
 class FakeOutbox:
@@ -36,7 +37,7 @@ def analyzer(outcome: Any) -> tuple[Analyzer, FakeOutbox]:
         return outcome
 
     outbox = FakeOutbox()
-    return Analyzer("w1", outbox, execute, Path("/grids")), outbox  # type: ignore[arg-type]
+    return Analyzer("w1", outbox, execute, Path("/grids"), FAKE_SOURCES), outbox  # type: ignore[arg-type]
 
 
 def message(payload: Any) -> Any:
@@ -98,7 +99,7 @@ def crashing_then(outcome: Any, crashes: int) -> tuple[Analyzer, FakeOutbox]:
         return outcome
 
     outbox = FakeOutbox()
-    return Analyzer("w1", outbox, execute, Path("/grids")), outbox  # type: ignore[arg-type]
+    return Analyzer("w1", outbox, execute, Path("/grids"), FAKE_SOURCES), outbox  # type: ignore[arg-type]
 
 
 async def test_a_dead_pool_process_is_tried_again_then_the_analysis_completes() -> None:

@@ -10,6 +10,7 @@ from agents.assembly_state import JobAssembly
 from agents.clip_job import ClipDone, PieceSource, RenderDone
 from domain.clip_stats import JobClipState, TaskState, TaskStatus
 from events.payloads import RenderRequested
+from tests.support.guards import FAKE_SOURCES
 from tests.support.sample_requests import crossfade_request
 
 JOB = "job-p"
@@ -64,6 +65,7 @@ def assembler(calls: Calls, tmp: Path) -> Assembler:
         execute=calls.execute,
         artifacts=tmp,
         placeholder=lambda: PLACEHOLDER,
+        guard=FAKE_SOURCES,
     )
 
 

@@ -27,6 +27,7 @@ from events.payloads import (
     RenderStarted,
 )
 from events.payloads.common import SourceType
+from tests.support.guards import FAKE_SOURCES
 from tests.support.sample_requests import crossfade_request
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -121,6 +122,7 @@ def assembler(
         execute=(pool or Pool()).execute,
         artifacts=tmp,
         placeholder=lambda: "/fallback/placeholder.mp4",
+        guard=FAKE_SOURCES,
         deadline=Deadline(base_s=60.0, per_timeline_s=10.0),
         clock=clock or Clock(),
     )

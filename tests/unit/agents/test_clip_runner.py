@@ -11,6 +11,7 @@ import pytest
 from agents.clip_job import ClipDone, render_placeholder, render_segment
 from agents.clip_runner import ClipRunner
 from agents.pool import PoolChildDied, PoolClosed
+from agents.source_guard import SourceGuard
 from domain.clip_stats import JobClipState, clip_stats, fold_clip_events
 from engine.errors import EngineError
 from events.base import make_event
@@ -22,6 +23,7 @@ from events.payloads import (
     RenderClipConfig,
 )
 from events.payloads.common import MediaSource, OutputSettings
+from tests.support.guards import FAKE_SOURCES
 from tests.support.sample_requests import sample_segment
 
 OUT = OutputSettings(width=320, height=180, fps=12)
@@ -55,6 +57,7 @@ async def run(
     outcomes: dict[str, list[Any]],
     remote: str | None = "https://cdn/v.mp4",
     local: str | None = "/media/v.mp4",
+    guard: SourceGuard = FAKE_SOURCES,
     **config: Any,
 ) -> tuple[list[Any], list[float]]:
     """outcomes: per source path (or 'placeholder'), what each try does: 'ok' or an error."""
@@ -83,6 +86,7 @@ async def run(
         execute=execute,
         config=lambda: RenderClipConfig(**config),
         tmp_root=Path("/tmp/rt"),
+        guard=guard,
         sleep=sleep,
         rnd=random.Random(1),
     )
@@ -185,6 +189,7 @@ async def test_a_task_of_a_cancelled_render_does_no_work_and_says_so() -> None:
         execute=execute,
         config=RenderClipConfig,
         tmp_root=Path("/tmp/rt"),
+        guard=FAKE_SOURCES,
         is_cancelled=lambda job: job == "job",
     )
     await runner.run(queued("https://cdn/v.mp4", None), slot=0)
@@ -220,7 +225,33 @@ async def test_a_closing_pool_ends_the_task_without_any_outcome(remote: str | No
         execute=execute,
         config=RenderClipConfig,
         tmp_root=Path("/tmp/rt"),
+        guard=FAKE_SOURCES,
     )
     with pytest.raises(PoolClosed):
         await runner.run(queued(remote, None), slot=0)
     assert all(isinstance(p, ClipTaskStarted | ClipTaskFellBack) for p in sent), sent
+
+
+async def test_a_refused_remote_and_a_local_copy_outside_the_roots_end_on_the_placeholder(
+    tmp_path: Path,
+) -> None:
+    """The user sees the placeholder and, in the clip events, why each source was not used;
+    nothing is fetched or read (execute only ever runs the placeholder)."""
+    guard = SourceGuard(roots=(tmp_path,))
+    events, slept = await run(
+        {"placeholder": ["ok"]},
+        remote="http://169.254.169.254/latest/meta-data/",
+        local="/etc/passwd",
+        guard=guard,
+    )
+    assert shape(events) == [
+        "Started(0,remote)",
+        "FellBack(0,remote>local:source_refused)",
+        "Started(1,local)",
+        "FellBack(1,local>placeholder:path_outside_root)",
+        "Started(2,placeholder)",
+        "Succeeded(2,placeholder)",
+    ]
+    assert "loopback, link-local or private" in events[1].payload.error
+    assert "'passwd' is outside the media and artifacts folders" in events[3].payload.error
+    assert slept == []  # a refusal is not retried

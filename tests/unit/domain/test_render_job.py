@@ -138,3 +138,16 @@ def test_redelivery_changes_nothing(repeats: list[int]) -> None:
 def test_status_vocabulary() -> None:
     assert {s for s in JobStatus if s.terminal} == {"complete", "failed", "cancelled"}
     assert {s for s in JobStatus if s.rendering} == {"queued", "running", "assembling"}
+
+
+def test_a_second_request_for_a_job_does_not_move_it_to_another_workspace() -> None:
+    """A forged RenderRequested reusing a job id leaves the job where its owner sees it."""
+    first = render_request(JOB)
+    forged = first.model_copy(
+        update={"workspace_id": "ws-attacker", "project_id": "prj-attacker", "edl_hash": "x"}
+    )
+    job = fold_all(
+        stamped([first, RenderStarted(render_job_id=JOB, total_tasks=1, task_ids=["a"]), forged])
+    )
+    assert (job.workspace_id, job.project_id) == (first.workspace_id, first.project_id)
+    assert job.edl_hash == first.edl_hash and job.requested_by == first.requested_by

@@ -29,6 +29,7 @@ from agents.pool import Pool
 from agents.recent_ids import RecentIds
 from agents.scheduler import ClipScheduler
 from agents.settings import RetentionSettings, WorkerSettings
+from engine.placeholder import placeholder_path
 from events.base import Envelope, Payload, make_event
 
 
@@ -69,6 +70,7 @@ def build_collaborators(
         parallelism=lambda: watcher.live.config.max_parallelism,
     )
     artifacts = Path(worker.artifacts_dir)
+    placeholder = placeholder_path(artifacts)
     timeouts_s = (worker.clip_connect_timeout_s, worker.clip_read_timeout_s)
 
     async def emit_for(cause: Envelope[Any], payloads: list[Payload]) -> None:
@@ -91,6 +93,7 @@ def build_collaborators(
         execute=pool.run,
         config=lambda: watcher.live.config,
         tmp_root=artifacts / "render_tmp",
+        placeholder=str(placeholder),
         timeouts_s=timeouts_s,
         is_cancelled=cancellations.is_cancelled,
     )
@@ -105,7 +108,7 @@ def build_collaborators(
         # the render's fault.
         execute=pool.run_surviving_crashes,
         artifacts=artifacts,
-        placeholder=lambda: watcher.live.config.placeholder_asset_path,
+        placeholder=lambda: str(placeholder),
         timeouts_s=timeouts_s,
         deadline=Deadline(
             worker.render_deadline_s,

@@ -89,6 +89,8 @@ class ClipRunner:
     tmp_root: Path
     # Every source is vetted here first: a refused one fails over like a bad source.
     guard: SourceGuard
+    # The placeholder clip's fixed place (engine.placeholder.placeholder_path).
+    placeholder: str
     timeouts_s: tuple[float, float] = (10.0, 15.0)
     sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep
     is_cancelled: Callable[[str], bool] = lambda _job: False
@@ -194,7 +196,7 @@ class _Attempts:
                     error=error,
                 )
             )
-        await self.placeholder(config, reason)
+        await self.placeholder(reason)
 
     async def try_source(
         self, kind: SourceType, where: str, config: RenderClipConfig
@@ -290,13 +292,13 @@ class _Attempts:
         )
         self.log.error("render_worker.clip_task_failed", reason=reason.value, error=error)
 
-    async def placeholder(self, config: RenderClipConfig, reason: FailureReason) -> None:
+    async def placeholder(self, reason: FailureReason) -> None:
         await self.start(SourceType.PLACEHOLDER)
         try:
             done = await self.r.execute(
                 render_placeholder,
                 self.task.segment,
-                config.placeholder_asset_path,
+                self.r.placeholder,
                 str(self.out),
                 self.task.output,
                 self.task.output.quality,

@@ -30,6 +30,7 @@ from agents.recent_ids import RecentIds
 from agents.scheduler import ClipScheduler
 from agents.settings import RetentionSettings, WorkerSettings
 from agents.source_guard import SourceGuard
+from engine.placeholder import placeholder_path
 from events.base import Envelope, Payload, make_event
 
 
@@ -70,6 +71,7 @@ def build_collaborators(
         parallelism=lambda: watcher.live.config.max_parallelism,
     )
     artifacts = Path(worker.artifacts_dir)
+    placeholder = placeholder_path(artifacts)
     timeouts_s = (worker.clip_connect_timeout_s, worker.clip_read_timeout_s)
     guard = SourceGuard.of(worker)
 
@@ -94,6 +96,7 @@ def build_collaborators(
         config=lambda: watcher.live.config,
         tmp_root=artifacts / "render_tmp",
         guard=guard,
+        placeholder=str(placeholder),
         timeouts_s=timeouts_s,
         is_cancelled=cancellations.is_cancelled,
     )
@@ -108,8 +111,8 @@ def build_collaborators(
         # the render's fault.
         execute=pool.run_surviving_crashes,
         artifacts=artifacts,
-        placeholder=lambda: watcher.live.config.placeholder_asset_path,
         guard=guard,
+        placeholder=lambda: str(placeholder),
         timeouts_s=timeouts_s,
         deadline=Deadline(
             worker.render_deadline_s,

@@ -18,8 +18,19 @@ from api.db import upgrade_all
 from api.job_tail import JobTail
 from api.metrics import API_PROJECTION_TIMEOUTS, API_REQUEST_SECONDS, API_REQUESTS
 from api.projection_watch import ProjectionWatcher
+from api.rate_limit import auth_limits
 from api.read_your_writes import ProjectionLagging
-from api.routes import audio, auth, health, media, projects, render_config, renders, timeline
+from api.routes import (
+    audio,
+    auth,
+    health,
+    media,
+    projects,
+    render_config,
+    renders,
+    timeline,
+    users,
+)
 from api.services import Services
 from api.settings import ApiSettings
 from api.storage import size_text
@@ -52,7 +63,7 @@ def create_app(
             bootstrap, settings, kafka or KafkaSettings(), database or DatabaseSettings()
         ),
     )
-    for module in (auth, projects, media, audio, timeline, renders, render_config, health):
+    for module in (auth, users, projects, media, audio, timeline, renders, render_config, health):
         app.include_router(module.router)
     app.mount("/metrics", make_asgi_app())
     app.middleware("http")(_trace_and_measure(settings))
@@ -90,6 +101,10 @@ def _lifespan(
             projection,
             tail,
             StreamSlots(settings.sse_streams_per_user),
+            auth_limits(
+                settings.auth_attempts_per_address_per_minute,
+                settings.auth_failures_per_account_per_minute,
+            ),
         )
         log.info("api.started", bootstrap=bootstrap, database=engine.url.render_as_string())
         try:

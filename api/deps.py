@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from api.clock import as_utc
 from api.models import AccessToken, Project, User, Workspace
+from api.roles import ADMIN_ONLY, may_administer
 from api.security import token_digest
 from api.services import Services
 
@@ -72,6 +73,16 @@ def current_user(session: SessionDep, credentials: BearerCredentials) -> User:
 
 
 CurrentUser = Annotated[User, Depends(current_user)]
+
+
+def admin_user(user: CurrentUser) -> User:
+    """The caller, when an administrator; 403 with a sentence otherwise."""
+    if not may_administer(user.role):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail=ADMIN_ONLY)
+    return user
+
+
+AdminUser = Annotated[User, Depends(admin_user)]
 
 
 def owned_project(project_id: str, user: CurrentUser, session: SessionDep) -> Project:

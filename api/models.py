@@ -22,8 +22,17 @@ class ApiBase(DeclarativeBase):
     }
 
 
+ADMIN = "admin"
+USER = "user"
+ROLES = (ADMIN, USER)
+
+
 class User(ApiBase):
-    """Someone who logs in; the password is kept only as an Argon2 hash."""
+    """Someone who logs in; the password is kept only as an Argon2 hash.
+
+    `role` is "admin" (may change the render config shared by every tenant, and create
+    accounts when registration is closed) or "user".
+    """
 
     __tablename__ = "users"
 
@@ -31,6 +40,12 @@ class User(ApiBase):
     email: Mapped[str] = mapped_column(String(320), unique=True)
     password_hash: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
+    role: Mapped[str] = mapped_column(String(16), default=USER, server_default=USER)
+
+    @property
+    def is_admin(self) -> bool:
+        """True for an administrator."""
+        return self.role == ADMIN
 
 
 class AccessToken(ApiBase):
@@ -41,7 +56,7 @@ class AccessToken(ApiBase):
     token_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime]
-    expires_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
 
 
 class Workspace(ApiBase):

@@ -23,12 +23,22 @@ class Credentials(BaseModel):
     password: str = Field(min_length=8, max_length=256)
 
 
+Role = Literal["admin", "user"]
+
+
+class NewAccount(Credentials):
+    """An account an administrator creates (the only way in when registration is closed)."""
+
+    role: Role = "user"
+
+
 class Registered(BaseModel):
     """A new user and the workspace made for them."""
 
     user_id: str
     email: str
     workspace_id: str
+    role: Role = "user"
 
 
 class TokenOut(BaseModel):
@@ -39,6 +49,7 @@ class TokenOut(BaseModel):
     expires_at: Utc
     user_id: str
     workspace_id: str
+    role: Role = "user"
 
 
 class WorkspaceOut(BaseModel):

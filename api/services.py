@@ -1,5 +1,6 @@
 """What every request handler shares: settings, the database, the event producer, the watcher
-of the projector's offsets, the one tail of render.jobs and the open progress streams."""
+of the projector's offsets, the one tail of render.jobs, the open progress streams and the
+limits on logins."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from sqlalchemy import Engine
 
 from api.job_tail import JobTail
 from api.projection_watch import ProjectionWatcher
+from api.rate_limit import AuthLimits
 from api.settings import ApiSettings
 from api.stream_slots import StreamSlots
 from events.kafka_io import EventProducer
@@ -28,3 +30,4 @@ class Services:
     projection: ProjectionWatcher
     tail: JobTail
     streams: StreamSlots
+    auth_limits: AuthLimits

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -19,7 +22,8 @@ class ApiSettings(BaseSettings):
     artifacts_dir: str = "artifacts"
     # Larger uploads are cut off while streaming and answered 413.
     upload_max_bytes: int = 512 * 1024 * 1024
-    token_ttl_hours: int = 24 * 7
+    # How long a bearer token from POST /api/v1/auth/login is valid; expired ones are purged.
+    token_ttl_hours: int = Field(default=24 * 7, ge=1)
     # A write that produced an event answers once the projector has folded it, or 503 after this.
     projection_wait_s: float = 10.0
     # A timeline's segments travel in one RenderRequested, and a Kafka message holds about
@@ -30,3 +34,10 @@ class ApiSettings(BaseSettings):
     # A progress stream ends after this long with a `reconnect` event; the client resumes
     # with Last-Event-ID, so no stream pins the API's memory or a proxy's connection forever.
     sse_max_lifetime_s: float = 300.0
+    # open: anyone may register; closed: only an administrator creates accounts
+    # (`beatstitch users create`, or POST /api/v1/users with an admin's token).
+    registration: Literal["open", "closed"] = "open"
+    # Logins and registrations from one client address, and wrong passwords (or
+    # registrations) for one account, within any minute; the next one is answered 429.
+    auth_attempts_per_address_per_minute: int = Field(default=60, ge=1)
+    auth_failures_per_account_per_minute: int = Field(default=10, ge=1)

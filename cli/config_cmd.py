@@ -34,7 +34,9 @@ async def latest_config(bootstrap: str, prefix: str) -> tuple[int, RenderClipCon
 
 
 def _table(version: int, config: RenderClipConfig) -> Table:
-    table = Table(title=f"render clip config, version {version}" + (" (defaults)" * (not version)))
+    title = f"render clip config, version {version}" + (" (defaults)" * (not version))
+    # As wide as its title, which rich would otherwise wrap over the narrow columns.
+    table = Table(title=title, min_width=len(title))
     table.add_column("key")
     table.add_column("value", justify="right")
     for key, value in config.model_dump().items():

@@ -18,6 +18,7 @@ from cli.gc_cmd import gc
 from cli.kafka_cmd import kafka_app
 from cli.logging_setup import configure_logging
 from cli.runtime import CliError, friendly_errors, kafka_bootstrap
+from cli.users_cmd import users_app
 from events.schema_export import write_schemas
 from events.settings import KafkaSettings
 from projections.audit import audit as audit_log
@@ -33,6 +34,7 @@ events_app = typer.Typer(help="The event catalog.", no_args_is_help=True)
 app.add_typer(kafka_app, name="kafka")
 app.add_typer(events_app, name="events")
 app.add_typer(config_app, name="config")
+app.add_typer(users_app, name="users")
 app.command("gc")(friendly_errors(gc))
 console = Console()
 

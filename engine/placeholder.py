@@ -13,11 +13,17 @@ from engine.media import MediaAsset
 from engine.render_settings import OutputSettings
 
 PLACEHOLDER_MS = 3000
-DEFAULT_PATH = Path("media/fallback/clip_placeholder.mp4")
+# Fixed, under the artifacts root: no config or event chooses which file fills a gap.
+PLACEHOLDER_FILE = Path("placeholder/clip_placeholder.mp4")
+
+
+def placeholder_path(artifacts_dir: str | os.PathLike[str]) -> Path:
+    """Where the workers keep the placeholder clip: <artifacts_dir>/placeholder/, absolute."""
+    return Path(artifacts_dir).resolve() / PLACEHOLDER_FILE
 
 
 def write_placeholder(path: str | os.PathLike[str], output_settings: OutputSettings) -> Path:
-    """Write a 3 s black H.264 clip at the output size and frame rate (DEFAULT_PATH is usual)."""
+    """Write a 3 s black H.264 clip at the output size and frame rate (at placeholder_path)."""
     enc = encode_settings(output_settings, "final")
     frame = black(enc.width, enc.height)
     count = PLACEHOLDER_MS * enc.fps // 1000

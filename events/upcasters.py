@@ -6,6 +6,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+from events.payloads.config import LEGACY_PLACEHOLDER_PATH
 from events.registry import LATEST_VERSION
 
 JsonDict = dict[str, Any]
@@ -26,8 +27,21 @@ def _clip_task_succeeded_v1_to_v2(payload: JsonDict) -> JsonDict:
     return upgraded
 
 
+def _render_config_updated_v1_to_v2(payload: JsonDict) -> JsonDict:
+    """v2 has no placeholder path: the value every producer of ours wrote goes; any other
+    stays, so the v2 model rejects the update (a path chosen by whoever wrote the event)."""
+    config = payload.get("config")
+    if not isinstance(config, dict) or config.get("placeholder_asset_path") != (
+        LEGACY_PLACEHOLDER_PATH
+    ):
+        return payload
+    rest = {k: v for k, v in config.items() if k != "placeholder_asset_path"}
+    return {**payload, "config": rest}
+
+
 UPCASTERS: dict[tuple[str, int], Upcaster] = {
     ("ClipTaskSucceeded", 1): _clip_task_succeeded_v1_to_v2,
+    ("RenderConfigUpdated", 1): _render_config_updated_v1_to_v2,
 }
 
 

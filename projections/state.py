@@ -21,8 +21,10 @@ class ConfigVersionState:
 
     @property
     def config_model(self) -> RenderClipConfig:
-        """The stored values as the config model."""
-        return RenderClipConfig.model_validate(self.config)
+        """The stored values as the config model (a row folded from a version 1 event may
+        hold the placeholder path that version 2 no longer has)."""
+        values = {k: v for k, v in self.config.items() if k != "placeholder_asset_path"}
+        return RenderClipConfig.model_validate(values)
 
 
 @dataclass(frozen=True, slots=True)

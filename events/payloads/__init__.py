@@ -10,7 +10,7 @@ from events.payloads.clip import (
     ClipTaskSucceeded,
     ClipTaskSucceededV1,
 )
-from events.payloads.config import RenderClipConfig, RenderConfigUpdated
+from events.payloads.config import RenderClipConfig, RenderConfigUpdated, RenderConfigUpdatedV1
 from events.payloads.render import (
     ClipStats,
     RenderCancelled,
@@ -36,6 +36,7 @@ __all__ = [
     "RenderClipConfig",
     "RenderCompleted",
     "RenderConfigUpdated",
+    "RenderConfigUpdatedV1",
     "RenderFailed",
     "RenderProgress",
     "RenderRequested",

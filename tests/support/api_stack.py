@@ -20,7 +20,7 @@ from engine.sample_media import write_sample_media, write_song
 from local_stack import services
 from local_stack.errors import ServiceError
 from local_stack.ports import free_tcp_ports
-from tests.support.cli import BEATSTITCH
+from tests.support.cli import BEATSTITCH, run_cli
 
 
 @contextlib.contextmanager
@@ -123,6 +123,20 @@ async def sign_up(stack: Stack, email: str, password: str = "correct horse 42") 
         login = await client.post("/api/v1/auth/login", json={"email": email, "password": password})
         assert login.status_code == 200, login.text
         body = login.json()
+    return Account(email, body["access_token"], body["user_id"], body["workspace_id"])
+
+
+async def sign_up_admin(stack: Stack, email: str, password: str = "correct horse 42") -> Account:
+    """Create an administrator as an operator does (`beatstitch users create --admin`), and
+    log them in."""
+    env = {**stack.env, "BEATSTITCH_USER_PASSWORD": password}
+    made = await asyncio.to_thread(run_cli, "users", "create", "--admin", email, env=env)
+    assert made.returncode == 0, made.stderr
+    async with stack.client() as client:
+        login = await client.post("/api/v1/auth/login", json={"email": email, "password": password})
+        assert login.status_code == 200, login.text
+        body = login.json()
+    assert body["role"] == "admin", body
     return Account(email, body["access_token"], body["user_id"], body["workspace_id"])
 
 

@@ -18,12 +18,14 @@ from events.payloads import (
     RenderClipConfig,
     RenderCompleted,
     RenderConfigUpdated,
+    RenderConfigUpdatedV1,
     RenderFailed,
     RenderProgress,
     RenderRequested,
     RenderStarted,
 )
 from events.payloads.common import FailureReason, MediaSource, OutputSettings, SourceType
+from events.payloads.config import RenderClipConfigV1
 from events.payloads.render import AudioSource
 from tests.support.sample_requests import render_request, sample_segment
 
@@ -97,6 +99,7 @@ def sample_payloads() -> list[Payload]:
             **CLIP, source_type=SourceType.LOCAL, duration_ms=1500, clip_path="c.mp4"
         ),
         ClipTaskFailed(**CLIP, reason=FailureReason.NO_CANDIDATES, duration_ms=3),
+        RenderConfigUpdatedV1(version=1, config=RenderClipConfigV1()),
         RenderConfigUpdated(version=1, config=RenderClipConfig()),
         BeatAnalysisRequested(
             audio_track_id="a-1", project_id="proj-1", audio_path="song.wav", checksum="f00"

@@ -19,6 +19,7 @@ from tests.support.api_stack import (
     log_lines,
     service,
     sign_up,
+    sign_up_admin,
     wait_healthy,
 )
 from tests.support.sse_streams import JobWriter, many_client
@@ -52,7 +53,8 @@ async def test_a_write_waits_for_the_projector_and_says_so_when_it_is_down(
     stack: Stack, api_without_projector: Stack, tmp_path: Path
 ) -> None:
     lagging = api_without_projector
-    account = await sign_up(stack, f"ryw-{uuid.uuid4().hex[:8]}@example.com")
+    # An administrator: only they change the render config.
+    account = await sign_up_admin(stack, f"ryw-{uuid.uuid4().hex[:8]}@example.com")
     async with stack.client(account.token) as live, lagging.client(account.token) as stalled:
         before = (await live.get("/api/v1/render/config")).json()["version"]
         # Its projector name has no offsets: as far as this API knows, nothing is projected.

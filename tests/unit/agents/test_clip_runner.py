@@ -87,6 +87,7 @@ async def run(
         config=lambda: RenderClipConfig(**config),
         tmp_root=Path("/tmp/rt"),
         guard=guard,
+        placeholder="/artifacts/placeholder/clip_placeholder.mp4",
         sleep=sleep,
         rnd=random.Random(1),
     )
@@ -190,6 +191,7 @@ async def test_a_task_of_a_cancelled_render_does_no_work_and_says_so() -> None:
         config=RenderClipConfig,
         tmp_root=Path("/tmp/rt"),
         guard=FAKE_SOURCES,
+        placeholder="/artifacts/placeholder/clip_placeholder.mp4",
         is_cancelled=lambda job: job == "job",
     )
     await runner.run(queued("https://cdn/v.mp4", None), slot=0)
@@ -226,6 +228,7 @@ async def test_a_closing_pool_ends_the_task_without_any_outcome(remote: str | No
         config=RenderClipConfig,
         tmp_root=Path("/tmp/rt"),
         guard=FAKE_SOURCES,
+        placeholder="/artifacts/placeholder/clip_placeholder.mp4",
     )
     with pytest.raises(PoolClosed):
         await runner.run(queued(remote, None), slot=0)

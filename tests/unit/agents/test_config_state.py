@@ -46,3 +46,28 @@ def test_garbage_is_rejected() -> None:
 def test_the_decision_carries_the_message_trace_id_so_it_is_decoded_once() -> None:
     assert consider(DEFAULT, update(1)).trace_id == "t"
     assert consider(DEFAULT, b"{nope").trace_id is None
+
+
+def _foreign(version: int, event_version: int, placeholder: str) -> bytes:
+    """A config event as another producer could write it, naming a placeholder file."""
+    wire = json.loads(update(version, max_parallelism=2))
+    wire["version"] = event_version
+    wire["payload"]["config"]["placeholder_asset_path"] = placeholder
+    return json.dumps(wire).encode()
+
+
+def test_a_config_naming_another_placeholder_file_is_rejected_with_the_reason() -> None:
+    live = consider(DEFAULT, update(1, per_video_limit=3)).live
+    for event_version in (1, 2):
+        decision = consider(live, _foreign(2, event_version, "/media/projects/p/evil.mp4"))
+        # What the operator reads in render_worker.config_rejected: the field cannot be set.
+        assert decision.outcome == "rejected"
+        assert "placeholder_asset_path cannot be set" in decision.reason
+        assert decision.live is live
+
+
+def test_a_version_1_config_with_the_old_default_placeholder_still_applies() -> None:
+    # Every producer of ours wrote this value before the placeholder moved under artifacts/.
+    decision = consider(DEFAULT, _foreign(4, 1, "media/fallback/clip_placeholder.mp4"))
+    assert decision.outcome == "applied"
+    assert decision.live.version == 4 and decision.live.config.max_parallelism == 2

@@ -20,17 +20,6 @@ from tests.support.ledger import assert_ledger, read_ledger, wait_folded
 from tests.support.pipeline import small_render
 from tests.support.worker import WorkerProcess, running_worker
 
-# Known open gaps (issue 11), so these tests run and report but do not fail the suite yet:
-# a worker's idempotent producer can wait without end while a dead leader is still in its
-# metadata (an outcome send needs a deadline of its own), and a rolling restart can still
-# leave a render behind. A run that passes shows as XPASS.
-OPEN_GAP = pytest.mark.xfail(
-    strict=False,
-    reason="open liveness gap on the cluster: an outcome send can wait without end after a "
-    "broker dies; a rolling restart can leave a render behind (issue 11)",
-)
-
-
 # A clip task's end that a stopping worker could cause: a clip that finished as the stop
 # came is its own, a failure or a placeholder after it would be the stop's.
 STOP_CAUSED = {"render_worker.placeholder_inserted", "render_worker.clip_task_failed"}
@@ -62,7 +51,6 @@ def _failures_after_stop(worker: WorkerProcess) -> list[str]:
 
 
 # About 60 s: a fencing, a node's restart and catch-up, two workers' start.
-@OPEN_GAP
 @pytest.mark.slow
 async def test_a_broker_killed_mid_render_costs_nothing(
     kafka_cluster: LocalKafkaCluster,
@@ -89,7 +77,6 @@ async def test_a_broker_killed_mid_render_costs_nothing(
 
 
 # About 150 s quiet (two renders, three worker starts, two graceful stops); more when busy.
-@OPEN_GAP
 @pytest.mark.slow
 @pytest.mark.timeout(600)
 async def test_a_rolling_restart_mid_render_loses_nothing_and_inserts_no_placeholder(
@@ -124,12 +111,12 @@ async def test_a_rolling_restart_mid_render_loses_nothing_and_inserts_no_placeho
     assert _failures_after_stop(w1) == [] and _failures_after_stop(w2) == []
 
 
-# aiokafka's request_timeout_ms (40 s): a send waits this long for a broker, then fails.
+# aiokafka's request_timeout_ms (40 s), past the outbox's own deadline (30 s): every send
+# in flight at the kill fails before the cluster is back.
 PRODUCER_TIMEOUT_S = 40
 
 
 # About 150 s quiet: the outage itself is longer than the producer timeout.
-@OPEN_GAP
 @pytest.mark.slow
 @pytest.mark.timeout(600)
 async def test_every_broker_down_longer_than_the_producer_timeout_mid_render(

@@ -9,6 +9,7 @@ from uuid import uuid4
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
+from events.bounds import INT32_MAX
 from events.ids import EventId, Id, TraceId
 from events.topics import Topic
 
@@ -18,7 +19,7 @@ ZERO = timedelta(0)
 class Payload(BaseModel):
     """A typed event payload: knows its type name, version, topic and key field."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     event_type: ClassVar[str]
     event_version: ClassVar[int] = 1
@@ -41,11 +42,11 @@ P = TypeVar("P", bound=Payload)
 class Envelope(BaseModel, Generic[P]):
     """What goes on the wire: identity, causality, time and the typed payload."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     event_id: EventId
     type: str
-    version: int = Field(ge=1)
+    version: int = Field(ge=1, le=INT32_MAX)
     occurred_at: AwareDatetime
     trace_id: TraceId
     correlation_id: Id | None = None

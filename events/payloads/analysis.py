@@ -7,6 +7,7 @@ from typing import ClassVar
 from pydantic import Field
 
 from events.base import Payload
+from events.bounds import INT32_MAX
 from events.ids import Id
 from events.topics import Topic
 
@@ -36,7 +37,7 @@ class BeatAnalysisCompleted(_AnalysisPayload):
     status: str = Field(pattern="^(completed|failed)$")
     bpm: float | None = Field(default=None, gt=0)
     bpm_confidence: float | None = Field(default=None, ge=0, le=1)
-    beat_count: int = Field(default=0, ge=0)
+    beat_count: int = Field(default=0, ge=0, le=INT32_MAX)
     beat_grid_path: str | None = None
     beat_grid_checksum: str | None = None
     error: str = ""

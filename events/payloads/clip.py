@@ -8,6 +8,7 @@ from pydantic import Field
 
 from engine.edl import Segment
 from events.base import Payload
+from events.bounds import INT32_MAX
 from events.ids import Id
 from events.payloads.common import FailureReason, MediaSource, OutputSettings, SourceType
 from events.topics import Topic
@@ -23,8 +24,8 @@ class ClipTaskQueued(Payload):
     task_id: Id
     render_job_id: Id
     video_id: Id
-    segment_index: int = Field(ge=0)
-    total_segments: int = Field(ge=1)
+    segment_index: int = Field(ge=0, le=INT32_MAX)
+    total_segments: int = Field(ge=1, le=INT32_MAX)
     # One segment of the render's EDL.
     segment: Segment
     source: MediaSource
@@ -38,8 +39,8 @@ class _ClipOutcome(Payload):
     task_id: Id
     render_job_id: Id
     video_id: Id
-    segment_index: int = Field(ge=0)
-    attempt: int = Field(ge=0)
+    segment_index: int = Field(ge=0, le=INT32_MAX)
+    attempt: int = Field(ge=0, le=INT32_MAX)
 
 
 class ClipTaskStarted(_ClipOutcome):
@@ -48,7 +49,7 @@ class ClipTaskStarted(_ClipOutcome):
     event_type: ClassVar[str] = "ClipTaskStarted"
 
     worker_id: Id
-    slot: int = Field(ge=0)
+    slot: int = Field(ge=0, le=INT32_MAX)
     source_type: SourceType
 
 
@@ -59,7 +60,7 @@ class ClipTaskRetrying(_ClipOutcome):
 
     source_type: SourceType
     reason: FailureReason
-    backoff_ms: int = Field(ge=0)
+    backoff_ms: int = Field(ge=0, le=INT32_MAX)
     error: str = ""
 
 
@@ -91,7 +92,7 @@ class ClipTaskSucceeded(_ClipOutcome):
     event_version: ClassVar[int] = 2
 
     source_type: SourceType
-    duration_ms: int = Field(ge=0)
+    duration_ms: int = Field(ge=0, le=INT32_MAX)
     clip_path: str = Field(min_length=1)
 
 
@@ -101,5 +102,5 @@ class ClipTaskFailed(_ClipOutcome):
     event_type: ClassVar[str] = "ClipTaskFailed"
 
     reason: FailureReason
-    duration_ms: int = Field(ge=0)
+    duration_ms: int = Field(ge=0, le=INT32_MAX)
     error: str = ""

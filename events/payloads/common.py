@@ -6,6 +6,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from events.bounds import INT32_MAX
 from events.ids import Id
 
 
@@ -41,17 +42,17 @@ class FailureReason(StrEnum):
 class MediaSource(BaseModel):
     """One media asset as the render sees it: where to fetch it and what it is."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     asset_id: Id
     media_type: str = Field(pattern="^(image|video)$")
     checksum: str = Field(min_length=1)
     remote_url: str | None = None
     local_path: str | None = None
-    duration_ms: int | None = Field(default=None, ge=0)
-    width: int | None = Field(default=None, ge=1)
-    height: int | None = Field(default=None, ge=1)
-    rotation: int = Field(default=0)
+    duration_ms: int | None = Field(default=None, ge=0, le=INT32_MAX)
+    width: int | None = Field(default=None, ge=1, le=INT32_MAX)
+    height: int | None = Field(default=None, ge=1, le=INT32_MAX)
+    rotation: int = Field(default=0, ge=-360, le=360)
     display_aspect_ratio: float | None = Field(default=None, gt=0)
     fps: float | None = Field(default=None, gt=0)
 
@@ -59,7 +60,7 @@ class MediaSource(BaseModel):
 class OutputSettings(BaseModel):
     """Output frame size, rate and quality preset of a render."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     width: int = Field(ge=160, le=3840)
     height: int = Field(ge=120, le=2160)

@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from events.base import Payload
+from events.bounds import INT32_MAX
 from events.topics import Topic
 
 CONFIG_NAME = "render_clip_config"
@@ -22,7 +23,7 @@ PLACEHOLDER_FIXED = (
 class RenderClipConfigV1(BaseModel):
     """Version 1's limits and retry policy, with the placeholder clip's path."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     max_parallelism: int = Field(default=4, ge=1, le=6)
     per_video_limit: int = Field(default=2, ge=1, le=6)
@@ -39,7 +40,7 @@ class RenderClipConfig(BaseModel):
     show any file in every tenant's renders.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     max_parallelism: int = Field(default=4, ge=1, le=6)
     per_video_limit: int = Field(default=2, ge=1, le=6)
@@ -64,7 +65,7 @@ class RenderConfigUpdatedV1(Payload):
     key_field: ClassVar[str] = "config_name"
 
     config_name: str = Field(default=CONFIG_NAME, pattern=f"^{CONFIG_NAME}$")
-    version: int = Field(ge=1)
+    version: int = Field(ge=1, le=INT32_MAX)
     config: RenderClipConfigV1
     updated_by: str = "system"
 
@@ -78,6 +79,6 @@ class RenderConfigUpdated(Payload):
     key_field: ClassVar[str] = "config_name"
 
     config_name: str = Field(default=CONFIG_NAME, pattern=f"^{CONFIG_NAME}$")
-    version: int = Field(ge=1)
+    version: int = Field(ge=1, le=INT32_MAX)
     config: RenderClipConfig
     updated_by: str = "system"

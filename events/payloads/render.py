@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from engine.edl import EDL
 from events.base import Payload
+from events.bounds import INT32_MAX, INT64_MAX
 from events.ids import Id
 from events.payloads.common import MediaSource, OutputSettings
 from events.topics import Topic
@@ -24,12 +25,12 @@ class _RenderPayload(Payload):
 class AudioSource(BaseModel):
     """The music track of a render."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     audio_track_id: Id
     path: str = Field(min_length=1)
     checksum: str = Field(min_length=1)
-    duration_ms: int = Field(ge=0)
+    duration_ms: int = Field(ge=0, le=INT32_MAX)
 
 
 class RenderRequested(_RenderPayload):
@@ -55,7 +56,7 @@ class RenderStarted(_RenderPayload):
 
     event_type: ClassVar[str] = "RenderStarted"
 
-    total_tasks: int = Field(ge=0)
+    total_tasks: int = Field(ge=0, le=INT32_MAX)
     task_ids: list[Id]
 
 
@@ -83,17 +84,17 @@ class RenderProgress(_RenderPayload):
 class ClipStats(BaseModel):
     """Per-render clip task statistics (RenderJob.metrics.render.clip_stats)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
-    total_tasks: int = Field(ge=0)
-    success_tasks: int = Field(ge=0)
-    failed_tasks: int = Field(ge=0)
-    placeholder_tasks: int = Field(ge=0)
+    total_tasks: int = Field(ge=0, le=INT32_MAX)
+    success_tasks: int = Field(ge=0, le=INT32_MAX)
+    failed_tasks: int = Field(ge=0, le=INT32_MAX)
+    placeholder_tasks: int = Field(ge=0, le=INT32_MAX)
     avg_task_duration_ms: float = Field(ge=0)
     p95_task_duration_ms: float = Field(ge=0)
-    peak_parallelism: int = Field(ge=0)
+    peak_parallelism: int = Field(ge=0, le=INT32_MAX)
     fallback_reason_counts: dict[str, int]
-    total_clips: int = Field(ge=0)
+    total_clips: int = Field(ge=0, le=INT32_MAX)
     generated_at: str | None = None
 
 
@@ -103,8 +104,8 @@ class RenderCompleted(_RenderPayload):
     event_type: ClassVar[str] = "RenderCompleted"
 
     output: str = Field(min_length=1)
-    file_size: int = Field(ge=0)
-    duration_ms: int = Field(ge=0)
+    file_size: int = Field(ge=0, le=INT64_MAX)
+    duration_ms: int = Field(ge=0, le=INT32_MAX)
     clip_stats: ClipStats
 
 

@@ -74,6 +74,38 @@ def test_a_v1_clip_duration_without_a_finite_value_is_an_invalid_event(duration_
 
 
 @pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("duration_ms", "1" + "0" * 400),  # passed before, then overflowed the clip stats
+        ("duration_ms", str(2**31)),  # past a PostgreSQL INTEGER column
+        ("segment_index", str(2**31)),
+        ("attempt", "-1"),
+    ],
+)
+def test_an_integer_out_of_the_columns_range_is_an_invalid_event(field: str, value: str) -> None:
+    done = ClipTaskSucceeded(
+        **CLIP, source_type=SourceType.LOCAL, duration_ms=5, clip_path="c.mp4"
+    )
+    env = make_event(done, trace_id="t")
+    wire = encode(env).decode()
+    wire = wire.replace(f'"{field}":{getattr(env.payload, field)}', f'"{field}":{value}', 1)
+    assert value in wire
+    with pytest.raises(DecodeError) as info:
+        decode(wire.encode())
+    assert info.value.reason.startswith(f"invalid ClipTaskSucceeded v2: payload.{field}")
+
+
+def test_a_float_that_is_not_finite_is_an_invalid_event() -> None:
+    env = make_event(sample_payloads()[2], trace_id="t")  # RenderProgress
+    raw = encode(env).replace(b'"progress":', b'"progress":NaN,"_":', 1)
+    wire = json.loads(raw)
+    wire.pop("_", None)
+    wire["payload"].pop("_", None)
+    with pytest.raises(DecodeError, match="payload.progress"):
+        decode(json.dumps(wire).encode())
+
+
+@pytest.mark.parametrize(
     ("raw", "reason"),
     [
         (b"", "empty message"),

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from agents.planning import task_id
 from domain.clip_stats import (
     JobClipState,
     clip_state_from_json,
@@ -111,10 +112,20 @@ def _fold(state: JobAssembly, env: Envelope[Any]) -> JobAssembly:
         # invalid EDL), the render has its outcome: nothing more to assemble.
         return replace(state, status=AssemblyStatus.DONE)
     if isinstance(p, RenderStarted) and state.task_ids is None:
+        if state.request is not None and tuple(p.task_ids) != planned_task_ids(state.request):
+            # Not the planner's: planning is deterministic, so a RenderStarted naming other
+            # tasks (a producer that is not ours) would make the render join without them.
+            return state
         return replace(state, task_ids=tuple(p.task_ids))
     if isinstance(p, RenderCancelled) and state.status is AssemblyStatus.OPEN:
         return replace(state, status=AssemblyStatus.CANCELLED)
     return state
+
+
+def planned_task_ids(request: dict[str, Any]) -> tuple[str, ...]:
+    """The task ids the planner gives a request (in the JSON form the table keeps)."""
+    job = request["render_job_id"]
+    return tuple(task_id(job, seg["index"]) for seg in request["edl"]["segments"])
 
 
 def to_json(state: JobAssembly) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from agents.assembler import Assembler
 from agents.assembly_state import Deadline, JobAssembly, outcome_event_id, unfinished
 from agents.assembly_upkeep import Upkeep
 from agents.clip_job import ClipDone, RenderDone
-from agents.planning import plan_request
+from agents.planning import plan_request, task_id
 from domain.clip_stats import JobClipState
 from events.base import Envelope, Payload, make_event
 from events.payloads import (
@@ -39,7 +39,7 @@ def at(payload: Payload, seconds: float = 0.0) -> Envelope[Any]:
 
 
 def task_ids(job: str) -> list[str]:
-    return [f"{job}-t{i}" for i in range(SEGMENTS)]
+    return [task_id(job, i) for i in range(SEGMENTS)]
 
 
 def planned(job: str) -> list[Envelope[Any]]:
@@ -53,7 +53,7 @@ def planned(job: str) -> list[Envelope[Any]]:
 
 def clip(job: str, index: int, clips: Path, seconds: float = 1.0) -> list[Envelope[Any]]:
     """A task's start and its clip (a file under the render's render_tmp folder)."""
-    ids = dict(task_id=f"{job}-t{index}", render_job_id=job, video_id="a", segment_index=index)
+    ids = dict(task_id=task_id(job, index), render_job_id=job, video_id="a", segment_index=index)
     path = clips / f"job_{job}" / f"clip_{index}.mp4"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(b"clip")
@@ -438,3 +438,23 @@ async def test_a_render_short_of_a_task_message_queues_its_unfinished_tasks_agai
     await feed(asm, outcome(2))
     [(_, completed)] = log.outcomes
     assert isinstance(completed, RenderCompleted)
+
+
+async def test_a_render_started_naming_other_tasks_than_the_plan_is_ignored(
+    tmp_path: Path,
+) -> None:
+    """A RenderStarted from a producer that is not ours, naming no tasks, does not make the
+    assembler join the render at once (with placeholders only): planning is deterministic,
+    so only the planner's own RenderStarted counts, and the render completes with its clips."""
+    table: dict[str, Any] = {}
+    tmp = tmp_path / "render_tmp"
+    log = Log()
+    asm = assembler(tmp_path, table, log)
+    request, started = planned("job-f")
+    forged = RenderStarted(render_job_id="job-f", total_tasks=0, task_ids=[])
+    await feed(asm, [request, at(forged)])
+    assert log.outcomes == []
+    await feed(asm, [started, *[e for i in range(SEGMENTS) for e in clip("job-f", i, tmp)]])
+    [(_, completed)] = log.outcomes
+    assert isinstance(completed, RenderCompleted)
+    assert completed.clip_stats.placeholder_tasks == 0

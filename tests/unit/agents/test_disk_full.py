@@ -13,6 +13,7 @@ import pytest
 from agents.assembly_upkeep import Upkeep
 from agents.clip_runner import failure_reason
 from agents.disk_full import disk_full_sentence
+from agents.planning import task_id
 from engine.errors import EngineError, is_disk_full
 from engine.sources import map_error
 from events.payloads import ClipTaskFailed, ClipTaskStarted, RenderFailed
@@ -56,7 +57,7 @@ async def test_a_placeholder_that_meets_a_full_disk_says_disk_full() -> None:
 
 
 def failed_clip(job: str, index: int) -> list[Any]:
-    ids = dict(task_id=f"{job}-t{index}", render_job_id=job, video_id="a", segment_index=index)
+    ids = dict(task_id=task_id(job, index), render_job_id=job, video_id="a", segment_index=index)
     started = ClipTaskStarted(**ids, attempt=0, worker_id="w", slot=0, source_type=SourceType.LOCAL)
     failed = ClipTaskFailed(
         **ids, attempt=0, reason=FailureReason.DISK_FULL, duration_ms=5, error="no space left"

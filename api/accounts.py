@@ -10,9 +10,12 @@ from datetime import timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from api.clock import new_id, now
+from api.clock import as_utc, new_id, now
 from api.models import USER, AccessToken, User, Workspace
 from api.security import hash_password, new_token, token_digest
+
+# What a request without a live token is told, by a route or before its body is read.
+TOKEN_REQUIRED = "A valid bearer token is required: log in with POST /api/v1/auth/login."
 
 
 class EmailTaken(ValueError):
@@ -72,3 +75,11 @@ def purge_expired_tokens(session: Session) -> int:
     result = session.execute(delete(AccessToken).where(AccessToken.expires_at <= now()))
     session.commit()
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+def user_of_token(session: Session, token: str) -> User | None:
+    """The user a bearer token belongs to, if it is known and has not expired."""
+    row = session.get(AccessToken, token_digest(token))
+    if row is None or as_utc(row.expires_at) <= now():
+        return None
+    return session.get(User, row.user_id)

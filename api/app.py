@@ -12,8 +12,11 @@ import structlog
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import make_asgi_app
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from api.accounts import user_of_token
+from api.body_limits import BodyLimits, Caps, TokenCheck
 from api.db import upgrade_all
 from api.job_tail import JobTail
 from api.metrics import API_PROJECTION_TIMEOUTS, API_REQUEST_SECONDS, API_REQUESTS
@@ -33,7 +36,6 @@ from api.routes import (
 )
 from api.services import Services
 from api.settings import ApiSettings
-from api.storage import size_text
 from api.stream_slots import StreamSlots
 from events.kafka_io import EventProducer, ensure_topics, partitions_of
 from events.settings import KafkaSettings
@@ -42,8 +44,6 @@ from projections.db import make_engine
 from projections.settings import DatabaseSettings
 
 log = structlog.get_logger(__name__)
-# Multipart framing on top of the file itself; anything beyond is refused before reading it.
-_MULTIPART_SLACK = 64 * 1024
 _TRACE_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 
 
@@ -66,6 +66,9 @@ def create_app(
     for module in (auth, users, projects, media, audio, timeline, renders, render_config, health):
         app.include_router(module.router)
     app.mount("/metrics", make_asgi_app())
+    # Inside the tracing middleware, so a refused body is traced, counted and logged too.
+    caps = Caps(upload_bytes=settings.upload_max_bytes, json_bytes=settings.json_max_bytes)
+    app.add_middleware(BodyLimits, caps=caps, token_check=_token_check(app))
     app.middleware("http")(_trace_and_measure(settings))
     app.exception_handler(ProjectionLagging)(_projection_lagging)
     return app
@@ -122,7 +125,7 @@ Middleware = Callable[[Request, Callable[[Request], Awaitable[Response]]], Await
 
 
 def _trace_and_measure(settings: ApiSettings) -> Middleware:
-    """Every request gets a trace id, a size check before its body is read, a metric, a log."""
+    """Every request gets a trace id, a metric and a log line."""
 
     async def trace_and_measure(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
@@ -131,16 +134,12 @@ def _trace_and_measure(settings: ApiSettings) -> Middleware:
         request.state.trace_id = trace_id
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(trace_id=trace_id)
-        length = request.headers.get("content-length", "")
-        if length.isdigit() and int(length) > settings.upload_max_bytes + _MULTIPART_SLACK:
-            response: Response = _too_large(settings)
-        else:
-            began = time.perf_counter()
-            response = await call_next(request)
-            route = request.scope.get("route")
-            path = getattr(route, "path", "unmatched")
-            API_REQUEST_SECONDS.labels(request.method, path).observe(time.perf_counter() - began)
-            API_REQUESTS.labels(request.method, path, str(response.status_code)).inc()
+        began = time.perf_counter()
+        response = await call_next(request)
+        route = request.scope.get("route")
+        path = getattr(route, "path", "unmatched")
+        API_REQUEST_SECONDS.labels(request.method, path).observe(time.perf_counter() - began)
+        API_REQUESTS.labels(request.method, path, str(response.status_code)).inc()
         response.headers["X-Trace-Id"] = trace_id
         log.info(
             "api.request",
@@ -176,14 +175,19 @@ def _trace_id(given: str | None) -> str:
     return f"trace-{uuid.uuid4().hex}"
 
 
-def _too_large(settings: ApiSettings) -> JSONResponse:
-    limit = size_text(settings.upload_max_bytes)
-    return JSONResponse(
-        {
-            "detail": {
-                "reason": "too_large",
-                "message": f"The upload is over the {limit} limit.",
-            }
-        },
-        status_code=413,
-    )
+def _token_check(app: FastAPI) -> TokenCheck:
+    """Whether an Authorization header carries a live bearer token (the app's database)."""
+
+    async def check(header: str | None) -> bool:
+        scheme, _, token = (header or "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            return False
+        services: Services = app.state.services
+
+        def lookup() -> bool:
+            with Session(services.engine) as session:
+                return user_of_token(session, token.strip()) is not None
+
+        return await run_in_threadpool(lookup)
+
+    return check

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from typing import Annotated
 
 import structlog
@@ -12,10 +11,9 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.clock import as_utc
-from api.models import AccessToken, Project, User, Workspace
+from api.accounts import TOKEN_REQUIRED, user_of_token
+from api.models import Project, User, Workspace
 from api.roles import ADMIN_ONLY, may_administer
-from api.security import token_digest
 from api.services import Services
 
 _bearer = HTTPBearer(auto_error=False, description="A token from POST /api/v1/auth/login")
@@ -57,15 +55,12 @@ def current_user(session: SessionDep, credentials: BearerCredentials) -> User:
     """The user whose bearer token came with the request; 401 otherwise."""
     unauthorized = HTTPException(
         status.HTTP_401_UNAUTHORIZED,
-        detail="A valid bearer token is required: log in with POST /api/v1/auth/login.",
+        detail=TOKEN_REQUIRED,
         headers={"WWW-Authenticate": "Bearer"},
     )
     if credentials is None:
         raise unauthorized
-    token = session.get(AccessToken, token_digest(credentials.credentials))
-    if token is None or as_utc(token.expires_at) <= datetime.now(UTC):
-        raise unauthorized
-    user = session.get(User, token.user_id)
+    user = user_of_token(session, credentials.credentials)
     if user is None:
         raise unauthorized
     structlog.contextvars.bind_contextvars(user_id=user.id)

@@ -22,6 +22,8 @@ class ApiSettings(BaseSettings):
     artifacts_dir: str = "artifacts"
     # Larger uploads are cut off while streaming and answered 413.
     upload_max_bytes: int = 512 * 1024 * 1024
+    # Every other request body is JSON: refused over this size before it is read (413).
+    json_max_bytes: int = Field(default=1024 * 1024, ge=1024)
     # How long a bearer token from POST /api/v1/auth/login is valid; expired ones are purged.
     token_ttl_hours: int = Field(default=24 * 7, ge=1)
     # A write that produced an event answers once the projector has folded it, or 503 after this.

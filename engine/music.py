@@ -28,6 +28,7 @@ from av.packet import Packet
 
 from engine.errors import EngineError, is_disk_full
 from engine.files import atomic_output
+from engine.formats import open_options, refused_demuxer
 
 AUDIO_RATE = 48_000
 AUDIO_BITRATE = 192_000
@@ -199,7 +200,10 @@ def _music_samples(path: Path, total: int | None, first: int = 0) -> Iterator[np
 
 def _resampled(path: Path) -> Iterator[np.ndarray]:
     resampler = av.AudioResampler(format="fltp", layout="stereo", rate=AUDIO_RATE)
-    with av.open(str(path)) as container:
+    with av.open(str(path), options=open_options(remote=False)) as container:
+        refusal = refused_demuxer(path.name, container.format.name, remote=False)
+        if refusal is not None:
+            raise EngineError("decode_error", refusal)
         if not container.streams.audio:
             raise EngineError("decode_error", f"{path.name}: no sound in the music file")
         for frame in container.decode(audio=0):

@@ -24,6 +24,16 @@ class ApiSettings(BaseSettings):
     upload_max_bytes: int = 512 * 1024 * 1024
     # Every other request body is JSON: refused over this size before it is read (413).
     json_max_bytes: int = Field(default=1024 * 1024, ge=1024)
+    # Media caps (422 with a sentence): photos by their header's pixel count before any
+    # decoding, clips by size and length, songs by length (the beat analysis reads it all).
+    max_image_pixels: int = Field(default=50_000_000, ge=1)
+    max_video_width: int = Field(default=4096, ge=1)
+    max_video_height: int = Field(default=4096, ge=1)
+    max_video_s: float = Field(default=600.0, gt=0)
+    max_audio_s: float = Field(default=1200.0, gt=0)
+    # Quotas: photos and clips per project (409), bytes stored per account (413).
+    max_uploads_per_project: int = Field(default=200, ge=1)
+    max_bytes_per_user: int = Field(default=10 * 1024**3, ge=1)
     # How long a bearer token from POST /api/v1/auth/login is valid; expired ones are purged.
     token_ttl_hours: int = Field(default=24 * 7, ge=1)
     # A write that produced an event answers once the projector has folded it, or 503 after this.

@@ -64,6 +64,8 @@ def size_text(size: int) -> str:
     """A byte count as people read it: 512 MiB, 30 KiB."""
     if size >= 1024 * 1024:
         return f"{size / (1024 * 1024):g} MiB"
+    if size < 1024:
+        return f"{size} B"
     return f"{size / 1024:.0f} KiB"
 
 

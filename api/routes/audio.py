@@ -12,10 +12,11 @@ from starlette.concurrency import run_in_threadpool
 from api.clock import new_id, now
 from api.deps import OwnedProject, ServicesDep, SessionDep, TraceId
 from api.errors import conflict, not_found
+from api.media_limits import limits_of
 from api.models import AudioTrack, Project
 from api.read_models import analysis_of, audio_track_of
 from api.read_your_writes import emit
-from api.routes.uploads import probed, receive, rejected
+from api.routes.uploads import probed, receive, rejected, within_quota
 from api.schemas import AnalysisStatus, AudioOut
 from api.storage import SavedUpload, move_into_place, project_dir, served_file
 from api.timelines import drop_generated_timeline
@@ -59,8 +60,11 @@ async def upload_audio(
     file: Annotated[UploadFile, File(description="The music: WAV, MP3, FLAC, Ogg or M4A")],
 ) -> AudioOut:
     """Upload the music; 202 while a worker finds its beats (the GET shows when it is done)."""
+    limits = limits_of(services.settings)
+    await within_quota(session, project, limits)
     folder = project_dir(services.settings, project.id) / "audio"
     saved = await receive(file, folder, services.settings.upload_max_bytes)
+    await within_quota(session, project, limits, saved)
     if saved.kind != "audio":
         saved.path.unlink(missing_ok=True)
         raise rejected(
@@ -69,7 +73,7 @@ async def upload_audio(
             f"{saved.filename} is not audio; upload photos and clips with POST "
             f"/api/v1/projects/{project.id}/media.",
         )
-    info = await probed(saved)
+    info = await probed(saved, limits)
     if not info.duration_ms:
         saved.path.unlink(missing_ok=True)
         raise rejected(422, "decode_error", f"{saved.filename}: the audio has no duration.")

@@ -5,8 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import HTTPException, UploadFile
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from api.media_limits import (
+    MediaLimits,
+    Refusal,
+    bytes_refusal,
+    count_refusal,
+    image_refusal,
+    probed_refusal,
+)
+from api.models import Project
 from api.storage import SavedUpload, UploadRejected, save_upload
 from engine.errors import EngineError
 from engine.probe import ProbeResult, probe
@@ -25,13 +35,46 @@ async def receive(upload: UploadFile, directory: Path, max_bytes: int) -> SavedU
         raise rejected(exc.status, exc.reason, str(exc)) from None
 
 
-async def probed(saved: SavedUpload) -> ProbeResult:
-    """Probe a saved upload with PyAV; a file PyAV cannot read is removed and answered 422."""
+def refuse(refusal: Refusal | None, saved: SavedUpload | None = None) -> None:
+    """Answer a refusal, if there is one, removing the file saved for it."""
+    if refusal is None:
+        return
+    if saved is not None:
+        saved.path.unlink(missing_ok=True)
+    raise rejected(refusal.status, refusal.reason, refusal.message)
+
+
+async def within_quota(
+    session: Session,
+    project: Project,
+    limits: MediaLimits,
+    saved: SavedUpload | None = None,
+    *,
+    count: bool = False,
+) -> None:
+    """Refuse an upload over the account's bytes (and, with `count`, the project's count)."""
+
+    def check() -> Refusal | None:
+        if count and (too_many := count_refusal(session, project, limits)) is not None:
+            return too_many
+        incoming = saved.size_bytes if saved is not None else 0
+        return bytes_refusal(session, project, incoming, limits)
+
+    refuse(await run_in_threadpool(check), saved)
+
+
+async def probed(saved: SavedUpload, limits: MediaLimits) -> ProbeResult:
+    """Probe a saved upload with PyAV; a file PyAV cannot read, or over a media cap, is
+    removed and answered 422. A photo's pixels are judged from its header before that."""
+    if saved.kind == "image":
+        refuse(await run_in_threadpool(image_refusal, saved.path, saved.filename, limits), saved)
     try:
-        return await run_in_threadpool(probe, saved.path)
+        info = await run_in_threadpool(probe, saved.path)
     except EngineError as exc:
         saved.path.unlink(missing_ok=True)
         raise rejected(422, exc.reason, user_message(exc, saved)) from None
+    refuse(probed_refusal(info, saved.filename, limits), saved)
+    return info
 
 
 def user_message(exc: EngineError, saved: SavedUpload) -> str:

@@ -1,6 +1,6 @@
-"""Request bodies against the real API: an anonymous upload is refused before the server
-reads or writes a byte of it, and a body over its cap is refused as it streams in, chunked
-or not, with nothing left on disk."""
+"""Upload limits against the real API: an anonymous upload is refused before the server
+reads or writes a byte of it, a body over its cap is refused as it streams in, chunked or
+not, and media bombs and quotas are refused with a sentence; nothing is left on disk."""
 
 from __future__ import annotations
 
@@ -15,10 +15,14 @@ from typing import Any
 import httpx
 import pytest
 
+from engine.sample_media import write_tone
 from tests.support.api_stack import Stack, sign_up
+from tests.support.bombs import png_claiming
+from tests.support.media_gen import square_picture, write_still
 
 UPLOAD_CAP = 1024 * 1024  # 1 MiB for this module's API
 JSON_CAP = 4096
+AUDIO_CAP_S = 30
 
 
 @pytest.fixture(scope="module")
@@ -28,6 +32,8 @@ def stack_env(stack_env: dict[str, str]) -> dict[str, str]:
         **stack_env,
         "BEATSTITCH_UPLOAD_MAX_BYTES": str(UPLOAD_CAP),
         "BEATSTITCH_JSON_MAX_BYTES": str(JSON_CAP),
+        "BEATSTITCH_MAX_AUDIO_S": str(AUDIO_CAP_S),
+        "BEATSTITCH_MAX_UPLOADS_PER_PROJECT": "1",
     }
 
 
@@ -137,3 +143,40 @@ async def test_a_json_body_over_its_cap_is_413_before_it_is_parsed(stack: Stack)
         answer = await client.post("/api/v1/projects", json=huge)
     assert answer.status_code == 413, answer.text
     assert answer.json()["detail"]["message"] == "The request body is over the 4 KiB limit."
+
+
+async def test_a_photo_bomb_a_too_long_song_and_a_full_project_are_refused_with_a_sentence(
+    stack: Stack, tmp_path: Path
+) -> None:
+    account = await sign_up(stack, f"bombs-{uuid.uuid4().hex[:8]}@example.com")
+    bomb = png_claiming(tmp_path / "bomb.png", 64000, 64000)  # a few hundred bytes
+    song = write_tone(tmp_path / "long.wav", AUDIO_CAP_S + 15, rate=8000, channels=1)
+    photo = write_still(tmp_path / "ok.png", square_picture(64, 48, 16))
+    async with stack.client(account.token) as client:
+        pid = (await client.post("/api/v1/projects", json={"name": "bombs"})).json()["id"]
+        with bomb.open("rb") as f:
+            refused = await client.post(f"/api/v1/projects/{pid}/media", files={"file": f})
+        # What the user sees: 422, the file, its claimed size and the cap; nothing decoded it.
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["detail"] == {
+            "reason": "image_too_large",
+            "message": "bomb.png is 64000x64000 pixels (4,096.0 MP); photos may have at most "
+            "50.0 MP.",
+        }
+        with song.open("rb") as f:
+            long = await client.post(f"/api/v1/projects/{pid}/audio", files={"file": f})
+        assert long.status_code == 422, long.text
+        assert long.json()["detail"]["message"] == (
+            "long.wav lasts 45 s; a song may last at most 30 s."
+        )
+        assert leftovers(stack.root) == []
+        with photo.open("rb") as f:
+            first = await client.post(f"/api/v1/projects/{pid}/media", files={"file": f})
+        assert first.status_code == 201, first.text
+        with photo.open("rb") as f:
+            second = await client.post(f"/api/v1/projects/{pid}/media", files={"file": f})
+        assert second.status_code == 409, second.text
+        assert second.json()["detail"]["reason"] == "too_many_uploads"
+        assert second.json()["detail"]["message"].startswith("The project is full")
+    kept = sorted(p.name for p in leftovers(stack.root))
+    assert len(kept) == 2 and kept[1].endswith(".jpg")  # the first photo and its thumbnail

@@ -178,5 +178,5 @@ async def test_a_photo_bomb_a_too_long_song_and_a_full_project_are_refused_with_
         assert second.status_code == 409, second.text
         assert second.json()["detail"]["reason"] == "too_many_uploads"
         assert second.json()["detail"]["message"].startswith("The project is full")
-    kept = sorted(p.name for p in leftovers(stack.root))
-    assert len(kept) == 2 and kept[1].endswith(".jpg")  # the first photo and its thumbnail
+    kept = sorted(p.suffix for p in leftovers(stack.root))
+    assert kept == [".jpg", ".png"]  # the first photo and its thumbnail, nothing of the rest

@@ -8,6 +8,13 @@ opens inherit the list) and refuses any demuxer that is not a plain media contai
 
 from __future__ import annotations
 
+from typing import Any
+
+import av
+from av.container import InputContainer
+
+from engine.errors import EngineError
+
 # A local file may read only local files (FFmpeg's `protocol_whitelist`).
 LOCAL_PROTOCOLS = "file"
 # A remote source: HTTP(S) and what HLS over it needs (TLS, TCP, AES-128 segments).
@@ -47,3 +54,24 @@ def refused_demuxer(name: str, demuxer: str, remote: bool) -> str | None:
         f"{name}: a {demuxer} file is not a photo, video or audio file we read (it could "
         "make the decoder open other files or addresses)"
     )
+
+
+def open_media(
+    source: str,
+    name: str,
+    *,
+    remote: bool,
+    options: dict[str, str] | None = None,
+    refuse_as: type[EngineError] = EngineError,
+    **av_kwargs: Any,
+) -> InputContainer:
+    """Open user media for reading through only the protocols its source needs; a demuxer
+    that is not a plain media container is closed and refused (`refuse_as`, decode_error).
+    FFmpeg's own errors pass through for the caller to map."""
+    confined = {**(options or {}), **open_options(remote)}
+    container = av.open(source, mode="r", options=confined, **av_kwargs)
+    refusal = refused_demuxer(name, container.format.name, remote)
+    if refusal is not None:
+        container.close()
+        raise refuse_as("decode_error", refusal)
+    return container

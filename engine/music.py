@@ -28,7 +28,7 @@ from av.packet import Packet
 
 from engine.errors import EngineError, is_disk_full
 from engine.files import atomic_output
-from engine.formats import open_options, refused_demuxer
+from engine.formats import open_media
 
 AUDIO_RATE = 48_000
 AUDIO_BITRATE = 192_000
@@ -200,10 +200,7 @@ def _music_samples(path: Path, total: int | None, first: int = 0) -> Iterator[np
 
 def _resampled(path: Path) -> Iterator[np.ndarray]:
     resampler = av.AudioResampler(format="fltp", layout="stereo", rate=AUDIO_RATE)
-    with av.open(str(path), options=open_options(remote=False)) as container:
-        refusal = refused_demuxer(path.name, container.format.name, remote=False)
-        if refusal is not None:
-            raise EngineError("decode_error", refusal)
+    with open_media(str(path), path.name, remote=False) as container:
         if not container.streams.audio:
             raise EngineError("decode_error", f"{path.name}: no sound in the music file")
         for frame in container.decode(audio=0):

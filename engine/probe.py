@@ -16,7 +16,7 @@ from av.video.stream import VideoStream
 from pydantic import BaseModel, ConfigDict, Field
 
 from engine.errors import EngineError, MediaProbeError
-from engine.formats import open_options, refused_demuxer
+from engine.formats import open_media
 from engine.media import MediaAsset, Rotation
 
 ProbeKind = Literal["image", "video", "audio"]
@@ -78,11 +78,10 @@ def probe(path: str | os.PathLike[str]) -> ProbeResult:
     if file.stat().st_size == 0:
         raise MediaProbeError("decode_error", f"{name}: the file is empty")
     try:
-        options = open_options(remote=False)
-        with av.open(str(file), mode="r", options=options, metadata_errors="replace") as container:
-            refusal = refused_demuxer(name, container.format.name, remote=False)
-            if refusal is not None:
-                raise MediaProbeError("decode_error", refusal)
+        local = open_media(
+            str(file), name, remote=False, refuse_as=MediaProbeError, metadata_errors="replace"
+        )
+        with local as container:
             return _probe_container(container, name)
     except MediaProbeError:
         raise

@@ -24,7 +24,7 @@ from av.video.stream import VideoStream
 from engine.edl import Segment
 from engine.encoding import EncodeSettings
 from engine.errors import EngineError, is_disk_full
-from engine.formats import open_options, refused_demuxer
+from engine.formats import open_media
 from engine.framing import max_zoom, plan_framing
 from engine.media import MediaAsset
 
@@ -71,46 +71,31 @@ def open_source(
         # PyAV's stub says list[str]; it takes one dict of options per stream.
         probe: Any = _NO_PROBE_DECODE if own_proxy else ()
         try:
-            container = av.open(
-                source,
-                mode="r",
-                options=open_options(remote=False),
-                metadata_errors="replace",
-                stream_options=probe,
+            return open_media(
+                source, name, remote=False, metadata_errors="replace", stream_options=probe
             )
         except Exception as exc:  # noqa: BLE001 - mapped to a typed reason
             raise map_error(exc, name, remote=False) from None
-        return _plain_media(container, name, remote=False)
     micros = str(int(timeouts.read_s * 1_000_000))
     options = {
         # FFmpeg's own socket timeout and per-read timeout (microseconds).
         "timeout": micros,
         "rw_timeout": micros,
         "reconnect": "0",
-        **open_options(remote=True),
     }
     try:
         # PyAV's interrupt callback also bounds connect and DNS, which FFmpeg's
         # socket options alone do not.
-        container = av.open(
+        return open_media(
             source,
-            mode="r",
+            name,
+            remote=True,
             options=options,
             timeout=(timeouts.connect_s, timeouts.read_s),
             metadata_errors="replace",
         )
     except Exception as exc:  # noqa: BLE001
         raise map_error(exc, name, remote=True) from None
-    return _plain_media(container, name, remote=True)
-
-
-def _plain_media(container: InputContainer, name: str, remote: bool) -> InputContainer:
-    """The container, unless its demuxer is not a plain media format (then decode_error)."""
-    refusal = refused_demuxer(name, container.format.name, remote)
-    if refusal is not None:
-        container.close()
-        raise EngineError("decode_error", refusal)
-    return container
 
 
 def map_error(exc: BaseException, name: str, *, remote: bool) -> EngineError:

@@ -17,7 +17,7 @@ from av.video.stream import VideoStream
 
 from engine.errors import MediaProbeError
 from engine.files import atomic_output
-from engine.formats import open_options
+from engine.formats import open_media
 from engine.probe import ProbeResult, probe
 
 JPEG_QUALITY = 85
@@ -43,10 +43,14 @@ def make_thumbnail(source: Path, out: Path, *, max_side: int = 320) -> tuple[int
     width, height = thumbnail_size(info, max_side)
     turned = info.rotation in (90, 270)
     try:
-        options = open_options(remote=False)  # probe() refused any other demuxer already
-        with av.open(
-            str(source), mode="r", options=options, metadata_errors="replace"
-        ) as container:
+        local = open_media(
+            str(source),
+            source.name,
+            remote=False,
+            refuse_as=MediaProbeError,
+            metadata_errors="replace",
+        )
+        with local as container:
             frame = _pick_frame(container, info, source.name)
             # One swscale pass scales, fixes pixel aspect and converts to BGR for OpenCV.
             scaled = frame.reformat(

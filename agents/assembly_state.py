@@ -61,13 +61,15 @@ class JobAssembly:
     # The partition the render's events arrive on (the table's changelog partition for it).
     partition: int | None = None
 
+    def has_outcome(self, task_id: str) -> bool:
+        """Whether a task of the render has ended (a clip, a placeholder or a failure)."""
+        task = self.clips.tasks.get(task_id)
+        return task is not None and task.status.terminal
+
     @property
     def done_tasks(self) -> int:
         """Planned tasks that have an outcome."""
-        if self.task_ids is None:
-            return 0
-        tasks = self.clips.tasks
-        return sum(1 for t in self.task_ids if t in tasks and tasks[t].status.terminal)
+        return sum(1 for t in self.task_ids or () if self.has_outcome(t))
 
     @property
     def ready(self) -> bool:
@@ -221,9 +223,8 @@ def unfinished(state: JobAssembly, shown: int = 5) -> str:
     # is its place in RenderStarted.task_ids, which the planner lists in segment order.
     indices: list[int] = []
     for place, t in enumerate(state.task_ids):
-        task = tasks.get(t)
-        if task is None or not task.status.terminal:
-            known = None if task is None else task.segment_index
+        if not state.has_outcome(t):
+            known = tasks[t].segment_index if t in tasks else None
             indices.append(place if known is None else known)
     names = ", ".join(str(i) for i in sorted(indices)[:shown])
     more = f" and {len(indices) - shown} more" if len(indices) > shown else ""

@@ -95,14 +95,8 @@ class Upkeep:
     def _stalled(self, state: JobAssembly, now: datetime) -> bool:
         if self.reread is None or state.status is not AssemblyStatus.OPEN or not state.task_ids:
             return False
-        moved = [t for t in (state.clips.last_event_at, state.request_seen_at) if t is not None]
-        last = max(
-            [
-                *moved,
-                self._reread_at.get(state.render_job_id, datetime.min.replace(tzinfo=now.tzinfo)),
-            ]
-        )
-        return now - last > self.stalled_after
+        last = _last_moved(state, self._reread_at.get(state.render_job_id))
+        return last is None or now - last > self.stalled_after
 
     async def reread_outcomes(self, state: JobAssembly) -> None:
         """Fold the render's clip events from the log again; join if that completes it.
@@ -133,9 +127,7 @@ class Upkeep:
 
     def _still_since(self, state: JobAssembly) -> datetime | None:
         """When the render last moved (a clip event, its request, or a requeue)."""
-        since = [state.clips.last_event_at, state.request_seen_at]
-        since.append(self._requeued_at.get(state.render_job_id))
-        return max((t for t in since if t is not None), default=None)
+        return _last_moved(state, self._requeued_at.get(state.render_job_id))
 
     def _requeue_due(self, state: JobAssembly, now: datetime) -> bool:
         last = self._still_since(state)
@@ -148,8 +140,7 @@ class Upkeep:
         self._requeued_at[job] = now
         req: RenderRequested
         req, _ = asm.plan(job, state.request or {})
-        done = {t for t, task in state.clips.tasks.items() if task.status.terminal}
-        unfinished_ids = set(state.task_ids or ()) - done
+        unfinished_ids = {t for t in state.task_ids or () if not state.has_outcome(t)}
         tasks = plan_request(req, max_segments=len(req.edl.segments)).tasks
         lost = [t for t in tasks if t.task_id in unfinished_ids]
         if not lost:
@@ -193,3 +184,9 @@ class Upkeep:
             await asm.drop(state)
         finally:
             asm.busy.discard(job)
+
+
+def _last_moved(state: JobAssembly, mark: datetime | None) -> datetime | None:
+    """The latest of the render's last clip event, its request's arrival and `mark`."""
+    times = (state.clips.last_event_at, state.request_seen_at, mark)
+    return max((t for t in times if t is not None), default=None)

@@ -69,7 +69,7 @@ def create_app(
     # Inside the tracing middleware, so a refused body is traced, counted and logged too.
     caps = Caps(upload_bytes=settings.upload_max_bytes, json_bytes=settings.json_max_bytes)
     app.add_middleware(BodyLimits, caps=caps, token_check=_token_check(app))
-    app.middleware("http")(_trace_and_measure(settings))
+    app.middleware("http")(_trace_and_measure())
     app.exception_handler(ProjectionLagging)(_projection_lagging)
     return app
 
@@ -124,7 +124,7 @@ def _lifespan(
 Middleware = Callable[[Request, Callable[[Request], Awaitable[Response]]], Awaitable[Response]]
 
 
-def _trace_and_measure(settings: ApiSettings) -> Middleware:
+def _trace_and_measure() -> Middleware:
     """Every request gets a trace id, a metric and a log line."""
 
     async def trace_and_measure(

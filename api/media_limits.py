@@ -1,10 +1,11 @@
 """How big a photo, clip or song may be, and how much one user may upload.
 
 A file can be small and still a bomb: a PNG of a few KB whose header claims 64000x64000
-pixels makes a decoder allocate 12 GB, a WAV whose header claims 20 hours makes the beat
-analysis read that much. Photos are judged from their header before anything decodes them;
-clips and songs from the probe, which reads headers only; quotas before and after a file is
-saved. Each refusal is a sentence naming the file, what it is and what is allowed.
+pixels makes a decoder allocate 12 GB, and a song hours long makes the beat analysis read
+all of it. Photos are judged from their header before anything decodes them;
+clips and songs from the probe, which reads headers only; the project's upload count before a
+file is saved, the account's bytes once its size is known. Each refusal is a sentence naming
+the file, what it is and what is allowed.
 """
 
 from __future__ import annotations
@@ -31,96 +32,70 @@ class Refusal:
     message: str
 
 
-@dataclass(frozen=True)
-class MediaLimits:
-    """The caps, from the API's settings."""
-
-    image_pixels: int
-    video_width: int
-    video_height: int
-    video_s: float
-    audio_s: float
-    uploads_per_project: int
-    bytes_per_user: int
-
-
-def limits_of(settings: ApiSettings) -> MediaLimits:
-    """The media caps and quotas of the API's settings."""
-    return MediaLimits(
-        image_pixels=settings.max_image_pixels,
-        video_width=settings.max_video_width,
-        video_height=settings.max_video_height,
-        video_s=settings.max_video_s,
-        audio_s=settings.max_audio_s,
-        uploads_per_project=settings.max_uploads_per_project,
-        bytes_per_user=settings.max_bytes_per_user,
-    )
-
-
-def image_refusal(path: Path, filename: str, limits: MediaLimits) -> Refusal | None:
+def image_refusal(path: Path, filename: str, settings: ApiSettings) -> Refusal | None:
     """A photo over the pixel cap, judged from its header alone (nothing is decoded)."""
     try:
         width, height = imagesize.get(str(path))
     except (OSError, ValueError):
         return None  # not a header imagesize knows: the probe judges the file
-    if width <= 0 or height <= 0 or width * height <= limits.image_pixels:
+    if width <= 0 or height <= 0 or width * height <= settings.max_image_pixels:
         return None
     return Refusal(
         422,
         "image_too_large",
         f"{filename} is {width}x{height} pixels ({_mp(width * height)}); photos may have "
-        f"at most {_mp(limits.image_pixels)}.",
+        f"at most {_mp(settings.max_image_pixels)}.",
     )
 
 
-def probed_refusal(info: ProbeResult, filename: str, limits: MediaLimits) -> Refusal | None:
+def probed_refusal(info: ProbeResult, filename: str, settings: ApiSettings) -> Refusal | None:
     """A clip larger or longer, or a song longer, than allowed (from the probe's headers)."""
     seconds = (info.duration_ms or 0) / 1000
     width, height = info.width or 0, info.height or 0
     if info.kind == "video":
-        if width > limits.video_width or height > limits.video_height:
+        if width > settings.max_video_width or height > settings.max_video_height:
             return Refusal(
                 422,
                 "video_too_large",
                 f"{filename} is {width}x{height}; clips may be at most "
-                f"{limits.video_width}x{limits.video_height}.",
+                f"{settings.max_video_width}x{settings.max_video_height}.",
             )
-        if seconds > limits.video_s:
+        if seconds > settings.max_video_s:
             return Refusal(
                 422,
                 "video_too_long",
                 f"{filename} lasts {_duration(seconds)}; clips may last at most "
-                f"{_duration(limits.video_s)}.",
+                f"{_duration(settings.max_video_s)}.",
             )
-    if info.kind == "audio" and seconds > limits.audio_s:
+    if info.kind == "audio" and seconds > settings.max_audio_s:
         return Refusal(
             422,
             "audio_too_long",
             f"{filename} lasts {_duration(seconds)}; a song may last at most "
-            f"{_duration(limits.audio_s)}.",
+            f"{_duration(settings.max_audio_s)}.",
         )
     return None
 
 
-def count_refusal(session: Session, project: Project, limits: MediaLimits) -> Refusal | None:
+def count_refusal(session: Session, project: Project, settings: ApiSettings) -> Refusal | None:
     """The project holds as many photos and clips as a project may."""
     uploads = session.scalar(
         select(func.count())
         .select_from(MediaAssetRow)
         .where(MediaAssetRow.project_id == project.id)
     )
-    if (uploads or 0) < limits.uploads_per_project:
+    if (uploads or 0) < settings.max_uploads_per_project:
         return None
     return Refusal(
         409,
         "too_many_uploads",
-        f"The project is full: a project holds at most {limits.uploads_per_project} photos "
+        f"The project is full: a project holds at most {settings.max_uploads_per_project} photos "
         "and clips; remove some before uploading more.",
     )
 
 
 def bytes_refusal(
-    session: Session, project: Project, incoming_bytes: int, limits: MediaLimits
+    session: Session, project: Project, incoming_bytes: int, settings: ApiSettings
 ) -> Refusal | None:
     """The owner's stored uploads, with `incoming_bytes` more, over the account's quota."""
     owned = select(Project.id).where(Project.owner_id == project.owner_id)
@@ -130,14 +105,14 @@ def bytes_refusal(
             select(func.coalesce(func.sum(table.size_bytes), 0)).where(table.project_id.in_(owned))
         )
         stored += int(total or 0)
-    if stored + incoming_bytes <= limits.bytes_per_user and stored < limits.bytes_per_user:
+    if stored + incoming_bytes <= settings.max_bytes_per_user:
         return None
-    this_file = f" and this file {size_text(incoming_bytes)}" if incoming_bytes else ""
     return Refusal(
         413,
         "quota_exceeded",
-        f"Your uploads take {size_text(stored)}{this_file}; an account may store at most "
-        f"{size_text(limits.bytes_per_user)}. Remove old projects or media first.",
+        f"Your uploads take {size_text(stored)} and this file {size_text(incoming_bytes)}; "
+        "an account may store at most "
+        f"{size_text(settings.max_bytes_per_user)}. Remove old projects or media first.",
     )
 
 

@@ -12,11 +12,10 @@ from starlette.concurrency import run_in_threadpool
 from api.clock import new_id, now
 from api.deps import OwnedProject, ServicesDep, SessionDep, TraceId
 from api.errors import conflict, not_found
-from api.media_limits import limits_of
 from api.models import AudioTrack, Project
 from api.read_models import analysis_of, audio_track_of
 from api.read_your_writes import emit
-from api.routes.uploads import probed, receive, rejected, within_quota
+from api.routes.uploads import probed, receive, rejected, within_account_bytes
 from api.schemas import AnalysisStatus, AudioOut
 from api.storage import SavedUpload, move_into_place, project_dir, served_file
 from api.timelines import drop_generated_timeline
@@ -60,11 +59,10 @@ async def upload_audio(
     file: Annotated[UploadFile, File(description="The music: WAV, MP3, FLAC, Ogg or M4A")],
 ) -> AudioOut:
     """Upload the music; 202 while a worker finds its beats (the GET shows when it is done)."""
-    limits = limits_of(services.settings)
-    await within_quota(session, project, limits)
-    folder = project_dir(services.settings, project.id) / "audio"
-    saved = await receive(file, folder, services.settings.upload_max_bytes)
-    await within_quota(session, project, limits, saved)
+    settings = services.settings
+    folder = project_dir(settings, project.id) / "audio"
+    saved = await receive(file, folder, settings.upload_max_bytes)
+    await within_account_bytes(session, project, settings, saved)
     if saved.kind != "audio":
         saved.path.unlink(missing_ok=True)
         raise rejected(
@@ -73,7 +71,7 @@ async def upload_audio(
             f"{saved.filename} is not audio; upload photos and clips with POST "
             f"/api/v1/projects/{project.id}/media.",
         )
-    info = await probed(saved, limits)
+    info = await probed(saved, settings)
     if not info.duration_ms:
         saved.path.unlink(missing_ok=True)
         raise rejected(422, "decode_error", f"{saved.filename}: the audio has no duration.")

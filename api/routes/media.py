@@ -13,9 +13,15 @@ from starlette.concurrency import run_in_threadpool
 from api.clock import new_id, now
 from api.deps import OwnedProject, ServicesDep, SessionDep
 from api.errors import not_found
-from api.media_limits import limits_of
 from api.models import MediaAssetRow, Project
-from api.routes.uploads import probed, receive, rejected, user_message, within_quota
+from api.routes.uploads import (
+    probed,
+    receive,
+    rejected,
+    user_message,
+    within_account_bytes,
+    within_project_count,
+)
 from api.schemas import MediaOut
 from api.storage import SavedUpload, move_into_place, project_dir, served_file
 from api.timelines import drop_generated_timeline
@@ -57,11 +63,11 @@ async def upload_media(
     file: Annotated[UploadFile, File(description="A photo or video clip")],
 ) -> MediaOut:
     """Upload a photo or clip: 415 if it is neither, 422 if it cannot be decoded."""
-    limits = limits_of(services.settings)
-    await within_quota(session, project, limits, count=True)
-    folder = project_dir(services.settings, project.id) / "media"
-    saved = await receive(file, folder, services.settings.upload_max_bytes)
-    await within_quota(session, project, limits, saved)
+    settings = services.settings
+    await within_project_count(session, project, settings)
+    folder = project_dir(settings, project.id) / "media"
+    saved = await receive(file, folder, settings.upload_max_bytes)
+    await within_account_bytes(session, project, settings, saved)
     if saved.kind == "audio":
         saved.path.unlink(missing_ok=True)
         raise rejected(
@@ -70,7 +76,7 @@ async def upload_media(
             f"{saved.filename} is audio; upload music with POST /api/v1/projects/"
             f"{project.id}/audio.",
         )
-    info = await probed(saved, limits)
+    info = await probed(saved, settings)
     asset_id = new_id("asset")
     final = move_into_place(saved, folder / f"{asset_id}{saved.extension}")
     thumb = folder / "thumbnails" / f"{asset_id}.jpg"

@@ -9,7 +9,6 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from api.media_limits import (
-    MediaLimits,
     Refusal,
     bytes_refusal,
     count_refusal,
@@ -17,6 +16,7 @@ from api.media_limits import (
     probed_refusal,
 )
 from api.models import Project
+from api.settings import ApiSettings
 from api.storage import SavedUpload, UploadRejected, save_upload
 from engine.errors import EngineError
 from engine.probe import ProbeResult, probe
@@ -44,36 +44,30 @@ def refuse(refusal: Refusal | None, saved: SavedUpload | None = None) -> None:
     raise rejected(refusal.status, refusal.reason, refusal.message)
 
 
-async def within_quota(
-    session: Session,
-    project: Project,
-    limits: MediaLimits,
-    saved: SavedUpload | None = None,
-    *,
-    count: bool = False,
+async def within_project_count(session: Session, project: Project, settings: ApiSettings) -> None:
+    """Refuse a photo or clip for a project that holds as many as a project may."""
+    refuse(await run_in_threadpool(count_refusal, session, project, settings))
+
+
+async def within_account_bytes(
+    session: Session, project: Project, settings: ApiSettings, saved: SavedUpload
 ) -> None:
-    """Refuse an upload over the account's bytes (and, with `count`, the project's count)."""
-
-    def check() -> Refusal | None:
-        if count and (too_many := count_refusal(session, project, limits)) is not None:
-            return too_many
-        incoming = saved.size_bytes if saved is not None else 0
-        return bytes_refusal(session, project, incoming, limits)
-
-    refuse(await run_in_threadpool(check), saved)
+    """Refuse (and remove) a saved upload that takes its owner past the account's bytes."""
+    refusal = await run_in_threadpool(bytes_refusal, session, project, saved.size_bytes, settings)
+    refuse(refusal, saved)
 
 
-async def probed(saved: SavedUpload, limits: MediaLimits) -> ProbeResult:
+async def probed(saved: SavedUpload, settings: ApiSettings) -> ProbeResult:
     """Probe a saved upload with PyAV; a file PyAV cannot read, or over a media cap, is
     removed and answered 422. A photo's pixels are judged from its header before that."""
     if saved.kind == "image":
-        refuse(await run_in_threadpool(image_refusal, saved.path, saved.filename, limits), saved)
+        refuse(await run_in_threadpool(image_refusal, saved.path, saved.filename, settings), saved)
     try:
         info = await run_in_threadpool(probe, saved.path)
     except EngineError as exc:
         saved.path.unlink(missing_ok=True)
         raise rejected(422, exc.reason, user_message(exc, saved)) from None
-    refuse(probed_refusal(info, saved.filename, limits), saved)
+    refuse(probed_refusal(info, saved.filename, settings), saved)
     return info
 
 

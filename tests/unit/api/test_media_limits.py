@@ -13,24 +13,24 @@ from sqlalchemy.orm import Session
 from api.accounts import create_account
 from api.clock import now
 from api.media_limits import (
-    MediaLimits,
     bytes_refusal,
     count_refusal,
     image_refusal,
     probed_refusal,
 )
 from api.models import ApiBase, MediaAssetRow, Project
+from api.settings import ApiSettings
 from engine.probe import ProbeResult
 from tests.support.bombs import png_claiming
 
-LIMITS = MediaLimits(
-    image_pixels=50_000_000,
-    video_width=4096,
-    video_height=4096,
-    video_s=600,
-    audio_s=1200,
-    uploads_per_project=2,
-    bytes_per_user=1000,
+LIMITS = ApiSettings(
+    max_image_pixels=50_000_000,
+    max_video_width=4096,
+    max_video_height=4096,
+    max_video_s=600,
+    max_audio_s=1200,
+    max_uploads_per_project=2,
+    max_bytes_per_user=1000,
 )
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import socket
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,37 +54,58 @@ async def post_chunked(
     """POST `head` then zeros up to `total` bytes, chunked, reading the answer meanwhile.
 
     As curl or a browser does: a server that answers before the body is in stops the send
-    (httpx writes the whole body before it reads, and would only see a broken pipe)."""
+    (httpx writes the whole body before it reads, and would only see a broken pipe). A raw
+    socket, because a server that closes on an unread body resets the connection, and an
+    asyncio stream transport then drops the answer the kernel already holds."""
     parsed = httpx.URL(url)
-    reader, writer = await asyncio.open_connection(parsed.host, parsed.port)
+    loop = asyncio.get_running_loop()
+    sock = socket.create_connection((parsed.host, parsed.port))
+    sock.setblocking(False)
     lines = [f"POST {path} HTTP/1.1", f"Host: {parsed.host}", "Transfer-Encoding: chunked"]
     lines += [f"{k}: {v}" for k, v in headers.items()]
-    writer.write(("\r\n".join(lines) + "\r\n\r\n").encode())
-    answer = asyncio.create_task(_read_answer(reader))
+    answer = asyncio.create_task(_read_answer(loop, sock))
     sent = 0
     chunk = b"\0" * (64 * 1024)
     try:
+        await loop.sock_sendall(sock, ("\r\n".join(lines) + "\r\n\r\n").encode())
         for piece in itertools.chain([head], itertools.repeat(chunk)):
             if answer.done() or sent >= total:
                 break
-            writer.write(f"{len(piece):x}\r\n".encode() + piece + b"\r\n")
-            await writer.drain()
+            await loop.sock_sendall(sock, f"{len(piece):x}\r\n".encode() + piece + b"\r\n")
             sent += len(piece)
     except ConnectionError:
         pass  # the server closed the connection after its answer
-    status, got_headers, body = await asyncio.wait_for(answer, 60)
-    writer.close()
+    try:
+        status, got_headers, body = await asyncio.wait_for(answer, 60)
+    finally:
+        sock.close()
     return Answer(status, got_headers, json.loads(body), sent)
 
 
-async def _read_answer(reader: asyncio.StreamReader) -> tuple[int, dict[str, str], bytes]:
-    status_line = await reader.readline()
-    headers: dict[str, str] = {}
-    while (line := await reader.readline()) not in (b"\r\n", b""):
-        name, _, value = line.decode().partition(":")
+async def _read_answer(
+    loop: asyncio.AbstractEventLoop, sock: socket.socket
+) -> tuple[int, dict[str, str], bytes]:
+    """Read one HTTP/1.1 response with a Content-Length body; a reset after it is fine."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += await _receive(loop, sock)
+    head, _, body = data.partition(b"\r\n\r\n")
+    status_line, *header_lines = head.decode().split("\r\n")
+    headers = {}
+    for line in header_lines:
+        name, _, value = line.partition(":")
         headers[name.strip().lower()] = value.strip()
-    body = await reader.readexactly(int(headers.get("content-length", "0")))
+    while len(body) < int(headers.get("content-length", "0")):
+        body += await _receive(loop, sock)
     return int(status_line.split()[1]), headers, body
+
+
+async def _receive(loop: asyncio.AbstractEventLoop, sock: socket.socket) -> bytes:
+    # Linux hands out what is already received before it reports a reset.
+    piece = await loop.sock_recv(sock, 65536)
+    if not piece:
+        raise ConnectionError("the server closed the connection before its answer was complete")
+    return piece
 
 
 def leftovers(root: Path) -> list[Path]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import faust
@@ -42,6 +43,9 @@ def create_app(
         f"{kafka.topic_prefix}-workers",
         broker=f"kafka://{bootstrap}",
         store="memory://",
+        # Faust makes this folder (empty with a memory store) in the working directory
+        # unless told otherwise; under the artifacts it is out of the way of a checkout.
+        datadir=str(Path(worker.artifacts_dir) / "faust" / f"{kafka.topic_prefix}-workers"),
         web_enabled=False,
         # A rebalance must not wait for in-flight work: the clipper acks a task only when its
         # clip is done, which can take longer than the rebalance timeout, and the whole group

@@ -13,7 +13,7 @@ demo: $(VENV_STAMP) $(KAFKA_STAMP)
 test: $(VENV_STAMP) $(KAFKA_STAMP) system-deps
 	.venv/bin/ruff check .
 	.venv/bin/mypy
-	.venv/bin/pytest -q
+	.venv/bin/pytest -q --durations=25
 
 lint: $(VENV_STAMP)
 	.venv/bin/ruff check .

@@ -159,9 +159,7 @@ class Analyzer:
         # track's fault: the pool is rebuilt and the analysis tried again, a few times.
         for attempt in range(1, CRASH_RETRIES + 2):
             try:
-                done: GridDone = await self.execute(
-                    analyze_track, audio_path, str(self.grids_dir)
-                )
+                done: GridDone = await self.execute(analyze_track, audio_path, str(self.grids_dir))
                 return done
             except PoolChildDied as exc:
                 RENDER_CLIP_FAILURES.labels(reason=FailureReason.WORKER_CRASH.value).inc()

@@ -18,6 +18,7 @@ from agents.metrics import RENDER_CONSUMER_LAG
 from agents.planner import handle_render_job_message
 from agents.settings import WorkerSettings
 from events.codec import DecodeError, decode
+from events.kafka_credentials import KafkaCredentials, client_credentials, ssl_context
 from events.payloads import ClipTaskQueued
 from events.settings import KafkaSettings
 from events.topics import Topic, physical_name, spec_for
@@ -42,6 +43,7 @@ def create_app(
     app = WorkerApp(
         f"{kafka.topic_prefix}-workers",
         broker=f"kafka://{bootstrap}",
+        broker_credentials=faust_credentials(client_credentials()),
         store="memory://",
         # Faust makes this folder (empty with a memory store) in the working directory
         # unless told otherwise; under the artifacts it is out of the way of a checkout.
@@ -69,6 +71,19 @@ def create_app(
     _add_housekeeping(app, worker, parts)
     _add_upkeep(app, kafka.topic_prefix, parts)
     return app
+
+
+def faust_credentials(credentials: KafkaCredentials | None) -> faust.SASLCredentials | None:
+    """The worker's Kafka credentials in Faust's form (None: an anonymous PLAINTEXT client)."""
+    if credentials is None:
+        return None
+    context = ssl_context(credentials) if credentials.security_protocol == "SASL_SSL" else None
+    return faust.SASLCredentials(
+        username=credentials.username,
+        password=credentials.password.get_secret_value(),
+        mechanism=credentials.mechanism,
+        ssl_context=context,
+    )
 
 
 def _add_agents(app: faust.App, prefix: str, parts: Collaborators) -> None:

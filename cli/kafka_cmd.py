@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from events.kafka_credentials import client_credentials
 from events.settings import KafkaSettings
 from local_stack.errors import KafkaBrokerError
 from local_stack.kafka.broker import DEFAULT_START_TIMEOUT_S, DEFAULT_STOP_TIMEOUT_S, LocalKafka
@@ -42,7 +43,7 @@ PortOpt = Annotated[
     int | None,
     typer.Option(
         help=(
-            "Broker (PLAINTEXT) port; default BEATSTITCH_LOCAL_KAFKA_PORT or 19092. With "
+            "Broker (client listener) port; default BEATSTITCH_LOCAL_KAFKA_PORT or 19092. With "
             f"--brokers N, node i listens on PORT+2(i-1) and its controller on the next "
             f"port; default {DEFAULT_CLUSTER_BASE_PORT}."
         )
@@ -105,7 +106,7 @@ def _fail(error: Exception) -> typer.Exit:
 def _report_external(bootstrap: str) -> None:
     """Check the cluster named by BEATSTITCH_KAFKA_BOOTSTRAP and say what answered."""
     try:
-        info = check_cluster(bootstrap)
+        info = check_cluster(bootstrap, credentials=client_credentials())
     except KafkaBrokerError as exc:
         raise _fail(exc) from None
     console.print(

@@ -16,6 +16,7 @@ from rich.table import Table
 from cli.config_cmd import config_app
 from cli.gc_cmd import gc
 from cli.kafka_cmd import kafka_app
+from cli.kafka_users_cmd import users_app as kafka_users_app
 from cli.logging_setup import configure_logging
 from cli.runtime import CliError, friendly_errors, kafka_bootstrap
 from cli.users_cmd import users_app
@@ -32,6 +33,7 @@ app = typer.Typer(
 )
 events_app = typer.Typer(help="The event catalog.", no_args_is_help=True)
 app.add_typer(kafka_app, name="kafka")
+kafka_app.add_typer(kafka_users_app, name="users")
 app.add_typer(events_app, name="events")
 app.add_typer(config_app, name="config")
 app.add_typer(users_app, name="users")

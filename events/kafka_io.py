@@ -21,6 +21,7 @@ from aiokafka.structs import RecordMetadata, TopicPartition
 from events.base import Envelope
 from events.codec import encode
 from events.dead_letter import DeadLetter
+from events.kafka_credentials import aiokafka_options, client_credentials
 from events.settings import KafkaSettings
 from events.topics import TOPIC_TABLE, Topic, TopicSpec, physical_name
 
@@ -52,7 +53,9 @@ async def ensure_topics(
     The replication factor defaults to BEATSTITCH_TOPIC_REPLICATION_FACTOR (1)."""
     if replication_factor is None:
         replication_factor = KafkaSettings().topic_replication_factor
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=bootstrap, **aiokafka_options(client_credentials())
+    )
     await admin.start()
     try:
         existing = set(await admin.list_topics())
@@ -104,7 +107,9 @@ async def _describe(admin: Any, names: list[str], timeout_s: float = 30.0) -> An
 
 async def partitions_of(bootstrap: str, names: Sequence[str]) -> list[TopicPartition]:
     """Return every partition of the named topics that exist, in name and partition order."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=bootstrap, **aiokafka_options(client_credentials())
+    )
     await admin.start()
     try:
         described = await _describe(admin, list(names))
@@ -160,6 +165,7 @@ class EventProducer:
             bootstrap_servers=bootstrap,
             client_id=client_id,
             acks="all",
+            **aiokafka_options(client_credentials()),
             enable_idempotence=True,
             linger_ms=5,
         )

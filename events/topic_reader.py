@@ -20,6 +20,7 @@ from aiokafka.structs import ConsumerRecord, TopicPartition
 
 from events.base import Envelope
 from events.codec import decode
+from events.kafka_credentials import aiokafka_options, client_credentials
 from events.kafka_io import partitions_of
 
 Record: TypeAlias = ConsumerRecord[bytes, bytes]  # keys and values stay raw bytes
@@ -146,6 +147,7 @@ async def follow(
     consumer = AIOKafkaConsumer(
         bootstrap_servers=bootstrap,
         group_id=None,
+        **aiokafka_options(client_credentials()),
         enable_auto_commit=False,
         # An offset the log no longer has (a topic made anew) reads all there is: the log is
         # the truth, and the callers skip what they have already seen.

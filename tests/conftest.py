@@ -10,8 +10,13 @@ import pytest
 
 from events.kafka_io import ensure_topics
 from tests.support.api_fixtures import stack, stack_env, stack_root, stack_worker  # noqa: F401
-from tests.support.kafka import kafka_bootstrap  # noqa: F401
+from tests.support.kafka import kafka_bootstrap, use_test_service_principal  # noqa: F401
 from tests.support.postgres import postgres_server, postgres_url  # noqa: F401
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Authenticate every Kafka client of the session (brokers refuse anonymous ones)."""
+    use_test_service_principal()
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """Start, stop and inspect one local Kafka broker (KRaft: broker and controller in one JVM).
 
-It listens on 127.0.0.1 only. Storage is formatted once with Kafka's own StorageTool;
+It listens on 127.0.0.1 only, and only to authenticated clients (SASL, with ACLs; see
+properties.security_properties). Storage is formatted once with Kafka's own StorageTool;
 readiness means a real Kafka metadata request answered by that broker, never a fixed sleep.
 """
 
@@ -14,6 +15,7 @@ from typing import Any
 
 import structlog
 
+from events.kafka_credentials import local_secrets_path
 from events.settings import KafkaSettings
 from local_stack.errors import KafkaBrokerError
 from local_stack.kafka.jvm import (
@@ -26,6 +28,7 @@ from local_stack.kafka.jvm import (
     java_command,
     kafka_versions,
 )
+from local_stack.kafka.principals import ensure_service_principal
 from local_stack.kafka.probe import ClusterInfo, check_cluster, run_sync
 from local_stack.kafka.process import BrokerProcess, data_dir_lock
 from local_stack.kafka.properties import (
@@ -34,6 +37,12 @@ from local_stack.kafka.properties import (
     write_properties,
 )
 from local_stack.kafka.readiness import wait_answering
+from local_stack.kafka.secrets import (
+    LocalSecrets,
+    load_or_create_secrets,
+    read_secrets,
+    service_password_of,
+)
 from local_stack.ports import LOOPBACK, port_free, tcp_open
 
 log = structlog.get_logger(__name__)
@@ -84,9 +93,16 @@ class LocalKafka:
         log_config: Path | None = DEFAULT_LOG_CONFIG,
         java: str | None = None,
         extra_properties: Mapping[str, str] | None = None,
+        secrets_file: Path | None = None,
+        service_password: str | None = None,
     ) -> None:
         self.libs_dir = Path(libs_dir).resolve()
         self.data_dir = Path(data_dir).resolve()
+        # Beside the data directory, shared with a cluster of the same parent folder: the
+        # place clients look for the service principal (<data_dir>/kafka-secrets.json).
+        self.secrets_file = secrets_file or local_secrets_path(self.data_dir.parent)
+        # Unset: the password settings give the service principal, else the file's own.
+        self.service_password = service_password or service_password_of(KafkaSettings())
         self.host = host
         self.port = port
         self.controller_port = controller_port if controller_port is not None else port + 1
@@ -164,7 +180,11 @@ class LocalKafka:
             if pid is not None:
                 # It may still be starting (another `start` a moment ago): wait for it.
                 host, port = self._running_address()
-                info = run_sync(self._wait_ready(pid, deadline, (host, port)))
+                secrets = self._secrets()
+                info = run_sync(self._wait_ready(pid, deadline, (host, port), secrets))
+                ensure_service_principal(
+                    f"{host}:{port}", secrets.broker, secrets.service, deadline
+                )
                 result = self._info(pid, started, info, already_running=True, host=host, port=port)
                 log.info("kafka.broker.already_running", bootstrap=result.bootstrap, pid=pid)
                 return result
@@ -180,10 +200,16 @@ class LocalKafka:
                     "--port and --controller-port)."
                 )
         self.log_dir.mkdir(parents=True, exist_ok=True)
+        secrets = self._secrets()
         write_properties(
             self.properties_file,
             server_properties(
-                self.host, self.port, self.controller_port, self.log_dir, self.extra_properties
+                self.host,
+                self.port,
+                self.controller_port,
+                self.log_dir,
+                self.extra_properties,
+                secrets.broker_password,
             ),
         )
         format_storage(
@@ -200,7 +226,8 @@ class LocalKafka:
         )
         pid = self._process.launch(command)
         try:
-            info = run_sync(self._wait_ready(pid, deadline, (self.host, self.port)))
+            info = run_sync(self._wait_ready(pid, deadline, (self.host, self.port), secrets))
+            ensure_service_principal(self.bootstrap, secrets.broker, secrets.service, deadline)
         except BaseException:
             # Never leave a half-started JVM behind holding the ports and the lock.
             self._process.kill(pid, DEFAULT_STOP_TIMEOUT_S)
@@ -218,9 +245,17 @@ class LocalKafka:
         )
         return result
 
-    async def _wait_ready(self, pid: int, deadline: float, address: tuple[str, int]) -> ClusterInfo:
+    async def _wait_ready(
+        self, pid: int, deadline: float, address: tuple[str, int], secrets: LocalSecrets
+    ) -> ClusterInfo:
         """Poll until the broker answers a metadata request (or fail with its log)."""
-        return await wait_answering(self._process, pid, deadline, address, self.log_dir)
+        return await wait_answering(
+            self._process, pid, deadline, address, self.log_dir, secrets.broker
+        )
+
+    def _secrets(self) -> LocalSecrets:
+        """The broker's and the service's passwords, made on first use."""
+        return load_or_create_secrets(self.secrets_file, self.service_password)
 
     def _info(
         self,
@@ -260,9 +295,10 @@ class LocalKafka:
         pid = self._process.running_pid()
         host, port = self._running_address() if pid is not None else (self.host, self.port)
         responsive = False
-        if pid is not None and tcp_open(host, port):
+        secrets = read_secrets(self.secrets_file)
+        if pid is not None and secrets is not None and tcp_open(host, port):
             try:
-                check_cluster(f"{host}:{port}", probe_timeout_s)
+                check_cluster(f"{host}:{port}", probe_timeout_s, secrets.broker)
                 responsive = True
             except KafkaBrokerError:
                 responsive = False

@@ -19,6 +19,7 @@ from typing import Any
 
 import structlog
 
+from events.kafka_credentials import KafkaCredentials, local_secrets_path
 from events.settings import KafkaSettings
 from local_stack.errors import KafkaBrokerError
 from local_stack.kafka.jvm import (
@@ -29,10 +30,17 @@ from local_stack.kafka.jvm import (
     kafka_versions,
 )
 from local_stack.kafka.node import ClusterNode, node_ids_on_disk
+from local_stack.kafka.principals import ensure_service_principal
 from local_stack.kafka.probe import ClusterInfo, probe_cluster, run_sync
 from local_stack.kafka.process import data_dir_lock
 from local_stack.kafka.properties import NodeAddress, kafka_uuid
 from local_stack.kafka.readiness import wait_answering
+from local_stack.kafka.secrets import (
+    LocalSecrets,
+    load_or_create_secrets,
+    read_secrets,
+    service_password_of,
+)
 from local_stack.ports import LOOPBACK, port_free, tcp_open
 
 log = structlog.get_logger(__name__)
@@ -149,9 +157,15 @@ class LocalKafkaCluster:
         log_config: Path | None = DEFAULT_LOG_CONFIG,
         java: str | None = None,
         extra_properties: Mapping[str, str] | None = None,
+        secrets_file: Path | None = None,
+        service_password: str | None = None,
     ) -> None:
         self.libs_dir = Path(libs_dir).resolve()
         self.data_dir = Path(data_dir).resolve()
+        # Shared with the single broker of the same parent folder (see LocalKafka).
+        self.secrets_file = secrets_file or local_secrets_path(self.data_dir.parent)
+        # Unset: the password settings give the service principal, else the file's own.
+        self.service_password = service_password or service_password_of(KafkaSettings())
         self.host = host
         addresses = list(nodes) if nodes is not None else cluster_layout(size, base_port)
         ports = [p for a in addresses for p in (a.port, a.controller_port)]
@@ -226,10 +240,14 @@ class LocalKafkaCluster:
             running = {n.node_id: n.process.running_pid() for n in self.nodes}
             pids = {node_id: pid for node_id, pid in running.items() if pid is not None}
             missing = [n for n in self.nodes if running[n.node_id] is None]
-            launched = self._launch(java, missing)
+            secrets = self._secrets()
+            launched = self._launch(java, missing, secrets)
             pids.update(launched)
             try:
-                infos = run_sync(self._wait_all(pids, deadline))
+                infos = run_sync(self._wait_all(pids, deadline, secrets.broker))
+                ensure_service_principal(
+                    self.running_bootstrap, secrets.broker, secrets.service, deadline
+                )
             except BaseException:
                 # Never leave half a cluster behind holding ports and storage locks.
                 self._kill_quietly(launched)
@@ -277,14 +295,15 @@ class LocalKafkaCluster:
         """Report every node's process and whether it answers a metadata request."""
         statuses: list[NodeStatus] = []
         brokers: set[str] = set()
+        secrets = read_secrets(self.secrets_file)
         for node in self.nodes:
             pid = node.process.running_pid()
             host, port = (
                 node.running_address() if pid is not None else (self.host, node.address.port)
             )
             info = None
-            if pid is not None and tcp_open(host, port):
-                info = _probe_quietly(f"{host}:{port}", probe_timeout_s)
+            if pid is not None and secrets is not None and tcp_open(host, port):
+                info = _probe_quietly(f"{host}:{port}", probe_timeout_s, secrets.broker)
             if info is not None:
                 brokers.update(info.brokers)
             statuses.append(
@@ -338,12 +357,13 @@ class LocalKafkaCluster:
         with data_dir_lock(self.data_dir):
             java = self._check_can_run()
             pid = node.process.running_pid()
-            launched = {} if pid is not None else self._launch(java, [node])
+            secrets = self._secrets()
+            launched = {} if pid is not None else self._launch(java, [node], secrets)
             pid = launched.get(node_id, pid)
             assert pid is not None
             if wait:
                 try:
-                    run_sync(self._wait_node(node, pid, deadline))
+                    run_sync(self._wait_node(node, pid, deadline, secrets.broker))
                 except BaseException:
                     self._kill_quietly(launched)
                     raise
@@ -381,7 +401,13 @@ class LocalKafkaCluster:
             )
         return ids.pop() if ids else kafka_uuid()
 
-    def _launch(self, java: str, nodes: Sequence[ClusterNode]) -> dict[int, int]:
+    def _secrets(self) -> LocalSecrets:
+        """The broker's and the service's passwords, made on first use."""
+        return load_or_create_secrets(self.secrets_file, self.service_password)
+
+    def _launch(
+        self, java: str, nodes: Sequence[ClusterNode], secrets: LocalSecrets
+    ) -> dict[int, int]:
         """Configure, format and launch nodes that are not running; return their pids."""
         if not nodes:
             return {}
@@ -393,7 +419,7 @@ class LocalKafkaCluster:
                         "another process. Stop it, or pick other ports (--port)."
                     )
         for node in nodes:
-            node.configure(self.addresses, self.extra_properties)
+            node.configure(self.addresses, self.extra_properties, secrets.broker_password)
         cluster_id = self._cluster_id()
 
         def format_one(node: ClusterNode) -> str:
@@ -416,7 +442,9 @@ class LocalKafkaCluster:
             pids[node.node_id] = node.process.launch(command)
         return pids
 
-    async def _wait_all(self, pids: Mapping[int, int], deadline: float) -> list[ClusterInfo]:
+    async def _wait_all(
+        self, pids: Mapping[int, int], deadline: float, credentials: KafkaCredentials
+    ) -> list[ClusterInfo]:
         """Wait until every node answers and reports every node as a live broker."""
         wanted = {f"{h}:{p}" for h, p in (n.running_address() for n in self.nodes)}
 
@@ -431,13 +459,16 @@ class LocalKafkaCluster:
                 deadline,
                 node.running_address(),
                 node.log_dir,
+                credentials,
                 enough=all_brokers,
             )
             for node in self.nodes
         ]
         return list(await asyncio.gather(*waits))
 
-    async def _wait_node(self, node: ClusterNode, pid: int, deadline: float) -> ClusterInfo:
+    async def _wait_node(
+        self, node: ClusterNode, pid: int, deadline: float, credentials: KafkaCredentials
+    ) -> ClusterInfo:
         """Wait until a node answers and counts itself among the live brokers."""
         address = node.running_address()
         own = f"{address[0]}:{address[1]}"
@@ -446,7 +477,7 @@ class LocalKafkaCluster:
             return None if own in info.brokers else f"{own} not yet a live broker"
 
         return await wait_answering(
-            node.process, pid, deadline, address, node.log_dir, enough=registered
+            node.process, pid, deadline, address, node.log_dir, credentials, enough=registered
         )
 
     def _kill_quietly(self, pids: Mapping[int, int]) -> None:
@@ -460,9 +491,11 @@ class LocalKafkaCluster:
             node.process.forget()
 
 
-def _probe_quietly(bootstrap: str, timeout_s: float) -> ClusterInfo | None:
+def _probe_quietly(
+    bootstrap: str, timeout_s: float, credentials: KafkaCredentials
+) -> ClusterInfo | None:
     """Return what the broker at `bootstrap` says, or None if it does not answer."""
     try:
-        return run_sync(probe_cluster(bootstrap, timeout_s))
+        return run_sync(probe_cluster(bootstrap, timeout_s, credentials))
     except Exception:  # any client error means "not answering" to a status report
         return None

@@ -84,10 +84,14 @@ class ClusterNode:
         A running node may have been started with other ports than this object was given."""
         return advertised_address(self.properties_file) or (self.host, self.address.port)
 
-    def configure(self, voters: Sequence[NodeAddress], extra: Mapping[str, str]) -> None:
+    def configure(
+        self, voters: Sequence[NodeAddress], extra: Mapping[str, str], broker_password: str
+    ) -> None:
         """Create the node's directories and write its server.properties."""
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        props = node_properties(self.host, self.address, voters, self.log_dir, extra)
+        props = node_properties(
+            self.host, self.address, voters, self.log_dir, extra, broker_password
+        )
         write_properties(self.properties_file, props)
 
     def command(

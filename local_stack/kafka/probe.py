@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from events.kafka_credentials import KafkaCredentials, aiokafka_options
 from local_stack.errors import KafkaBrokerError
 
 T = TypeVar("T")
@@ -22,7 +23,9 @@ class ClusterInfo:
     brokers: tuple[str, ...]
 
 
-async def probe_cluster(bootstrap: str, timeout_s: float = 5.0) -> ClusterInfo:
+async def probe_cluster(
+    bootstrap: str, timeout_s: float = 5.0, credentials: KafkaCredentials | None = None
+) -> ClusterInfo:
     """Send one Kafka metadata request to `bootstrap` and return what the cluster says."""
     # Imported here so `beatstitch --help` does not pay for aiokafka's import.
     from aiokafka.admin import AIOKafkaAdminClient
@@ -32,6 +35,7 @@ async def probe_cluster(bootstrap: str, timeout_s: float = 5.0) -> ClusterInfo:
         bootstrap_servers=bootstrap,
         request_timeout_ms=timeout_ms,
         client_id="beatstitch-kafka-probe",
+        **aiokafka_options(credentials),
     )
     try:
         async with asyncio.timeout(timeout_s):
@@ -49,10 +53,12 @@ async def probe_cluster(bootstrap: str, timeout_s: float = 5.0) -> ClusterInfo:
     )
 
 
-def check_cluster(bootstrap: str, timeout_s: float = 5.0) -> ClusterInfo:
+def check_cluster(
+    bootstrap: str, timeout_s: float = 5.0, credentials: KafkaCredentials | None = None
+) -> ClusterInfo:
     """Synchronously probe `bootstrap`; raise KafkaBrokerError if no broker answers."""
     try:
-        return run_sync(probe_cluster(bootstrap, timeout_s))
+        return run_sync(probe_cluster(bootstrap, timeout_s, credentials))
     except KafkaBrokerError:
         raise
     except Exception as exc:  # any client error means "not reachable" to the caller

@@ -10,7 +10,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-_PLAINTEXT_LISTENER = re.compile(r"PLAINTEXT://(?P<host>[^:]+):(?P<port>\d+)")
+_CLIENT_LISTENER = re.compile(r"(?:SASL_)?PLAINTEXT://(?P<host>[^:]+):(?P<port>\d+)")
+
+STANDARD_AUTHORIZER = "org.apache.kafka.metadata.authorizer.StandardAuthorizer"
 
 
 @dataclass(frozen=True)
@@ -63,12 +65,46 @@ def failure_detection_properties(brokers: int) -> dict[str, str]:
     }
 
 
+def security_properties(broker_password: str) -> dict[str, str]:
+    """Return the listeners' authentication and the authorizer: nobody is anonymous.
+
+    Clients use SCRAM-SHA-512 on the client listener; the broker itself (inter-broker,
+    controller traffic, our launcher) uses PLAIN as `broker`, whose password is here, so the
+    cluster needs no SCRAM credential before it can start. Without an ACL, nothing is
+    allowed; `broker` and `service` are super users."""
+    plain = (
+        "org.apache.kafka.common.security.plain.PlainLoginModule required "
+        f'username="broker" password="{broker_password}" user_broker="{broker_password}";'
+    )
+    return {
+        "listener.security.protocol.map": "SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT",
+        "inter.broker.listener.name": "SASL_PLAINTEXT",
+        "sasl.mechanism.inter.broker.protocol": "PLAIN",
+        "sasl.mechanism.controller.protocol": "PLAIN",
+        "listener.name.sasl_plaintext.sasl.enabled.mechanisms": "SCRAM-SHA-512,PLAIN",
+        "listener.name.sasl_plaintext.plain.sasl.jaas.config": plain,
+        "listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config": (
+            "org.apache.kafka.common.security.scram.ScramLoginModule required;"
+        ),
+        "listener.name.controller.sasl.enabled.mechanisms": "PLAIN",
+        "listener.name.controller.plain.sasl.jaas.config": plain,
+        "authorizer.class.name": STANDARD_AUTHORIZER,
+        "super.users": "User:broker;User:service",
+        "allow.everyone.if.no.acl.found": "false",
+    }
+
+
 def server_properties(
-    host: str, port: int, controller_port: int, log_dir: Path, extra: Mapping[str, str]
+    host: str,
+    port: int,
+    controller_port: int,
+    log_dir: Path,
+    extra: Mapping[str, str],
+    broker_password: str,
 ) -> dict[str, str]:
     """Return the configuration of one broker that is also the KRaft controller."""
     node = NodeAddress(node_id=1, port=port, controller_port=controller_port)
-    return node_properties(host, node, [node], log_dir, extra)
+    return node_properties(host, node, [node], log_dir, extra, broker_password)
 
 
 def node_properties(
@@ -77,6 +113,7 @@ def node_properties(
     voters: Sequence[NodeAddress],
     log_dir: Path,
     extra: Mapping[str, str],
+    broker_password: str,
 ) -> dict[str, str]:
     """Return the configuration of one combined broker+controller node among `voters`.
 
@@ -88,11 +125,12 @@ def node_properties(
         # voters then come from this file on every start instead of being frozen in the
         # metadata log, so the ports can change between runs of the same data dir.
         "controller.quorum.voters": quorum_voters(host, voters),
-        "listeners": f"PLAINTEXT://{host}:{node.port},CONTROLLER://{host}:{node.controller_port}",
-        "advertised.listeners": f"PLAINTEXT://{host}:{node.port}",
+        "listeners": (
+            f"SASL_PLAINTEXT://{host}:{node.port},CONTROLLER://{host}:{node.controller_port}"
+        ),
+        "advertised.listeners": f"SASL_PLAINTEXT://{host}:{node.port}",
         "controller.listener.names": "CONTROLLER",
-        "inter.broker.listener.name": "PLAINTEXT",
-        "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+        **security_properties(broker_password),
         "log.dirs": str(log_dir),
         # Topics come from the event catalog with explicit partition counts; a typo'd
         # topic must fail loudly rather than appear with the default layout.
@@ -120,9 +158,13 @@ def node_properties(
 
 
 def write_properties(path: Path, props: Mapping[str, str]) -> None:
-    """Write server.properties (ports may differ between runs, so it is always rewritten)."""
+    """Write server.properties (ports may differ between runs, so it is always rewritten).
+
+    Readable by its owner only: it holds the broker's password."""
     lines = ["# Written by local_stack/kafka on every start; edits are overwritten."]
     lines += [f"{key}={value}" for key, value in props.items()]
+    path.touch(mode=0o600, exist_ok=True)
+    path.chmod(0o600)
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
@@ -140,10 +182,10 @@ def read_properties(path: Path) -> dict[str, str]:
 
 
 def advertised_address(properties_file: Path) -> tuple[str, int] | None:
-    """Return host and port of the PLAINTEXT listener in a server.properties, if it has one."""
+    """Return host and port of the client listener in a server.properties, if it has one."""
     listeners = read_properties(properties_file).get("advertised.listeners", "")
     for listener in listeners.split(","):
-        match = _PLAINTEXT_LISTENER.fullmatch(listener.strip())
+        match = _CLIENT_LISTENER.fullmatch(listener.strip())
         if match:
             return match.group("host"), int(match.group("port"))
     return None

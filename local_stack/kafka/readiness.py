@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from events.kafka_credentials import KafkaCredentials
 from local_stack.errors import KafkaBrokerError
 from local_stack.kafka.probe import ClusterInfo, probe_cluster
 from local_stack.kafka.process import POLL_INTERVAL_S, BrokerProcess
@@ -20,6 +21,7 @@ async def wait_answering(
     deadline: float,
     address: tuple[str, int],
     log_dir: Path,
+    credentials: KafkaCredentials,
     *,
     enough: Callable[[ClusterInfo], str | None] = lambda _info: None,
 ) -> ClusterInfo:
@@ -45,7 +47,7 @@ async def wait_answering(
         # only log connection errors.
         if tcp_open(host, port):
             try:
-                info = await probe_cluster(bootstrap, min(remaining, 5.0))
+                info = await probe_cluster(bootstrap, min(remaining, 5.0), credentials)
             except Exception as exc:  # not ready yet; keep polling until the deadline
                 last_error = f"{type(exc).__name__}: {exc}"
             else:

@@ -26,6 +26,7 @@ from aiokafka.errors import KafkaTimeoutError, UnknownTopicOrPartitionError
 from aiokafka.protocol.metadata import MetadataRequest
 from aiokafka.structs import ConsumerRecord
 
+from events.kafka_credentials import aiokafka_options, client_credentials
 from events.topic_reader import TopicReader, follow
 from local_stack.errors import KafkaBrokerError
 from local_stack.kafka.broker import LocalKafka
@@ -33,6 +34,9 @@ from local_stack.kafka.probe import check_cluster
 from local_stack.kafka.properties import kafka_uuid
 from local_stack.ports import free_tcp_ports
 from tests.support.kafka import KAFKA_LIBS_DIR
+
+# This session's credentials (the test brokers refuse anonymous clients).
+AUTH = aiokafka_options(client_credentials())
 
 # Generous upper bounds for waiting on a state; tests finish as soon as the state is reached.
 WAIT_S = 60.0
@@ -53,7 +57,7 @@ def _unique(prefix: str) -> str:
 @pytest.fixture
 async def admin(kafka_bootstrap: str) -> AsyncIterator[AIOKafkaAdminClient]:
     """An admin client connected to the test cluster."""
-    client = AIOKafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+    client = AIOKafkaAdminClient(bootstrap_servers=kafka_bootstrap, **AUTH)
     await client.start()
     try:
         yield client
@@ -109,7 +113,7 @@ async def test_idempotent_producer_and_manual_assign(
     """acks=all + idempotence produce keyed records that follow() reads back exactly."""
     topic = await create_topic("assign", partitions=3)
     producer = AIOKafkaProducer(
-        bootstrap_servers=kafka_bootstrap, acks="all", enable_idempotence=True
+        bootstrap_servers=kafka_bootstrap, **AUTH, acks="all", enable_idempotence=True
     )
     await producer.start()
     try:
@@ -160,7 +164,7 @@ async def test_consumer_group_commits_offsets(
     """A group consumer commits offsets; the broker stores them; a restart resumes there."""
     topic = await create_topic("group", partitions=3)
     group = _unique("group")
-    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all")
+    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, **AUTH, acks="all")
     await producer.start()
     try:
         for i in range(12):
@@ -170,6 +174,7 @@ async def test_consumer_group_commits_offsets(
             return AIOKafkaConsumer(
                 topic,
                 bootstrap_servers=kafka_bootstrap,
+                **AUTH,
                 group_id=group,
                 enable_auto_commit=False,
                 auto_offset_reset="earliest",
@@ -213,7 +218,7 @@ async def test_topics_are_not_auto_created(
     missing = _unique("missing")
 
     # A metadata request that explicitly allows auto-creation (what Kafka clients send).
-    client = AIOKafkaClient(bootstrap_servers=kafka_bootstrap)
+    client = AIOKafkaClient(bootstrap_servers=kafka_bootstrap, **AUTH)
     await client.bootstrap()
     try:
         node_id = client.get_random_node()
@@ -226,7 +231,7 @@ async def test_topics_are_not_auto_created(
         await client.close()
 
     # The producer gives up after request_timeout_ms instead of creating the topic.
-    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, request_timeout_ms=1500)
+    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, **AUTH, request_timeout_ms=1500)
     await producer.start()
     try:
         with pytest.raises((UnknownTopicOrPartitionError, KafkaTimeoutError)):
@@ -245,7 +250,7 @@ async def test_transactions_commit_and_abort(
     # transaction protocol must still be served (Faust's exactly_once relies on it).
     topic = await create_topic("txn")
     producer = AIOKafkaProducer(
-        bootstrap_servers=kafka_bootstrap, transactional_id=_unique("txn-producer")
+        bootstrap_servers=kafka_bootstrap, **AUTH, transactional_id=_unique("txn-producer")
     )
     await producer.start()
     try:
@@ -261,6 +266,7 @@ async def test_transactions_commit_and_abort(
 
     consumer = AIOKafkaConsumer(
         bootstrap_servers=kafka_bootstrap,
+        **AUTH,
         isolation_level="read_committed",
         enable_auto_commit=False,
     )
@@ -286,9 +292,15 @@ FAUST_APP = textwrap.dedent(
 
     import faust
 
+    # The broker refuses anonymous clients: the session's service principal.
     app = faust.App(
         os.environ["SMOKE_APP_ID"],
         broker="kafka://" + os.environ["SMOKE_BOOTSTRAP"],
+        broker_credentials=faust.SASLCredentials(
+            username=os.environ["BEATSTITCH_KAFKA_USERNAME"],
+            password=os.environ["BEATSTITCH_KAFKA_PASSWORD"],
+            mechanism="SCRAM-SHA-512",
+        ),
         store="memory://",
         web_enabled=False,
         consumer_auto_offset_reset="earliest",
@@ -335,7 +347,7 @@ async def test_faust_worker_processes_a_message(
     sink = await create_topic("faust-out")
     app_id = _unique("faust-app")
 
-    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all")
+    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, **AUTH, acks="all")
     await producer.start()
     try:
         await producer.send_and_wait(source, b"hello", key=b"video-1")
@@ -423,7 +435,9 @@ def test_local_kafka_lifecycle(tmp_path: Path) -> None:
 
         state = broker.status()
         assert state.running and state.responsive and state.pid == first.pid
-        assert check_cluster(first.bootstrap).cluster_id == first.cluster_id
+        assert check_cluster(first.bootstrap, credentials=client_credentials()).cluster_id == (
+            first.cluster_id
+        )
     finally:
         assert broker.stop()
     assert not broker.pid_file.exists()

@@ -16,7 +16,11 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.structs import ConsumerRecord
 
+from events.kafka_credentials import aiokafka_options, client_credentials
 from events.topic_reader import follow
+
+# This session's credentials (the test brokers refuse anonymous clients).
+AUTH = aiokafka_options(client_credentials())
 
 # Fencing a dead broker takes broker.session.timeout.ms (6 s), a restarted one needs its
 # JVM start-up (5-10 s on 2 busy cores) and then its catch-up: bounds well above both.
@@ -38,7 +42,7 @@ Partitions = dict[TopicPartition, PartitionState]
 
 async def describe_partitions(bootstrap: str, topics: Iterable[str]) -> Partitions:
     """Ask the cluster once for every partition of `topics`."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=3000)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **AUTH, request_timeout_ms=3000)
     await admin.start()
     try:
         described = await admin.describe_topics(list(topics))
@@ -118,7 +122,7 @@ async def wait_until(
 
 async def create_topic(bootstrap: str, name: str, partitions: int, replicas: int) -> None:
     """Create a topic outside the topic table (a test's own) and wait until it is in sync."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **AUTH)
     await admin.start()
     try:
         await admin.create_topics([NewTopic(name, partitions, replicas)])
@@ -131,7 +135,7 @@ async def high_watermarks(
     bootstrap: str, tps: Iterable[TopicPartition]
 ) -> dict[TopicPartition, int]:
     """Return each partition's high watermark: the end of what acks=all writes committed."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, **AUTH, enable_auto_commit=False)
     await consumer.start()
     try:
         return dict(await consumer.end_offsets(list(tps)))

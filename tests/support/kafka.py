@@ -8,12 +8,15 @@ the whole session in a temporary directory on free ports, and is stopped at the 
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import structlog
+from pydantic import SecretStr
 
+from events.kafka_credentials import SERVICE_PRINCIPAL, KafkaCredentials, credentials_env
 from local_stack.errors import KafkaBrokerError
 from local_stack.kafka.broker import LocalKafka
 from local_stack.ports import free_tcp_ports
@@ -23,6 +26,20 @@ log = structlog.get_logger(__name__)
 REPO_ROOT = Path(__file__).resolve().parents[2]
 KAFKA_LIBS_DIR = REPO_ROOT / ".data" / "kafka-libs"
 BOOTSTRAP_ENV = "BEATSTITCH_KAFKA_BOOTSTRAP"
+
+
+def use_test_service_principal() -> None:
+    """Log every client of the session in as the test brokers' service principal.
+
+    Set in the environment before any broker starts: the brokers give the principal this
+    password, and this process and every service it starts read it from settings. With
+    BEATSTITCH_KAFKA_BOOTSTRAP the cluster's own credentials come from the environment."""
+    if os.environ.get(BOOTSTRAP_ENV):
+        return
+    service = KafkaCredentials(
+        username=SERVICE_PRINCIPAL, password=SecretStr(secrets.token_urlsafe(18))
+    )
+    os.environ.update(credentials_env(service))
 
 
 def say_to_terminal(request: pytest.FixtureRequest, message: str) -> None:

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
-from typing import Any
+from typing import Any, Literal
 
 import pytest
+
+from events.kafka_credentials import KafkaCredentials, client_credentials, librdkafka_options
+from events.settings import KafkaSettings
+from local_stack.kcat_library import kcat_environment
 
 KCAT = shutil.which("kcat")
 needs_kcat = pytest.mark.skipif(
@@ -14,14 +19,36 @@ needs_kcat = pytest.mark.skipif(
 )
 
 
-def kcat(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    """Run kcat with these arguments; the result says whether it (and the broker) agreed."""
+def kcat(
+    *args: str,
+    stdin: str | None = None,
+    credentials: KafkaCredentials | None | Literal["settings"] = "settings",
+    timeout_s: float = 60,
+) -> subprocess.CompletedProcess[str]:
+    """Run kcat with these arguments; the result says whether it (and the broker) agreed.
+
+    It logs in as `credentials`: by default the session's (the service principal of the
+    test brokers), None for an anonymous client."""
     assert KCAT is not None
-    return subprocess.run([KCAT, *args], input=stdin, capture_output=True, text=True, timeout=60)
+    if credentials == "settings":
+        credentials = client_credentials()
+    auth = [f"-X{key}={value}" for key, value in librdkafka_options(credentials).items()]
+    return subprocess.run(
+        [KCAT, *auth, *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=timeout_s,
+        env={**os.environ, **kcat_environment(KafkaSettings().data_dir)},
+    )
 
 
 def kcat_produce(
-    bootstrap: str, topic: str, key: str, value: str
+    bootstrap: str,
+    topic: str,
+    key: str,
+    value: str,
+    credentials: KafkaCredentials | None | Literal["settings"] = "settings",
 ) -> subprocess.CompletedProcess[str]:
     """Produce one keyed message as a foreign producer would."""
     # murmur2 is the Java client's partitioner, which our producers share.
@@ -36,6 +63,7 @@ def kcat_produce(
         "-X",
         "topic.partitioner=murmur2_random",
         stdin=f"{key}|{value}\n",
+        credentials=credentials,
     )
 
 

@@ -22,6 +22,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import NotEnoughReplicasError
 
+from events.kafka_credentials import aiokafka_options, client_credentials
 from events.kafka_io import EventProducer
 from events.topics import TOPIC_TABLE, Topic, physical_name
 from local_stack.kafka.cluster import LocalKafkaCluster
@@ -37,6 +38,9 @@ from tests.support.cluster_state import (
     wait_until,
 )
 
+# This session's credentials (the test brokers refuse anonymous clients).
+AUTH = aiokafka_options(client_credentials())
+
 NODES = {1, 2, 3}
 # A plain producer's request timeout in the refusal test: it gives up after this long.
 PLAIN_TIMEOUT_MS = 3000
@@ -46,7 +50,7 @@ AIOKAFKA_SENDER = "aiokafka.producer.sender"
 
 async def _configs(bootstrap: str, resource: ConfigResource) -> dict[str, str]:
     """Return the effective configuration of one topic or broker."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **AUTH)
     await admin.start()
     try:
         (response,) = await admin.describe_configs([resource])
@@ -211,7 +215,7 @@ async def test_two_nodes_killed_hold_acks_all_writes_until_one_returns(
 async def _plain_acks_all_is_refused(bootstrap: str, topic: str) -> None:
     """A producer without idempotence gives up at its timeout with NotEnoughReplicas."""
     plain = AIOKafkaProducer(
-        bootstrap_servers=bootstrap, acks="all", request_timeout_ms=PLAIN_TIMEOUT_MS
+        bootstrap_servers=bootstrap, **AUTH, acks="all", request_timeout_ms=PLAIN_TIMEOUT_MS
     )
     await plain.start()
     try:

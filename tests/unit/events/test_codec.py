@@ -83,9 +83,7 @@ def test_a_v1_clip_duration_without_a_finite_value_is_an_invalid_event(duration_
     ],
 )
 def test_an_integer_out_of_the_columns_range_is_an_invalid_event(field: str, value: str) -> None:
-    done = ClipTaskSucceeded(
-        **CLIP, source_type=SourceType.LOCAL, duration_ms=5, clip_path="c.mp4"
-    )
+    done = ClipTaskSucceeded(**CLIP, source_type=SourceType.LOCAL, duration_ms=5, clip_path="c.mp4")
     env = make_event(done, trace_id="t")
     wire = encode(env).decode()
     wire = wire.replace(f'"{field}":{getattr(env.payload, field)}', f'"{field}":{value}', 1)

@@ -40,14 +40,17 @@ def create_app(
 
     `pool_initializer` runs in each pool process as it starts (the CLI passes its logging
     set-up, so the engine's log lines are JSON too)."""
+    # Faust makes this folder (empty with a memory store) in the working directory unless
+    # told otherwise, and makes only its last part: under the artifacts it is out of the way
+    # of a checkout.
+    datadir = Path(worker.artifacts_dir) / "faust" / f"{kafka.topic_prefix}-workers"
+    datadir.parent.mkdir(parents=True, exist_ok=True)
     app = WorkerApp(
         f"{kafka.topic_prefix}-workers",
         broker=f"kafka://{bootstrap}",
         broker_credentials=faust_credentials(client_credentials()),
         store="memory://",
-        # Faust makes this folder (empty with a memory store) in the working directory
-        # unless told otherwise; under the artifacts it is out of the way of a checkout.
-        datadir=str(Path(worker.artifacts_dir) / "faust" / f"{kafka.topic_prefix}-workers"),
+        datadir=str(datadir),
         web_enabled=False,
         # A rebalance must not wait for in-flight work: the clipper acks a task only when its
         # clip is done, which can take longer than the rebalance timeout, and the whole group

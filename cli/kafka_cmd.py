@@ -210,6 +210,17 @@ def start(
             highlight=False,
         )
     console.print(f"Data: {info.data_dir}   Log: {info.log_file}", highlight=False)
+    _print_login(broker.secrets_file)
+
+
+def _print_login(secrets_file: Path) -> None:
+    """Say who may log in: anonymous clients are refused."""
+    console.print(
+        f"Only authenticated clients: BeatStitch logs in as `service` (password in "
+        f"{secrets_file}); `beatstitch kafka users add NAME --role producer|analytics|auditor` "
+        "makes a principal for anyone else.",
+        highlight=False,
+    )
 
 
 def _start_cluster(settings: KafkaSettings, cluster: LocalKafkaCluster, timeout: float) -> None:
@@ -231,6 +242,7 @@ def _start_cluster(settings: KafkaSettings, cluster: LocalKafkaCluster, timeout:
     except KafkaBrokerError as exc:
         raise _fail(exc) from None
     _print_cluster_started(cluster, info)
+    _print_login(cluster.secrets_file)
 
 
 def _print_cluster_started(cluster: LocalKafkaCluster, info: ClusterStartInfo) -> None:

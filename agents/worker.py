@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import tempfile
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -41,9 +42,9 @@ def create_app(
     `pool_initializer` runs in each pool process as it starts (the CLI passes its logging
     set-up, so the engine's log lines are JSON too)."""
     # Faust makes this folder (empty with a memory store) in the working directory unless
-    # told otherwise, and makes only its last part: under the artifacts it is out of the way
-    # of a checkout.
-    datadir = Path(worker.artifacts_dir) / "faust" / f"{kafka.topic_prefix}-workers"
+    # told otherwise, and makes only its last part. In the temporary folder it stays out of
+    # a checkout and private to the machine (the artifacts may be shared by many workers).
+    datadir = Path(tempfile.gettempdir()) / "beatstitch-faust" / f"{kafka.topic_prefix}-workers"
     datadir.parent.mkdir(parents=True, exist_ok=True)
     app = WorkerApp(
         f"{kafka.topic_prefix}-workers",

@@ -26,6 +26,7 @@ from pydantic_settings import BaseSettings
 ROOT = Path(__file__).resolve().parents[2]
 DOCKER = ROOT / "docker"
 COMPOSE_FILE = DOCKER / "compose.yaml"
+SECRETS_EXAMPLE = DOCKER / "secrets.env.example"
 COMPOSE: dict[str, Any] = yaml.safe_load(COMPOSE_FILE.read_text())
 SERVICES: dict[str, dict[str, Any]] = COMPOSE["services"]
 PROMETHEUS: dict[str, Any] = yaml.safe_load((DOCKER / "prometheus/prometheus.yml").read_text())
@@ -371,7 +372,8 @@ def _compose_config_command(tmp_path: Path) -> list[str] | None:
             [docker, "compose", "version"], capture_output=True, timeout=10, check=False
         )
         if probe.returncode == 0:
-            return [docker, "compose", "-f", str(COMPOSE_FILE), "config", "-q"]
+            return [docker, "compose", "--env-file", str(SECRETS_EXAMPLE), "-f", str(COMPOSE_FILE),
+                    "config", "-q"]  # fmt: skip
     legacy = shutil.which("docker-compose")
     if legacy:
         # Compose 1.29 (Debian's docker-compose) predates the top-level `name`; everything
@@ -379,8 +381,9 @@ def _compose_config_command(tmp_path: Path) -> list[str] | None:
         spec = {k: v for k, v in COMPOSE.items() if k != "name"}
         copy = tmp_path / "compose.yaml"
         copy.write_text(yaml.safe_dump(spec, sort_keys=False))
-        return [legacy, "-f", str(copy), "--project-directory", str(DOCKER), "-p",
-                COMPOSE.get("name", "beatstitch"), "config", "-q"]  # fmt: skip
+        return [legacy, "--env-file", str(SECRETS_EXAMPLE), "-f", str(copy),
+                "--project-directory", str(DOCKER), "-p", COMPOSE.get("name", "beatstitch"),
+                "config", "-q"]  # fmt: skip
     return None
 
 
@@ -393,3 +396,36 @@ def test_a_compose_cli_accepts_the_file(tmp_path: Path) -> None:
         )
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stderr or done.stdout
+
+
+def test_kafka_takes_only_authenticated_clients_and_the_services_log_in() -> None:
+    """The same model as the local broker: SASL listeners, the standard authorizer, nothing
+    allowed without an ACL, and every BeatStitch service logging in as `service`."""
+    kafka = env("kafka")
+    assert "PLAINTEXT://" not in kafka["KAFKA_LISTENERS"].replace("SASL_PLAINTEXT://", "")
+    assert kafka["KAFKA_AUTHORIZER_CLASS_NAME"].endswith("StandardAuthorizer")
+    assert kafka["KAFKA_ALLOW_EVERYONE_IF_NO_ACL_FOUND"] == "false"
+    assert kafka["KAFKA_SUPER_USERS"] == "User:broker;User:service"
+    assert "--command-config" in " ".join(SERVICES["kafka"]["healthcheck"]["test"])
+    for name in ("api", "projector", "worker-1", "worker-2", "worker-3"):
+        assert env(name)["BEATSTITCH_KAFKA_USERNAME"] == "service", name
+
+
+def test_every_password_comes_from_the_env_file_and_nothing_is_open_to_anyone() -> None:
+    """No password is written in compose.yaml; Grafana wants a login; Prometheus (whose API
+    answers anyone) is reached by Grafana inside, not published on the host."""
+    text = COMPOSE_FILE.read_text()
+    example = dict(
+        line.split("=", 1)
+        for line in SECRETS_EXAMPLE.read_text().splitlines()
+        if line and not line.startswith("#")
+    )
+    for name in example:
+        assert f"${{{name}" in text, name
+    assert "beatstitch:beatstitch@" not in text
+    assert env("postgres")["POSTGRES_PASSWORD"].startswith("${POSTGRES_PASSWORD")
+    grafana = env("grafana")
+    assert grafana["GF_AUTH_ANONYMOUS_ENABLED"] == "false"
+    assert grafana["GF_SECURITY_ADMIN_PASSWORD"].startswith("${GRAFANA_ADMIN_PASSWORD")
+    assert "ports" not in SERVICES["prometheus"]
+    assert "docker/.env" in (ROOT / ".gitignore").read_text().split()

@@ -44,7 +44,9 @@ STALLED_AFTER = timedelta(seconds=20)
 # queued again. Whatever lost a task message (a commit past it in a rebalance, a consumer
 # that skipped it), the render ends. A task still held somewhere is not run twice: a copy
 # lands on the same partition, so the same worker, which lets it ride on the one it holds.
-REQUEUE_AFTER = timedelta(seconds=120)
+# A minute: a worker stopped mid-render (a rolling restart) must not hold its render up for
+# long when a task message of its partitions went missing in the handover.
+REQUEUE_AFTER = timedelta(seconds=60)
 
 
 @dataclass

@@ -6,6 +6,7 @@ sources must pass domain.remote_sources, resolving their host off the event loop
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -56,3 +57,12 @@ class SourceGuard:
         if refusal is not None:
             raise SourceRefused(refusal)
         return where
+
+
+def route_remote_sources_through(proxy_url: str) -> None:
+    """Make every FFmpeg open of this process and of the pool processes it starts later go
+    through the egress proxy (FFmpeg reads `http_proxy` from the environment)."""
+    os.environ["http_proxy"] = proxy_url
+    # A no_proxy list would let FFmpeg reach the hosts it names directly.
+    for name in ("no_proxy", "NO_PROXY"):
+        os.environ.pop(name, None)

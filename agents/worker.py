@@ -14,10 +14,13 @@ from prometheus_client import start_http_server
 
 from agents.collaborators import Collaborators, build_collaborators
 from agents.commit_on_revoke import WorkerApp
+from agents.egress_proxy import EgressProxy
 from agents.handling import handle_message, report_handler_error
 from agents.metrics import RENDER_CONSUMER_LAG
 from agents.planner import handle_render_job_message
 from agents.settings import WorkerSettings
+from agents.source_guard import route_remote_sources_through, system_resolve
+from domain.remote_sources import parse_allowed_hosts
 from events.codec import DecodeError, decode
 from events.kafka_credentials import KafkaCredentials, client_credentials, ssl_context
 from events.payloads import ClipTaskQueued
@@ -70,6 +73,9 @@ def create_app(
         default=None,
         partitions=spec_for(Topic.CLIP_EVENTS).partitions,
     )
+    # Before the pool starts: its processes take the proxy from the environment.
+    egress = EgressProxy(parse_allowed_hosts(worker.remote_hosts_allowed), system_resolve)
+    route_remote_sources_through(egress.start().url)
     parts = build_collaborators(bootstrap, kafka.topic_prefix, worker, table, pool_initializer)
     _add_agents(app, kafka.topic_prefix, parts)
     _add_housekeeping(app, worker, parts)

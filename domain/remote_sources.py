@@ -50,21 +50,33 @@ def remote_refusal(url: str, allowed_hosts: Collection[str], resolve: Resolve) -
     if not host:
         return "source_refused: the URL names no host"
     port = port or (443 if scheme == "https" else 80)
+    return host_refusal(host, port, allowed_hosts, resolve)[0]
+
+
+def host_refusal(
+    host: str, port: int, allowed_hosts: Collection[str], resolve: Resolve
+) -> tuple[str | None, list[str]]:
+    """Why host:port may not be reached (or None), and the addresses it may be reached at.
+
+    An allowed host is reached by its name, wherever it resolves; any other must resolve to
+    public addresses only. Connecting to one of the returned addresses, not to the name again,
+    keeps a second DNS answer from leading elsewhere."""
+    host = host.lower().strip("[]")
     if host in allowed_hosts or f"{host}:{port}" in allowed_hosts:
-        return None
+        return None, [host]  # trusted wherever it points: reached by its name
     try:
         addresses = list(resolve(host, port))
     except (OSError, UnicodeError):
-        return f"source_refused: the host {host} does not resolve"
+        return f"source_refused: the host {host} does not resolve", []
     if not addresses:
-        return f"source_refused: the host {host} does not resolve"
+        return f"source_refused: the host {host} does not resolve", []
     for address in addresses:
         if not _public(address):
             return (
                 f"source_refused: {host} points at {address}, a loopback, link-local or "
                 "private address (name it in BEATSTITCH_REMOTE_HOSTS_ALLOWED to allow it)"
-            )
-    return None
+            ), []
+    return None, addresses
 
 
 class SourceRefused(ValueError):

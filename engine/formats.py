@@ -17,8 +17,9 @@ from engine.errors import EngineError
 
 # A local file may read only local files (FFmpeg's `protocol_whitelist`).
 LOCAL_PROTOCOLS = "file"
-# A remote source: HTTP(S) and what HLS over it needs (TLS, TCP, AES-128 segments).
-REMOTE_PROTOCOLS = "http,https,tls,tcp,crypto"
+# A remote source: HTTP(S) and what HLS over it needs (TLS, TCP, AES-128 segments), through
+# the worker's egress proxy (httpproxy: the CONNECT tunnel for https).
+REMOTE_PROTOCOLS = "http,https,tls,tcp,crypto,httpproxy"
 
 # The demuxers of the photo, video and audio formats uploads are accepted in.
 MEDIA_DEMUXERS = frozenset(

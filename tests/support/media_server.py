@@ -4,6 +4,7 @@
 /error500/<file>  HTTP 500 every time
 /stall/<file>     accepts the request and never answers
 /truncated/<file> the first 40 % of the file, as if the upload had been cut off
+/redirect/<port>/<path>  302 to http://127.0.0.1:<port>/<path> (a hop to another address)
 """
 
 from __future__ import annotations
@@ -50,6 +51,13 @@ class _Handler(BaseHTTPRequestHandler):
         self.server.hits.hit(mode)
         if mode == "error500":
             self.send_error(500, "origin exploded")
+            return
+        if mode == "redirect":
+            port, _, target = rel.partition("/")
+            self.send_response(302)
+            self.send_header("Location", f"http://127.0.0.1:{int(port)}/{target}")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
             return
         if mode == "stall":
             self.server.stop.wait(30)

@@ -15,6 +15,7 @@ from api.deps import OwnedProject, ServicesDep, SessionDep
 from api.errors import not_found
 from api.models import MediaAssetRow, Project
 from api.openapi_errors import OWNED, UPLOAD, errors
+from api.openapi_links import created_asset
 from api.routes.uploads import (
     probed,
     receive,
@@ -57,7 +58,11 @@ def media_out(row: MediaAssetRow) -> MediaOut:
 
 
 # 409: the project holds as many photos and clips as a project may.
-@router.post("", status_code=status.HTTP_201_CREATED, responses=errors(*UPLOAD, 409))
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    responses={**created_asset(201), **errors(*UPLOAD, 409)},
+)
 async def upload_media(
     project: OwnedProject,
     session: SessionDep,

@@ -15,6 +15,7 @@ from api.deps import CurrentUser, OwnedProject, ServicesDep, SessionDep, first_w
 from api.errors import not_found, unprocessable
 from api.models import AudioTrack, MediaAssetRow, Project, Timeline, Workspace
 from api.openapi_errors import BODY, OWNED, TOKEN, errors
+from api.openapi_links import created_project
 from api.project_status import project_status
 from api.read_models import analysis_of, audio_track_of, latest_render_status
 from api.schemas import ProjectCreate, ProjectOut, ProjectUpdate
@@ -51,7 +52,11 @@ def project_out(session: Session, project: Project) -> ProjectOut:
     )
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, responses=errors(*OWNED, *BODY))
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    responses={**created_project(201), **errors(*OWNED, *BODY)},
+)
 def create_project(body: ProjectCreate, user: CurrentUser, session: SessionDep) -> ProjectOut:
     """Create a project in the given workspace (default: the caller's first)."""
     if body.workspace_id is None:

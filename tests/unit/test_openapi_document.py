@@ -84,3 +84,25 @@ PUBLIC = {"/api/v1/auth/register"}
 def test_every_address_the_document_allows_is_accepted(email: str) -> None:
     # A client that follows the document is never told its e-mail is not an e-mail.
     Credentials(email=email, password="long enough")
+
+
+def test_every_link_names_an_operation_and_its_parameters() -> None:
+    # Schemathesis' stateful phase and generated clients follow these from a created object.
+    document = create_app("127.0.0.1:9").openapi()
+    followed = 0
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            for answer in operation["responses"].values():
+                for name, link in answer.get("links", {}).items():
+                    assert re.fullmatch(r"[A-Za-z0-9._-]+", name), name
+                    path, method = _resolve(link["operationRef"])
+                    target = document["paths"][path][method]
+                    names = {p["name"] for p in target.get("parameters", [])}
+                    assert set(link["parameters"]) <= names, (name, names)
+                    followed += 1
+    assert followed >= 10
+
+
+def _resolve(ref: str) -> tuple[str, str]:
+    path, method = ref.removeprefix("#/paths/").rsplit("/", 1)
+    return path.replace("~1", "/").replace("~0", "~"), method

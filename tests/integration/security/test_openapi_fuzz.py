@@ -32,7 +32,7 @@ from tests.support.api_stack import Account, Stack, sign_up
 
 # Bounded so the module (stack start included) stays under about 90 s on two cores.
 FUZZ_EXAMPLES = 6
-STATEFUL_EXAMPLES = 12
+STATEFUL_EXAMPLES = 30
 STATEFUL_STEPS = 8
 SEED = 12
 # Logging out would end B's token for every case after it (the route matrix tests logout).
@@ -106,6 +106,7 @@ class Outcome:
     """What one engine run did and found: one example per operation and kind of failure."""
 
     cases: int = 0
+    links: int = 0
     failures: dict[str, str] = field(default_factory=dict)
 
     def found(self, where: str, failure: Any, example: str) -> None:
@@ -121,6 +122,8 @@ def run(schema: BaseSchema) -> Outcome:
     """Run Schemathesis' engine over the schema, as its CLI does, and gather its findings."""
     outcome = Outcome()
     for event in from_schema(schema).execute():
+        if isinstance(event, events.PhaseStarted) and event.payload is not None:
+            outcome.links = event.payload.transitions_selected
         if isinstance(event, events.ScenarioFinished):
             recorder = event.recorder
             outcome.cases += len(recorder.cases)
@@ -241,6 +244,8 @@ def test_user_b_following_links_through_his_own_objects_gets_only_documented_ans
     schema = load(document, stack.url, fuzz_config(tenants.bob.token, phases))
     began = time.monotonic()
     outcome = run(schema)
-    print(f"\nopenapi fuzz (stateful): {outcome.cases} cases in {time.monotonic() - began:.1f} s")
+    took = time.monotonic() - began
+    print(f"\nopenapi fuzz (stateful): {outcome.cases} cases, {outcome.links} links in {took:.1f} s")
+    assert outcome.links >= 10, "the stateful phase found no links to follow"
     assert outcome.cases > 20, outcome.report()
     assert not outcome.failures, outcome.report()

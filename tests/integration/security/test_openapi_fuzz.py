@@ -245,7 +245,7 @@ def test_user_b_following_links_through_his_own_objects_gets_only_documented_ans
     began = time.monotonic()
     outcome = run(schema)
     took = time.monotonic() - began
-    print(f"\nopenapi fuzz (stateful): {outcome.cases} cases, {outcome.links} links in {took:.1f} s")
+    print(f"\nopenapi fuzz (stateful): {outcome.cases} cases, {outcome.links} links, {took:.1f} s")
     assert outcome.links >= 10, "the stateful phase found no links to follow"
     assert outcome.cases > 20, outcome.report()
     assert not outcome.failures, outcome.report()

@@ -2,16 +2,52 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
+from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
 from api.clock import as_utc
+from api.settings_schema import settings_schema
 from engine.render_settings import RenderSettings
 
 # SQLite hands back naive datetimes; every time the API shows is UTC and says so.
 Utc = Annotated[datetime, AfterValidator(as_utc)]
+
+
+def _email(value: str) -> str:
+    try:
+        return validate_email(value, check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise ValueError(f"is not an e-mail address: {exc}") from None
+
+
+def _any_case(name: str) -> str:
+    return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else re.escape(c) for c in name)
+
+
+# The document says what the validator refuses: addresses at special-use domains (.test,
+# .local, .invalid, …), which no one can receive mail at.
+_SPECIAL_USE = "|".join(_any_case(d) for d in SPECIAL_USE_DOMAIN_NAMES)
+# At most four atoms of 15: a local part stays within its 64 characters.
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]{1,15}"
+# No "ab--" at a label's start: that is IDNA's mark (xn--) and must be valid punycode.
+_LABEL = r"(?![A-Za-z0-9]{2}--)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_TLD = r"(?![A-Za-z0-9]{2}--)[A-Za-z](?:[A-Za-z0-9-]{0,61}[A-Za-z])?"
+# A dot-atom local part and an ASCII domain name with a dot, whose last label starts and
+# ends with a letter and is not special-use: what the validator takes, said so a generator
+# can follow.
+EMAIL_PATTERN = rf"^{_ATOM}(?:\.{_ATOM}){{0,3}}@(?:{_LABEL}\.)+(?!(?:{_SPECIAL_USE})$){_TLD}$"
+
+Email = Annotated[
+    str,
+    AfterValidator(_email),
+    WithJsonSchema(
+        {"type": "string", "format": "email", "maxLength": 254, "pattern": EMAIL_PATTERN}
+    ),
+]
 
 
 class Credentials(BaseModel):
@@ -19,7 +55,7 @@ class Credentials(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    email: EmailStr
+    email: Email
     password: str = Field(min_length=8, max_length=256)
 
 
@@ -60,6 +96,19 @@ class WorkspaceOut(BaseModel):
     created_at: Utc
 
 
+def _whole_numbers_as_int(value: Any) -> Any:
+    # JSON does not tell 2.0 from 2, and the document's `integer` takes both; RenderSettings is
+    # strict (no "2", no true), so a whole float is made an int before it judges.
+    if isinstance(value, dict):
+        return {k: _whole_numbers_as_int(v) for k, v in value.items()}
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+WholeNumbers = BeforeValidator(_whole_numbers_as_int)
+
+
 class ProjectCreate(BaseModel):
     """A new project; settings left out take RenderSettings' defaults."""
 
@@ -67,7 +116,9 @@ class ProjectCreate(BaseModel):
 
     name: str = Field(min_length=1, max_length=200)
     workspace_id: str | None = None
-    settings: RenderSettings = RenderSettings()
+    settings: Annotated[
+        RenderSettings, WholeNumbers, WithJsonSchema(settings_schema(partial=False))
+    ] = RenderSettings()
 
 
 class ProjectUpdate(BaseModel):
@@ -76,7 +127,9 @@ class ProjectUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
-    settings: dict[str, Any] | None = None
+    settings: Annotated[
+        dict[str, Any] | None, WholeNumbers, WithJsonSchema(settings_schema(partial=True))
+    ] = None
 
 
 ProjectStatus = Literal["draft", "analyzing", "ready", "rendering", "complete", "error"]
@@ -209,3 +262,11 @@ class ConfigOut(BaseModel):
     config: dict[str, Any]
     updated_by: str | None
     updated_at: Utc | None
+
+
+class Health(BaseModel):
+    """Whether the API's database and Kafka answer: "ok", or what is wrong with each."""
+
+    status: Literal["ok", "degraded"]
+    database: str
+    kafka: str

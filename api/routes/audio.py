@@ -13,6 +13,7 @@ from api.clock import new_id, now
 from api.deps import OwnedProject, ServicesDep, SessionDep, TraceId
 from api.errors import conflict, not_found
 from api.models import AudioTrack, Project
+from api.openapi_errors import EMITS, OWNED, UPLOAD, errors
 from api.read_models import analysis_of, audio_track_of
 from api.read_your_writes import emit
 from api.routes.uploads import probed, receive, rejected, within_account_bytes
@@ -50,7 +51,7 @@ def _status(value: str | None) -> AnalysisStatus:
     return "failed" if value == "failed" else "pending"
 
 
-@router.post("", status_code=status.HTTP_202_ACCEPTED)
+@router.post("", status_code=status.HTTP_202_ACCEPTED, responses=errors(*UPLOAD, *EMITS))
 async def upload_audio(
     project: OwnedProject,
     session: SessionDep,
@@ -123,13 +124,13 @@ def _track(session: SessionDep, project: Project) -> AudioTrack:
     return track
 
 
-@router.get("")
+@router.get("", responses=errors(*OWNED))
 def get_audio(project: OwnedProject, session: SessionDep) -> AudioOut:
     """The project's music and the state of its beat analysis."""
     return audio_out(session, _track(session, project))
 
 
-@router.get("/beats", response_class=FileResponse)
+@router.get("/beats", response_class=FileResponse, responses=errors(*OWNED, 409))
 def get_beats(project: OwnedProject, session: SessionDep, services: ServicesDep) -> FileResponse:
     """The beat grid JSON (bpm, beats, measures) once the analysis completed; 409 before."""
     track = _track(session, project)

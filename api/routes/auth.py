@@ -21,6 +21,7 @@ from api.deps import (
     first_workspace,
 )
 from api.models import Workspace
+from api.openapi_errors import BODY, CAPPED, TOKEN, errors
 from api.schemas import Credentials, Registered, TokenOut, WorkspaceOut
 from api.security import verify_password_or_dummy
 from api.services import Services
@@ -50,7 +51,9 @@ def _check_limits(services: Services, request: Request, email: str) -> None:
     services.auth_limits.attempt(address)
 
 
-@router.post("/auth/register", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/auth/register", status_code=status.HTTP_201_CREATED, responses=errors(*BODY, 403, 409, 429)
+)
 def register(
     body: Credentials, request: Request, session: SessionDep, services: ServicesDep
 ) -> Registered:
@@ -68,7 +71,7 @@ def register(
     return Registered(user_id=user.id, email=user.email, workspace_id=workspace.id)
 
 
-@router.post("/auth/login")
+@router.post("/auth/login", responses=errors(*BODY, 401, 429))
 def login(
     body: Credentials, request: Request, session: SessionDep, services: ServicesDep
 ) -> TokenOut:
@@ -97,7 +100,7 @@ def login(
     )
 
 
-@router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT)
+@router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT, responses=errors(*CAPPED, 401))
 def logout(_user: CurrentUser, credentials: BearerCredentials, session: SessionDep) -> Response:
     """Revoke the token of this request: the next request with it is answered 401."""
     if credentials is not None:
@@ -105,14 +108,14 @@ def logout(_user: CurrentUser, credentials: BearerCredentials, session: SessionD
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/auth/me")
+@router.get("/auth/me", responses=errors(*TOKEN))
 def me(user: CurrentUser, session: SessionDep) -> Registered:
     """The caller, their role and their first workspace."""
     workspace = first_workspace(session, user)
     return Registered(user_id=user.id, email=user.email, workspace_id=workspace.id, role=user.role)
 
 
-@router.get("/workspaces")
+@router.get("/workspaces", responses=errors(*TOKEN))
 def workspaces(user: CurrentUser, session: SessionDep) -> list[WorkspaceOut]:
     """The caller's workspaces."""
     rows = session.scalars(

@@ -11,6 +11,7 @@ from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import ServicesDep
+from api.schemas import Health
 from api.services import Services
 from events.kafka_io import partitions_of
 from events.topics import Topic, physical_name
@@ -24,7 +25,11 @@ def _database_ok(services: Services) -> bool:
     return True
 
 
-@router.get("/healthz")
+@router.get(
+    "/healthz",
+    response_model=Health,
+    responses={503: {"model": Health, "description": "The database or Kafka does not answer."}},
+)
 async def healthz(services: ServicesDep) -> JSONResponse:
     """200 when the database and Kafka answer, 503 naming what does not."""
     checks: dict[str, Any] = {}

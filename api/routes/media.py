@@ -14,6 +14,8 @@ from api.clock import new_id, now
 from api.deps import OwnedProject, ServicesDep, SessionDep
 from api.errors import not_found
 from api.models import MediaAssetRow, Project
+from api.openapi_errors import OWNED, UPLOAD, errors
+from api.openapi_links import created_asset
 from api.routes.uploads import (
     probed,
     receive,
@@ -55,7 +57,12 @@ def media_out(row: MediaAssetRow) -> MediaOut:
     )
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+# 409: the project holds as many photos and clips as a project may.
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    responses={**created_asset(201), **errors(*UPLOAD, 409)},
+)
 async def upload_media(
     project: OwnedProject,
     session: SessionDep,
@@ -132,7 +139,7 @@ def _insert(
     return row
 
 
-@router.get("")
+@router.get("", responses=errors(*OWNED))
 def list_media(project: OwnedProject, session: SessionDep) -> list[MediaOut]:
     """The project's media in timeline order."""
     rows = session.scalars(
@@ -150,13 +157,13 @@ def _owned_asset(session: SessionDep, project: Project, asset_id: str) -> MediaA
     return row
 
 
-@router.get("/{asset_id}")
+@router.get("/{asset_id}", responses=errors(*OWNED))
 def get_media(asset_id: str, project: OwnedProject, session: SessionDep) -> MediaOut:
     """One media asset."""
     return media_out(_owned_asset(session, project, asset_id))
 
 
-@router.get("/{asset_id}/thumbnail", response_class=FileResponse)
+@router.get("/{asset_id}/thumbnail", response_class=FileResponse, responses=errors(*OWNED))
 def get_thumbnail(
     asset_id: str, project: OwnedProject, session: SessionDep, services: ServicesDep
 ) -> FileResponse:
@@ -168,7 +175,7 @@ def get_thumbnail(
     return FileResponse(path, media_type="image/jpeg")
 
 
-@router.delete("/{asset_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/{asset_id}", status_code=status.HTTP_204_NO_CONTENT, responses=errors(*OWNED))
 def delete_media(asset_id: str, project: OwnedProject, session: SessionDep) -> Response:
     """Remove an asset and its files (a render still using it gets a placeholder clip)."""
     row = _owned_asset(session, project, asset_id)

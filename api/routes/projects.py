@@ -14,6 +14,8 @@ from api.clock import new_id, now
 from api.deps import CurrentUser, OwnedProject, ServicesDep, SessionDep, first_workspace
 from api.errors import not_found, unprocessable
 from api.models import AudioTrack, MediaAssetRow, Project, Timeline, Workspace
+from api.openapi_errors import BODY, OWNED, TOKEN, errors
+from api.openapi_links import created_project
 from api.project_status import project_status
 from api.read_models import analysis_of, audio_track_of, latest_render_status
 from api.schemas import ProjectCreate, ProjectOut, ProjectUpdate
@@ -50,7 +52,11 @@ def project_out(session: Session, project: Project) -> ProjectOut:
     )
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    responses={**created_project(201), **errors(*OWNED, *BODY)},
+)
 def create_project(body: ProjectCreate, user: CurrentUser, session: SessionDep) -> ProjectOut:
     """Create a project in the given workspace (default: the caller's first)."""
     if body.workspace_id is None:
@@ -75,7 +81,7 @@ def create_project(body: ProjectCreate, user: CurrentUser, session: SessionDep) 
     return project_out(session, project)
 
 
-@router.get("")
+@router.get("", responses=errors(*TOKEN))
 def list_projects(user: CurrentUser, session: SessionDep) -> list[ProjectOut]:
     """The caller's projects, newest first."""
     rows = session.scalars(
@@ -84,13 +90,13 @@ def list_projects(user: CurrentUser, session: SessionDep) -> list[ProjectOut]:
     return [project_out(session, p) for p in rows]
 
 
-@router.get("/{project_id}")
+@router.get("/{project_id}", responses=errors(*OWNED))
 def get_project(project: OwnedProject, session: SessionDep) -> ProjectOut:
     """One project."""
     return project_out(session, project)
 
 
-@router.patch("/{project_id}")
+@router.patch("/{project_id}", responses=errors(*OWNED, *BODY))
 def update_project(body: ProjectUpdate, project: OwnedProject, session: SessionDep) -> ProjectOut:
     """Rename a project or change its settings (merged, then validated as a whole)."""
     if body.name is not None:
@@ -110,7 +116,7 @@ def update_project(body: ProjectUpdate, project: OwnedProject, session: SessionD
     return project_out(session, project)
 
 
-@router.delete("/{project_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/{project_id}", status_code=status.HTTP_204_NO_CONTENT, responses=errors(*OWNED))
 def delete_project(project: OwnedProject, session: SessionDep, services: ServicesDep) -> Response:
     """Delete a project, its uploads and its timeline (its renders stay in the log)."""
     for table in (Timeline, MediaAssetRow, AudioTrack):

@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from api.config_log import config_updates
 from api.deps import AdminUser, CurrentUser, ServicesDep, SessionDep, TraceId
 from api.errors import unprocessable
+from api.openapi_errors import BODY, EMITS, TOKEN, errors
 from api.read_models import latest_config_version
 from api.read_your_writes import emit
 from api.roles import visible_updated_by
@@ -39,14 +40,14 @@ def current_config(session: Session, role: str, email: str) -> ConfigOut:
     )
 
 
-@router.get("")
+@router.get("", responses=errors(*TOKEN))
 def get_config(user: CurrentUser, session: SessionDep) -> ConfigOut:
     """The configuration every worker applies (max_parallelism, per_video_limit, retries…);
     an administrator's e-mail in `updated_by` is shown to administrators only."""
     return current_config(session, user.role, user.email)
 
 
-@router.patch("")
+@router.patch("", responses=errors(*BODY, 401, 403, *EMITS))
 async def patch_config(
     patch: Annotated[dict[str, Any], Body(examples=[{"max_parallelism": 2, "per_video_limit": 1}])],
     user: AdminUser,

@@ -26,6 +26,7 @@ from api.deps import (
 )
 from api.errors import conflict, not_found, unprocessable_edl
 from api.models import Project, User, Workspace
+from api.openapi_errors import BODY, CAPPED, EMITS, OWNED, errors
 from api.progress_stream import ProgressStream
 from api.read_models import RenderJob, render_job, render_jobs_of, workspace_render_jobs
 from api.read_your_writes import emit
@@ -132,7 +133,11 @@ def build_request(
     )
 
 
-@router.post("/{project_id}", status_code=status.HTTP_202_ACCEPTED)
+@router.post(
+    "/{project_id}",
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=errors(*OWNED, *BODY, 409, *EMITS),
+)
 async def create_render(
     project_id: str,
     workspace: OwnedWorkspace,
@@ -181,7 +186,7 @@ def _request_of(
     return build_request(services, session, workspace, project, user, kind, job_id)
 
 
-@router.get("/jobs")
+@router.get("/jobs", responses=errors(*OWNED))
 def list_jobs(
     workspace: OwnedWorkspace, session: SessionDep, project_id: str | None = None
 ) -> list[RenderJobOut]:
@@ -201,13 +206,17 @@ def owned_job(session: Session, workspace: Workspace, job_id: str) -> RenderJob:
     return job
 
 
-@router.get("/jobs/{job_id}")
+@router.get("/jobs/{job_id}", responses=errors(*OWNED))
 def get_job(job_id: str, workspace: OwnedWorkspace, session: SessionDep) -> RenderJobOut:
     """Status, progress, clip_stats, output URLs or the error of a render."""
     return job_out(owned_job(session, workspace, job_id))
 
 
-@router.post("/jobs/{job_id}/cancel", status_code=status.HTTP_202_ACCEPTED)
+@router.post(
+    "/jobs/{job_id}/cancel",
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=errors(*OWNED, *CAPPED, 409, *EMITS),
+)
 async def cancel_job(
     job_id: str,
     workspace: OwnedWorkspace,
@@ -231,7 +240,7 @@ async def cancel_job(
     response_class=EventSourceResponse,
     responses={
         204: {"description": "The Last-Event-ID given is the render's end: nothing is left."},
-        429: {"description": "The user has as many progress streams open as allowed."},
+        **errors(*OWNED, 400, 429),
     },
 )
 async def job_events(
@@ -315,7 +324,7 @@ class _ClosingEventSource(EventSourceResponse):
             self._ended()
 
 
-@router.get("/jobs/{job_id}/download", response_class=FileResponse)
+@router.get("/jobs/{job_id}/download", response_class=FileResponse, responses=errors(*OWNED, 409))
 def download(
     job_id: str, workspace: OwnedWorkspace, session: SessionDep, services: ServicesDep
 ) -> FileResponse:

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Body, status
 from api.deps import OwnedProject, ServicesDep, SessionDep
 from api.errors import not_found, unprocessable_edl
 from api.models import Timeline
+from api.openapi_errors import BODY, CAPPED, OWNED, errors
 from api.schemas import TimelineOut
 from api.timelines import current_timeline, generate_timeline, replace_timeline
 from engine.errors import EdlValidationError
@@ -29,7 +30,7 @@ def timeline_out(timeline: Timeline) -> TimelineOut:
     )
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post("", status_code=status.HTTP_201_CREATED, responses=errors(*OWNED, *CAPPED, 409))
 def generate(project: OwnedProject, session: SessionDep, services: ServicesDep) -> TimelineOut:
     """Cut the music every `beats_per_cut` beats and lay the media over the cuts."""
     try:
@@ -38,7 +39,7 @@ def generate(project: OwnedProject, session: SessionDep, services: ServicesDep) 
         raise unprocessable_edl(exc) from None
 
 
-@router.get("")
+@router.get("", responses=errors(*OWNED))
 def get_timeline(project: OwnedProject, session: SessionDep) -> TimelineOut:
     """The project's current timeline."""
     timeline = current_timeline(session, project)
@@ -47,7 +48,7 @@ def get_timeline(project: OwnedProject, session: SessionDep) -> TimelineOut:
     return timeline_out(timeline)
 
 
-@router.put("")
+@router.put("", responses=errors(*OWNED, *BODY, 409))
 def replace(
     project: OwnedProject,
     session: SessionDep,

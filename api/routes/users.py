@@ -6,12 +6,13 @@ from fastapi import APIRouter, HTTPException, status
 
 from api.accounts import EmailTaken, create_account
 from api.deps import AdminUser, SessionDep
+from api.openapi_errors import BODY, errors
 from api.schemas import NewAccount, Registered
 
 router = APIRouter(prefix="/api/v1/users", tags=["auth"])
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post("", status_code=status.HTTP_201_CREATED, responses=errors(*BODY, 401, 403, 409))
 def create_user(body: NewAccount, _admin: AdminUser, session: SessionDep) -> Registered:
     """Create an account with its first workspace (admin only; 403 with a sentence else)."""
     try:

@@ -43,7 +43,7 @@ def stack(stack_env: dict[str, str], stack_root: Path) -> Iterator[Stack]:
     url = f"http://127.0.0.1:{stack_env['BEATSTITCH_API_PORT']}"
     with service("projector", stack_env, logs), service("api", stack_env, logs) as api:
         wait_healthy(url, api, logs)
-        yield Stack(url, stack_env, logs, stack_root)
+        yield Stack(url, stack_env, logs, stack_root, api_pid=api.pid)
 
 
 @pytest.fixture(scope="module")

@@ -94,6 +94,14 @@ class Stack:
     env: dict[str, str]
     logs: Path
     root: Path
+    api_pid: int = 0
+
+    def api_peak_rss_bytes(self) -> int:
+        """The most memory the API process has held at once (VmHWM), from /proc."""
+        for line in Path(f"/proc/{self.api_pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+        raise AssertionError(f"no VmHWM for the API process {self.api_pid}")
 
     @contextlib.asynccontextmanager
     async def client(self, token: str | None = None) -> AsyncIterator[httpx.AsyncClient]:

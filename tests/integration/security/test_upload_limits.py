@@ -18,10 +18,13 @@ import pytest
 
 from engine.sample_media import write_tone
 from tests.support.api_stack import Stack, sign_up
-from tests.support.bombs import png_claiming
+from tests.support.bombs import flac_claiming, png_claiming
 from tests.support.media_gen import square_picture, write_still
 
 UPLOAD_CAP = 1024 * 1024  # 1 MiB for this module's API
+# The API process's peak memory through every refusal here (it idles near 200 MB): a photo
+# bomb decoded would need 12 GB, a 2 GB body held in memory 2 GB.
+API_RSS_BOUND = 512 * 1024 * 1024
 JSON_CAP = 4096
 AUDIO_CAP_S = 30
 
@@ -127,6 +130,7 @@ async def test_an_anonymous_chunked_2_gb_upload_is_refused_before_it_is_read(sta
     assert answer.sent < 64 * 1024 * 1024
     assert answer.headers["x-trace-id"]  # refused inside the tracing layer: logged and counted
     assert leftovers(stack.root) == []
+    assert stack.api_peak_rss_bytes() < API_RSS_BOUND
 
 
 async def test_a_chunked_upload_over_the_cap_is_cut_off_with_413(stack: Stack) -> None:
@@ -191,6 +195,13 @@ async def test_a_photo_bomb_a_too_long_song_and_a_full_project_are_refused_with_
         assert long.json()["detail"]["message"] == (
             "long.wav lasts 45 s; a song may last at most 30 s."
         )
+        # A few KB whose header says 20 hours: judged by its header, never decoded.
+        with flac_claiming(tmp_path / "twenty-hours.flac", 20 * 3600).open("rb") as f:
+            endless = await client.post(f"/api/v1/projects/{pid}/audio", files={"file": f})
+        assert endless.status_code == 422, endless.text
+        assert endless.json()["detail"]["message"] == (
+            "twenty-hours.flac lasts 20 h 00 min; a song may last at most 30 s."
+        )
         assert leftovers(stack.root) == []
         with photo.open("rb") as f:
             first = await client.post(f"/api/v1/projects/{pid}/media", files={"file": f})
@@ -202,3 +213,6 @@ async def test_a_photo_bomb_a_too_long_song_and_a_full_project_are_refused_with_
         assert second.json()["detail"]["message"].startswith("The project is full")
     kept = sorted(p.suffix for p in leftovers(stack.root))
     assert kept == [".jpg", ".png"]  # the first photo and its thumbnail, nothing of the rest
+    peak = stack.api_peak_rss_bytes()
+    print(f"API peak RSS after the bombs: {peak / 2**20:.0f} MiB")
+    assert peak < API_RSS_BOUND

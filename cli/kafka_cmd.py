@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from events.kafka_credentials import client_credentials
+from events.kafka_credentials import client_credentials, local_ca_path
 from events.settings import KafkaSettings
 from local_stack.errors import KafkaBrokerError
 from local_stack.kafka.broker import DEFAULT_START_TIMEOUT_S, DEFAULT_STOP_TIMEOUT_S, LocalKafka
@@ -161,6 +161,16 @@ def start(
     data_dir: DataDirOpt = None,
     libs_dir: LibsDirOpt = None,
     brokers: BrokersOpt = 1,
+    tls: Annotated[
+        bool,
+        typer.Option(
+            "--tls",
+            help=(
+                "Clients speak TLS (SASL_SSL) with a self-signed certificate for 127.0.0.1, "
+                "made on the first start; also BEATSTITCH_LOCAL_KAFKA_TLS=true."
+            ),
+        ),
+    ] = False,
     timeout: Annotated[
         float | None,
         typer.Option(
@@ -173,6 +183,8 @@ def start(
 ) -> None:
     """Start the local Kafka broker (or cluster) in the background and wait until it answers."""
     settings = KafkaSettings()
+    if tls:
+        settings = settings.model_copy(update={"local_kafka_tls": True})
     if brokers > 1:
         if controller_port is not None:
             raise _fail(
@@ -221,6 +233,9 @@ def _print_login(secrets_file: Path) -> None:
         "makes a principal for anyone else.",
         highlight=False,
     )
+    ca = local_ca_path(secrets_file.parent)
+    if ca.exists():
+        console.print(f"Clients speak TLS (SASL_SSL) and trust {ca}.", highlight=False)
 
 
 def _start_cluster(settings: KafkaSettings, cluster: LocalKafkaCluster, timeout: float) -> None:

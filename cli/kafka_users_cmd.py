@@ -76,9 +76,16 @@ def add(
     settings = KafkaSettings()
     bootstrap = kafka_bootstrap(settings)
     secret = password or secrets.token_urlsafe(24)
-    admin = admin_client(bootstrap, client_credentials(settings))
+    service = client_credentials(settings)
+    admin = admin_client(bootstrap, service)
     grants = add_principal(admin, name, secret, role, settings.topic_prefix)
-    credentials = KafkaCredentials(username=name, password=SecretStr(secret))
+    # Reached the way the service reaches the cluster (TLS and its certificate included).
+    credentials = KafkaCredentials(
+        username=name,
+        password=SecretStr(secret),
+        security_protocol=service.security_protocol if service else "SASL_PLAINTEXT",
+        ssl_cafile=service.ssl_cafile if service else None,
+    )
     _print_principal(bootstrap, credentials, role, grants, settings)
 
 

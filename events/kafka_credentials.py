@@ -19,6 +19,8 @@ SaslMechanism = Literal["SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"]
 # controller traffic and our admin calls) and `service` (SCRAM, the workers, projector, API).
 SERVICE_PRINCIPAL = "service"
 LOCAL_SECRETS_FILE = "kafka-secrets.json"
+# Beside it while the local broker speaks TLS: the certificate its clients trust.
+LOCAL_CA_FILE = "kafka-ca.pem"
 
 
 class KafkaCredentials(BaseModel):
@@ -38,6 +40,11 @@ def local_secrets_path(data_dir: Path) -> Path:
     return Path(data_dir) / LOCAL_SECRETS_FILE
 
 
+def local_ca_path(data_dir: Path) -> Path:
+    """The local broker's certificate, which exists while it speaks TLS."""
+    return Path(data_dir) / LOCAL_CA_FILE
+
+
 def read_local_secrets(path: Path) -> dict[str, str]:
     """Return the passwords by principal in a local secrets file ({} when there is none)."""
     try:
@@ -51,7 +58,8 @@ def client_credentials(settings: KafkaSettings | None = None) -> KafkaCredential
     """The credentials this process uses, or None for an anonymous PLAINTEXT client.
 
     Settings (BEATSTITCH_KAFKA_USERNAME/PASSWORD…) first; else the local broker's service
-    principal from <data_dir>/kafka-secrets.json when that file exists; else anonymous.
+    principal from <data_dir>/kafka-secrets.json when that file exists (over TLS when
+    <data_dir>/kafka-ca.pem does); else anonymous.
     BEATSTITCH_KAFKA_SECURITY_PROTOCOL=PLAINTEXT turns credentials off entirely."""
     settings = settings or KafkaSettings()
     if settings.kafka_security_protocol == "PLAINTEXT":
@@ -68,7 +76,22 @@ def client_credentials(settings: KafkaSettings | None = None) -> KafkaCredential
     password = read_local_secrets(local_secrets_path(settings.data_dir)).get(SERVICE_PRINCIPAL)
     if password is None:
         return None
-    return KafkaCredentials(username=SERVICE_PRINCIPAL, password=SecretStr(password))
+    return local_credentials(SERVICE_PRINCIPAL, password, "SCRAM-SHA-512", settings.data_dir)
+
+
+def local_credentials(
+    username: str, password: str, mechanism: SaslMechanism, data_dir: Path
+) -> KafkaCredentials:
+    """A principal of the local broker of `data_dir`, over TLS while it speaks TLS."""
+    ca = local_ca_path(data_dir)
+    tls = ca.exists()
+    return KafkaCredentials(
+        username=username,
+        password=SecretStr(password),
+        mechanism=mechanism,
+        security_protocol="SASL_SSL" if tls else "SASL_PLAINTEXT",
+        ssl_cafile=ca if tls else None,
+    )
 
 
 def aiokafka_options(credentials: KafkaCredentials | None) -> dict[str, Any]:

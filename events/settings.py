@@ -21,6 +21,9 @@ class KafkaSettings(BaseSettings):
     topic_prefix: str = "beatstitch"
     data_dir: Path = Path(".data")
     local_kafka_port: int = 19092
+    # The local broker's client listener speaks TLS (SASL_SSL) with a self-signed
+    # certificate made on its first start; clients of this data dir trust it.
+    local_kafka_tls: bool = False
     # Replication factor of topics we create; 1 for a single local broker.
     topic_replication_factor: int = 1
     # SASL credentials of this process. Unset: the local broker's service principal (from

@@ -43,6 +43,7 @@ from local_stack.kafka.secrets import (
     read_secrets,
     service_password_of,
 )
+from local_stack.kafka.tls import prepare_tls
 from local_stack.ports import LOOPBACK, port_free, tcp_open
 
 log = structlog.get_logger(__name__)
@@ -95,6 +96,7 @@ class LocalKafka:
         extra_properties: Mapping[str, str] | None = None,
         secrets_file: Path | None = None,
         service_password: str | None = None,
+        tls: bool | None = None,
     ) -> None:
         self.libs_dir = Path(libs_dir).resolve()
         self.data_dir = Path(data_dir).resolve()
@@ -103,6 +105,8 @@ class LocalKafka:
         self.secrets_file = secrets_file or local_secrets_path(self.data_dir.parent)
         # Unset: the password settings give the service principal, else the file's own.
         self.service_password = service_password or service_password_of(KafkaSettings())
+        # Unset: BEATSTITCH_LOCAL_KAFKA_TLS.
+        self.tls = KafkaSettings().local_kafka_tls if tls is None else tls
         self.host = host
         self.port = port
         self.controller_port = controller_port if controller_port is not None else port + 1
@@ -124,6 +128,7 @@ class LocalKafka:
         kwargs.setdefault("libs_dir", settings.data_dir / "kafka-libs")
         kwargs.setdefault("data_dir", settings.data_dir / "kafka")
         kwargs.setdefault("port", settings.local_kafka_port)
+        kwargs.setdefault("tls", settings.local_kafka_tls)
         return cls(**kwargs)
 
     # -- paths -------------------------------------------------------------------------
@@ -201,6 +206,7 @@ class LocalKafka:
                 )
         self.log_dir.mkdir(parents=True, exist_ok=True)
         secrets = self._secrets()
+        tls = prepare_tls(java, self.secrets_file, self.tls, secrets.broker_password)
         write_properties(
             self.properties_file,
             server_properties(
@@ -210,6 +216,7 @@ class LocalKafka:
                 self.log_dir,
                 self.extra_properties,
                 secrets.broker_password,
+                tls.properties() if tls else None,
             ),
         )
         format_storage(

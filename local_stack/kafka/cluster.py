@@ -41,6 +41,7 @@ from local_stack.kafka.secrets import (
     read_secrets,
     service_password_of,
 )
+from local_stack.kafka.tls import prepare_tls
 from local_stack.ports import LOOPBACK, port_free, tcp_open
 
 log = structlog.get_logger(__name__)
@@ -159,6 +160,7 @@ class LocalKafkaCluster:
         extra_properties: Mapping[str, str] | None = None,
         secrets_file: Path | None = None,
         service_password: str | None = None,
+        tls: bool | None = None,
     ) -> None:
         self.libs_dir = Path(libs_dir).resolve()
         self.data_dir = Path(data_dir).resolve()
@@ -166,6 +168,8 @@ class LocalKafkaCluster:
         self.secrets_file = secrets_file or local_secrets_path(self.data_dir.parent)
         # Unset: the password settings give the service principal, else the file's own.
         self.service_password = service_password or service_password_of(KafkaSettings())
+        # Unset: BEATSTITCH_LOCAL_KAFKA_TLS.
+        self.tls = KafkaSettings().local_kafka_tls if tls is None else tls
         self.host = host
         addresses = list(nodes) if nodes is not None else cluster_layout(size, base_port)
         ports = [p for a in addresses for p in (a.port, a.controller_port)]
@@ -187,6 +191,7 @@ class LocalKafkaCluster:
         settings = settings or KafkaSettings()
         kwargs.setdefault("libs_dir", settings.data_dir / "kafka-libs")
         kwargs.setdefault("data_dir", settings.data_dir / "kafka-cluster")
+        kwargs.setdefault("tls", settings.local_kafka_tls)
         if size is None:
             size = len(node_ids_on_disk(Path(kwargs["data_dir"]))) or DEFAULT_CLUSTER_SIZE
         return cls(size=size, **kwargs)
@@ -418,8 +423,14 @@ class LocalKafkaCluster:
                         f"Port {port} on {self.host} (node {node.node_id}) is already in use by "
                         "another process. Stop it, or pick other ports (--port)."
                     )
+        tls = prepare_tls(java, self.secrets_file, self.tls, secrets.broker_password)
         for node in nodes:
-            node.configure(self.addresses, self.extra_properties, secrets.broker_password)
+            node.configure(
+                self.addresses,
+                self.extra_properties,
+                secrets.broker_password,
+                tls.properties() if tls else None,
+            )
         cluster_id = self._cluster_id()
 
         def format_one(node: ClusterNode) -> str:

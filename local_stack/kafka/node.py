@@ -85,12 +85,16 @@ class ClusterNode:
         return advertised_address(self.properties_file) or (self.host, self.address.port)
 
     def configure(
-        self, voters: Sequence[NodeAddress], extra: Mapping[str, str], broker_password: str
+        self,
+        voters: Sequence[NodeAddress],
+        extra: Mapping[str, str],
+        broker_password: str,
+        tls: Mapping[str, str] | None = None,
     ) -> None:
         """Create the node's directories and write its server.properties."""
         self.log_dir.mkdir(parents=True, exist_ok=True)
         props = node_properties(
-            self.host, self.address, voters, self.log_dir, extra, broker_password
+            self.host, self.address, voters, self.log_dir, extra, broker_password, tls
         )
         write_properties(self.properties_file, props)
 

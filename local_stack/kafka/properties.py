@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-_CLIENT_LISTENER = re.compile(r"(?:SASL_)?PLAINTEXT://(?P<host>[^:]+):(?P<port>\d+)")
+_CLIENT_LISTENER = re.compile(r"(?:SASL_)?(?:PLAINTEXT|SSL)://(?P<host>[^:]+):(?P<port>\d+)")
 
 STANDARD_AUTHORIZER = "org.apache.kafka.metadata.authorizer.StandardAuthorizer"
 
@@ -65,25 +65,35 @@ def failure_detection_properties(brokers: int) -> dict[str, str]:
     }
 
 
-def security_properties(broker_password: str) -> dict[str, str]:
+def client_listener(tls: Mapping[str, str] | None) -> str:
+    """The client listener's name and protocol: SASL_SSL with TLS, else SASL_PLAINTEXT."""
+    return "SASL_SSL" if tls else "SASL_PLAINTEXT"
+
+
+def security_properties(
+    broker_password: str, tls: Mapping[str, str] | None = None
+) -> dict[str, str]:
     """Return the listeners' authentication and the authorizer: nobody is anonymous.
 
     Clients use SCRAM-SHA-512 on the client listener; the broker itself (inter-broker,
     controller traffic, our launcher) uses PLAIN as `broker`, whose password is here, so the
     cluster needs no SCRAM credential before it can start. Without an ACL, nothing is
-    allowed; `broker` and `service` are super users."""
+    allowed; `broker` and `service` are super users. With `tls` (the ssl.* settings), the
+    client listener speaks TLS; the controller listener stays on loopback without it."""
+    client = client_listener(tls)
+    name = client.lower()
     plain = (
         "org.apache.kafka.common.security.plain.PlainLoginModule required "
         f'username="broker" password="{broker_password}" user_broker="{broker_password}";'
     )
     return {
-        "listener.security.protocol.map": "SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT",
-        "inter.broker.listener.name": "SASL_PLAINTEXT",
+        "listener.security.protocol.map": f"{client}:{client},CONTROLLER:SASL_PLAINTEXT",
+        "inter.broker.listener.name": client,
         "sasl.mechanism.inter.broker.protocol": "PLAIN",
         "sasl.mechanism.controller.protocol": "PLAIN",
-        "listener.name.sasl_plaintext.sasl.enabled.mechanisms": "SCRAM-SHA-512,PLAIN",
-        "listener.name.sasl_plaintext.plain.sasl.jaas.config": plain,
-        "listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config": (
+        f"listener.name.{name}.sasl.enabled.mechanisms": "SCRAM-SHA-512,PLAIN",
+        f"listener.name.{name}.plain.sasl.jaas.config": plain,
+        f"listener.name.{name}.scram-sha-512.sasl.jaas.config": (
             "org.apache.kafka.common.security.scram.ScramLoginModule required;"
         ),
         "listener.name.controller.sasl.enabled.mechanisms": "PLAIN",
@@ -91,6 +101,7 @@ def security_properties(broker_password: str) -> dict[str, str]:
         "authorizer.class.name": STANDARD_AUTHORIZER,
         "super.users": "User:broker;User:service",
         "allow.everyone.if.no.acl.found": "false",
+        **(tls or {}),
     }
 
 
@@ -101,10 +112,11 @@ def server_properties(
     log_dir: Path,
     extra: Mapping[str, str],
     broker_password: str,
+    tls: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
     """Return the configuration of one broker that is also the KRaft controller."""
     node = NodeAddress(node_id=1, port=port, controller_port=controller_port)
-    return node_properties(host, node, [node], log_dir, extra, broker_password)
+    return node_properties(host, node, [node], log_dir, extra, broker_password, tls)
 
 
 def node_properties(
@@ -114,6 +126,7 @@ def node_properties(
     log_dir: Path,
     extra: Mapping[str, str],
     broker_password: str,
+    tls: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
     """Return the configuration of one combined broker+controller node among `voters`.
 
@@ -126,11 +139,12 @@ def node_properties(
         # metadata log, so the ports can change between runs of the same data dir.
         "controller.quorum.voters": quorum_voters(host, voters),
         "listeners": (
-            f"SASL_PLAINTEXT://{host}:{node.port},CONTROLLER://{host}:{node.controller_port}"
+            f"{client_listener(tls)}://{host}:{node.port},"
+            f"CONTROLLER://{host}:{node.controller_port}"
         ),
-        "advertised.listeners": f"SASL_PLAINTEXT://{host}:{node.port}",
+        "advertised.listeners": f"{client_listener(tls)}://{host}:{node.port}",
         "controller.listener.names": "CONTROLLER",
-        **security_properties(broker_password),
+        **security_properties(broker_password, tls),
         "log.dirs": str(log_dir),
         # Topics come from the event catalog with explicit partition counts; a typo'd
         # topic must fail loudly rather than appear with the default layout.

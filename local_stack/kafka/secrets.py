@@ -14,9 +14,12 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import SecretStr
-
-from events.kafka_credentials import SERVICE_PRINCIPAL, KafkaCredentials, read_local_secrets
+from events.kafka_credentials import (
+    SERVICE_PRINCIPAL,
+    KafkaCredentials,
+    local_credentials,
+    read_local_secrets,
+)
 from events.settings import KafkaSettings
 
 BROKER_PRINCIPAL = "broker"
@@ -28,19 +31,19 @@ class LocalSecrets:
 
     broker_password: str
     service_password: str
+    # The folder of the secrets file: the broker speaks TLS while its certificate is there.
+    folder: Path
 
     @property
     def broker(self) -> KafkaCredentials:
         """The broker's own super user, over PLAIN."""
-        return KafkaCredentials(
-            username=BROKER_PRINCIPAL, password=SecretStr(self.broker_password), mechanism="PLAIN"
-        )
+        return local_credentials(BROKER_PRINCIPAL, self.broker_password, "PLAIN", self.folder)
 
     @property
     def service(self) -> KafkaCredentials:
         """The service principal, over SCRAM."""
-        return KafkaCredentials(
-            username=SERVICE_PRINCIPAL, password=SecretStr(self.service_password)
+        return local_credentials(
+            SERVICE_PRINCIPAL, self.service_password, "SCRAM-SHA-512", self.folder
         )
 
 
@@ -57,7 +60,7 @@ def load_or_create_secrets(path: Path, service_password: str | None = None) -> L
     }
     if wanted != stored:
         _write_private(path, json.dumps(wanted, indent=2) + "\n")
-    return LocalSecrets(wanted[BROKER_PRINCIPAL], wanted[SERVICE_PRINCIPAL])
+    return LocalSecrets(wanted[BROKER_PRINCIPAL], wanted[SERVICE_PRINCIPAL], path.parent)
 
 
 def read_secrets(path: Path) -> LocalSecrets | None:
@@ -65,7 +68,7 @@ def read_secrets(path: Path) -> LocalSecrets | None:
     stored = read_local_secrets(path)
     if BROKER_PRINCIPAL not in stored or SERVICE_PRINCIPAL not in stored:
         return None
-    return LocalSecrets(stored[BROKER_PRINCIPAL], stored[SERVICE_PRINCIPAL])
+    return LocalSecrets(stored[BROKER_PRINCIPAL], stored[SERVICE_PRINCIPAL], path.parent)
 
 
 def service_password_of(settings: KafkaSettings) -> str | None:

@@ -21,6 +21,7 @@ from local_stack import services
 from local_stack.errors import ServiceError
 from local_stack.ports import free_tcp_ports
 from tests.support.cli import BEATSTITCH, run_cli
+from tests.support.worker import TEST_POOL
 
 
 @contextlib.contextmanager
@@ -31,7 +32,7 @@ def service(name: str, env: dict[str, str], logs: Path) -> Iterator[subprocess.P
     with (logs / f"{name}.log").open("wb") as log, (logs / f"{name}.out").open("wb") as out:
         proc = subprocess.Popen(
             [BEATSTITCH, name],
-            env={**env, "PYTHONUNBUFFERED": "1"},
+            env={**TEST_POOL, **env, "PYTHONUNBUFFERED": "1"},
             stdout=out,
             stderr=log,
             start_new_session=True,

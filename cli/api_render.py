@@ -177,7 +177,11 @@ def _wait_for_beats(api: ApiClient, stack: LocalStack, pid: str) -> dict[str, An
             if track["analysis_status"] == "failed":
                 raise CliError(f"the beat analysis failed: {track['analysis_error']}")
             time.sleep(0.2)
-    raise CliError("the beat analysis did not finish within 5 minutes; is a worker running?")
+    # Every service ran and Kafka and the database answered all along: the analysis is slow.
+    raise CliError(
+        "the beat analysis did not finish within 5 minutes, though the worker, the API and "
+        f"Kafka were up; see the worker's log in {stack.logs}"
+    )
 
 
 def _events(api: ApiClient, url: str) -> Iterator[dict[str, Any]]:

@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -21,17 +21,65 @@ from local_stack.ports import free_tcp_ports
 BEATSTITCH = str(Path(sys.executable).parent / "beatstitch")
 
 
-@dataclass(frozen=True)
+# How often check() asks the API what it can reach, and how long a part may stay unreachable
+# before a command gives up on it (a leader election or a restart takes seconds).
+HEALTH_EVERY_S = 3.0
+UNREACHABLE_FOR_S = 8.0
+
+
+@dataclass
 class LocalStack:
     """Where the running API answers, and where the services write their logs."""
 
     api_url: str
     logs: Path
     procs: dict[str, subprocess.Popen[bytes]]
+    _asked_at: float = 0.0
+    _down_since: dict[str, float] = field(default_factory=dict)
 
     def check(self) -> None:
-        """Raise a ServiceError if one of the services stopped."""
+        """Raise a ServiceError if a service stopped, or if Kafka or the database has not
+        answered the API for UNREACHABLE_FOR_S: the part that is down, named within seconds."""
         check_alive(self.procs, self.logs)
+        now = time.monotonic()
+        if now - self._asked_at < HEALTH_EVERY_S:
+            return
+        self._asked_at = now
+        down = unreachable_parts(self.api_url)
+        # A part that answers again starts its count afresh.
+        self._down_since = {part: self._down_since.get(part, now) for part in down}
+        for part, state in down.items():
+            if now - self._down_since[part] >= UNREACHABLE_FOR_S:
+                raise ServiceError(_down_sentence(part, state, now - self._down_since[part]))
+
+
+def unreachable_parts(api_url: str) -> dict[str, str]:
+    """What the API's /healthz says it cannot reach ({} when all is well or it cannot tell)."""
+    try:
+        answer = httpx.get(f"{api_url}/healthz", timeout=10)
+        body = answer.json()
+    except (httpx.HTTPError, ValueError):
+        return {}
+    if answer.status_code == 200 or not isinstance(body, dict):
+        return {}
+    return {
+        part: str(body[part])
+        for part in ("kafka", "database")
+        if part in body and body[part] != "ok"
+    }
+
+
+def _down_sentence(part: str, state: str, for_s: float) -> str:
+    if part == "kafka":
+        return (
+            f"Kafka has not answered the API for {for_s:.0f} s ({state}); is the broker "
+            "running? Check with `beatstitch kafka status`, start it with "
+            "`beatstitch kafka start`."
+        )
+    return (
+        f"the database has not answered the API for {for_s:.0f} s ({state}); check "
+        "BEATSTITCH_DATABASE_URL and that the database server runs."
+    )
 
 
 @contextlib.contextmanager

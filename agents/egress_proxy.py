@@ -20,6 +20,7 @@ import socket
 import socketserver
 import threading
 from collections.abc import Collection
+from http import HTTPStatus
 from urllib.parse import urlsplit
 
 import structlog
@@ -159,20 +160,11 @@ def _without_proxy_headers(rest: bytes) -> bytes:
 def _answer(client: socket.socket, status: int, reason: str) -> None:
     body = (reason + "\n").encode()
     head = (
-        f"HTTP/1.1 {status} {_STATUS.get(status, 'Refused')}\r\n"
+        f"HTTP/1.1 {status} {HTTPStatus(status).phrase}\r\n"
         f"Content-Type: text/plain\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n"
     )
     with contextlib.suppress(OSError):
         client.sendall(head.encode() + body)
-
-
-_STATUS = {
-    400: "Bad Request",
-    403: "Forbidden",
-    405: "Method Not Allowed",
-    431: "Request Header Fields Too Large",
-    502: "Bad Gateway",
-}
 
 
 def _copy_both_ways(a: socket.socket, b: socket.socket) -> None:

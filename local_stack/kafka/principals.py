@@ -12,7 +12,8 @@ aiokafka has no admin call for SCRAM users or ACLs; confluent-kafka (librdkafka)
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -150,9 +151,9 @@ def remove_acls(admin: AdminClient, name: str) -> None:
     _wait_all(admin.delete_acls([match], request_timeout=ADMIN_TIMEOUT_S))
 
 
-def _wait_all(futures: Any) -> None:
-    items = futures.values() if isinstance(futures, dict) else futures
-    for future in items:
+def _wait_all(futures: Mapping[Any, Future[Any]]) -> None:
+    # Every admin call answers with one future per item asked for.
+    for future in futures.values():
         future.result(timeout=ADMIN_TIMEOUT_S * 2)
 
 

@@ -199,3 +199,16 @@ async def progress_stream(client: httpx.AsyncClient, events_url: str) -> list[di
             if line.startswith("data:"):
                 events.append(json.loads(line.removeprefix("data:").strip()))
     return events
+
+
+async def project_with_a_photo(stack: Stack, account: Account, tmp: Path) -> tuple[str, str]:
+    """A project of `account` holding one small photo: (project id, asset id)."""
+    async with stack.client(account.token) as client:
+        project = await client.post("/api/v1/projects", json={"name": "mine"})
+        assert project.status_code == 201, project.text
+        pid = project.json()["id"]
+        (still,) = write_sample_media(tmp, videos=0, stills=1, size=(64, 36))
+        with still.open("rb") as f:
+            asset = await client.post(f"/api/v1/projects/{pid}/media", files={"file": f})
+        assert asset.status_code == 201, asset.text
+    return pid, asset.json()["id"]

@@ -27,8 +27,7 @@ from schemathesis import Case, CheckContext, HookContext, Response
 from schemathesis.engine import events, from_schema
 from schemathesis.schemas import BaseSchema
 
-from engine.sample_media import write_sample_media
-from tests.support.api_stack import Account, Stack, sign_up
+from tests.support.api_stack import Account, Stack, project_with_a_photo, sign_up
 
 # Bounded so the module (stack start included) stays under about 90 s on two cores.
 FUZZ_EXAMPLES = 6
@@ -182,15 +181,8 @@ async def _alice_and_bob(stack: Stack, tmp: Path) -> Tenants:
     tag = uuid.uuid4().hex[:8]
     alice = await sign_up(stack, f"alice-{tag}@example.com")
     bob = await sign_up(stack, f"bob-{tag}@example.com")
-    async with stack.client(alice.token) as client:
-        project = await client.post("/api/v1/projects", json={"name": "alice's"})
-        assert project.status_code == 201, project.text
-        pid = project.json()["id"]
-        (still,) = write_sample_media(tmp, videos=0, stills=1, size=(64, 36))
-        with still.open("rb") as f:
-            asset = await client.post(f"/api/v1/projects/{pid}/media", files={"file": f})
-        assert asset.status_code == 201, asset.text
-    return Tenants(alice, bob, pid, asset.json()["id"])
+    pid, asset_id = await project_with_a_photo(stack, alice, tmp)
+    return Tenants(alice, bob, pid, asset_id)
 
 
 @pytest.fixture(scope="module")

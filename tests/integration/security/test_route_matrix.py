@@ -16,8 +16,7 @@ from sqlalchemy.orm import Session
 from api.accounts import issue_token
 from api.clock import now
 from api.models import User
-from engine.sample_media import write_sample_media
-from tests.support.api_stack import Account, Stack, sign_up
+from tests.support.api_stack import Account, Stack, project_with_a_photo, sign_up
 
 # Anyone may call these (the way in, and the load balancer's probe).
 PUBLIC = {("POST", "/api/v1/auth/register"), ("POST", "/api/v1/auth/login"), ("GET", "/healthz")}
@@ -46,18 +45,11 @@ def expired_token(stack: Stack, user_id: str) -> str:
 
 async def alices_things(stack: Stack, alice: Account, tmp: Path) -> dict[str, str]:
     """Real ids of Alice's objects, to fill the routes' path parameters."""
-    async with stack.client(alice.token) as client:
-        project = await client.post("/api/v1/projects", json={"name": "mine"})
-        assert project.status_code == 201, project.text
-        pid = project.json()["id"]
-        (still,) = write_sample_media(tmp, videos=0, stills=1, size=(64, 36))
-        with still.open("rb") as f:
-            asset = await client.post(f"/api/v1/projects/{pid}/media", files={"file": f})
-        assert asset.status_code == 201, asset.text
+    pid, asset_id = await project_with_a_photo(stack, alice, tmp)
     return {
         "project_id": pid,
         "workspace_id": alice.workspace_id,
-        "asset_id": asset.json()["id"],
+        "asset_id": asset_id,
         # No render runs in this module; a job of Alice's workspace is reached through it.
         "job_id": f"job-{uuid.uuid4().hex[:12]}",
     }

@@ -4,24 +4,20 @@ internal addresses are refused with a reason, before any connection is made."""
 from __future__ import annotations
 
 import json
-import socket
 from pathlib import Path
 
 from events.topics import Topic, physical_name
 from tests.support.kcat import foreign_event, kcat_produce, needs_kcat
+from tests.support.listener import SilentPort
 from tests.support.pipeline import clip_events_of, lifecycle_until, small_render, worker_env
 from tests.support.worker import running_worker
 
 
 @needs_kcat
 async def test_internal_and_non_http_sources_are_refused_without_a_connection(
-    kafka_bootstrap: str, topic_prefix: str, tmp_path: Path
+    kafka_bootstrap: str, topic_prefix: str, tmp_path: Path, silent_port: SilentPort
 ) -> None:
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(8)
-    listener.setblocking(False)
-    port = listener.getsockname()[1]
+    port = silent_port.port
     request = small_render(tmp_path, "job-ssrf", bars=4, videos=3, stills=2).request
     urls = [
         "file:///etc/passwd",
@@ -68,9 +64,4 @@ async def test_internal_and_non_http_sources_are_refused_without_a_connection(
     assert not [e for e in clips if e.type == "ClipTaskRetrying"]
     assert done[-1].payload.clip_stats.placeholder_tasks == 0
     # The listening socket never saw a connection.
-    try:
-        connection, _ = listener.accept()
-    except BlockingIOError:
-        connection = None
-    listener.close()
-    assert connection is None
+    assert not silent_port.was_connected()

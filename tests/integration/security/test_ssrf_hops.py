@@ -4,11 +4,11 @@ address is refused without a connection, while an allowed source still renders."
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 from events.base import make_event
 from events.kafka_io import EventProducer
+from tests.support.listener import SilentPort
 from tests.support.media_server import media_server, write_hls
 from tests.support.pipeline import (
     allow_remote,
@@ -21,13 +21,9 @@ from tests.support.worker import running_worker
 
 
 async def test_redirects_and_playlist_segments_to_internal_addresses_are_refused(
-    kafka_bootstrap: str, topic_prefix: str, tmp_path: Path
+    kafka_bootstrap: str, topic_prefix: str, tmp_path: Path, silent_port: SilentPort
 ) -> None:
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(8)
-    listener.setblocking(False)
-    internal = listener.getsockname()[1]
+    internal = silent_port.port
     prepared = small_render(tmp_path, "job-hops", bars=4, videos=3, stills=1)
     videos = [m for m in prepared.request.media if m.media_type == "video"]
     plain, redirected, playlist = videos
@@ -79,9 +75,4 @@ async def test_redirects_and_playlist_segments_to_internal_addresses_are_refused
     # The operator sees why in the worker's log.
     assert refusals and all("loopback, link-local or private" in r["reason"] for r in refusals)
     # The internal address never saw a connection.
-    try:
-        connection, _ = listener.accept()
-    except BlockingIOError:
-        connection = None
-    listener.close()
-    assert connection is None
+    assert not silent_port.was_connected()

@@ -1,6 +1,7 @@
 """Beat, tempo and downbeat analysis of a music track with librosa, cached by file checksum.
 
-Pipeline: onset envelopes → tempo octave chosen by pulse evidence → dynamic-programming
+Pipeline: onset envelopes → tempo from a prior, stepped up an octave on pulse evidence and
+checked against rival metrical levels → dynamic-programming
 beat tracking (follows drift) → beats moved onto their attacks (beat_tracking) → bar
 position by a small Viterbi over chroma change and bass weight (downbeats) → BeatGrid.
 """
@@ -30,6 +31,7 @@ from engine.beat_tracking import (  # noqa: E402
     SNAP_S,
     SR,
     Features,
+    Tempo,
     beat_confidence,
     bpm_confidence,
     onset_features,
@@ -53,7 +55,7 @@ __all__ = [
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
-ANALYZER_VERSION = "1.0.0"
+ANALYZER_VERSION = "1.1.0"
 ANALYZER = f"beatstitch-beats/{ANALYZER_VERSION} librosa/{version('librosa')}"
 
 LEAD_IN = 4 * HOP  # silence put before the audio so an attack at sample 0 is an onset too
@@ -73,7 +75,7 @@ class _Found:
     positions: IntArray
     confidence: FloatArray
     downbeat_confidence: float
-    octave_margin: float
+    tempo: Tempo
 
 
 # --- public API ---------------------------------------------------------------------------
@@ -149,7 +151,7 @@ def analyze_samples(samples: FloatArray, sample_rate: int, checksum: str) -> Bea
         beats=beats,
         measures=_measures(beats, period, duration_ms),
         bpm=round(60.0 / period, 2),
-        bpm_confidence=bpm_confidence(found.times, found.octave_margin),
+        bpm_confidence=bpm_confidence(found.times, found.tempo),
         downbeat_confidence=found.downbeat_confidence,
         sample_rate=sample_rate,
         duration_ms=duration_ms,
@@ -216,7 +218,7 @@ def _find_beats(y: npt.NDArray[np.float32]) -> _Found | None:
         positions=positions,
         confidence=beat_confidence(padded, features),
         downbeat_confidence=downbeat_confidence,
-        octave_margin=tempo.octave_margin,
+        tempo=tempo,
     )
 
 

@@ -13,7 +13,6 @@ import numpy as np
 import pytest
 
 from engine.edl import frame_at
-from tests.support.render_media import FPS, asset_of, render_asset
 from tests.support.media_gen import decode_frames, read_counter
 from tests.support.phone_media import (
     GREEN,
@@ -26,6 +25,7 @@ from tests.support.phone_media import (
     stored_sideways,
     write_frames,
 )
+from tests.support.render_media import FPS, asset_of, render_asset
 
 ROTATE_TAG_IGNORED = (
     "engine/probe.py looks up the `rotate` tag case-sensitively, and Matroska keeps it as "

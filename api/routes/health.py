@@ -11,6 +11,7 @@ from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import ServicesDep
+from api.openapi_errors import ErrorBody
 from api.pipeline_status import pipeline_status
 from api.schemas import Health, PipelineStatus
 from api.services import Services
@@ -52,7 +53,9 @@ async def healthz(services: ServicesDep) -> JSONResponse:
 @router.get(
     "/healthz/pipeline",
     response_model=PipelineStatus,
-    responses={503: {"description": "Kafka or the database did not answer in time."}},
+    responses={
+        503: {"model": ErrorBody, "description": "Kafka or the database did not answer in time."}
+    },
 )
 async def pipeline(services: ServicesDep) -> JSONResponse:
     """Whether a worker and the projector read their topics, and how far behind they are."""

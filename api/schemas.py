@@ -264,6 +264,28 @@ class ConfigOut(BaseModel):
     updated_at: Utc | None
 
 
+class WorkerGroupState(BaseModel):
+    """The worker consumer group: live members, and clip tasks none of them has taken."""
+
+    members: int
+    clip_tasks_waiting: int
+
+
+class ProjectorState(BaseModel):
+    """Whether a projector holds its lock (None: the database cannot tell) and the events it
+    has not folded into the read models yet."""
+
+    running: bool | None
+    events_waiting: int
+
+
+class PipelineStatus(BaseModel):
+    """Whether the readers of the pipeline are there and keep up."""
+
+    worker: WorkerGroupState
+    projector: ProjectorState
+
+
 class Health(BaseModel):
     """Whether the API's database and Kafka answer: "ok", or what is wrong with each."""
 

@@ -11,10 +11,12 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 
 from local_stack.errors import ServiceError
+from local_stack.pipeline_check import pipeline_problems, pipeline_state
 from local_stack.ports import free_tcp_ports
 
 # The `beatstitch` console script that `pip install -e .` put beside this Python.
@@ -36,6 +38,8 @@ class LocalStack:
     procs: dict[str, subprocess.Popen[bytes]]
     _asked_at: float = 0.0
     _down_since: dict[str, float] = field(default_factory=dict)
+    _pipeline: dict[str, Any] | None = None
+    _stuck_since: dict[str, float] = field(default_factory=dict)
 
     def check(self) -> None:
         """Raise a ServiceError if a service stopped, or if Kafka or the database has not
@@ -51,6 +55,24 @@ class LocalStack:
         for part, state in down.items():
             if now - self._down_since[part] >= UNREACHABLE_FOR_S:
                 raise ServiceError(_down_sentence(part, state, now - self._down_since[part]))
+        if down:
+            self._stuck_since = {}  # no worker or projector can move without Kafka and the database
+        else:
+            self._check_pipeline(now)
+
+    def _check_pipeline(self, now: float) -> None:
+        """Raise a ServiceError when no worker is in its group, or the projector folds nothing
+        while events wait, for longer than a start or a busy moment takes."""
+        state = pipeline_state(self.api_url)
+        if state is None:
+            return
+        problems = pipeline_problems(state, self._pipeline)
+        self._pipeline = state
+        # A problem that clears starts its count afresh.
+        self._stuck_since = {name: self._stuck_since.get(name, now) for name in problems}
+        for name, (allowed_s, sentence) in problems.items():
+            if now - self._stuck_since[name] >= allowed_s:
+                raise ServiceError(sentence)
 
 
 def unreachable_parts(api_url: str) -> dict[str, str]:

@@ -11,7 +11,9 @@ from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import ServicesDep
-from api.schemas import Health
+from api.openapi_errors import ErrorBody
+from api.pipeline_status import pipeline_status
+from api.schemas import Health, PipelineStatus
 from api.services import Services
 from events.kafka_io import partitions_of
 from events.topics import Topic, physical_name
@@ -46,3 +48,24 @@ async def healthz(services: ServicesDep) -> JSONResponse:
     healthy = all(value == "ok" for value in checks.values())
     body = {"status": "ok" if healthy else "degraded", **checks}
     return JSONResponse(body, status_code=200 if healthy else 503)
+
+
+@router.get(
+    "/healthz/pipeline",
+    response_model=PipelineStatus,
+    responses={
+        503: {"model": ErrorBody, "description": "Kafka or the database did not answer in time."}
+    },
+)
+async def pipeline(services: ServicesDep) -> JSONResponse:
+    """Whether a worker and the projector read their topics, and how far behind they are."""
+    try:
+        body = await pipeline_status(
+            services.engine,
+            services.bootstrap,
+            services.topic_prefix,
+            services.database.projector_name,
+        )
+    except Exception as exc:  # the caller learns it cannot tell, not a crash
+        return JSONResponse({"detail": f"unavailable: {exc.__class__.__name__}"}, 503)
+    return JSONResponse(body)

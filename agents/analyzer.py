@@ -43,7 +43,8 @@ def analyze_track(audio_path: str, grids_dir: str) -> GridDone:
     """Analyse a track in a pool process; the grid lands in (or is reused from) grids_dir."""
     # Imported here, not at the top: librosa and numba cost the worker's event-loop process
     # a second and much memory, and only pool processes ever analyse.
-    from engine.beats import AudioDecodeError, analyze, grid_cache_path
+    from engine.audio_samples import AudioDecodeError
+    from engine.beats import analyze, grid_cache_path
 
     grids = Path(grids_dir)
     try:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import time
-import warnings
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
@@ -25,6 +24,7 @@ import numpy.typing as npt  # noqa: E402
 import structlog  # noqa: E402
 from pydantic import ValidationError  # noqa: E402
 
+from engine.audio_samples import decode_mono  # noqa: E402
 from engine.beat_grid import Beat, BeatGrid, Measure  # noqa: E402
 from engine.beat_tracking import (  # noqa: E402
     HOP,
@@ -44,7 +44,6 @@ from engine.files import atomic_output  # noqa: E402
 
 __all__ = [
     "ANALYZER",
-    "AudioDecodeError",
     "analyze",
     "analyze_samples",
     "file_checksum",
@@ -61,10 +60,6 @@ ANALYZER = f"beatstitch-beats/{ANALYZER_VERSION} librosa/{version('librosa')}"
 LEAD_IN = 4 * HOP  # silence put before the audio so an attack at sample 0 is an onset too
 
 log = structlog.get_logger(__name__)
-
-
-class AudioDecodeError(ValueError):
-    """The audio file could not be decoded into samples."""
 
 
 @dataclass(frozen=True)
@@ -103,7 +98,7 @@ def analyze(audio_path: Path, cache_dir: Path | None = None) -> BeatGrid:
         log.info("beat_grid.cache_hit", path=str(audio_path), cache=str(cache_path))
         return cached
     started = time.perf_counter()
-    samples, sample_rate = _decode(audio_path)
+    samples, sample_rate = decode_mono(audio_path)
     grid = analyze_samples(samples, sample_rate, checksum)
     log.info(
         "beat_grid.analyzed",
@@ -160,28 +155,6 @@ def analyze_samples(samples: FloatArray, sample_rate: int, checksum: str) -> Bea
 
 
 # --- decoding and cache -------------------------------------------------------------------
-
-
-def _decode(path: Path) -> tuple[FloatArray, int]:
-    """Decode to mono float samples at the file's own rate, or raise AudioDecodeError."""
-    try:
-        with warnings.catch_warnings():
-            # librosa warns before it falls back to audioread; the error below says it all.
-            warnings.simplefilter("ignore")
-            y, sr = librosa.load(path, sr=None, mono=True)
-    except FileNotFoundError:
-        raise
-    except Exception as exc:  # decoders raise a zoo of types: sndfile, audioread, EOF, OS
-        detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-        raise AudioDecodeError(
-            f"cannot decode audio file {path.name!r}: not a supported audio format "
-            f"or the file is corrupt ({detail})"
-        ) from exc
-    if y.size == 0:
-        raise AudioDecodeError(f"audio file {path.name!r} contains no samples")
-    if not np.all(np.isfinite(y)):
-        raise AudioDecodeError(f"audio file {path.name!r} decodes to non-finite samples")
-    return y.astype(np.float64), int(sr)
 
 
 def _read_cache(path: Path, checksum: str) -> BeatGrid | None:

@@ -163,9 +163,10 @@ def _rotation(frame: VideoFrame, stream: VideoStream) -> Rotation:
     # The display matrix (or EXIF orientation) reaches decoded frames as a
     # counter-clockwise angle; we store the clockwise turn, like the old `rotate` tag.
     ccw = float(frame.rotation)
-    if ccw == 0 and "rotate" in stream.metadata:
+    tags = {key.lower(): value for key, value in stream.metadata.items()}  # MKV says ROTATE
+    if ccw == 0 and "rotate" in tags:
         try:
-            ccw = -float(stream.metadata["rotate"])
+            ccw = -float(tags["rotate"])
         except ValueError:
             ccw = 0.0
     turns = round(-ccw / 90) % 4

@@ -27,18 +27,13 @@ from tests.support.phone_media import (
 )
 from tests.support.render_media import FPS, asset_of, render_asset
 
-ROTATE_TAG_IGNORED = (
-    "engine/probe.py looks up the `rotate` tag case-sensitively, and Matroska keeps it as "
-    "ROTATE: FFmpeg's own lookup (av_dict_get) ignores case, so the video renders sideways"
-)
-
 
 @pytest.mark.parametrize("clockwise", [90, 180, 270])
 @pytest.mark.parametrize(
     "store",
     [
         "display_matrix",
-        pytest.param("rotate_tag", marks=pytest.mark.xfail(strict=True, reason=ROTATE_TAG_IGNORED)),
+        "rotate_tag",
     ],
 )
 def test_a_sideways_phone_video_renders_upright(

@@ -2,14 +2,13 @@
 a video whose picture and sound are as long as the song, to within one frame.
 
 The output's length is the beat grid's duration, so every format, rate and layout is
-checked there (a fast decode); one render per format, rates and layouts spread across
-them, checks what comes out. Ogg Vorbis is refused at upload by FFmpeg's demuxer today;
-its fallback to libsndfile is the upload's concern and tested there.
+checked there (a fast decode; AAC, which libsndfile cannot read, through FFmpeg); one
+render per format, rates and layouts spread across them, checks what comes out. Ogg
+Vorbis, which FFmpeg's demuxer refuses, is the upload's concern and tested there.
 """
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import av
@@ -25,17 +24,10 @@ from tests.support.render_media import FPS
 from tests.support.songs import SONG_FORMATS, SONG_RATES, decoded_seconds, write_song
 
 FRAME_S = 1 / FPS
-AAC_NEEDS_FFMPEG = pytest.mark.xfail(
-    shutil.which("ffmpeg") is None,
-    strict=True,
-    reason="the beat analysis decodes with librosa: libsndfile reads no AAC and "
-    "audioread needs the ffmpeg command, so an .m4a song fails with NoBackendError",
-)
 
 
 def song_case(suffix: str, rate: int, channels: int) -> object:
-    marks = [AAC_NEEDS_FFMPEG] if suffix == "m4a" else []
-    return pytest.param(suffix, rate, channels, marks=marks, id=f"{suffix}-{rate}-{channels}ch")
+    return pytest.param(suffix, rate, channels, id=f"{suffix}-{rate}-{channels}ch")
 
 
 @pytest.mark.parametrize(

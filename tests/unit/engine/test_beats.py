@@ -11,6 +11,7 @@ import soundfile as sf
 
 from bench.beat_scoring import beat_f_measure, downbeat_accuracy, matched_offsets
 from engine import beats
+from engine.audio_samples import AudioDecodeError
 from engine.beat_grid import BeatGrid
 from engine.sample_music import (
     STANDARD_TRACKS,
@@ -131,7 +132,7 @@ def test_second_call_reads_the_cache(
     def no_decoding(path: Path) -> tuple[np.ndarray, int]:
         raise AssertionError("the second call should not decode the audio again")
 
-    monkeypatch.setattr(beats, "_decode", no_decoding)
+    monkeypatch.setattr(beats, "decode_mono", no_decoding)
     assert beats.analyze(track.path, cache_dir=tmp_path) == first
 
 
@@ -148,7 +149,7 @@ def test_a_damaged_cache_file_is_recomputed(tracks: dict[str, SynthTrack], tmp_p
 def test_corrupt_audio_raises_a_typed_error_naming_the_file(tmp_path: Path) -> None:
     broken = tmp_path / "holiday-song.wav"
     broken.write_bytes(b"RIFF\x24\x00\x00\x00WAVEfmt " + bytes(range(40)))
-    with pytest.raises(beats.AudioDecodeError) as caught:
+    with pytest.raises(AudioDecodeError) as caught:
         beats.analyze(broken)
     # What the user sees, e.g.: cannot decode audio file 'holiday-song.wav': not a supported
     # audio format or the file is corrupt (LibsndfileError: ...)

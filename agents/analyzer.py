@@ -31,7 +31,7 @@ Execute = Callable[..., Awaitable[Any]]
 class GridDone:
     """A beat grid written to disk, with the figures the completion event carries."""
 
-    bpm: float
+    bpm: float | None
     bpm_confidence: float
     beat_count: int
     path: str

@@ -185,9 +185,13 @@ class AudioOut(BaseModel):
     checksum: str
     duration_ms: int
     analysis_status: AnalysisStatus
-    bpm: float | None
+    bpm: float | None = Field(description="None while pending, or when no clear beat was found")
     bpm_confidence: float | None
     beat_count: int
+    beat_found: bool | None = Field(
+        description="False when the analysis found no clear beat (silence, a drone, speech): "
+        "the timeline is then cut at a steady pace; None while the analysis runs or failed"
+    )
     analysis_error: str | None
     beats_url: str
 
@@ -199,6 +203,10 @@ class TimelineOut(BaseModel):
     edl_hash: str
     origin: Literal["generated", "edited"]
     segment_count: int
+    cutting: str = Field(
+        description="How the music is cut, in words: 'cutting every 4 beats', or "
+        "'no clear beat found; cutting every 8 s' when the analysis found no beat"
+    )
     total_duration_ms: int
     updated_at: Utc
     edl: dict[str, Any]

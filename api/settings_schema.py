@@ -19,6 +19,7 @@ BOUNDS: dict[tuple[str, str], tuple[int, int, bool]] = {
     ("output", "height"): (120, 2160, True),
     ("output", "fps"): (12, 60, False),
     ("transition", "duration_ms"): (0, 2000, False),
+    ("beatless", "cut_ms"): (1000, 60_000, False),
 }
 
 

@@ -17,7 +17,7 @@ from engine.edl import EDL, EdlProblem, parse_edl
 from engine.errors import EdlValidationError, EngineError
 from engine.media import MediaAsset
 from engine.render_settings import RenderSettings
-from engine.timeline import build_edl
+from engine.timeline import build_edl, cutting_rule
 
 
 def media_rows(session: Session, project_id: str) -> list[MediaAssetRow]:
@@ -117,6 +117,15 @@ def replace_timeline(
             ]
         )
     return _store(session, project, edl, "edited")
+
+
+def cutting_of(session: Session, project: Project, timeline: Timeline) -> str:
+    """How the timeline cuts the music, in words ('no clear beat found; cutting every 8 s')."""
+    if timeline.origin == "edited":
+        return "cut by hand (an edited timeline)"
+    _, grid = ready_audio(session, project)
+    settings = RenderSettings.model_validate(project.settings)
+    return cutting_rule(settings, grid, len(media_rows(session, project.id)))
 
 
 def current_timeline(session: Session, project: Project) -> Timeline | None:

@@ -102,9 +102,7 @@ def render_with_api(
     pid = project["id"]
     _upload(api, pid, audio, media)
     track = _wait_for_beats(api, stack, pid)
-    console.print(
-        f"{track['bpm']:.1f} BPM, {track['beat_count']} beats in {audio.name}", highlight=False
-    )
+    console.print(track_summary(track, audio.name), highlight=False)
     job = api.call(
         "POST",
         f"/api/v1/video/workspaces/{workspace}/render/{pid}",
@@ -114,7 +112,8 @@ def render_with_api(
     with cancelled_on_interrupt(api, workspace, job["job_id"]):
         timeline = api.call("GET", f"/api/v1/projects/{pid}/timeline", "read the timeline")
         console.print(
-            f"{timeline['segment_count']} segments, EDL {timeline['edl_hash'][:12]}…; "
+            f"{timeline['segment_count']} segments ({timeline['cutting']}), "
+            f"EDL {timeline['edl_hash'][:12]}…; "
             f"job {job['job_id']}",
             highlight=False,
         )
@@ -132,6 +131,13 @@ def render_with_api(
         final["clip_stats"],
         time.monotonic() - began,
     )
+
+
+def track_summary(track: dict[str, Any], name: str) -> str:
+    """What the beat analysis found, in words: the tempo and beats, or that there was none."""
+    if track.get("bpm") is None:
+        return f"no clear beat found in {name} (silence, a drone or speech?)"
+    return f"{track['bpm']:.1f} BPM, {track['beat_count']} beats in {name}"
 
 
 @contextlib.contextmanager

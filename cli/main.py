@@ -135,6 +135,13 @@ def render(
     transition_ms: Annotated[int, typer.Option(help="Transition length, 0 to 2000 ms.")] = 250,
     size: Annotated[str, typer.Option(help="Output WIDTHxHEIGHT (even numbers).")] = "1280x720",
     fps: Annotated[int, typer.Option(help="Output frame rate, 12 to 60.")] = 30,
+    beatless_cut_ms: Annotated[
+        int | None,
+        typer.Option(
+            help="If the music has no clear beat: cut every N ms, 1000 to 60000 "
+            "(default: each photo or clip an equal share of the song, 2 to 8 s)."
+        ),
+    ] = None,
     preview: Annotated[bool, typer.Option(help="Half size, fastest encoder settings.")] = False,
     workers: Annotated[int, typer.Option(help="Worker processes to start.")] = 1,
     keep_kafka: Annotated[bool, typer.Option(help="Leave the local Kafka running.")] = False,
@@ -152,6 +159,8 @@ def render(
             f"{media} has no photos or clips (looked for {', '.join(sorted(MEDIA_SUFFIXES))})"
         )
     settings = _render_settings(beats_per_cut, transition, transition_ms, size, fps)
+    if beatless_cut_ms is not None:
+        settings = _validated({**settings, "beatless": {"cut_ms": beatless_cut_ms}})
     kind = "preview" if preview else "final"
     _render_locally(audio, files, settings, kind, out, keep_kafka, workers)
 
@@ -160,10 +169,6 @@ def _render_settings(
     beats_per_cut: int, transition: str, transition_ms: int, size: str, fps: int
 ) -> dict[str, Any]:
     """The project settings from the command's options, validated before anything starts."""
-    from pydantic import ValidationError
-
-    from engine.render_settings import RenderSettings
-
     width, _, height = size.partition("x")
     if not (width.isdigit() and height.isdigit()):
         raise CliError(f"--size must look like 1280x720, got {size!r}")
@@ -175,6 +180,15 @@ def _render_settings(
         },
         "output": {"width": int(width), "height": int(height), "fps": fps},
     }
+    return _validated(settings)
+
+
+def _validated(settings: dict[str, Any]) -> dict[str, Any]:
+    """The settings if RenderSettings accepts them, else a CliError naming each problem."""
+    from pydantic import ValidationError
+
+    from engine.render_settings import RenderSettings
+
     try:
         RenderSettings.model_validate(settings)
     except ValidationError as exc:

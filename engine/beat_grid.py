@@ -32,7 +32,8 @@ class BeatGrid(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    bpm: float = Field(gt=0)
+    # None: no clear beat was found (silence, a drone, speech); beats is then empty.
+    bpm: float | None = Field(gt=0)
     bpm_confidence: float = Field(ge=0.0, le=1.0)
     downbeat_confidence: float = Field(ge=0.0, le=1.0)
     beats: list[Beat]

@@ -13,6 +13,7 @@ keep_numba_cache()
 import librosa  # noqa: E402
 import numpy as np  # noqa: E402
 import numpy.typing as npt  # noqa: E402
+import scipy.ndimage  # noqa: E402
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -36,6 +37,12 @@ LEVEL_TOLERANCE = 1.03  # a tempogram peak within 3 % of a level belongs to it
 # as the beat leaves only CONFIDENCE_FLOOR of the steadiness as confidence.
 LEVEL_CLEAR = 0.5
 CONFIDENCE_FLOOR = 0.3
+# A pulse clarity under this is no clear beat. On 19 whole real tracks (electronic, rock,
+# orchestral game music) it is 0.33 to 0.85 and on the synthetic songs 0.64 to 0.94; over
+# 30 s a drone scores 0.12, speech-like syllables up to 0.17 and noise 0.07. Excerpts
+# under ~15 s are less certain: chance alone gives a short envelope peaks near 0.3.
+PULSE_MIN = 0.2
+SWELL_S = 2.0  # envelope changes slower than this are loudness, not onsets
 OCTAVE_WINDOW = 8  # beats per window when comparing alternate beats
 # Onset envelope for that comparison: log(1 + γ·magnitude) rather than dB, so digital
 # silence between hits does not turn every attack into the same maximal jump.
@@ -104,6 +111,23 @@ def rise(env: FloatArray, frames: IntArray) -> FloatArray:
     """Onset strength summed around each frame: the whole rise, whatever the frame phase."""
     window = np.clip(frames[:, None] + np.arange(-1, 4)[None, :], 0, len(env) - 1)
     return np.asarray(env[window].sum(axis=1), dtype=np.float64)
+
+
+def pulse_clarity(env: FloatArray) -> float:
+    """How clearly the onsets repeat at some tempo in MIN_BPM..MAX_BPM (0: not at all, 1: exactly).
+
+    The peak of the onset envelope's normalised autocorrelation over beat-sized lags, after
+    removing its slow swell (a drone's breathing or a fade is not a pulse).
+    """
+    swell = scipy.ndimage.uniform_filter1d(env, size=int(SWELL_S * SR / HOP))
+    detail = env - swell
+    acf = librosa.autocorrelate(detail)
+    if len(acf) == 0 or acf[0] <= 1e-12:
+        return 0.0  # silence
+    lo, hi = int(60.0 * SR / HOP / MAX_BPM), int(60.0 * SR / HOP / MIN_BPM) + 1
+    if hi >= len(acf):
+        return 0.0  # shorter than two slow beats
+    return float(np.clip(acf[lo:hi].max() / acf[0], 0.0, 1.0))
 
 
 # --- tempo --------------------------------------------------------------------------------

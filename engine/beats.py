@@ -28,6 +28,7 @@ from engine.audio_samples import decode_mono  # noqa: E402
 from engine.beat_grid import Beat, BeatGrid, Measure  # noqa: E402
 from engine.beat_tracking import (  # noqa: E402
     HOP,
+    PULSE_MIN,
     SNAP_S,
     SR,
     Features,
@@ -36,6 +37,7 @@ from engine.beat_tracking import (  # noqa: E402
     bpm_confidence,
     onset_features,
     place_beats,
+    pulse_clarity,
     rise,
     track_tempo,
 )
@@ -128,11 +130,11 @@ def analyze_samples(samples: FloatArray, sample_rate: int, checksum: str) -> Bea
     duration_ms = int(round(1000.0 * len(samples) / sample_rate))
     found = _find_beats(y)
     if found is None:
-        # No pulse: an empty grid whose zero confidence tells callers the 120 BPM is a guess.
+        # No clear beat (silence, a drone, speech): no tempo is reported, none was measured.
         return _grid(
             beats=[],
             measures=[],
-            bpm=120.0,
+            bpm=None,
             bpm_confidence=0.0,
             downbeat_confidence=0.0,
             sample_rate=sample_rate,
@@ -178,8 +180,10 @@ def _write_cache(path: Path, grid: BeatGrid) -> None:
 
 
 def _find_beats(y: npt.NDArray[np.float32]) -> _Found | None:
-    """Beats, bar positions and confidences, or None when there is no pulse to speak of."""
+    """Beats, bar positions and confidences, or None when no clear beat is found."""
     features = onset_features(np.concatenate([np.zeros(LEAD_IN, dtype=np.float32), y]))
+    if pulse_clarity(features.full) < PULSE_MIN:
+        return None
     tempo = track_tempo(features)
     padded = place_beats(tempo.frames, features)
     padded = padded[padded >= LEAD_IN / SR - SNAP_S]  # an attack may open the file early
@@ -237,7 +241,7 @@ def _grid(
     *,
     beats: list[Beat],
     measures: list[Measure],
-    bpm: float,
+    bpm: float | None,
     bpm_confidence: float,
     downbeat_confidence: float,
     sample_rate: int,

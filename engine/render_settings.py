@@ -41,6 +41,7 @@ TransitionMs = Annotated[int, ranged(0, MAX_TRANSITION_MS)]
 Width = Annotated[int, ranged(160, 3840, even=True)]
 Height = Annotated[int, ranged(120, 2160, even=True)]
 Fps = Annotated[int, ranged(12, 60)]
+BeatlessCutMs = Annotated[int, ranged(1000, 60_000)]
 
 
 class _Strict(BaseModel):
@@ -61,6 +62,12 @@ class KenBurnsSettings(_Strict):
     enabled: bool = True
 
 
+class BeatlessSettings(_Strict):
+    """How music with no clear beat is cut; None lets the song's length and media decide."""
+
+    cut_ms: BeatlessCutMs | None = None
+
+
 class OutputSettings(_Strict):
     """Output frame size (even, for yuv420p) and integer frame rate."""
 
@@ -75,4 +82,5 @@ class RenderSettings(_Strict):
     beats_per_cut: BeatsPerCut = 4
     transition: TransitionSettings = TransitionSettings()
     ken_burns: KenBurnsSettings = KenBurnsSettings()
+    beatless: BeatlessSettings = BeatlessSettings()
     output: OutputSettings = OutputSettings()

@@ -32,6 +32,7 @@ from engine.render_settings import RenderSettings, TransitionSettings
 # Shorter segments are merged away: at 12 fps (the lowest output rate) 100 ms still
 # spans at least one frame, and analyzer double-hits closer than this are not beats.
 MIN_SEGMENT_MS = 100
+BEATLESS_MIN_CUT_MS, BEATLESS_MAX_CUT_MS = 2000, 8000
 
 # Ken Burns: the zoomed end of a move is between these scales (1 = whole picture).
 _KB_MIN_ZOOM = 1.10
@@ -60,25 +61,22 @@ def edl_to_json(edl: EDL) -> bytes:
     return canonical_json(edl.model_dump(mode="json"))
 
 
-def cut_points(beat_grid: BeatGrid, beats_per_cut: int) -> list[int]:
+def cut_points(beat_grid: BeatGrid, beats_per_cut: int, beatless_cut_ms: int) -> list[int]:
     """Cut times: every beats_per_cut-th beat counted from the first downbeat.
 
     Counting from the first downbeat (the first beat if none is marked) puts cuts on
     bar lines when beats_per_cut is 4 or more. The first beat is never a cut: the
     first segment starts at 0 and covers any intro. A cut that would leave a segment
-    shorter than MIN_SEGMENT_MS (on either side) is dropped. A grid without beats is
-    cut on a uniform grid at its bpm, so a beatless track still shows every photo.
+    shorter than MIN_SEGMENT_MS (on either side) is dropped. Music with no clear beat
+    is cut every beatless_cut_ms instead.
     """
     total = beat_grid.duration_ms
     beats = sorted(beat_grid.beats, key=lambda b: b.time_ms)
-    if beats:
-        times = [b.time_ms for b in beats]
-        anchor = next((k for k, b in enumerate(beats) if b.is_downbeat), 0)
-    else:
-        # Floor the period so an absurd bpm cannot produce millions of beats.
-        period = max(60_000 / beat_grid.bpm, MIN_SEGMENT_MS)
-        times = [round(k * period) for k in range(int(total / period) + 1)]
-        anchor = 0
+    if not beats:
+        step = max(beatless_cut_ms, MIN_SEGMENT_MS)
+        return [t for t in range(step, total, step) if total - t >= MIN_SEGMENT_MS]
+    times = [b.time_ms for b in beats]
+    anchor = next((k for k, b in enumerate(beats) if b.is_downbeat), 0)
     cuts: list[int] = []
     last = 0
     for k in range(1, len(times)):
@@ -90,6 +88,28 @@ def cut_points(beat_grid: BeatGrid, beats_per_cut: int) -> list[int]:
         cuts.append(t)
         last = t
     return cuts
+
+
+def beatless_cut_ms(settings: RenderSettings, duration_ms: int, media_count: int) -> int:
+    """How often music with no clear beat is cut: the user's choice, else every medium once.
+
+    Each photo or clip gets an equal share of the song, kept between 2 and 8 s: short
+    enough that a 20-minute drone does not hold one picture for minutes, long enough
+    that a few photos over a long song are not flashed hundreds of times.
+    """
+    if settings.beatless.cut_ms is not None:
+        return settings.beatless.cut_ms
+    share = duration_ms // max(media_count, 1)
+    return int(min(max(share, BEATLESS_MIN_CUT_MS), BEATLESS_MAX_CUT_MS)) // 100 * 100
+
+
+def cutting_rule(settings: RenderSettings, beat_grid: BeatGrid, media_count: int) -> str:
+    """How the music is cut, in words: 'every 4 beats', or that no clear beat was found."""
+    if beat_grid.beats:
+        n = settings.beats_per_cut
+        return f"cutting every {n} beat{'s' if n > 1 else ''}"
+    every = beatless_cut_ms(settings, beat_grid.duration_ms, media_count) / 1000
+    return f"no clear beat found; cutting every {every:g} s"
 
 
 def ken_burns_move(asset_id: str, segment_index: int) -> KenBurns:
@@ -145,7 +165,8 @@ def build_edl(settings: RenderSettings, assets: Sequence[MediaAsset], beat_grid:
     if total <= 0:
         raise EngineError("invalid_input", "the music has no duration to cut")
 
-    bounds = [0, *cut_points(beat_grid, settings.beats_per_cut), total]
+    beatless = beatless_cut_ms(settings, total, len(assets))
+    bounds = [0, *cut_points(beat_grid, settings.beats_per_cut, beatless), total]
     lengths = [b - a for a, b in pairwise(bounds)]
     # boundaries[k] is the transition at bounds[k]; the two ends are plain cuts.
     boundaries = [CUT]

@@ -40,6 +40,7 @@ def audio_out(session: SessionDep, track: AudioTrack) -> AudioOut:
         bpm=analysis.bpm if analysis else None,
         bpm_confidence=analysis.bpm_confidence if analysis else None,
         beat_count=analysis.beat_count if analysis else 0,
+        beat_found=analysis.beat_count > 0 if analysis and analysis.status == "completed" else None,
         analysis_error=analysis.error if analysis else None,
         beats_url=f"/api/v1/projects/{track.project_id}/audio/beats",
     )

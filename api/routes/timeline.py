@@ -11,19 +11,20 @@ from api.errors import not_found, unprocessable_edl
 from api.models import Timeline
 from api.openapi_errors import BODY, CAPPED, OWNED, errors
 from api.schemas import TimelineOut
-from api.timelines import current_timeline, generate_timeline, replace_timeline
+from api.timelines import current_timeline, cutting_of, generate_timeline, replace_timeline
 from engine.errors import EdlValidationError
 
 router = APIRouter(prefix="/api/v1/projects/{project_id}/timeline", tags=["timeline"])
 
 
-def timeline_out(timeline: Timeline) -> TimelineOut:
+def timeline_out(session: SessionDep, project: OwnedProject, timeline: Timeline) -> TimelineOut:
     """A stored timeline as the API shows it."""
     return TimelineOut(
         project_id=timeline.project_id,
         edl_hash=timeline.edl_hash,
         origin="edited" if timeline.origin == "edited" else "generated",
         segment_count=len(timeline.edl["segments"]),
+        cutting=cutting_of(session, project, timeline),
         total_duration_ms=timeline.edl["total_duration_ms"],
         updated_at=timeline.updated_at,
         edl=timeline.edl,
@@ -34,7 +35,8 @@ def timeline_out(timeline: Timeline) -> TimelineOut:
 def generate(project: OwnedProject, session: SessionDep, services: ServicesDep) -> TimelineOut:
     """Cut the music every `beats_per_cut` beats and lay the media over the cuts."""
     try:
-        return timeline_out(generate_timeline(session, project, services.settings.max_segments))
+        timeline = generate_timeline(session, project, services.settings.max_segments)
+        return timeline_out(session, project, timeline)
     except EdlValidationError as exc:
         raise unprocessable_edl(exc) from None
 
@@ -45,7 +47,7 @@ def get_timeline(project: OwnedProject, session: SessionDep) -> TimelineOut:
     timeline = current_timeline(session, project)
     if timeline is None:
         raise not_found(f"timeline of project {project.id} (generate one with POST)")
-    return timeline_out(timeline)
+    return timeline_out(session, project, timeline)
 
 
 @router.put("", responses=errors(*OWNED, *BODY, 409))
@@ -59,6 +61,7 @@ def replace(
 ) -> TimelineOut:
     """Replace the timeline with an edited EDL; 422 names each broken segment and field."""
     try:
-        return timeline_out(replace_timeline(session, project, edl, services.settings.max_segments))
+        timeline = replace_timeline(session, project, edl, services.settings.max_segments)
+        return timeline_out(session, project, timeline)
     except EdlValidationError as exc:
         raise unprocessable_edl(exc) from None

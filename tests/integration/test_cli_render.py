@@ -7,9 +7,11 @@ import re
 from pathlib import Path
 
 import pytest
+import soundfile as sf
 
 from engine.probe import probe
 from engine.sample_media import write_sample_media, write_song
+from tests.support.beatless_songs import drone
 from tests.support.cli import cli_env, run_cli
 
 
@@ -46,6 +48,24 @@ def test_render_makes_an_mp4_as_long_as_the_song(
     }
 
 
+def test_a_song_without_a_clear_beat_is_said_so_and_cut_at_a_steady_pace(
+    render_env: dict[str, str], tmp_path: Path
+) -> None:
+    song = tmp_path / "drone.wav"
+    sf.write(song, drone(30.0, 22050), 22050)
+    write_sample_media(tmp_path / "media", videos=0, stills=2, size=(320, 180))
+    args = ["--audio", str(song), "--media", str(tmp_path / "media"), "-o", "out.mp4"]
+    options = ["--size", "320x180", "--fps", "12", "--preview"]
+    done = run_cli("render", *args, *options, env=render_env, cwd=tmp_path, timeout=240)
+    assert done.returncode == 0, done.stdout + done.stderr
+    # What the user sees: no made-up tempo, and how the song is cut instead. Two photos
+    # share 30 s: 15 s each, held to 8 s shots.
+    assert "no clear beat found in drone.wav" in done.stdout
+    assert "BPM" not in done.stdout
+    assert "4 segments (no clear beat found; cutting every 8 s)" in done.stdout
+    assert abs((probe(tmp_path / "out.mp4").duration_ms or 0) - 30_000) <= 1000 / 12
+
+
 @pytest.mark.parametrize(
     ("options", "says"),
     [
@@ -57,6 +77,7 @@ def test_render_makes_an_mp4_as_long_as_the_song(
         (["--transition-ms", "5000"], "must be a value between 0 and 2000, got 5000"),
         (["--size", "big"], "--size must look like 1280x720, got 'big'"),
         (["--size", "641x360"], "must be an even number between 160 and 3840, got 641"),
+        (["--beatless-cut-ms", "100"], "beatless.cut_ms must be a value between 1000 and 60000"),
     ],
 )
 def test_bad_input_gets_a_sentence_before_anything_starts(

@@ -13,6 +13,7 @@ from bench.beat_scoring import beat_f_measure, downbeat_accuracy, matched_offset
 from engine import beats
 from engine.audio_samples import AudioDecodeError
 from engine.beat_grid import BeatGrid
+from engine.beat_tracking import PULSE_MIN, onset_features, pulse_clarity
 from engine.sample_music import (
     STANDARD_TRACKS,
     SynthTrack,
@@ -20,6 +21,7 @@ from engine.sample_music import (
     write_standard_tracks,
     write_track,
 )
+from tests.support.beatless_songs import BEATLESS
 
 ALL = sorted(STANDARD_TRACKS)
 WITH_CHORDS = sorted(name for name, spec in STANDARD_TRACKS.items() if not spec.drums_only)
@@ -158,12 +160,26 @@ def test_corrupt_audio_raises_a_typed_error_naming_the_file(tmp_path: Path) -> N
     assert isinstance(caught.value, ValueError)
 
 
-def test_a_silent_file_has_no_beats(tmp_path: Path) -> None:
-    silent = tmp_path / "silence.wav"
-    sf.write(silent, np.zeros(3 * 22050), 22050)
-    grid = beats.analyze(silent)
+@pytest.mark.parametrize("kind", sorted(BEATLESS))
+def test_music_with_no_clear_beat_reports_no_tempo(kind: str, tmp_path: Path) -> None:
+    path = tmp_path / f"{kind}.wav"
+    sf.write(path, BEATLESS[kind](30.0, 22050), 22050)
+    grid = beats.analyze(path)
+    # What the user sees: "no clear beat found", not a guessed "120.0 BPM, 0 beats".
     assert grid.beats == [] and grid.measures == []
+    assert grid.bpm is None
     assert grid.bpm_confidence == 0.0 and grid.downbeat_confidence == 0.0
+    assert grid.duration_ms == 30_000
+
+
+@pytest.mark.parametrize("name", sorted(STANDARD_TRACKS))
+def test_every_synthetic_song_has_a_clear_pulse(
+    name: str, tracks: dict[str, SynthTrack], grids: dict[str, BeatGrid]
+) -> None:
+    y, _ = sf.read(tracks[name].path, dtype="float32", always_2d=True)
+    clarity = pulse_clarity(onset_features(y.mean(axis=1)).full)
+    assert clarity >= 2 * PULSE_MIN, clarity
+    assert grids[name].bpm is not None
 
 
 def test_a_44100_hz_file_is_analysed_at_its_own_rate(tmp_path: Path) -> None:

@@ -22,7 +22,14 @@ from engine.edl import (
 from engine.errors import EngineError
 from engine.media import MediaAsset
 from engine.render_settings import RenderSettings
-from engine.timeline import MIN_SEGMENT_MS, build_edl, edl_hash, edl_to_json, ken_burns_move
+from engine.timeline import (
+    MIN_SEGMENT_MS,
+    build_edl,
+    cutting_rule,
+    edl_hash,
+    edl_to_json,
+    ken_burns_move,
+)
 
 
 def grid(
@@ -236,10 +243,47 @@ def test_video_shorter_than_its_segment_plays_whole() -> None:
     assert not validate_edl(edl, asset_durations_ms={"short": 1_500})
 
 
-def test_grid_without_beats_is_cut_at_its_tempo() -> None:
-    g = grid().model_copy(update={"beats": []})
-    edl = build_edl(make_settings(beats_per_cut=4), ASSETS, g)
+def beatless(duration_ms: int) -> BeatGrid:
+    """A grid in which the analyzer found no clear beat."""
+    return grid(duration_ms=duration_ms).model_copy(
+        update={"beats": [], "measures": [], "bpm": None, "bpm_confidence": 0.0}
+    )
+
+
+def test_music_without_a_clear_beat_gives_each_medium_an_equal_share() -> None:
+    # 30 s over three media: 10 s each, held to the 8 s longest cut.
+    edl = build_edl(make_settings(beats_per_cut=4), ASSETS, beatless(30_000))
+    assert [s.timeline_in_ms for s in edl.segments] == [0, 8000, 16000, 24000]
+    short = build_edl(make_settings(), ASSETS[:2], beatless(6_000))
+    assert [s.timeline_in_ms for s in short.segments] == [0, 3000]
+
+
+def test_a_long_beatless_song_is_not_cut_into_hundreds_of_two_second_shots() -> None:
+    twenty_minutes = 20 * 60_000
+    edl = build_edl(make_settings(), ASSETS, beatless(twenty_minutes))
+    # Every 2 s (a guessed 120 BPM, every 4 beats) would be 600 segments.
+    assert len(edl.segments) == 150
+    assert cutting_rule(make_settings(), beatless(twenty_minutes), len(ASSETS)) == (
+        "no clear beat found; cutting every 8 s"
+    )
+
+
+def test_many_media_over_a_short_beatless_song_are_cut_every_two_seconds() -> None:
+    media = [image(f"p{i}") for i in range(50)]
+    edl = build_edl(make_settings(), media, beatless(30_000))
     assert [s.timeline_in_ms for s in edl.segments[:3]] == [0, 2000, 4000]
+
+
+def test_the_user_chooses_how_often_beatless_music_is_cut() -> None:
+    settings = make_settings(beatless={"cut_ms": 5000})
+    edl = build_edl(settings, ASSETS, beatless(30_000))
+    assert [s.timeline_in_ms for s in edl.segments] == [0, 5000, 10000, 15000, 20000, 25000]
+    assert cutting_rule(settings, beatless(30_000), 3) == "no clear beat found; cutting every 5 s"
+
+
+def test_music_with_beats_is_cut_on_them_and_says_so() -> None:
+    assert cutting_rule(make_settings(beats_per_cut=4), grid(), 3) == "cutting every 4 beats"
+    assert cutting_rule(make_settings(beats_per_cut=1), grid(), 3) == "cutting every 1 beat"
 
 
 def test_bad_inputs_raise_invalid_input() -> None:

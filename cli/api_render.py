@@ -7,7 +7,7 @@ import contextlib
 import json
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,8 @@ class RenderOutcome:
     duration_ms: int
     clip_stats: dict[str, Any]
     seconds: float
+    # The job's segments that show the black placeholder instead of their file.
+    placeholders: list[dict[str, Any]] = field(default_factory=list)
 
 
 def sentence(response: httpx.Response) -> str:
@@ -131,6 +133,7 @@ def render_with_api(
         probe(out).duration_ms or 0,
         final["clip_stats"],
         time.monotonic() - began,
+        final.get("placeholders") or [],
     )
 
 
@@ -249,3 +252,17 @@ def print_outcome(outcome: RenderOutcome) -> None:
         highlight=False,
         soft_wrap=True,  # a path broken over two lines cannot be copied
     )
+    for line in placeholder_lines(outcome.placeholders):
+        console.print(line, style="yellow", highlight=False, soft_wrap=True, markup=False)
+
+
+def placeholder_lines(placeholders: list[dict[str, Any]]) -> list[str]:
+    """What the user reads when segments show the black placeholder: how many, then why."""
+    if not placeholders:
+        return []
+    count = len(placeholders)
+    head = "1 segment shows" if count == 1 else f"{count} segments show"
+    return [
+        f"warning: {head} a black placeholder instead of its file:",
+        *(f"  {p['message']}" for p in placeholders),
+    ]

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from engine.errors import EngineError, MediaProbeError
 from engine.formats import open_media
 from engine.media import MediaAsset, Rotation
+from engine.readable_span import readable_ms
 
 ProbeKind = Literal["image", "video", "audio"]
 
@@ -26,6 +27,8 @@ _TEXT_FORMATS = frozenset({"tty", "bintext", "xbin", "adf", "idf"})
 _TEXT_CODECS = frozenset({"ansi", "bintext", "xbin", "idf"})
 # How many packets to read looking for a first decodable frame before giving up.
 _MAX_PACKETS = 300
+# A clip cut short keeps its readable part, if that is at least this long.
+MIN_READABLE_MS = 500
 
 
 class ProbeResult(BaseModel):
@@ -82,7 +85,7 @@ def probe(path: str | os.PathLike[str]) -> ProbeResult:
             str(file), name, remote=False, refuse_as=MediaProbeError, metadata_errors="replace"
         )
         with local as container:
-            return _probe_container(container, name)
+            return _probe_container(container, name, file.stat().st_size)
     except MediaProbeError:
         raise
     except av.error.FileNotFoundError:
@@ -99,7 +102,7 @@ def _unreadable(name: str, exc: BaseException) -> str:
     return f"{name}: not a readable image, video or audio file ({detail})"
 
 
-def _probe_container(container: InputContainer, name: str) -> ProbeResult:
+def _probe_container(container: InputContainer, name: str, file_size: int) -> ProbeResult:
     fmt = container.format.name
     videos = [s for s in container.streams.video if not s.disposition & Disposition.attached_pic]
     audios = list(container.streams.audio)
@@ -107,7 +110,10 @@ def _probe_container(container: InputContainer, name: str) -> ProbeResult:
     if fmt in _TEXT_FORMATS or codecs & _TEXT_CODECS:
         raise MediaProbeError("decode_error", f"{name}: looks like a text file, not media")
     if videos:
-        return _probe_picture(container, videos[0], fmt, name, has_audio=bool(audios))
+        found = _probe_picture(container, videos[0], fmt, name, has_audio=bool(audios))
+        if found.kind != "video":
+            return found
+        return _readable_part(container, videos[0], found, name, file_size)
     if audios:
         stream = audios[0]
         if stream.codec_context is None:
@@ -147,6 +153,23 @@ def _probe_picture(
         fps=None if still or not rate else float(rate),
         has_audio=has_audio,
     )
+
+
+def _readable_part(
+    container: InputContainer, stream: VideoStream, found: ProbeResult, name: str, file_size: int
+) -> ProbeResult:
+    """A clip cut short keeps the part that decodes as its duration; too little is refused."""
+    readable = readable_ms(container, stream, file_size)
+    stated = found.duration_ms or 0
+    if readable is None or readable >= stated:
+        return found
+    if readable < MIN_READABLE_MS:
+        raise MediaProbeError(
+            "decode_error",
+            f"{name}: the file is cut short: only {readable / 1000:.1f} s of its "
+            f"{stated / 1000:.1f} s of video can be decoded",
+        )
+    return found.model_copy(update={"duration_ms": readable})
 
 
 def _first_frame(container: InputContainer, stream: VideoStream, name: str) -> VideoFrame:

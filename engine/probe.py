@@ -9,6 +9,7 @@ from typing import Literal
 
 import av
 import av.error
+from av.audio.stream import AudioStream
 from av.container import InputContainer
 from av.stream import Disposition
 from av.video.frame import VideoFrame
@@ -97,8 +98,9 @@ def probe(path: str | os.PathLike[str]) -> ProbeResult:
 
 
 def _unreadable(name: str, exc: BaseException) -> str:
-    # FFmpeg's strerror is the useful part; PyAV appends the file path to it.
-    detail = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+    # FFmpeg's strerror is the useful part; PyAV's str(exc) appends the file's path, which
+    # would name the file a second time.
+    detail = getattr(exc, "strerror", None) or type(exc).__name__
     return f"{name}: not a readable image, video or audio file ({detail})"
 
 
@@ -118,6 +120,8 @@ def _probe_container(container: InputContainer, name: str, file_size: int) -> Pr
         stream = audios[0]
         if stream.codec_context is None:
             raise MediaProbeError("decode_error", f"{name}: unsupported audio codec")
+        # Decode a first block: a header FFmpeg parses says nothing of whether it can decode.
+        _first_sound(container, stream, name)
         return ProbeResult(
             kind="audio",
             format_name=fmt,
@@ -180,6 +184,22 @@ def _first_frame(container: InputContainer, stream: VideoStream, name: str) -> V
         if count >= _MAX_PACKETS:
             break
     raise MediaProbeError("decode_error", f"{name}: no picture could be decoded")
+
+
+def _first_sound(container: InputContainer, stream: AudioStream, name: str) -> None:
+    codec = stream.codec_context.name if stream.codec_context else "unknown"
+    try:
+        for count, packet in enumerate(container.demux(stream)):
+            if any(frame.samples > 0 for frame in packet.decode()):
+                return
+            if count >= _MAX_PACKETS:
+                break
+    except (av.error.FFmpegError, ValueError) as exc:
+        detail = getattr(exc, "strerror", None) or type(exc).__name__
+        raise MediaProbeError(
+            "decode_error", f"{name}: its {codec} sound cannot be decoded ({detail})"
+        ) from None
+    raise MediaProbeError("decode_error", f"{name}: no sound could be decoded from it")
 
 
 def _rotation(frame: VideoFrame, stream: VideoStream) -> Rotation:

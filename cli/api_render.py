@@ -56,17 +56,32 @@ def sentence(response: httpx.Response) -> str:
     return str(detail)
 
 
+def failure_sentence(what: str, subject: str | None, said: str) -> str:
+    """'could not WHAT SUBJECT: <what the API said>', naming the subject once when the API's
+    sentence names it already (as every upload refusal does)."""
+    if subject is None:
+        return f"could not {what}: {said}"
+    if said.startswith(f"{subject}: "):
+        return f"could not {what} {subject}: {said.removeprefix(f'{subject}: ')}"
+    if subject in said:
+        return f"could not {what}: {said}"
+    return f"could not {what} {subject}: {said}"
+
+
 class ApiClient:
     """An HTTP client of the API whose errors are CliErrors with the API's sentence."""
 
     def __init__(self, url: str) -> None:
         self.http = httpx.Client(base_url=url, timeout=120)
 
-    def call(self, method: str, path: str, what: str, **kwargs: Any) -> Any:
-        """Send a request; on an error status, raise 'could not WHAT: <the API's reason>'."""
+    def call(
+        self, method: str, path: str, what: str, subject: str | None = None, **kwargs: Any
+    ) -> Any:
+        """Send a request; on an error status, raise 'could not WHAT SUBJECT: <the API's
+        reason>', naming the subject (a file) once."""
         response = self.http.request(method, path, **kwargs)
         if response.status_code >= 400:
-            raise CliError(f"could not {what}: {sentence(response)}")
+            raise CliError(failure_sentence(what, subject, sentence(response)))
         return response.json() if response.content else None
 
     def sign_in(self) -> str:
@@ -160,7 +175,8 @@ def _upload(api: ApiClient, pid: str, audio: Path, media: list[Path]) -> None:
                 api.call(
                     "POST",
                     f"/api/v1/projects/{pid}/{route}",
-                    f"upload {path.name}",
+                    "upload",
+                    path.name,
                     files={"file": (path.name, f)},
                 )
             bar.advance(task)

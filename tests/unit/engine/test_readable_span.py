@@ -60,9 +60,9 @@ def test_a_faststart_mp4_with_almost_nothing_left_is_refused_with_a_sentence(
     with pytest.raises(MediaProbeError) as caught:
         probe(cut)
     assert caught.value.reason == "decode_error"
-    assert caught.value.message.startswith(
-        "holiday.mp4: the file is cut short: only 0."
-    ), caught.value.message
+    assert caught.value.message.startswith("holiday.mp4: the file is cut short: only 0."), (
+        caught.value.message
+    )
     assert caught.value.message.endswith("of its 10.0 s of video can be decoded")
 
 

@@ -28,6 +28,10 @@ _TEXT_FORMATS = frozenset({"tty", "bintext", "xbin", "adf", "idf"})
 _TEXT_CODECS = frozenset({"ansi", "bintext", "xbin", "idf"})
 # How many packets to read looking for a first decodable frame before giving up.
 _MAX_PACKETS = 300
+# The packets of sound decoded at upload, and the share of them (one in _FAILED_SHARE) that
+# may fail to decode before the sound is taken for one FFmpeg cannot read.
+_SOUND_PACKETS = 64
+_FAILED_SHARE = 8
 # A clip cut short keeps its readable part, if that is at least this long.
 MIN_READABLE_MS = 500
 
@@ -187,19 +191,31 @@ def _first_frame(container: InputContainer, stream: VideoStream, name: str) -> V
 
 
 def _first_sound(container: InputContainer, stream: AudioStream, name: str) -> None:
+    # A damaged packet at the start (junk before an MP3's first frame) is no reason to
+    # refuse; a stream of which many packets fail is one FFmpeg misreads (it takes NMS ADPCM
+    # in WAV for AMR and "decodes" three packets in four to noise).
     codec = stream.codec_context.name if stream.codec_context else "unknown"
+    error: BaseException | None = None
+    tried = failed = decoded = 0
     try:
-        for count, packet in enumerate(container.demux(stream)):
-            if any(frame.samples > 0 for frame in packet.decode()):
-                return
-            if count >= _MAX_PACKETS:
+        for packet in container.demux(stream):
+            if packet.size == 0:
+                continue
+            tried += 1
+            try:
+                decoded += any(frame.samples > 0 for frame in packet.decode())
+            except (av.error.FFmpegError, ValueError) as exc:
+                error, failed = exc, failed + 1
+            if tried >= _SOUND_PACKETS:
                 break
     except (av.error.FFmpegError, ValueError) as exc:
-        detail = getattr(exc, "strerror", None) or type(exc).__name__
-        raise MediaProbeError(
-            "decode_error", f"{name}: its {codec} sound cannot be decoded ({detail})"
-        ) from None
-    raise MediaProbeError("decode_error", f"{name}: no sound could be decoded from it")
+        error, failed = exc, failed + 1
+    if decoded and failed * _FAILED_SHARE <= tried:
+        return
+    if error is None:
+        raise MediaProbeError("decode_error", f"{name}: no sound could be decoded from it")
+    detail = getattr(error, "strerror", None) or type(error).__name__
+    raise MediaProbeError("decode_error", f"{name}: its {codec} sound cannot be decoded ({detail})")
 
 
 def _rotation(frame: VideoFrame, stream: VideoStream) -> Rotation:

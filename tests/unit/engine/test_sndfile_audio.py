@@ -60,3 +60,22 @@ def test_an_ogg_vorbis_song_written_by_libsndfile_is_read_by_ffmpeg(tmp_path: Pa
     song = write_ogg_vorbis(tmp_path / "song.ogg", seconds=60.0)
     info = probe(song)
     assert (info.kind, info.codec, info.duration_ms) == ("audio", "vorbis", 60_000)
+
+
+def test_an_mp3_with_a_damaged_stretch_near_its_start_is_still_audio(tmp_path: Path) -> None:
+    import av
+
+    from engine.sample_media import write_tone
+
+    tone = write_tone(tmp_path / "tone.wav", 3.0)
+    mp3 = tmp_path / "tone.mp3"
+    with av.open(str(tone)) as source, av.open(str(mp3), "w") as out:
+        stream = out.add_stream("libmp3lame", rate=44_100)
+        for frame in source.decode(audio=0):
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode())
+    data = mp3.read_bytes()
+    damaged = tmp_path / "damaged.mp3"
+    damaged.write_bytes(data[:2000] + bytes(range(256)) * 20 + data[2000:])
+    # Only a file of which nothing decodes is refused.
+    assert probe(damaged).kind == "audio"

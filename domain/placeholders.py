@@ -4,6 +4,7 @@ list as the live projector."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from domain.clip_stats import JobClipState, TaskState, TaskStatus
@@ -41,6 +42,15 @@ def _clock(ms: int | None) -> str:
     return f"{minutes}:{rest / 1000:06.3f}"
 
 
+def _innermost(error: str) -> str:
+    """The decoder's own words in a worker's error, without its codes and stored file names:
+    'decode_error: asset-1.mp4: not a readable video (Invalid data …)' → 'Invalid data …'."""
+    found = re.search(r"\(([^()]*)\)\)*$", error)
+    if found:
+        return found.group(1)
+    return error.rsplit(": ", 1)[-1]
+
+
 def placeholder_message(task: TaskState) -> str:
     """One sentence: which segment, which file and why it shows the placeholder."""
     reason = placeholder_reason(task)
@@ -49,7 +59,7 @@ def placeholder_message(task: TaskState) -> str:
     except ValueError:
         why = f"failed ({reason})"
     file = task.file_name or task.video_id or "its file"
-    detail = f" ({task.error_message})" if task.error_message else ""
+    detail = f" ({_innermost(task.error_message)})" if task.error_message else ""
     return (
         f"segment {task.segment_index} ({_clock(task.timeline_in_ms)}–"
         f"{_clock(task.timeline_out_ms)}) shows a black placeholder: {file} {why}{detail}"

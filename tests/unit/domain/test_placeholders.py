@@ -25,9 +25,15 @@ def _events() -> list[object]:
         fallbacks=((L, P, FailureReason.DECODE_ERROR),),
         outcome=P,
     )
-    # The local copy's error travels on the fallback event.
+    # The local copy's error travels on the fallback event, naming the stored file; the
+    # sentence keeps only the decoder's words.
     broken = [
-        p.model_copy(update={"error": "Invalid data found when processing input"})
+        p.model_copy(
+            update={
+                "error": "decode_error: asset-b.mp4: not a readable picture or video "
+                "(Invalid data found when processing input)"
+            }
+        )
         if isinstance(p, ClipTaskFellBack)
         else p
         for p in broken

@@ -230,6 +230,18 @@ class RenderAccepted(BaseModel):
     events_url: str
 
 
+class PlaceholderOut(BaseModel):
+    """A segment that shows the black placeholder clip instead of its file, and why."""
+
+    segment_index: int | None
+    start_ms: int | None
+    end_ms: int | None
+    media_id: str | None
+    file_name: str | None
+    reason: str
+    message: str
+
+
 class RenderJobOut(BaseModel):
     """A render job as the read model has it."""
 
@@ -245,6 +257,8 @@ class RenderJobOut(BaseModel):
     file_size: int | None
     duration_ms: int | None
     clip_stats: dict[str, Any] | None
+    # Empty when every segment shows its own file.
+    placeholders: list[PlaceholderOut] = []
     error_message: str | None
     error_code: str | None
     trace_id: str | None

@@ -7,7 +7,7 @@ import contextlib
 import json
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,8 @@ class RenderOutcome:
     duration_ms: int
     clip_stats: dict[str, Any]
     seconds: float
+    # The job's segments that show the black placeholder instead of their file.
+    placeholders: list[dict[str, Any]] = field(default_factory=list)
 
 
 def sentence(response: httpx.Response) -> str:
@@ -54,17 +56,32 @@ def sentence(response: httpx.Response) -> str:
     return str(detail)
 
 
+def failure_sentence(what: str, subject: str | None, said: str) -> str:
+    """'could not WHAT SUBJECT: <what the API said>', naming the subject once when the API's
+    sentence names it already (as every upload refusal does)."""
+    if subject is None:
+        return f"could not {what}: {said}"
+    if said.startswith(f"{subject}: "):
+        return f"could not {what} {subject}: {said.removeprefix(f'{subject}: ')}"
+    if subject in said:
+        return f"could not {what}: {said}"
+    return f"could not {what} {subject}: {said}"
+
+
 class ApiClient:
     """An HTTP client of the API whose errors are CliErrors with the API's sentence."""
 
     def __init__(self, url: str) -> None:
         self.http = httpx.Client(base_url=url, timeout=120)
 
-    def call(self, method: str, path: str, what: str, **kwargs: Any) -> Any:
-        """Send a request; on an error status, raise 'could not WHAT: <the API's reason>'."""
+    def call(
+        self, method: str, path: str, what: str, subject: str | None = None, **kwargs: Any
+    ) -> Any:
+        """Send a request; on an error status, raise 'could not WHAT SUBJECT: <the API's
+        reason>', naming the subject (a file) once."""
         response = self.http.request(method, path, **kwargs)
         if response.status_code >= 400:
-            raise CliError(f"could not {what}: {sentence(response)}")
+            raise CliError(failure_sentence(what, subject, sentence(response)))
         return response.json() if response.content else None
 
     def sign_in(self) -> str:
@@ -130,6 +147,7 @@ def render_with_api(
         probe(out).duration_ms or 0,
         final["clip_stats"],
         time.monotonic() - began,
+        final.get("placeholders") or [],
     )
 
 
@@ -163,7 +181,8 @@ def _upload(api: ApiClient, pid: str, audio: Path, media: list[Path]) -> None:
                 api.call(
                     "POST",
                     f"/api/v1/projects/{pid}/{route}",
-                    f"upload {path.name}",
+                    "upload",
+                    path.name,
                     files={"file": (path.name, f)},
                 )
             bar.advance(task)
@@ -255,3 +274,17 @@ def print_outcome(outcome: RenderOutcome) -> None:
         highlight=False,
         soft_wrap=True,  # a path broken over two lines cannot be copied
     )
+    for line in placeholder_lines(outcome.placeholders):
+        console.print(line, style="yellow", highlight=False, soft_wrap=True, markup=False)
+
+
+def placeholder_lines(placeholders: list[dict[str, Any]]) -> list[str]:
+    """What the user reads when segments show the black placeholder: how many, then why."""
+    if not placeholders:
+        return []
+    count = len(placeholders)
+    head = "1 segment shows" if count == 1 else f"{count} segments show"
+    return [
+        f"warning: {head} a black placeholder instead of its file:",
+        *(f"  {p['message']}" for p in placeholders),
+    ]

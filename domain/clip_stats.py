@@ -52,6 +52,10 @@ class TaskState:
     render_job_id: str
     video_id: str | None = None
     segment_index: int | None = None
+    # Where the segment sits in the output and which file it shows (from ClipTaskQueued).
+    timeline_in_ms: int | None = None
+    timeline_out_ms: int | None = None
+    file_name: str | None = None
     status: TaskStatus = TaskStatus.PENDING
     attempt: int = 0
     retries: int = 0
@@ -133,7 +137,13 @@ def fold_task(task: TaskState | None, env: Envelope[Any]) -> TaskState:
             segment_index=p.segment_index if base.segment_index is None else base.segment_index,
         )
     if isinstance(p, ClipTaskQueued):
-        new = replace(base, queued_at=earliest(base.queued_at, at))
+        new = replace(
+            base,
+            queued_at=earliest(base.queued_at, at),
+            timeline_in_ms=p.segment.timeline_in_ms,
+            timeline_out_ms=p.segment.timeline_out_ms,
+            file_name=p.source.file_name,
+        )
     elif base.status.terminal:
         new = base
     elif isinstance(p, ClipTaskStarted):

@@ -7,7 +7,7 @@ engine's types with the inverse functions here, and nowhere else.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from engine.edl import EDL
 from engine.media import MediaAsset
@@ -17,7 +17,7 @@ from events.payloads.common import MediaSource, OutputSettings
 from events.payloads.render import AudioSource
 
 
-def media_source(asset: MediaAsset) -> MediaSource:
+def media_source(asset: MediaAsset, file_name: str | None = None) -> MediaSource:
     """A probed asset as a render request carries it: a local copy, no remote yet."""
     return MediaSource(
         asset_id=asset.id,
@@ -30,6 +30,7 @@ def media_source(asset: MediaAsset) -> MediaSource:
         rotation=asset.rotation,
         display_aspect_ratio=asset.display_aspect_ratio,
         fps=asset.fps,
+        file_name=file_name,
     )
 
 
@@ -48,8 +49,11 @@ def render_requested(
     edl: EDL,
     assets: Sequence[MediaAsset],
     audio: AudioSource,
+    file_names: Mapping[str, str] | None = None,
 ) -> RenderRequested:
-    """The request for one render of an EDL; `assets` must include every asset it uses."""
+    """The request for one render of an EDL; `assets` must include every asset it uses;
+    `file_names` gives the user's name of each asset's file, by asset id."""
+    names = file_names or {}
     by_id = {a.id: a for a in assets}
     out = edl.output
     return RenderRequested(
@@ -61,7 +65,9 @@ def render_requested(
         edl_hash=edl.edl_hash,
         edl=edl,
         output=OutputSettings(width=out.width, height=out.height, fps=out.fps, quality=kind),
-        media=[media_source(by_id[asset_id]) for asset_id in used_asset_ids(edl)],
+        media=[
+            media_source(by_id[asset_id], names.get(asset_id)) for asset_id in used_asset_ids(edl)
+        ],
         audio=audio,
     )
 

@@ -49,6 +49,7 @@ def prepare_render(
     """Analyse the beats, probe the media, build the EDL and snapshot it all in a request."""
     grid = analyze(audio, cache_dir)
     assets = []
+    names: dict[str, str] = {}
     for path in media:
         checksum = file_checksum(path)
         info = probe(path)
@@ -56,6 +57,7 @@ def prepare_render(
             asset_id=f"asset-{checksum[:12]}", path=str(path.resolve()), checksum=checksum
         )
         assets.append(asset)
+        names[asset.id] = path.name
     edl = build_edl(settings, assets, grid)
     request = render_requested(
         render_job_id=render_job_id,
@@ -65,6 +67,7 @@ def prepare_render(
         kind=kind,
         edl=edl,
         assets=assets,
+        file_names=names,
         audio=AudioSource(
             audio_track_id=f"audio-{grid.audio_file_checksum[:12]}",
             path=str(audio.resolve()),

@@ -9,6 +9,7 @@ from typing import Literal
 
 import av
 import av.error
+from av.audio.stream import AudioStream
 from av.container import InputContainer
 from av.stream import Disposition
 from av.video.frame import VideoFrame
@@ -18,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from engine.errors import EngineError, MediaProbeError
 from engine.formats import open_media
 from engine.media import MediaAsset, Rotation
+from engine.readable_span import readable_ms
 
 ProbeKind = Literal["image", "video", "audio"]
 
@@ -26,6 +28,12 @@ _TEXT_FORMATS = frozenset({"tty", "bintext", "xbin", "adf", "idf"})
 _TEXT_CODECS = frozenset({"ansi", "bintext", "xbin", "idf"})
 # How many packets to read looking for a first decodable frame before giving up.
 _MAX_PACKETS = 300
+# The packets of sound decoded at upload, and the share of them (one in _FAILED_SHARE) that
+# may fail to decode before the sound is taken for one FFmpeg cannot read.
+_SOUND_PACKETS = 64
+_FAILED_SHARE = 8
+# A clip cut short keeps its readable part, if that is at least this long.
+MIN_READABLE_MS = 500
 
 
 class ProbeResult(BaseModel):
@@ -82,7 +90,7 @@ def probe(path: str | os.PathLike[str]) -> ProbeResult:
             str(file), name, remote=False, refuse_as=MediaProbeError, metadata_errors="replace"
         )
         with local as container:
-            return _probe_container(container, name)
+            return _probe_container(container, name, file.stat().st_size)
     except MediaProbeError:
         raise
     except av.error.FileNotFoundError:
@@ -94,12 +102,13 @@ def probe(path: str | os.PathLike[str]) -> ProbeResult:
 
 
 def _unreadable(name: str, exc: BaseException) -> str:
-    # FFmpeg's strerror is the useful part; PyAV appends the file path to it.
-    detail = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+    # FFmpeg's strerror is the useful part; PyAV's str(exc) appends the file's path, which
+    # would name the file a second time.
+    detail = getattr(exc, "strerror", None) or type(exc).__name__
     return f"{name}: not a readable image, video or audio file ({detail})"
 
 
-def _probe_container(container: InputContainer, name: str) -> ProbeResult:
+def _probe_container(container: InputContainer, name: str, file_size: int) -> ProbeResult:
     fmt = container.format.name
     videos = [s for s in container.streams.video if not s.disposition & Disposition.attached_pic]
     audios = list(container.streams.audio)
@@ -107,11 +116,16 @@ def _probe_container(container: InputContainer, name: str) -> ProbeResult:
     if fmt in _TEXT_FORMATS or codecs & _TEXT_CODECS:
         raise MediaProbeError("decode_error", f"{name}: looks like a text file, not media")
     if videos:
-        return _probe_picture(container, videos[0], fmt, name, has_audio=bool(audios))
+        found = _probe_picture(container, videos[0], fmt, name, has_audio=bool(audios))
+        if found.kind != "video":
+            return found
+        return _readable_part(container, videos[0], found, name, file_size)
     if audios:
         stream = audios[0]
         if stream.codec_context is None:
             raise MediaProbeError("decode_error", f"{name}: unsupported audio codec")
+        # Decode a first block: a header FFmpeg parses says nothing of whether it can decode.
+        _first_sound(container, stream, name)
         return ProbeResult(
             kind="audio",
             format_name=fmt,
@@ -149,6 +163,23 @@ def _probe_picture(
     )
 
 
+def _readable_part(
+    container: InputContainer, stream: VideoStream, found: ProbeResult, name: str, file_size: int
+) -> ProbeResult:
+    """A clip cut short keeps the part that decodes as its duration; too little is refused."""
+    readable = readable_ms(container, stream, file_size)
+    stated = found.duration_ms or 0
+    if readable is None or readable >= stated:
+        return found
+    if readable < MIN_READABLE_MS:
+        raise MediaProbeError(
+            "decode_error",
+            f"{name}: the file is cut short: only {readable / 1000:.1f} s of its "
+            f"{stated / 1000:.1f} s of video can be decoded",
+        )
+    return found.model_copy(update={"duration_ms": readable})
+
+
 def _first_frame(container: InputContainer, stream: VideoStream, name: str) -> VideoFrame:
     for count, packet in enumerate(container.demux(stream)):
         for frame in packet.decode():
@@ -157,6 +188,34 @@ def _first_frame(container: InputContainer, stream: VideoStream, name: str) -> V
         if count >= _MAX_PACKETS:
             break
     raise MediaProbeError("decode_error", f"{name}: no picture could be decoded")
+
+
+def _first_sound(container: InputContainer, stream: AudioStream, name: str) -> None:
+    # A damaged packet at the start (junk before an MP3's first frame) is no reason to
+    # refuse; a stream of which many packets fail is one FFmpeg misreads (it takes NMS ADPCM
+    # in WAV for AMR and "decodes" three packets in four to noise).
+    codec = stream.codec_context.name if stream.codec_context else "unknown"
+    error: BaseException | None = None
+    tried = failed = decoded = 0
+    try:
+        for packet in container.demux(stream):
+            if packet.size == 0:
+                continue
+            tried += 1
+            try:
+                decoded += any(frame.samples > 0 for frame in packet.decode())
+            except (av.error.FFmpegError, ValueError) as exc:
+                error, failed = exc, failed + 1
+            if tried >= _SOUND_PACKETS:
+                break
+    except (av.error.FFmpegError, ValueError) as exc:
+        error, failed = exc, failed + 1
+    if decoded and failed * _FAILED_SHARE <= tried:
+        return
+    if error is None:
+        raise MediaProbeError("decode_error", f"{name}: no sound could be decoded from it")
+    detail = getattr(error, "strerror", None) or type(error).__name__
+    raise MediaProbeError("decode_error", f"{name}: its {codec} sound cannot be decoded ({detail})")
 
 
 def _rotation(frame: VideoFrame, stream: VideoStream) -> Rotation:

@@ -63,7 +63,8 @@ def make_thumbnail(source: Path, out: Path, *, max_side: int = 320) -> tuple[int
     except MediaProbeError:
         raise
     except (av.error.FFmpegError, ValueError, OSError) as exc:
-        detail = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+        # Not str(exc): PyAV appends the file's path, which would name the file twice.
+        detail = getattr(exc, "strerror", None) or type(exc).__name__
         raise MediaProbeError("decode_error", f"{source.name}: no picture ({detail})") from None
     if (code := _CV_ROTATION.get(info.rotation)) is not None:
         pixels = np.asarray(cv2.rotate(pixels, code), np.uint8)

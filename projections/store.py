@@ -14,6 +14,7 @@ from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from domain.clip_stats import JobClipState, TaskState, TaskStatus, clip_stats, source_type_of
+from domain.placeholders import placeholders
 from domain.render_job import JobState, JobStatus
 from projections.models import (
     AudioAnalysis,
@@ -82,8 +83,11 @@ def job_to_row(job: JobState, clips: JobClipState | None) -> dict[str, Any]:
     row = _as_row(job)
     row["id"] = row.pop("render_job_id")
     row["status"] = job.status.value
-    stats = None if clips is None else clip_stats(clips).model_dump(mode="json")
-    row["metrics"] = {} if stats is None else {"render": {"clip_stats": stats}}
+    if clips is None:
+        row["metrics"] = {}
+    else:
+        stats = clip_stats(clips).model_dump(mode="json")
+        row["metrics"] = {"render": {"clip_stats": stats, "placeholders": placeholders(clips)}}
     return row
 
 

@@ -16,7 +16,7 @@ from api.models import AudioTrack, Project
 from api.openapi_errors import EMITS, OWNED, UPLOAD, errors
 from api.read_models import analysis_of, audio_track_of
 from api.read_your_writes import emit
-from api.routes.uploads import probed, receive, rejected, within_account_bytes
+from api.routes.uploads import probed_audio, receive, rejected, within_account_bytes
 from api.schemas import AnalysisStatus, AudioOut
 from api.storage import SavedUpload, move_into_place, project_dir, served_file
 from api.timelines import drop_generated_timeline
@@ -73,7 +73,10 @@ async def upload_audio(
             f"{saved.filename} is not audio; upload photos and clips with POST "
             f"/api/v1/projects/{project.id}/media.",
         )
-    info = await probed(saved, settings)
+    stored, info = await probed_audio(saved, settings)
+    if stored is not saved:  # converted to FLAC: the account holds the FLAC's bytes
+        saved = stored
+        await within_account_bytes(session, project, settings, saved)
     if not info.duration_ms:
         saved.path.unlink(missing_ok=True)
         raise rejected(422, "decode_error", f"{saved.filename}: the audio has no duration.")

@@ -92,7 +92,7 @@ async def upload_media(
     except EngineError as exc:
         final.unlink(missing_ok=True)
         thumb.unlink(missing_ok=True)
-        raise rejected(422, exc.reason, user_message(exc, saved)) from None
+        raise rejected(422, exc.reason, user_message(exc, saved, final)) from None
     row = await run_in_threadpool(_insert, session, project, saved, info, asset_id, final, thumb)
     return media_out(row)
 

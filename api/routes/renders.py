@@ -30,7 +30,7 @@ from api.openapi_errors import BODY, CAPPED, EMITS, OWNED, errors
 from api.progress_stream import ProgressStream
 from api.read_models import RenderJob, render_job, render_jobs_of, workspace_render_jobs
 from api.read_your_writes import emit
-from api.schemas import RenderAccepted, RenderCreate, RenderJobOut
+from api.schemas import PlaceholderOut, RenderAccepted, RenderCreate, RenderJobOut
 from api.services import Services
 from api.storage import served_file
 from api.stream_slots import TooManyStreams
@@ -77,6 +77,7 @@ def job_out(job: RenderJob) -> RenderJobOut:
         file_size=job.file_size,
         duration_ms=job.duration_ms,
         clip_stats=render.get("clip_stats"),
+        placeholders=[PlaceholderOut(**p) for p in render.get("placeholders", [])],
         error_message=job.error_message,
         error_code=job.error_code,
         trace_id=job.trace_id,
@@ -124,6 +125,7 @@ def build_request(
         kind=kind,
         edl=edl,
         assets=[engine_asset(rows[a]) for a in used],
+        file_names={a: rows[a].filename for a in used},
         audio=AudioSource(
             audio_track_id=track.id,
             path=track.path,

@@ -8,6 +8,7 @@ from fastapi import HTTPException, UploadFile
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from api.audio_fallback import AudioRefused, as_flac
 from api.media_limits import (
     Refusal,
     bytes_refusal,
@@ -71,6 +72,28 @@ async def probed(saved: SavedUpload, settings: ApiSettings) -> ProbeResult:
     return info
 
 
-def user_message(exc: EngineError, saved: SavedUpload) -> str:
-    """The engine's message with the temporary file's name replaced by the uploaded name."""
-    return exc.message.replace(saved.path.name, saved.filename)
+async def probed_audio(
+    saved: SavedUpload, settings: ApiSettings
+) -> tuple[SavedUpload, ProbeResult]:
+    """Probe a saved song with PyAV; one FFmpeg cannot decode is read with libsndfile and
+    stored as FLAC instead (the SavedUpload returned describes the stored file). A song
+    neither reads, or over the length cap, is removed and answered 422."""
+    try:
+        info = await run_in_threadpool(probe, saved.path)
+    except EngineError as exc:
+        if exc.reason != "decode_error":
+            saved.path.unlink(missing_ok=True)
+            raise rejected(422, exc.reason, user_message(exc, saved)) from None
+        try:
+            return await run_in_threadpool(as_flac, saved, exc, settings)
+        except AudioRefused as refused:
+            refuse(refused.refusal, saved)
+            raise
+    refuse(probed_refusal(info, saved.filename, settings), saved)
+    return saved, info
+
+
+def user_message(exc: EngineError, saved: SavedUpload, stored: Path | None = None) -> str:
+    """The engine's message with the name of the file it read (the temporary file, or
+    `stored`) replaced by the uploaded name."""
+    return exc.message.replace((stored or saved.path).name, saved.filename)

@@ -55,6 +55,8 @@ class MediaSource(BaseModel):
     rotation: int = Field(default=0, ge=-360, le=360)
     display_aspect_ratio: float | None = Field(default=None, gt=0)
     fps: float | None = Field(default=None, gt=0)
+    # The name the user gave the file, so a render can say which file it could not show.
+    file_name: str | None = Field(default=None, min_length=1, max_length=255)
 
 
 class OutputSettings(BaseModel):

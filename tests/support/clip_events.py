@@ -31,12 +31,15 @@ def task_lifecycle(
     fallbacks: tuple[tuple[SourceType, SourceType, FailureReason], ...] = (),
     outcome: SourceType | None = SourceType.REMOTE,
     duration_ms: int = 100,
+    file_name: str | None = None,
 ) -> list[Any]:
     """Payloads of one task in order: queued, started, retries, fallbacks, outcome.
 
     outcome None means the task ends ClipTaskFailed."""
     ids = dict(task_id=task, render_job_id=job, video_id=video, segment_index=index)
-    source = MediaSource(asset_id=video, media_type="video", checksum="c", duration_ms=10_000)
+    source = MediaSource(
+        asset_id=video, media_type="video", checksum="c", duration_ms=10_000, file_name=file_name
+    )
     seq: list[Any] = [
         ClipTaskQueued(
             **ids,

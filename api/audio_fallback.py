@@ -10,14 +10,13 @@ libsndfile's header) and again after (from the FLAC), and the conversion stops p
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import re
-from pathlib import Path
 
 from api.media_limits import Refusal, probed_refusal
 from api.settings import ApiSettings
 from api.storage import SavedUpload
 from engine.errors import EngineError
+from engine.files import file_checksum
 from engine.probe import ProbeResult, probe
 from engine.sndfile_audio import read_header, to_flac
 
@@ -36,14 +35,6 @@ def _detail(message: str) -> str:
     # FFmpeg's own words are the last parenthesis of the probe's sentence.
     found = re.search(r"\(([^()]*)\)$", message)
     return found.group(1) if found else message
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def as_flac(
@@ -96,7 +87,7 @@ def as_flac(
         saved,
         path=target,
         size_bytes=target.stat().st_size,
-        checksum=_sha256(target),
+        checksum=file_checksum(target),
         content_type=FLAC_TYPE[0],
         extension=FLAC_TYPE[1],
     )

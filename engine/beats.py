@@ -8,7 +8,6 @@ position by a small Viterbi over chroma change and bass weight (downbeats) → B
 
 from __future__ import annotations
 
-import hashlib
 import time
 from dataclasses import dataclass
 from importlib.metadata import version
@@ -42,13 +41,12 @@ from engine.beat_tracking import (  # noqa: E402
     track_tempo,
 )
 from engine.downbeats import bar_positions, expected_advances  # noqa: E402
-from engine.files import atomic_output  # noqa: E402
+from engine.files import atomic_output, file_checksum  # noqa: E402
 
 __all__ = [
     "ANALYZER",
     "analyze",
     "analyze_samples",
-    "file_checksum",
     "grid_cache_path",
     "warm_up",
 ]
@@ -76,15 +74,6 @@ class _Found:
 
 
 # --- public API ---------------------------------------------------------------------------
-
-
-def file_checksum(path: Path) -> str:
-    """Return the sha256 hex digest of the file's bytes."""
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def grid_cache_path(cache_dir: Path, checksum: str) -> Path:

@@ -1,8 +1,9 @@
-"""Writing output files so that no reader ever sees half of one."""
+"""Files on disk: written so that no reader ever sees half of one, and their checksums."""
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,3 +24,12 @@ def atomic_output(out: Path, suffix: str = "") -> Iterator[Path]:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def file_checksum(path: Path) -> str:
+    """The sha256 hex digest of the file's bytes."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

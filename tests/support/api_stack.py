@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import time
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -199,6 +200,21 @@ async def progress_stream(client: httpx.AsyncClient, events_url: str) -> list[di
             if line.startswith("data:"):
                 events.append(json.loads(line.removeprefix("data:").strip()))
     return events
+
+
+async def new_user_project(stack: Stack, label: str) -> tuple[str, str]:
+    """A new account's empty project: (token, project id)."""
+    account = await sign_up(stack, f"{label}-{uuid.uuid4().hex[:8]}@example.com")
+    async with stack.client(account.token) as client:
+        created = await client.post("/api/v1/projects", json={"name": label})
+    assert created.status_code == 201, created.text
+    return account.token, created.json()["id"]
+
+
+def stored_files(stack: Stack, project_id: str) -> list[Path]:
+    """Every file the API keeps for a project, in name order."""
+    folder = stack.root / "media" / "projects" / project_id
+    return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.exists() else []
 
 
 async def project_with_a_photo(stack: Stack, account: Account, tmp: Path) -> tuple[str, str]:

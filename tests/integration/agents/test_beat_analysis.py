@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.beat_grid import BeatGrid
-from engine.beats import file_checksum
+from engine.files import file_checksum
 from engine.sample_media import write_song
 from events.base import make_event
 from events.kafka_io import EventProducer

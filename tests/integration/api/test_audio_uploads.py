@@ -5,7 +5,6 @@ every refusal is a true sentence that names the file once."""
 from __future__ import annotations
 
 import hashlib
-import uuid
 from pathlib import Path
 
 import librosa
@@ -16,25 +15,14 @@ from engine.sample_media import write_song
 from tests.support.api_stack import (
     Stack,
     free_port,
+    new_user_project,
     service,
-    sign_up,
+    stored_files,
     wait_for_analysis,
     wait_healthy,
 )
 from tests.support.media_gen import write_video
 from tests.support.odd_audio import write_nms_adpcm_wav, write_ogg_vorbis
-
-
-async def _project(stack: Stack) -> tuple[str, str]:
-    account = await sign_up(stack, f"audio-{uuid.uuid4().hex[:8]}@example.com")
-    async with stack.client(account.token) as client:
-        created = await client.post("/api/v1/projects", json={"name": "songs"})
-    return account.token, created.json()["id"]
-
-
-def _files_of(stack: Stack, project_id: str) -> list[Path]:
-    folder = stack.root / "media" / "projects" / project_id
-    return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.exists() else []
 
 
 def _nms_song(tmp: Path) -> Path:
@@ -48,7 +36,7 @@ def _nms_song(tmp: Path) -> Path:
 async def test_an_ogg_vorbis_song_written_by_libsndfile_is_accepted(
     stack_worker: Stack, tmp_path: Path
 ) -> None:
-    token, pid = await _project(stack_worker)
+    token, pid = await new_user_project(stack_worker, "audio")
     song = write_ogg_vorbis(tmp_path / "tones.ogg", seconds=60.0)
     async with stack_worker.client(token) as client:
         with song.open("rb") as f:
@@ -62,7 +50,7 @@ async def test_an_ogg_vorbis_song_written_by_libsndfile_is_accepted(
 async def test_a_song_only_libsndfile_reads_is_stored_as_flac_and_analysed(
     stack_worker: Stack, tmp_path: Path
 ) -> None:
-    token, pid = await _project(stack_worker)
+    token, pid = await new_user_project(stack_worker, "audio")
     song = _nms_song(tmp_path)
     async with stack_worker.client(token) as client:
         with song.open("rb") as f:
@@ -73,7 +61,7 @@ async def test_a_song_only_libsndfile_reads_is_stored_as_flac_and_analysed(
         assert track["filename"] == "drums.wav"
         assert track["content_type"] == "audio/x-flac"
         assert track["duration_ms"] == round(soundfile.info(str(song)).duration * 1000)
-        (stored,) = _files_of(stack_worker, pid)
+        (stored,) = stored_files(stack_worker, pid)
         assert stored.name == f"{track['id']}.flac"
         assert track["size_bytes"] == stored.stat().st_size
         assert track["checksum"] == hashlib.sha256(stored.read_bytes()).hexdigest()
@@ -85,7 +73,7 @@ async def test_a_song_only_libsndfile_reads_is_stored_as_flac_and_analysed(
 async def test_unreadable_files_are_refused_with_a_true_sentence_naming_them_once(
     stack_worker: Stack, tmp_path: Path
 ) -> None:
-    token, pid = await _project(stack_worker)
+    token, pid = await new_user_project(stack_worker, "audio")
     ogg = write_ogg_vorbis(tmp_path / "tones.ogg", seconds=5.0).read_bytes()
     video = write_video(tmp_path / "whole.mp4", frames=48).read_bytes()
     refused = {
@@ -109,7 +97,7 @@ async def test_unreadable_files_are_refused_with_a_true_sentence_naming_them_onc
                     "song.ogg: neither FFmpeg nor libsndfile can read the sound in it "
                     "(FFmpeg: End of file); the file may be damaged or cut short."
                 )
-    assert _files_of(stack_worker, pid) == []
+    assert stored_files(stack_worker, pid) == []
 
 
 async def test_the_length_cap_holds_for_a_song_only_libsndfile_reads(
@@ -117,7 +105,7 @@ async def test_the_length_cap_holds_for_a_song_only_libsndfile_reads(
 ) -> None:
     env = {**stack.env, "BEATSTITCH_API_PORT": str(free_port()), "BEATSTITCH_MAX_AUDIO_S": "10"}
     url = f"http://127.0.0.1:{env['BEATSTITCH_API_PORT']}"
-    token, pid = await _project(stack)
+    token, pid = await new_user_project(stack, "audio")
     song = _nms_song(tmp_path)
     seconds = round(soundfile.info(str(song)).duration)
     assert seconds > 10
@@ -132,4 +120,4 @@ async def test_the_length_cap_holds_for_a_song_only_libsndfile_reads(
         "reason": "audio_too_long",
         "message": f"drums.wav lasts {seconds} s; a song may last at most 10 s.",
     }
-    assert _files_of(stack, pid) == []
+    assert stored_files(stack, pid) == []

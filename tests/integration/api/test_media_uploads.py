@@ -3,30 +3,24 @@ get a reason and leave nothing behind."""
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 
 from engine.sample_media import write_tone
-from tests.support.api_stack import Stack, free_port, service, sign_up, wait_healthy
+from tests.support.api_stack import (
+    Stack,
+    free_port,
+    new_user_project,
+    service,
+    stored_files,
+    wait_healthy,
+)
 from tests.support.media_gen import square_picture, write_still, write_video
-
-
-async def _project(stack: Stack) -> tuple[str, str]:
-    account = await sign_up(stack, f"media-{uuid.uuid4().hex[:8]}@example.com")
-    async with stack.client(account.token) as client:
-        created = await client.post("/api/v1/projects", json={"name": "uploads"})
-    return account.token, created.json()["id"]
-
-
-def _files_of(stack: Stack, project_id: str) -> list[str]:
-    folder = stack.root / "media" / "projects" / project_id
-    return sorted(p.name for p in folder.rglob("*") if p.is_file()) if folder.exists() else []
 
 
 async def test_a_rotated_video_and_a_photo_are_probed_and_thumbnailed(
     stack: Stack, tmp_path: Path
 ) -> None:
-    token, pid = await _project(stack)
+    token, pid = await new_user_project(stack, "media")
     clip = write_video(
         tmp_path / "clip.mp4", width=320, height=180, fps=24, frames=24, rotation=-90
     )
@@ -62,7 +56,7 @@ async def test_a_rotated_video_and_a_photo_are_probed_and_thumbnailed(
 async def test_corrupt_and_unsupported_files_are_refused_and_leave_nothing_behind(
     stack: Stack, tmp_path: Path
 ) -> None:
-    token, pid = await _project(stack)
+    token, pid = await new_user_project(stack, "media")
     whole = write_video(tmp_path / "whole.mp4", frames=48).read_bytes()
     truncated = whole[: len(whole) // 2]  # the index (moov) is at the end: now missing
     fake_jpeg = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 64  # a JPEG signature, then noise
@@ -87,20 +81,20 @@ async def test_corrupt_and_unsupported_files_are_refused_and_leave_nothing_behin
         assert "not a supported photo, video or audio file" in text.json()["detail"]["message"]
         assert empty.status_code == 422
         assert (await client.get(f"/api/v1/projects/{pid}/media")).json() == []
-    assert _files_of(stack, pid) == []
+    assert stored_files(stack, pid) == []
 
 
 async def test_audio_sent_as_media_is_pointed_to_the_audio_route(
     stack: Stack, tmp_path: Path
 ) -> None:
-    token, pid = await _project(stack)
+    token, pid = await new_user_project(stack, "media")
     tone = write_tone(tmp_path / "tone.wav", 1.0)
     async with stack.client(token) as client:
         with tone.open("rb") as f:
             answer = await client.post(f"/api/v1/projects/{pid}/media", files={"file": f})
     assert answer.status_code == 415
     assert f"POST /api/v1/projects/{pid}/audio" in answer.json()["detail"]["message"]
-    assert _files_of(stack, pid) == []
+    assert stored_files(stack, pid) == []
 
 
 async def test_an_upload_over_the_limit_is_refused_and_leaves_nothing_behind(
@@ -113,7 +107,7 @@ async def test_an_upload_over_the_limit_is_refused_and_leaves_nothing_behind(
     }
     logs = tmp_path / "logs"
     url = f"http://127.0.0.1:{env['BEATSTITCH_API_PORT']}"
-    token, pid = await _project(stack)
+    token, pid = await new_user_project(stack, "media")
     big = write_video(tmp_path / "big.mp4", width=640, height=360, frames=96)
     # Over the limit, but under limit + multipart slack: refused while streaming, not by header.
     assert 30_000 < big.stat().st_size < 30_000 + 64 * 1024
@@ -129,4 +123,4 @@ async def test_an_upload_over_the_limit_is_refused_and_leaves_nothing_behind(
         "reason": "too_large",
         "message": "big.mp4 is larger than the 29 KiB upload limit.",
     }
-    assert _files_of(stack, pid) == []
+    assert stored_files(stack, pid) == []

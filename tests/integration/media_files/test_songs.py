@@ -4,7 +4,8 @@ a video whose picture and sound are as long as the song, to within one frame.
 The output's length is the beat grid's duration, so every format, rate and layout is
 checked there (a fast decode; AAC, which libsndfile cannot read, through FFmpeg); one
 render per format, rates and layouts spread across them, checks what comes out. Ogg
-Vorbis, which FFmpeg's demuxer refuses, is the upload's concern and tested there.
+Vorbis and audio only libsndfile reads go through the upload's tests
+(tests/integration/api/test_audio_uploads.py).
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ from engine import beats
 from engine.audio_samples import AudioDecodeError
 from engine.beat_grid import BeatGrid
 from engine.beat_tracking import PULSE_MIN, onset_features, pulse_clarity
+from engine.files import file_checksum
 from engine.sample_music import (
     STANDARD_TRACKS,
     SynthTrack,
@@ -140,7 +141,7 @@ def test_second_call_reads_the_cache(
 
 def test_a_damaged_cache_file_is_recomputed(tracks: dict[str, SynthTrack], tmp_path: Path) -> None:
     track = tracks["steady_90"]
-    checksum = beats.file_checksum(track.path)
+    checksum = file_checksum(track.path)
     cache_file = tmp_path / f"beat_grid_{checksum}.json"
     cache_file.write_text("{not json")
     grid = beats.analyze(track.path, cache_dir=tmp_path)

@@ -33,6 +33,7 @@ OCTAVE_RATIO = 0.55
 OCTAVE_CLEAR = 0.2  # a contrast this far from OCTAVE_RATIO is a clear call
 RIVAL_LEVELS = (3 / 4, 4 / 5, 5 / 4, 4 / 3, 3 / 2)  # see level_competition
 LEVEL_TOLERANCE = 1.03  # a tempogram peak within 3 % of a level belongs to it
+TEMPOGRAM_S = 8.0  # librosa's own autocorrelation window for its tempo estimate
 # A rival at half the beat's tempogram strength or less is no competition; one as strong
 # as the beat leaves only CONFIDENCE_FLOOR of the steadiness as confidence.
 LEVEL_CLEAR = 0.5
@@ -171,7 +172,12 @@ def track_tempo(features: Features) -> Tempo:
     puts at 87. Eighth-note hats alone do not.
     """
     env = features.full
-    estimate = float(librosa.feature.tempo(onset_envelope=env, sr=SR, hop_length=HOP)[0])
+    # One tempogram serves the estimate and the rival levels (it is a sixth of the analysis).
+    window = int(librosa.time_to_frames(TEMPOGRAM_S, sr=SR, hop_length=HOP))
+    tempogram = librosa.feature.tempogram(
+        onset_envelope=env, sr=SR, hop_length=HOP, win_length=window
+    )
+    estimate = float(librosa.feature.tempo(tg=tempogram, sr=SR, hop_length=HOP)[0])
     if estimate <= 0:
         return Tempo(frames=np.zeros(0, dtype=np.int64), octave_margin=0.0, level_margin=0.0)
     level = _within_range(estimate)
@@ -185,7 +191,7 @@ def track_tempo(features: Features) -> Tempo:
         if ratio < OCTAVE_RATIO:
             break
         level, frames = level * 2.0, faster_frames
-    competition = level_competition(env, level)
+    competition = level_competition(tempogram, level)
     return Tempo(
         frames=frames,
         octave_margin=min(margin, 1.0),
@@ -202,14 +208,14 @@ def _within_range(bpm: float) -> float:
     return bpm
 
 
-def level_competition(env: FloatArray, bpm: float) -> float:
+def level_competition(tempogram: FloatArray, bpm: float) -> float:
     """How strong the strongest non-octave rival of `bpm` is, relative to `bpm` itself.
 
     Rivals are the levels a listener could also tap: 3:2, 4:3 and 5:4 either way, except
     2:3 (a dotted beat), which the eighth notes of any real beat echo in the tempogram.
-    Read from the mean autocorrelation tempogram; 1 means a rival is as strong as the beat.
+    Read from the mean of the autocorrelation `tempogram`; 1 means a rival is as strong as
+    the beat.
     """
-    tempogram = librosa.feature.tempogram(onset_envelope=env, sr=SR, hop_length=HOP)
     profile = tempogram.mean(axis=1)
     bpms = librosa.tempo_frequencies(tempogram.shape[0], sr=SR, hop_length=HOP)
 

@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 import soundfile
 
-from engine.errors import EngineError
+from engine.errors import EngineError, decoder_words
 from engine.formats import open_media
 
 FloatArray = npt.NDArray[np.float64]
@@ -34,10 +34,13 @@ def decode_mono(path: Path) -> tuple[FloatArray, int]:
     except (soundfile.LibsndfileError, RuntimeError, TypeError):
         try:
             samples, rate = _with_ffmpeg(path)
-        except (av.error.FFmpegError, EngineError, OSError, ValueError) as exc:
+        except EngineError as exc:  # a container FFmpeg must not open for a user
+            raise AudioDecodeError(exc.message) from exc
+        except (av.error.FFmpegError, OSError, ValueError) as exc:
+            detail = str(exc) if type(exc) is ValueError else decoder_words(exc)
             raise AudioDecodeError(
                 f"cannot decode audio file {path.name!r}: not a supported audio format "
-                f"or the file is corrupt ({exc})"
+                f"or the file is corrupt ({detail})"
             ) from exc
     if samples.size == 0:
         raise AudioDecodeError(f"audio file {path.name!r} contains no samples")

@@ -73,3 +73,9 @@ def is_disk_full(exc: BaseException) -> bool:
             return True
         current = current.__cause__ or current.__context__
     return False
+
+
+def decoder_words(exc: BaseException) -> str:
+    """What FFmpeg (or the OS) said went wrong, without the file's path: PyAV's str(exc)
+    appends it, which would name the file a second time in a sentence that already does."""
+    return getattr(exc, "strerror", None) or type(exc).__name__

@@ -16,7 +16,7 @@ from av.video.frame import VideoFrame
 from av.video.stream import VideoStream
 from pydantic import BaseModel, ConfigDict, Field
 
-from engine.errors import EngineError, MediaProbeError
+from engine.errors import EngineError, MediaProbeError, decoder_words
 from engine.formats import open_media
 from engine.media import MediaAsset, Rotation
 from engine.readable_span import readable_ms
@@ -102,10 +102,7 @@ def probe(path: str | os.PathLike[str]) -> ProbeResult:
 
 
 def _unreadable(name: str, exc: BaseException) -> str:
-    # FFmpeg's strerror is the useful part; PyAV's str(exc) appends the file's path, which
-    # would name the file a second time.
-    detail = getattr(exc, "strerror", None) or type(exc).__name__
-    return f"{name}: not a readable image, video or audio file ({detail})"
+    return f"{name}: not a readable image, video or audio file ({decoder_words(exc)})"
 
 
 def _probe_container(container: InputContainer, name: str, file_size: int) -> ProbeResult:
@@ -214,8 +211,9 @@ def _first_sound(container: InputContainer, stream: AudioStream, name: str) -> N
         return
     if error is None:
         raise MediaProbeError("decode_error", f"{name}: no sound could be decoded from it")
-    detail = getattr(error, "strerror", None) or type(error).__name__
-    raise MediaProbeError("decode_error", f"{name}: its {codec} sound cannot be decoded ({detail})")
+    raise MediaProbeError(
+        "decode_error", f"{name}: its {codec} sound cannot be decoded ({decoder_words(error)})"
+    )
 
 
 def _rotation(frame: VideoFrame, stream: VideoStream) -> Rotation:

@@ -15,7 +15,7 @@ from av.stream import Disposition
 from av.video.frame import VideoFrame
 from av.video.stream import VideoStream
 
-from engine.errors import MediaProbeError
+from engine.errors import MediaProbeError, decoder_words
 from engine.files import atomic_output
 from engine.formats import open_media
 from engine.probe import ProbeResult, probe
@@ -63,9 +63,9 @@ def make_thumbnail(source: Path, out: Path, *, max_side: int = 320) -> tuple[int
     except MediaProbeError:
         raise
     except (av.error.FFmpegError, ValueError, OSError) as exc:
-        # Not str(exc): PyAV appends the file's path, which would name the file twice.
-        detail = getattr(exc, "strerror", None) or type(exc).__name__
-        raise MediaProbeError("decode_error", f"{source.name}: no picture ({detail})") from None
+        raise MediaProbeError(
+            "decode_error", f"{source.name}: no picture ({decoder_words(exc)})"
+        ) from None
     if (code := _CV_ROTATION.get(info.rotation)) is not None:
         pixels = np.asarray(cv2.rotate(pixels, code), np.uint8)
     ok, jpeg = cv2.imencode(".jpg", pixels, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])

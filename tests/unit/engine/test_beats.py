@@ -158,6 +158,7 @@ def test_corrupt_audio_raises_a_typed_error_naming_the_file(tmp_path: Path) -> N
     # audio format or the file is corrupt (LibsndfileError: ...)
     message = str(caught.value)
     assert "holiday-song.wav" in message and "corrupt" in message
+    assert str(tmp_path) not in message  # the name once, never the folder it is kept in
     assert isinstance(caught.value, ValueError)
 
 

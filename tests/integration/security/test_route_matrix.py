@@ -18,8 +18,13 @@ from api.clock import now
 from api.models import User
 from tests.support.api_stack import Account, Stack, project_with_a_photo, sign_up
 
-# Anyone may call these (the way in, and the load balancer's probe).
-PUBLIC = {("POST", "/api/v1/auth/register"), ("POST", "/api/v1/auth/login"), ("GET", "/healthz")}
+# Anyone may call these (the way in, and the probes of a load balancer and a waiting CLI).
+PUBLIC = {
+    ("POST", "/api/v1/auth/register"),
+    ("POST", "/api/v1/auth/login"),
+    ("GET", "/healthz"),
+    ("GET", "/healthz/pipeline"),
+}
 # Admin-only: another (non-admin) user's token is a 403, not a 404.
 ADMIN_ONLY = {("PATCH", "/api/v1/render/config"), ("POST", "/api/v1/users")}
 LOGOUT = ("POST", "/api/v1/auth/logout")

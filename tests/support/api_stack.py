@@ -202,6 +202,17 @@ async def progress_stream(client: httpx.AsyncClient, events_url: str) -> list[di
     return events
 
 
+@contextlib.contextmanager
+def second_api(stack: Stack, logs: Path, **settings: str) -> Iterator[Stack]:
+    """Another API on `stack`'s topics and database, on its own port, with `settings`
+    (BEATSTITCH_… variables) over the stack's; gone when the block ends."""
+    env = {**stack.env, **settings, "BEATSTITCH_API_PORT": str(free_port())}
+    url = f"http://127.0.0.1:{env['BEATSTITCH_API_PORT']}"
+    with service("api", env, logs) as api:
+        wait_healthy(url, api, logs)
+        yield Stack(url, env, logs, stack.root)
+
+
 async def new_user_project(stack: Stack, label: str) -> tuple[str, str]:
     """A new account's empty project: (token, project id)."""
     account = await sign_up(stack, f"{label}-{uuid.uuid4().hex[:8]}@example.com")

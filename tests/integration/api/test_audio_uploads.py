@@ -14,12 +14,10 @@ import soundfile
 from engine.sample_media import write_song
 from tests.support.api_stack import (
     Stack,
-    free_port,
     new_user_project,
-    service,
+    second_api,
     stored_files,
     wait_for_analysis,
-    wait_healthy,
 )
 from tests.support.media_gen import write_video
 from tests.support.odd_audio import write_nms_adpcm_wav, write_ogg_vorbis
@@ -103,15 +101,11 @@ async def test_unreadable_files_are_refused_with_a_true_sentence_naming_them_onc
 async def test_the_length_cap_holds_for_a_song_only_libsndfile_reads(
     stack: Stack, tmp_path: Path
 ) -> None:
-    env = {**stack.env, "BEATSTITCH_API_PORT": str(free_port()), "BEATSTITCH_MAX_AUDIO_S": "10"}
-    url = f"http://127.0.0.1:{env['BEATSTITCH_API_PORT']}"
     token, pid = await new_user_project(stack, "audio")
     song = _nms_song(tmp_path)
     seconds = round(soundfile.info(str(song)).duration)
     assert seconds > 10
-    with service("api", env, tmp_path / "logs") as api:
-        wait_healthy(url, api, tmp_path / "logs")
-        capped = Stack(url, env, tmp_path / "logs", stack.root)
+    with second_api(stack, tmp_path / "logs", BEATSTITCH_MAX_AUDIO_S="10") as capped:
         async with capped.client(token) as client:
             with song.open("rb") as f:
                 answer = await client.post(f"/api/v1/projects/{pid}/audio", files={"file": f})

@@ -8,11 +8,9 @@ from pathlib import Path
 from engine.sample_media import write_tone
 from tests.support.api_stack import (
     Stack,
-    free_port,
     new_user_project,
-    service,
+    second_api,
     stored_files,
-    wait_healthy,
 )
 from tests.support.media_gen import square_picture, write_still, write_video
 
@@ -100,20 +98,12 @@ async def test_audio_sent_as_media_is_pointed_to_the_audio_route(
 async def test_an_upload_over_the_limit_is_refused_and_leaves_nothing_behind(
     stack: Stack, tmp_path: Path
 ) -> None:
-    env = {
-        **stack.env,
-        "BEATSTITCH_API_PORT": str(free_port()),
-        "BEATSTITCH_UPLOAD_MAX_BYTES": "30000",
-    }
-    logs = tmp_path / "logs"
-    url = f"http://127.0.0.1:{env['BEATSTITCH_API_PORT']}"
     token, pid = await new_user_project(stack, "media")
     big = write_video(tmp_path / "big.mp4", width=640, height=360, frames=96)
     # Over the limit, but under limit + multipart slack: refused while streaming, not by header.
     assert 30_000 < big.stat().st_size < 30_000 + 64 * 1024
-    with service("api", env, logs) as api:
-        wait_healthy(url, api, logs)
-        small_limit = Stack(url, env, logs, stack.root)
+    logs = tmp_path / "logs"
+    with second_api(stack, logs, BEATSTITCH_UPLOAD_MAX_BYTES="30000") as small_limit:
         async with small_limit.client(token) as client:
             with big.open("rb") as f:
                 answer = await client.post(f"/api/v1/projects/{pid}/media", files={"file": f})

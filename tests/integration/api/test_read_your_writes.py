@@ -15,12 +15,10 @@ import pytest
 from events.kafka_io import EventProducer
 from tests.support.api_stack import (
     Stack,
-    free_port,
     log_lines,
-    service,
+    second_api,
     sign_up,
     sign_up_admin,
-    wait_healthy,
 )
 from tests.support.sse_streams import JobWriter, many_client
 
@@ -29,17 +27,13 @@ from tests.support.sse_streams import JobWriter, many_client
 def api_without_its_projector(stack: Stack, tmp: Path, wait_s: str) -> Iterator[Stack]:
     """A second API on the module's topics and database whose projector never runs; it waits
     `wait_s` for it before answering 503."""
-    env = {
-        **stack.env,
-        "BEATSTITCH_API_PORT": str(free_port()),
-        "BEATSTITCH_PROJECTION_WAIT_S": wait_s,
-        "BEATSTITCH_PROJECTOR_NAME": f"stopped-{uuid.uuid4().hex[:6]}",
-    }
-    logs = tmp / "logs"
-    url = f"http://127.0.0.1:{env['BEATSTITCH_API_PORT']}"
-    with service("api", env, logs) as api:
-        wait_healthy(url, api, logs)
-        yield Stack(url, env, logs, stack.root)
+    with second_api(
+        stack,
+        tmp / "logs",
+        BEATSTITCH_PROJECTION_WAIT_S=wait_s,
+        BEATSTITCH_PROJECTOR_NAME=f"stopped-{uuid.uuid4().hex[:6]}",
+    ) as api:
+        yield api
 
 
 @pytest.fixture

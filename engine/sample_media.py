@@ -12,6 +12,7 @@ import av
 import cv2
 import numpy as np
 import numpy.typing as npt
+from av.audio.stream import AudioStream
 
 from engine.beat_grid import Beat, BeatGrid
 from engine.edl import EDL
@@ -115,17 +116,30 @@ def write_tone(
     path: Path, seconds: float, *, freq: float = 440.0, rate: int = 44_100, channels: int = 2
 ) -> Path:
     """A 16-bit PCM WAV sine tone."""
+    t = np.arange(int(round(seconds * rate))) / rate
+    wave = (0.3 * np.sin(2 * np.pi * freq * t)).astype(np.float32)
+    return write_samples(path, wave, rate, channels, codec="pcm_s16le", container="wav")
+
+
+def write_samples(
+    path: Path,
+    mono: npt.NDArray[np.float32],
+    rate: int,
+    channels: int,
+    *,
+    codec: str,
+    container: str,
+) -> Path:
+    """Encode float samples in -1..1 with `codec` in `container`, the same on every channel."""
     layout = "stereo" if channels == 2 else "mono"
-    samples = int(round(seconds * rate))
-    t = np.arange(samples) / rate
-    wave = (0.3 * np.sin(2 * np.pi * freq * t) * 32767).astype(np.int16)
-    data = np.repeat(wave[None, :], channels, axis=0).T.reshape(1, -1).copy()
-    with av.open(str(path), "w") as out:
-        stream = out.add_stream("pcm_s16le", rate=rate, layout=layout)
-        frame = av.AudioFrame.from_ndarray(data, format="s16", layout=layout)
+    planar = np.ascontiguousarray(np.repeat(mono[None, :], channels, axis=0))
+    with av.open(str(path), "w", format=container) as out:
+        stream = out.add_stream(codec, rate=rate, layout=layout)
+        assert isinstance(stream, AudioStream)
+        frame = av.AudioFrame.from_ndarray(planar, format="fltp", layout=layout)
         frame.sample_rate = rate
         frame.pts = 0
-        out.mux(stream.encode(frame))
+        out.mux(stream.encode(frame))  # PyAV converts the floats to what the codec takes
         out.mux(stream.encode())
     return path
 

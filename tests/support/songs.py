@@ -12,6 +12,8 @@ from pathlib import Path
 import av
 import numpy as np
 
+from engine.sample_media import write_samples
+
 # suffix -> (container format, encoder)
 SONG_FORMATS: dict[str, tuple[str, str]] = {
     "mp3": ("mp3", "libmp3lame"),
@@ -32,17 +34,9 @@ def song_signal(seconds: float, rate: int) -> np.ndarray:
 def write_song(path: Path, *, rate: int, channels: int, seconds: float = 3.0) -> Path:
     """Encode song_signal as `path` (its suffix picks the format) at `rate` Hz."""
     fmt, codec = SONG_FORMATS[path.suffix.lstrip(".")]
-    layout = "stereo" if channels == 2 else "mono"
-    mono = song_signal(seconds, rate)
-    data = np.repeat(mono[None, :], channels, axis=0)  # planar: one row per channel
-    with av.open(str(path), "w", format=fmt) as out:
-        stream = out.add_stream(codec, rate=rate, layout=layout)
-        frame = av.AudioFrame.from_ndarray(data, format="fltp", layout=layout)
-        frame.sample_rate = rate
-        frame.pts = 0
-        out.mux(stream.encode(frame))
-        out.mux(stream.encode())
-    return path
+    return write_samples(
+        path, song_signal(seconds, rate), rate, channels, codec=codec, container=fmt
+    )
 
 
 def decoded_seconds(path: Path) -> float:

@@ -123,9 +123,13 @@ def cutting_of(session: Session, project: Project, timeline: Timeline) -> str:
     """How the timeline cuts the music, in words ('no clear beat found; cutting every 8 s')."""
     if timeline.origin == "edited":
         return "cut by hand (an edited timeline)"
-    _, grid = ready_audio(session, project)
+    # From the stored EDL and the analysis row: no beat grid is read from disk per GET.
+    edl = edl_of(timeline)
+    track = audio_track_of(session, project)
+    analysis = analysis_of(session, track.id) if track is not None else None
+    beat_found = analysis is not None and analysis.beat_count > 0
     settings = RenderSettings.model_validate(project.settings)
-    return cutting_rule(settings, grid, len(media_rows(session, project.id)))
+    return cutting_rule(settings, beat_found, edl.total_duration_ms, len(edl.media))
 
 
 def current_timeline(session: Session, project: Project) -> Timeline | None:

@@ -103,12 +103,14 @@ def beatless_cut_ms(settings: RenderSettings, duration_ms: int, media_count: int
     return int(min(max(share, BEATLESS_MIN_CUT_MS), BEATLESS_MAX_CUT_MS)) // 100 * 100
 
 
-def cutting_rule(settings: RenderSettings, beat_grid: BeatGrid, media_count: int) -> str:
+def cutting_rule(
+    settings: RenderSettings, beat_found: bool, duration_ms: int, media_count: int
+) -> str:
     """How the music is cut, in words: 'every 4 beats', or that no clear beat was found."""
-    if beat_grid.beats:
+    if beat_found:
         n = settings.beats_per_cut
         return f"cutting every {n} beat{'s' if n > 1 else ''}"
-    every = beatless_cut_ms(settings, beat_grid.duration_ms, media_count) / 1000
+    every = beatless_cut_ms(settings, duration_ms, media_count) / 1000
     return f"no clear beat found; cutting every {every:g} s"
 
 

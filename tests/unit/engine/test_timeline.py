@@ -263,7 +263,7 @@ def test_a_long_beatless_song_is_not_cut_into_hundreds_of_two_second_shots() -> 
     edl = build_edl(make_settings(), ASSETS, beatless(twenty_minutes))
     # Every 2 s (a guessed 120 BPM, every 4 beats) would be 600 segments.
     assert len(edl.segments) == 150
-    assert cutting_rule(make_settings(), beatless(twenty_minutes), len(ASSETS)) == (
+    assert cutting_rule(make_settings(), False, twenty_minutes, len(ASSETS)) == (
         "no clear beat found; cutting every 8 s"
     )
 
@@ -278,12 +278,12 @@ def test_the_user_chooses_how_often_beatless_music_is_cut() -> None:
     settings = make_settings(beatless={"cut_ms": 5000})
     edl = build_edl(settings, ASSETS, beatless(30_000))
     assert [s.timeline_in_ms for s in edl.segments] == [0, 5000, 10000, 15000, 20000, 25000]
-    assert cutting_rule(settings, beatless(30_000), 3) == "no clear beat found; cutting every 5 s"
+    assert cutting_rule(settings, False, 30_000, 3) == "no clear beat found; cutting every 5 s"
 
 
 def test_music_with_beats_is_cut_on_them_and_says_so() -> None:
-    assert cutting_rule(make_settings(beats_per_cut=4), grid(), 3) == "cutting every 4 beats"
-    assert cutting_rule(make_settings(beats_per_cut=1), grid(), 3) == "cutting every 1 beat"
+    assert cutting_rule(make_settings(beats_per_cut=4), True, 30_000, 3) == "cutting every 4 beats"
+    assert cutting_rule(make_settings(beats_per_cut=1), True, 30_000, 3) == "cutting every 1 beat"
 
 
 def test_bad_inputs_raise_invalid_input() -> None:

@@ -22,6 +22,7 @@ from agents.settings import WorkerSettings
 from agents.source_guard import route_remote_sources_through, system_resolve
 from domain.remote_sources import parse_allowed_hosts
 from events.codec import DecodeError, decode
+from events.consumer_groups import worker_group
 from events.kafka_credentials import KafkaCredentials, client_credentials, ssl_context
 from events.payloads import ClipTaskQueued
 from events.settings import KafkaSettings
@@ -47,10 +48,11 @@ def create_app(
     # Faust makes this folder (empty with a memory store) in the working directory unless
     # told otherwise, and makes only its last part. In the temporary folder it stays out of
     # a checkout and private to the machine (the artifacts may be shared by many workers).
-    datadir = Path(tempfile.gettempdir()) / "beatstitch-faust" / f"{kafka.topic_prefix}-workers"
+    group = worker_group(kafka.topic_prefix)
+    datadir = Path(tempfile.gettempdir()) / "beatstitch-faust" / group
     datadir.parent.mkdir(parents=True, exist_ok=True)
     app = WorkerApp(
-        f"{kafka.topic_prefix}-workers",
+        group,
         broker=f"kafka://{bootstrap}",
         broker_credentials=faust_credentials(client_credentials()),
         store="memory://",

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Engine, select, text
 from starlette.concurrency import run_in_threadpool
 
-from events.consumer_groups import end_offsets, group_view, records_behind
+from events.consumer_groups import end_offsets, group_view, records_behind, worker_group
 from events.topics import EVENT_TOPICS, Topic, physical_name
 from projections.models import ProjectorOffset
 from projections.projector_lock import lock_key
@@ -21,11 +21,6 @@ CACHE_S = 2.0
 TIMEOUT_S = 5.0
 
 _cache: dict[tuple[str, str, str], tuple[float, dict[str, Any]]] = {}
-
-
-def worker_group(prefix: str) -> str:
-    """The consumer group the workers join (their Faust app id)."""
-    return f"{prefix}-workers"
 
 
 def _stored_offsets(engine: Engine, projector: str) -> dict[tuple[str, int], int]:
@@ -54,10 +49,12 @@ def _projector_running(engine: Engine, projector: str) -> bool | None:
 
 
 async def _ask(engine: Engine, bootstrap: str, prefix: str, projector: str) -> dict[str, Any]:
-    workers = await group_view(
-        bootstrap, worker_group(prefix), [physical_name(prefix, Topic.CLIP_TASKS)]
-    )
+    # One read of the end offsets serves the worker group's lag and the projector's.
     ends = await end_offsets(bootstrap, [physical_name(prefix, t) for t in EVENT_TOPICS])
+    tasks = physical_name(prefix, Topic.CLIP_TASKS)
+    workers = await group_view(
+        bootstrap, worker_group(prefix), {tp: e for tp, e in ends.items() if tp.topic == tasks}
+    )
     stored = await run_in_threadpool(_stored_offsets, engine, projector)
     running = await run_in_threadpool(_projector_running, engine, projector)
     read = {tp: stored.get((tp.topic, tp.partition), 0) for tp in ends}

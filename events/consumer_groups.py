@@ -33,8 +33,16 @@ async def end_offsets(bootstrap: str, topics: Sequence[str]) -> dict[TopicPartit
         return dict(reader.end_offsets)
 
 
-async def group_view(bootstrap: str, group_id: str, topics: Sequence[str]) -> GroupView:
-    """Members of `group_id` and its lag on `topics` (partitions never committed count whole)."""
+def worker_group(prefix: str) -> str:
+    """The consumer group the workers of deployment `prefix` join (their Faust app id)."""
+    return f"{prefix}-workers"
+
+
+async def group_view(
+    bootstrap: str, group_id: str, ends: Mapping[TopicPartition, int]
+) -> GroupView:
+    """Members of `group_id` and its lag on the partitions of `ends` (end_offsets; a partition
+    never committed counts whole)."""
     admin = AIOKafkaAdminClient(
         bootstrap_servers=bootstrap, **aiokafka_options(client_credentials())
     )
@@ -53,6 +61,5 @@ async def group_view(bootstrap: str, group_id: str, topics: Sequence[str]) -> Gr
     finally:
         await admin.close()
     members = sum(len(group[5]) for response in described for group in response.groups)
-    ends = await end_offsets(bootstrap, topics)
     read = {tp: meta.offset for tp, meta in committed.items() if meta.offset >= 0}
     return GroupView(members=members, lag=records_behind(ends, read))

@@ -12,6 +12,7 @@ import textwrap
 from collections.abc import Callable, Iterator
 from fractions import Fraction
 from pathlib import Path
+from typing import ClassVar
 
 import av
 import cv2
@@ -20,6 +21,7 @@ import numpy.typing as npt
 
 from engine.errors import EngineError
 from engine.files import atomic_output
+from engine.generation.provider import ProgressFn, ProviderError, ProviderOutcome
 from engine.generation.spec import ClipSpec, LocalKind
 
 RGB = npt.NDArray[np.uint8]
@@ -179,3 +181,19 @@ def _beat_pulse(spec: ClipSpec, rng: np.random.Generator) -> Iterator[RGB]:
             mask = np.maximum(mask, np.clip(radius - np.hypot(xs - cx, ys - cy), 0.0, 1.0))
         glow = (0.35 + 0.65 * flash) * mask[:, :, None]
         yield np.ascontiguousarray((ground * (1.0 - glow) + accent * glow).astype(np.uint8))
+
+
+class LocalProvider:
+    """The `local` provider behind the common interface: renders on this machine's CPU."""
+
+    name: ClassVar[str] = "local"
+    runs_on_cpu: ClassVar[bool] = True
+
+    def generate(self, spec: ClipSpec, out: Path, progress: ProgressFn) -> ProviderOutcome:
+        """Render the spec locally; the task id is the spec's digest, the same for equal specs."""
+        try:
+            render_local_clip(spec, out, lambda share: progress(share, "rendering frames"))
+        except EngineError as exc:
+            raise ProviderError("invalid_input", exc.message) from None
+        digest = hashlib.sha256(spec.model_dump_json().encode()).hexdigest()[:32]
+        return ProviderOutcome(task_id=f"local-{digest}", model=f"local-{spec.kind.value}")

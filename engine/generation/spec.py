@@ -30,7 +30,7 @@ class ClipSpec(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    kind: LocalKind
+    kind: LocalKind = LocalKind.TITLE_CARD  # remote providers ignore it
     prompt: str = Field(min_length=1, max_length=500)
     seed: int = Field(default=0, ge=0, le=2**31 - 1)
     duration_s: Seconds = 4.0
@@ -40,6 +40,8 @@ class ClipSpec(BaseModel):
     style: Style = "plain"
     motion_level: Share = 0.5
     camera_motion: CameraMotion = "zoom_in"
+    # The provider's model; "" for the provider's configured default. Local ignores it.
+    model: str = Field(default="", max_length=100, pattern=r"^[A-Za-z0-9._:/-]*$")
     image: Path | None = None  # image_move's picture, already on this machine
     beat_times_s: tuple[float, ...] = ()  # beat_pulse's beats, from the clip's start
 

@@ -21,6 +21,12 @@ from events.payloads import (
     RenderProgress,
     RenderRequested,
     RenderStarted,
+    VideoGenerationCompleted,
+    VideoGenerationDeleted,
+    VideoGenerationFailed,
+    VideoGenerationProgress,
+    VideoGenerationRequested,
+    VideoGenerationStarted,
 )
 
 ALL_PAYLOADS: tuple[type[Payload], ...] = (
@@ -41,6 +47,12 @@ ALL_PAYLOADS: tuple[type[Payload], ...] = (
     RenderConfigUpdated,
     BeatAnalysisRequested,
     BeatAnalysisCompleted,
+    VideoGenerationRequested,
+    VideoGenerationStarted,
+    VideoGenerationProgress,
+    VideoGenerationCompleted,
+    VideoGenerationFailed,
+    VideoGenerationDeleted,
 )
 
 REGISTRY: dict[tuple[str, int], type[Payload]] = {

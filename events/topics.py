@@ -15,6 +15,7 @@ class Topic(StrEnum):
     CLIP_EVENTS = "clip.events"
     RENDER_CONFIG = "render.config"
     ANALYSIS = "analysis"
+    VIDEO_GENERATIONS = "video.generations"
     DEAD_LETTER = "deadletter"
 
 
@@ -67,6 +68,13 @@ TOPIC_TABLE: tuple[TopicSpec, ...] = (
         key="audio_track_id",
         compacted=False,
         description="Beat analysis requests and results.",
+    ),
+    TopicSpec(
+        topic=Topic.VIDEO_GENERATIONS,
+        partitions=3,
+        key="generation_id",
+        compacted=False,
+        description="Generated clips: requested, started, progress, completed, failed, deleted.",
     ),
     TopicSpec(
         topic=Topic.DEAD_LETTER,

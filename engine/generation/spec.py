@@ -23,12 +23,13 @@ CameraMotion = Literal["static", "pan_left", "pan_right", "zoom_in", "zoom_out",
 Style = Literal["plain", "warm", "cool", "neon", "mono"]
 Seconds = Annotated[float, ranged(0.5, 20.0)]
 Share = Annotated[float, ranged(0.0, 1.0)]
+BeatTime = Annotated[float, ranged(0.0, 20.0)]
 
 
 class ClipSpec(BaseModel):
     """A request for one generated clip; equal specs give byte-identical clips."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     kind: LocalKind = LocalKind.TITLE_CARD  # remote providers ignore it
     prompt: str = Field(min_length=1, max_length=500)
@@ -43,7 +44,10 @@ class ClipSpec(BaseModel):
     # The provider's model; "" for the provider's configured default. Local ignores it.
     model: str = Field(default="", max_length=100, pattern=r"^[A-Za-z0-9._:/-]*$")
     image: Path | None = None  # image_move's picture, already on this machine
-    beat_times_s: tuple[float, ...] = ()  # beat_pulse's beats, from the clip's start
+    # beat_pulse's beats, from the clip's start; a 20 s clip at 300 BPM has 100.
+    beat_times_s: tuple[Annotated[float, ranged(0.0, 20.0)], ...] = Field(
+        default=(), max_length=400
+    )
 
     @property
     def frame_count(self) -> int:

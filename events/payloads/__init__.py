@@ -11,6 +11,14 @@ from events.payloads.clip import (
     ClipTaskSucceededV1,
 )
 from events.payloads.config import RenderClipConfig, RenderConfigUpdated, RenderConfigUpdatedV1
+from events.payloads.generation import (
+    VideoGenerationCompleted,
+    VideoGenerationDeleted,
+    VideoGenerationFailed,
+    VideoGenerationProgress,
+    VideoGenerationRequested,
+    VideoGenerationStarted,
+)
 from events.payloads.render import (
     ClipStats,
     RenderCancelled,
@@ -41,4 +49,10 @@ __all__ = [
     "RenderProgress",
     "RenderRequested",
     "RenderStarted",
+    "VideoGenerationCompleted",
+    "VideoGenerationDeleted",
+    "VideoGenerationFailed",
+    "VideoGenerationProgress",
+    "VideoGenerationRequested",
+    "VideoGenerationStarted",
 ]

@@ -47,6 +47,7 @@ ANALYTICS_TOPICS = (
     Topic.CLIP_EVENTS,
     Topic.RENDER_CONFIG,
     Topic.ANALYSIS,
+    Topic.VIDEO_GENERATIONS,
 )
 
 

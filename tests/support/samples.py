@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from engine.generation.spec import ClipSpec, LocalKind
 from events.base import Payload
 from events.payloads import (
     BeatAnalysisCompleted,
@@ -23,6 +24,12 @@ from events.payloads import (
     RenderProgress,
     RenderRequested,
     RenderStarted,
+    VideoGenerationCompleted,
+    VideoGenerationDeleted,
+    VideoGenerationFailed,
+    VideoGenerationProgress,
+    VideoGenerationRequested,
+    VideoGenerationStarted,
 )
 from events.payloads.common import FailureReason, MediaSource, OutputSettings, SourceType
 from events.payloads.config import RenderClipConfigV1
@@ -107,4 +114,46 @@ def sample_payloads() -> list[Payload]:
         BeatAnalysisCompleted(
             audio_track_id="a-1", project_id="proj-1", status="completed", bpm=120.0, beat_count=8
         ),
+        *generation_payloads(),
+    ]
+
+
+GENERATION = dict(generation_id="gen-1", project_id="proj-1")
+
+
+def generation_payloads() -> list[Payload]:
+    """One payload of every video generation event type, in lifecycle order."""
+    return [
+        VideoGenerationRequested(
+            **GENERATION,
+            requested_by="user-1",
+            provider="local",
+            spec=ClipSpec(kind=LocalKind.TITLE_CARD, prompt="Summer at the lake", seed=7),
+            segment_index=2,
+        ),
+        VideoGenerationStarted(**GENERATION, worker_id="w-1", provider="local"),
+        VideoGenerationProgress(**GENERATION, progress=0.5, message="rendering frames"),
+        VideoGenerationCompleted(
+            **GENERATION,
+            provider="local",
+            model="local-title_card",
+            task_id="local-abc",
+            path="generated/proj-1/gen-1.mp4",
+            thumbnail_path="generated/proj-1/gen-1.jpg",
+            checksum="0" * 64,
+            size_bytes=1234,
+            width=1280,
+            height=720,
+            duration_ms=4000,
+            fps=24.0,
+            codec="h264",
+            metadata={"engine": "local"},
+        ),
+        VideoGenerationFailed(
+            **GENERATION,
+            provider="runway",
+            error="the provider refused the key.",
+            error_code="bad_key",
+        ),
+        VideoGenerationDeleted(**GENERATION, requested_by="user-1"),
     ]

@@ -28,7 +28,8 @@ ALLOWED["bench"] = frozenset(ALLOWED) - {"bench"}
 # The one exception below the domain floor: the catalog carries the engine's EDL model on
 # the wire (RenderRequested.edl, ClipTaskQueued.segment), so it may import that module,
 # which is pure data and imports no media library.
-EDL_MODEL = "engine.edl"
+# Engine models that travel on the wire as they are (pure data): the EDL and the clip spec.
+WIRE_MODELS = frozenset({"engine.edl", "engine.generation.spec"})
 DATA_ONLY = ("engine/edl.py", "engine/media.py", "engine/render_settings.py", "engine/errors.py")
 MEDIA_LIBRARIES = frozenset({"av", "cv2", "numpy", "librosa", "soundfile", "scipy"})
 
@@ -57,10 +58,10 @@ def imported_modules(path: Path) -> set[str]:
 
 
 def imported_packages(path: Path, package: str) -> set[str]:
-    """Top-level packages a file of `package` imports, except the EDL model in the catalog."""
+    """Top-level packages a file of `package` imports, except the wire models in the catalog."""
     modules = imported_modules(path)
     if package == "events":
-        modules.discard(EDL_MODEL)
+        modules -= WIRE_MODELS
     return {m.split(".")[0] for m in modules}
 
 

@@ -24,6 +24,7 @@ def test_analytics_reads_the_event_topics_but_not_the_dead_letters_in_its_own_gr
         "bs.clip.events",
         "bs.render.config",
         "bs.analysis",
+        "bs.video.generations",
     }
     assert all("WRITE" not in g.operations for g in grants)
     assert Grant("group", "dash-", True, ("READ", "DESCRIBE")) in grants

@@ -11,17 +11,18 @@ from domain.clip_stats import JobClipState, fold_clip_events
 from domain.render_job import fold_job
 from events.base import Envelope
 from events.topics import Topic
-from projections.folds import fold_analysis, fold_config
+from projections.folds import fold_analysis, fold_config, fold_generation
 from projections.store import BatchState
 
-Keys = tuple[set[str], set[int], set[str]]
+Keys = tuple[set[str], set[int], set[str], set[str]]
 
 
 def keys_of(events: Sequence[Envelope[Any]]) -> Keys:
-    """Return the job ids, config versions and audio tracks a batch touches."""
+    """Return the job ids, config versions, audio tracks and generations a batch touches."""
     jobs: set[str] = set()
     versions: set[int] = set()
     tracks: set[str] = set()
+    generations: set[str] = set()
     for env in events:
         topic = env.payload.topic
         if topic in (Topic.RENDER_JOBS, Topic.CLIP_TASKS, Topic.CLIP_EVENTS):
@@ -30,7 +31,9 @@ def keys_of(events: Sequence[Envelope[Any]]) -> Keys:
             versions.add(env.payload.version)
         elif topic == Topic.ANALYSIS:
             tracks.add(env.payload.audio_track_id)
-    return jobs, versions, tracks
+        elif topic == Topic.VIDEO_GENERATIONS:
+            generations.add(env.payload.generation_id)
+    return jobs, versions, tracks, generations
 
 
 def fold_batch(loaded: BatchState, events: Sequence[Envelope[Any]]) -> tuple[BatchState, set[str]]:
@@ -38,6 +41,7 @@ def fold_batch(loaded: BatchState, events: Sequence[Envelope[Any]]) -> tuple[Bat
     jobs = dict(loaded.jobs)
     configs = dict(loaded.configs)
     analyses = dict(loaded.analyses)
+    generations = dict(loaded.generations)
     clip_events: dict[str, list[Envelope[Any]]] = defaultdict(list)
     for env in events:
         topic = env.payload.topic
@@ -51,6 +55,9 @@ def fold_batch(loaded: BatchState, events: Sequence[Envelope[Any]]) -> tuple[Bat
         elif topic == Topic.ANALYSIS:
             track = env.payload.audio_track_id
             analyses[track] = fold_analysis(analyses.get(track), env)
+        elif topic == Topic.VIDEO_GENERATIONS:
+            gen = env.payload.generation_id
+            generations[gen] = fold_generation(generations.get(gen), env)
     clips = dict(loaded.clips)
     changed: set[str] = set()
     for job_id, job_events in clip_events.items():
@@ -60,5 +67,12 @@ def fold_batch(loaded: BatchState, events: Sequence[Envelope[Any]]) -> tuple[Bat
         if job_changed or after.peak_parallelism != before.peak_parallelism:
             clips[job_id] = after
             changed |= job_changed
-    folded = dataclasses.replace(loaded, jobs=jobs, clips=clips, configs=configs, analyses=analyses)
+    folded = dataclasses.replace(
+        loaded,
+        jobs=jobs,
+        clips=clips,
+        configs=configs,
+        analyses=analyses,
+        generations=generations,
+    )
     return folded, changed

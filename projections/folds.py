@@ -1,6 +1,6 @@
-"""Pure folds of the read models only the projector keeps: config versions and beat
-analyses. (The job and clip-task folds are the domain's: domain.render_job, domain.clip_stats.)
-No clock, no I/O, no randomness.
+"""Pure folds of the read models only the projector keeps: config versions, beat analyses
+and video generations. (The job and clip-task folds are the domain's: domain.render_job,
+domain.clip_stats.) No clock, no I/O, no randomness.
 
 Every fold is idempotent (a redelivered event changes nothing) and the folds of
 different topics commute, so a replay rebuilds the same rows whatever the
@@ -15,8 +15,22 @@ from typing import Any
 from domain.clip_stats import earliest, latest
 from domain.render_config import supersedes
 from events.base import Envelope
-from events.payloads import BeatAnalysisCompleted, BeatAnalysisRequested, RenderConfigUpdated
-from projections.state import AnalysisState, ConfigVersionState
+from events.payloads import (
+    BeatAnalysisCompleted,
+    BeatAnalysisRequested,
+    RenderConfigUpdated,
+    VideoGenerationCompleted,
+    VideoGenerationDeleted,
+    VideoGenerationFailed,
+    VideoGenerationProgress,
+    VideoGenerationRequested,
+    VideoGenerationStarted,
+)
+from projections.state import AnalysisState, ConfigVersionState, GenerationState
+
+# A generation's outcome is its first Completed or Failed; a redelivered request that ran
+# again cannot give it a second one.
+GENERATION_ENDED = frozenset({"completed", "failed"})
 
 
 def fold_config(current: ConfigVersionState | None, env: Envelope[Any]) -> ConfigVersionState:
@@ -54,3 +68,104 @@ def fold_analysis(current: AnalysisState | None, env: Envelope[Any]) -> Analysis
     else:
         raise TypeError(f"not an analysis event: {env.type}")
     return current if current is not None and new == current else new
+
+
+def fold_generation(current: GenerationState | None, env: Envelope[Any]) -> GenerationState:
+    """Fold a video generation event into its record; the first outcome stays the outcome."""
+    p = env.payload
+    base = current or GenerationState(generation_id=p.generation_id, project_id=p.project_id)
+    ended = base.status in GENERATION_ENDED
+    if isinstance(p, VideoGenerationRequested):
+        new = _requested(base, p, env)
+    elif isinstance(p, VideoGenerationStarted):
+        new = (
+            base
+            if ended
+            else replace(
+                base,
+                status="processing",
+                worker_id=p.worker_id,
+                started_at=earliest(base.started_at, env.occurred_at),
+            )
+        )
+    elif isinstance(p, VideoGenerationProgress):
+        # Progress only rises: a report from an earlier run of a redelivered request is late.
+        new = (
+            base
+            if ended or p.progress < base.progress
+            else replace(base, status="processing", progress=p.progress, progress_message=p.message)
+        )
+    elif isinstance(p, VideoGenerationCompleted):
+        new = base if ended else _completed(base, p, env)
+    elif isinstance(p, VideoGenerationFailed):
+        new = (
+            base
+            if ended
+            else replace(
+                base,
+                status="failed",
+                error_msg=p.error,
+                error_code=p.error_code,
+                attempts=p.attempts,
+                completed_at=env.occurred_at,
+            )
+        )
+    elif isinstance(p, VideoGenerationDeleted):
+        new = replace(base, deleted_at=earliest(base.deleted_at, env.occurred_at))
+    else:
+        raise TypeError(f"not a video generation event: {env.type}")
+    if current is not None and new == current:
+        return current
+    return replace(new, updated_at=latest(base.updated_at, env.occurred_at))
+
+
+def _requested(
+    base: GenerationState, p: VideoGenerationRequested, env: Envelope[Any]
+) -> GenerationState:
+    spec = p.spec
+    return replace(
+        base,
+        requested_by=p.requested_by,
+        provider=p.provider,
+        kind=spec.kind.value,
+        prompt=spec.prompt,
+        model=base.model or spec.model or None,
+        image_asset_id=p.image_asset_id,
+        segment_index=p.segment_index,
+        duration_s=spec.duration_s,
+        fps=spec.fps,
+        width=base.width or spec.width,
+        height=base.height or spec.height,
+        style=spec.style,
+        motion_level=spec.motion_level,
+        camera_motion=spec.camera_motion,
+        seed=spec.seed,
+        created_at=earliest(base.created_at, env.occurred_at),
+    )
+
+
+def _completed(
+    base: GenerationState, p: VideoGenerationCompleted, env: Envelope[Any]
+) -> GenerationState:
+    return replace(
+        base,
+        status="completed",
+        progress=1.0,
+        progress_message="done",
+        provider=p.provider,
+        model=p.model or base.model,
+        task_id=p.task_id or None,
+        video_url=p.video_url or None,
+        local_path=p.path,
+        thumbnail_path=p.thumbnail_path,
+        checksum=p.checksum,
+        size_bytes=p.size_bytes,
+        width=p.width,
+        height=p.height,
+        duration_ms=p.duration_ms,
+        output_fps=p.fps,
+        codec=p.codec,
+        attempts=p.attempts,
+        provider_metadata=dict(sorted(p.metadata.items())),
+        completed_at=env.occurred_at,
+    )

@@ -106,6 +106,53 @@ class AudioAnalysis(Base):
     completed_at: Mapped[datetime | None]
 
 
+class VideoGeneration(Base):
+    """A generated clip's record, folded from the video.generations topic."""
+
+    __tablename__ = "video_generations"
+    __table_args__ = (Index("ix_video_generations_project_created", "project_id", "created_at"),)
+
+    generation_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    project_id: Mapped[str | None] = mapped_column(String(128))
+    requested_by: Mapped[str | None] = mapped_column(String(128))
+    provider: Mapped[str | None] = mapped_column(String(32))
+    kind: Mapped[str | None] = mapped_column(String(16))
+    prompt: Mapped[str | None] = mapped_column(Text)
+    model: Mapped[str | None] = mapped_column(String(100))
+    image_asset_id: Mapped[str | None] = mapped_column(String(128))
+    segment_index: Mapped[int | None] = mapped_column(Integer)
+    duration_s: Mapped[float | None] = mapped_column(Float)
+    fps: Mapped[int | None] = mapped_column(Integer)
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
+    style: Mapped[str | None] = mapped_column(String(16))
+    motion_level: Mapped[float | None] = mapped_column(Float)
+    camera_motion: Mapped[str | None] = mapped_column(String(16))
+    seed: Mapped[int | None] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(16))
+    progress: Mapped[float] = mapped_column(Float)
+    progress_message: Mapped[str] = mapped_column(Text)
+    worker_id: Mapped[str | None] = mapped_column(String(128))
+    task_id: Mapped[str | None] = mapped_column(String(200))
+    video_url: Mapped[str | None] = mapped_column(Text)
+    local_path: Mapped[str | None] = mapped_column(Text)
+    thumbnail_path: Mapped[str | None] = mapped_column(Text)
+    checksum: Mapped[str | None] = mapped_column(String(64))
+    size_bytes: Mapped[int | None] = mapped_column(BigInteger)
+    duration_ms: Mapped[int | None] = mapped_column(Integer)
+    output_fps: Mapped[float | None] = mapped_column(Float)
+    codec: Mapped[str | None] = mapped_column(String(32))
+    attempts: Mapped[int] = mapped_column(Integer)
+    provider_metadata: Mapped[dict[str, Any] | None]
+    error_msg: Mapped[str | None] = mapped_column(Text)
+    error_code: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime | None]
+    started_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime | None]
+    deleted_at: Mapped[datetime | None]
+
+
 class ProjectorOffset(Base):
     """The next offset to read per projector and partition, written with the rows it produced."""
 
@@ -118,7 +165,13 @@ class ProjectorOffset(Base):
 
 
 # The tables replay rebuilds and digests; offsets are bookkeeping, not read models.
-READ_MODEL_TABLES = ("render_jobs", "clip_tasks", "render_config_versions", "audio_analyses")
+READ_MODEL_TABLES = (
+    "render_jobs",
+    "clip_tasks",
+    "render_config_versions",
+    "audio_analyses",
+    "video_generations",
+)
 
 
 def table_of(model: type[Base]) -> Table:

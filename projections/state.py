@@ -41,3 +41,48 @@ class AnalysisState:
     error: str | None = None
     requested_at: datetime | None = None
     completed_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GenerationState:
+    """A video generation record: what was asked, where it stands and what came of it."""
+
+    generation_id: str
+    project_id: str | None = None
+    requested_by: str | None = None
+    provider: str | None = None
+    kind: str | None = None
+    prompt: str | None = None
+    model: str | None = None
+    image_asset_id: str | None = None
+    segment_index: int | None = None
+    duration_s: float | None = None
+    fps: int | None = None
+    width: int | None = None
+    height: int | None = None
+    style: str | None = None
+    motion_level: float | None = None
+    camera_motion: str | None = None
+    seed: int | None = None
+    status: str = "pending"
+    progress: float = 0.0
+    progress_message: str = ""
+    worker_id: str | None = None
+    task_id: str | None = None
+    video_url: str | None = None
+    local_path: str | None = None
+    thumbnail_path: str | None = None
+    checksum: str | None = None
+    size_bytes: int | None = None
+    duration_ms: int | None = None
+    output_fps: float | None = None
+    codec: str | None = None
+    attempts: int = 0
+    provider_metadata: dict[str, Any] | None = None
+    error_msg: str | None = None
+    error_code: str | None = None
+    created_at: datetime | None = None
+    started_at: datetime | None = None
+    completed_at: datetime | None = None
+    updated_at: datetime | None = None
+    deleted_at: datetime | None = None

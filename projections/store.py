@@ -23,9 +23,10 @@ from projections.models import (
     ProjectorOffset,
     RenderConfigVersion,
     RenderJob,
+    VideoGeneration,
     table_of,
 )
-from projections.state import AnalysisState, ConfigVersionState
+from projections.state import AnalysisState, ConfigVersionState, GenerationState
 
 TopicPartitionKey = tuple[str, int]
 S = TypeVar("S")
@@ -118,11 +119,13 @@ class BatchState:
     clips: dict[str, JobClipState] = field(default_factory=dict)
     configs: dict[int, ConfigVersionState] = field(default_factory=dict)
     analyses: dict[str, AnalysisState] = field(default_factory=dict)
+    generations: dict[str, GenerationState] = field(default_factory=dict)
     # Keys present in the database before the batch (insert vs update).
     existing_jobs: set[str] = field(default_factory=set)
     existing_tasks: set[str] = field(default_factory=set)
     existing_configs: set[int] = field(default_factory=set)
     existing_analyses: set[str] = field(default_factory=set)
+    existing_generations: set[str] = field(default_factory=set)
 
 
 def _chunks(keys: Iterable[Any]) -> Iterable[list[Any]]:
@@ -169,9 +172,10 @@ def load_batch(
     job_ids: set[str],
     config_versions: set[int],
     track_ids: set[str],
+    generation_ids: set[str],
     cache: JobCache | None = None,
 ) -> BatchState:
-    """Load every row a batch may change: jobs with their tasks, configs, analyses."""
+    """Load every row a batch may change: jobs with their tasks, configs, analyses, generations."""
     state = BatchState()
     if cache is not None:
         for job_id in list(job_ids):
@@ -207,6 +211,13 @@ def load_batch(
             track_id = row._mapping["audio_track_id"]
             state.analyses[track_id] = _from_row(AnalysisState, row._mapping, {})
             state.existing_analyses.add(track_id)
+    generations = table_of(VideoGeneration)
+    for chunk in _chunks(generation_ids):
+        stmt = select(generations).where(generations.c.generation_id.in_(chunk))
+        for row in conn.execute(stmt):
+            gen_id = row._mapping["generation_id"]
+            state.generations[gen_id] = _from_row(GenerationState, row._mapping, {})
+            state.existing_generations.add(gen_id)
     return state
 
 
@@ -258,6 +269,10 @@ def save_batch(
         dataclasses.asdict(a) for k, a in after.analyses.items() if a != before.analyses.get(k)
     ]
     _upsert(conn, AudioAnalysis, analysis_rows, "audio_track_id", before.existing_analyses)
+    generation_rows = [
+        _as_row(g) for k, g in after.generations.items() if g != before.generations.get(k)
+    ]
+    _upsert(conn, VideoGeneration, generation_rows, "generation_id", before.existing_generations)
     return job_ids
 
 

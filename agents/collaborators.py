@@ -1,8 +1,9 @@
 """What a worker's agents work with, wired to each other in one place.
 
 `build_collaborators` makes the outbox, the config and cancellation watchers, the process
-pool, the clip runner and its scheduler, the in-order acker, the assembler and the
-analyzer; the Faust app (agents/worker.py) hands each agent the ones it needs.
+pool, the clip runner and its scheduler, the in-order acker, the assembler, the analyzer
+and the generator (with the video providers the settings set up); the Faust app
+(agents/worker.py) hands each agent the ones it needs.
 """
 
 from __future__ import annotations
@@ -24,12 +25,16 @@ from agents.cancellations import CancellationWatcher
 from agents.clip_runner import ClipRunner
 from agents.config_watcher import ConfigWatcher
 from agents.disk_gc import DiskCollector
+from agents.generator import Generator, Providers
 from agents.outbox import Outbox
 from agents.pool import Pool
 from agents.recent_ids import RecentIds
 from agents.scheduler import ClipScheduler
 from agents.settings import RetentionSettings, WorkerSettings
 from agents.source_guard import SourceGuard
+from domain.generation_settings import GenerationSettings
+from engine.generation.provider import ProviderError, VideoProvider
+from engine.generation.registry import PROVIDERS, make_provider
 from engine.placeholder import placeholder_path
 from events.base import Envelope, Payload, make_event
 
@@ -47,10 +52,30 @@ class Collaborators:
     acker: InOrderAcker
     assembler: Assembler
     analyzer: Analyzer
+    generator: Generator
     upkeep: Upkeep
     disk: DiskCollector
     planned: RecentIds = field(default_factory=RecentIds)  # requests this worker planned
     max_segments: int = 1000  # the planner's cap (BEATSTITCH_MAX_SEGMENTS)
+
+
+def provider_factory(settings: GenerationSettings) -> Providers:
+    """Providers by name, made once each; a remote one without its key or URL refuses."""
+    made: dict[str, VideoProvider] = {}
+
+    def provider(name: str) -> VideoProvider | None:
+        if name not in PROVIDERS:
+            return None
+        if not settings.configured(name):
+            raise ProviderError(
+                "not_configured",
+                f"the {name} provider is not set up on this service (no API key or URL)",
+            )
+        if name not in made:
+            made[name] = make_provider(name, settings.for_provider(name))
+        return made[name]
+
+    return provider
 
 
 def build_collaborators(
@@ -60,6 +85,7 @@ def build_collaborators(
     assembly_table: MutableMapping[str, Any],
     pool_initializer: Callable[[], None] | None = None,
     retention: RetentionSettings | None = None,
+    generation: GenerationSettings | None = None,
 ) -> Collaborators:
     """Wire a worker's collaborators; `assembly_table` keeps the assembler's state per render."""
     outbox = Outbox(bootstrap, prefix, worker.worker_id, worker.send_deadline_s)
@@ -129,6 +155,14 @@ def build_collaborators(
         # Absolute: the path travels in events to processes with other working directories.
         grids_dir=artifacts.resolve() / "beat-grids",
     )
+    generator = Generator(
+        worker_id=worker.worker_id,
+        outbox=outbox,
+        execute=pool.run_surviving_crashes,
+        providers=provider_factory(generation or GenerationSettings()),
+        generated_dir=Path(worker.media_dir).resolve() / "generated",
+        guard=guard,
+    )
     disk = DiskCollector(
         worker_id=worker.worker_id,
         artifacts=artifacts,
@@ -146,6 +180,7 @@ def build_collaborators(
         InOrderAcker(),
         assembler,
         analyzer,
+        generator,
         Upkeep(assembler, reread=functools.partial(clip_events_of, bootstrap, prefix)),
         disk,
         max_segments=worker.max_segments,

@@ -46,3 +46,14 @@ RENDER_CLIP_REQUEUED = Counter(
     "render_clip_requeued_total",
     "Clip tasks queued again by the assembler's upkeep: their render stopped moving without them",
 )
+RENDER_GENERATIONS = Counter(
+    "render_generations_total",
+    "Video generations this worker ended, by provider and outcome (completed or failed)",
+    ["provider", "outcome"],
+)
+RENDER_GENERATION_SECONDS = Histogram(
+    "render_generation_seconds",
+    "Time from taking a generation request to its outcome, by provider",
+    ["provider"],
+    buckets=(1, 2, 5, 10, 30, 60, 120, 300, 600, 1800),
+)

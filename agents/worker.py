@@ -167,6 +167,10 @@ def _add_agents(app: faust.App, prefix: str, parts: Collaborators) -> None:
     async def analyzer_agent(stream: faust.StreamT) -> None:
         await each(stream, "analyzer", parts.analyzer.handle)
 
+    @app.agent(topic(Topic.VIDEO_GENERATIONS), name="generator")
+    async def generator_agent(stream: faust.StreamT) -> None:
+        await each(stream, "generator", parts.generator.handle)
+
 
 async def _queue_clip_task(parts: Collaborators, event: Any, done: Callable[[], None]) -> None:
     """Hand one clip.tasks message to the scheduler (or finish it at once if it is no task)."""

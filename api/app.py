@@ -26,6 +26,7 @@ from api.read_your_writes import ProjectionLagging
 from api.routes import (
     audio,
     auth,
+    generations,
     health,
     media,
     projects,
@@ -63,7 +64,8 @@ def create_app(
             bootstrap, settings, kafka or KafkaSettings(), database or DatabaseSettings()
         ),
     )
-    for module in (auth, users, projects, media, audio, timeline, renders, render_config, health):
+    routers = (auth, users, projects, media, generations, audio, timeline, renders)
+    for module in (*routers, render_config, health):
         app.include_router(module.router)
     app.mount("/metrics", make_asgi_app())
     # Inside the tracing middleware, so a refused body is traced, counted and logged too.

@@ -87,7 +87,7 @@ class Project(ApiBase):
 
 
 class MediaAssetRow(ApiBase):
-    """An uploaded photo or clip with what probing found."""
+    """A photo or clip, uploaded or generated, with what probing found."""
 
     __tablename__ = "media_assets"
 
@@ -111,6 +111,9 @@ class MediaAssetRow(ApiBase):
     codec: Mapped[str] = mapped_column(String(32))
     thumbnail_path: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
+    # "upload", or "generated" by the video generation of that id (the asset's id too).
+    origin: Mapped[str] = mapped_column(String(16), server_default="upload", default="upload")
+    generation_id: Mapped[str | None] = mapped_column(String(64))
 
 
 class AudioTrack(ApiBase):

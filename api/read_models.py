@@ -17,6 +17,7 @@ from projections.models import (
     ProjectorOffset,
     RenderConfigVersion,
     RenderJob,
+    VideoGeneration,
     table_of,
 )
 from projections.store import job_from_row, next_offset
@@ -25,6 +26,7 @@ __all__ = [
     "AudioAnalysis",
     "RenderConfigVersion",
     "RenderJob",
+    "VideoGeneration",
     "analysis_of",
     "audio_track_of",
     "job_snapshot",
@@ -35,12 +37,32 @@ __all__ = [
     "render_job",
     "render_jobs_of",
     "workspace_render_jobs",
+    "generation_of",
+    "generations_of",
 ]
 
 
 def analysis_of(session: Session, audio_track_id: str) -> AudioAnalysis | None:
     """The beat analysis row of an audio track, if the projector has seen its request."""
     return session.get(AudioAnalysis, audio_track_id)
+
+
+def generation_of(session: Session, generation_id: str) -> VideoGeneration | None:
+    """One video generation record, if the projector has folded its request."""
+    return session.get(VideoGeneration, generation_id)
+
+
+def generations_of(
+    session: Session, project_id: str, *, completed_only: bool = False, limit: int = 200
+) -> list[VideoGeneration]:
+    """A project's generations that are not deleted, newest first."""
+    query = select(VideoGeneration).where(
+        VideoGeneration.project_id == project_id, VideoGeneration.deleted_at.is_(None)
+    )
+    if completed_only:
+        query = query.where(VideoGeneration.status == "completed")
+    order = (VideoGeneration.created_at.desc(), VideoGeneration.generation_id)
+    return list(session.scalars(query.order_by(*order).limit(limit)))
 
 
 def render_job(session: Session, job_id: str) -> RenderJob | None:

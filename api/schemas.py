@@ -169,6 +169,8 @@ class MediaOut(BaseModel):
     codec: str
     thumbnail_url: str
     created_at: Utc
+    origin: Literal["upload", "generated"] = "upload"
+    generation_id: str | None = None
 
 
 AnalysisStatus = Literal["pending", "completed", "failed"]

@@ -1,10 +1,10 @@
 """What every request handler shares: settings, the database, the event producer, the watcher
-of the projector's offsets, the one tail of render.jobs, the open progress streams and the
-limits on logins."""
+of the projector's offsets, the one tail of render.jobs, the open progress streams, the
+limits on logins and the video generation settings."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
@@ -13,6 +13,7 @@ from api.projection_watch import ProjectionWatcher
 from api.rate_limit import AuthLimits
 from api.settings import ApiSettings
 from api.stream_slots import StreamSlots
+from domain.generation_settings import GenerationSettings
 from events.kafka_io import EventProducer
 from projections.settings import DatabaseSettings
 
@@ -31,3 +32,5 @@ class Services:
     tail: JobTail
     streams: StreamSlots
     auth_limits: AuthLimits
+    # The default video provider and which ones are set up (BEATSTITCH_*, as the workers').
+    generation: GenerationSettings = field(default_factory=GenerationSettings)

@@ -1,4 +1,4 @@
-"""Media: upload photos and clips (sniffed, probed, thumbnailed), list, get, delete."""
+"""Media: upload photos and clips (sniffed, probed, thumbnailed), list, get, fetch, delete."""
 
 from __future__ import annotations
 
@@ -11,11 +11,13 @@ from sqlalchemy import func, select
 from starlette.concurrency import run_in_threadpool
 
 from api.clock import new_id, now
-from api.deps import OwnedProject, ServicesDep, SessionDep
+from api.deps import CurrentUser, OwnedProject, ServicesDep, SessionDep, TraceId
 from api.errors import not_found
+from api.generated_media import adopt_generated
 from api.models import MediaAssetRow, Project
-from api.openapi_errors import OWNED, UPLOAD, errors
+from api.openapi_errors import EMITS, OWNED, UPLOAD, errors
 from api.openapi_links import created_asset
+from api.read_your_writes import emit
 from api.routes.uploads import (
     probed,
     receive,
@@ -30,6 +32,7 @@ from api.timelines import drop_generated_timeline
 from engine.errors import EngineError
 from engine.probe import ProbeResult
 from engine.thumbnail import make_thumbnail
+from events.payloads import VideoGenerationDeleted
 
 router = APIRouter(prefix="/api/v1/projects/{project_id}/media", tags=["media"])
 
@@ -54,6 +57,8 @@ def media_out(row: MediaAssetRow) -> MediaOut:
         codec=row.codec,
         thumbnail_url=f"/api/v1/projects/{row.project_id}/media/{row.id}/thumbnail",
         created_at=row.created_at,
+        origin="generated" if row.origin == "generated" else "upload",
+        generation_id=row.generation_id,
     )
 
 
@@ -140,8 +145,9 @@ def _insert(
 
 
 @router.get("", responses=errors(*OWNED))
-def list_media(project: OwnedProject, session: SessionDep) -> list[MediaOut]:
-    """The project's media in timeline order."""
+def list_media(project: OwnedProject, session: SessionDep, services: ServicesDep) -> list[MediaOut]:
+    """The project's media in timeline order, completed generations included."""
+    adopt_generated(session, services.settings, project.id)
     rows = session.scalars(
         select(MediaAssetRow)
         .where(MediaAssetRow.project_id == project.id)
@@ -175,13 +181,44 @@ def get_thumbnail(
     return FileResponse(path, media_type="image/jpeg")
 
 
-@router.delete("/{asset_id}", status_code=status.HTTP_204_NO_CONTENT, responses=errors(*OWNED))
-def delete_media(asset_id: str, project: OwnedProject, session: SessionDep) -> Response:
-    """Remove an asset and its files (a render still using it gets a placeholder clip)."""
+@router.get("/{asset_id}/file", response_class=FileResponse, responses=errors(*OWNED))
+def get_file(
+    asset_id: str, project: OwnedProject, session: SessionDep, services: ServicesDep
+) -> FileResponse:
+    """The asset's file as stored (HTTP Range requests supported)."""
     row = _owned_asset(session, project, asset_id)
+    path = served_file(services.settings, row.path)
+    if path is None:
+        raise not_found(f"the file of {asset_id}")
+    return FileResponse(path, media_type=row.content_type, filename=row.filename)
+
+
+@router.delete(
+    "/{asset_id}", status_code=status.HTTP_204_NO_CONTENT, responses=errors(*OWNED, *EMITS)
+)
+async def delete_media(
+    asset_id: str,
+    project: OwnedProject,
+    user: CurrentUser,
+    session: SessionDep,
+    services: ServicesDep,
+    trace_id: TraceId,
+) -> Response:
+    """Remove an asset and its files (a render still using it gets a placeholder clip); a
+    generated clip's generation is deleted with it, so it does not come back."""
+    row = await run_in_threadpool(_owned_asset, session, project, asset_id)
+    if row.origin == "generated" and row.generation_id:
+        deleted = VideoGenerationDeleted(
+            generation_id=row.generation_id, project_id=project.id, requested_by=user.id
+        )
+        await emit(services, deleted, trace_id=trace_id)
+    await run_in_threadpool(_delete, session, project, row)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+def _delete(session: SessionDep, project: Project, row: MediaAssetRow) -> None:
     session.delete(row)
     drop_generated_timeline(session, project.id)
     session.commit()
     Path(row.path).unlink(missing_ok=True)
     Path(row.thumbnail_path).unlink(missing_ok=True)
-    return Response(status_code=status.HTTP_204_NO_CONTENT)

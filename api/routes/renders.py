@@ -25,6 +25,7 @@ from api.deps import (
     owned_workspace,
 )
 from api.errors import conflict, not_found, unprocessable_edl
+from api.generated_media import adopt_generated
 from api.models import Project, User, Workspace
 from api.openapi_errors import BODY, CAPPED, EMITS, OWNED, errors
 from api.progress_stream import ProgressStream
@@ -98,6 +99,7 @@ def build_request(
     job_id: str,
 ) -> RenderRequested:
     """Snapshot the project's timeline, media and music into a RenderRequested."""
+    adopt_generated(session, services.settings, project.id)
     track, grid = ready_audio(session, project)
     limit = services.settings.max_segments
     timeline = current_timeline(session, project) or generate_timeline(session, project, limit)

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Body, status
 
 from api.deps import OwnedProject, ServicesDep, SessionDep
 from api.errors import not_found, unprocessable_edl
+from api.generated_media import adopt_generated
 from api.models import Timeline
 from api.openapi_errors import BODY, CAPPED, OWNED, errors
 from api.schemas import TimelineOut
@@ -34,6 +35,7 @@ def timeline_out(session: SessionDep, project: OwnedProject, timeline: Timeline)
 @router.post("", status_code=status.HTTP_201_CREATED, responses=errors(*OWNED, *CAPPED, 409))
 def generate(project: OwnedProject, session: SessionDep, services: ServicesDep) -> TimelineOut:
     """Cut the music every `beats_per_cut` beats and lay the media over the cuts."""
+    adopt_generated(session, services.settings, project.id)
     try:
         timeline = generate_timeline(session, project, services.settings.max_segments)
         return timeline_out(session, project, timeline)
@@ -59,7 +61,10 @@ def replace(
         dict[str, Any], Body(description="A complete EDL, as GET returns it under `edl`")
     ],
 ) -> TimelineOut:
-    """Replace the timeline with an edited EDL; 422 names each broken segment and field."""
+    """Replace the timeline with an edited EDL; 422 names each broken segment and field.
+
+    A segment names a generated clip by its generation's id (its media asset's id)."""
+    adopt_generated(session, services.settings, project.id)
     try:
         timeline = replace_timeline(session, project, edl, services.settings.max_segments)
         return timeline_out(session, project, timeline)

@@ -1,0 +1,98 @@
+"""Generated clips become media assets of their project, the asset's id being the generation's.
+
+The worker writes the clip and the projector folds its record; the API turns each completed,
+not deleted generation into a media row the first time the project's media are read, so the
+clip is in the media list, the timeline and renders like any upload. A path in the record
+came from an event: a clip outside the media and artifacts folders is never adopted."""
+
+from __future__ import annotations
+
+import re
+
+import structlog
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from api.clock import now
+from api.models import MediaAssetRow
+from api.read_models import VideoGeneration, generations_of
+from api.settings import ApiSettings
+from api.storage import served_file
+from api.timelines import drop_generated_timeline
+
+log = structlog.get_logger(__name__)
+
+
+def adopt_generated(session: Session, settings: ApiSettings, project_id: str) -> int:
+    """Add the project's completed generations that have no media row yet; return how many."""
+    done = generations_of(session, project_id, completed_only=True)
+    if not done:
+        return 0
+    have = set(
+        session.scalars(
+            select(MediaAssetRow.id).where(
+                MediaAssetRow.project_id == project_id, MediaAssetRow.origin == "generated"
+            )
+        )
+    )
+    new = [g for g in reversed(done) if g.generation_id not in have]
+    rows = [r for r in (_row(settings, g) for g in new) if r is not None]
+    if not rows:
+        return 0
+    position = session.scalar(
+        select(func.coalesce(func.max(MediaAssetRow.position) + 1, 0)).where(
+            MediaAssetRow.project_id == project_id
+        )
+    )
+    for offset, row in enumerate(rows):
+        row.position = (position or 0) + offset
+        session.add(row)
+    drop_generated_timeline(session, project_id)
+    try:
+        session.commit()
+    except IntegrityError:
+        # Another request adopted them at the same moment: theirs stand.
+        session.rollback()
+        return 0
+    return len(rows)
+
+
+def clip_file_name(prompt: str | None, generation_id: str) -> str:
+    """A file name a person recognises: the prompt's first words, then the id."""
+    words = re.sub(r"[^A-Za-z0-9]+", "-", prompt or "").strip("-").lower()[:40].strip("-")
+    return f"{words or 'generated'}-{generation_id}.mp4"
+
+
+def _row(settings: ApiSettings, g: VideoGeneration) -> MediaAssetRow | None:
+    clip = served_file(settings, g.local_path or "")
+    thumb = served_file(settings, g.thumbnail_path or "")
+    if clip is None or thumb is None or not (g.width and g.height and g.checksum):
+        log.warning(
+            "api.generated_clip_not_adopted",
+            generation_id=g.generation_id,
+            reason="the clip or its thumbnail is missing or outside the media folders",
+        )
+        return None
+    return MediaAssetRow(
+        id=g.generation_id,
+        project_id=g.project_id,
+        position=0,
+        kind="video",
+        content_type="video/mp4",
+        filename=clip_file_name(g.prompt, g.generation_id),
+        path=str(clip),
+        checksum=g.checksum,
+        size_bytes=g.size_bytes or clip.stat().st_size,
+        width=g.width,
+        height=g.height,
+        rotation=0,
+        display_aspect_ratio=g.width / g.height,
+        duration_ms=g.duration_ms,
+        fps=g.output_fps,
+        codec=g.codec or "h264",
+        thumbnail_path=str(thumb),
+        created_at=g.completed_at or now(),
+        origin="generated",
+        generation_id=g.generation_id,
+    )

@@ -67,7 +67,9 @@ class CustomProvider:
         """Start the generation, wait for it, and download the clip to `out`."""
         base = self.settings.base_url.rstrip("/")
         if not base.startswith(("http://", "https://")):
-            raise ProviderError("not_configured", "the custom video API has no http(s) URL set")
+            raise ProviderError(
+                "not_configured", "the custom video API has no http(s) URL set", attempts=0
+            )
         key = self.settings.api_key.get_secret_value()
         auth = {"Authorization": f"Bearer {key}"} if key else {}
         model = spec.model or self.settings.model

@@ -54,7 +54,9 @@ class OpenAIVideoProvider:
         """Create the video job, wait for it, and download its MP4 to `out`."""
         key = self.settings.api_key.get_secret_value()
         if not key:
-            raise ProviderError("not_configured", "OpenAI has no API key in the settings")
+            raise ProviderError(
+                "not_configured", "OpenAI has no API key in the settings", attempts=0
+            )
         model = spec.model or self.settings.model or DEFAULT_MODEL
         base_url = (self.settings.base_url or DEFAULT_BASE_URL).rstrip("/")
         timeout = self.settings.request_timeout_s

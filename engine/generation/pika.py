@@ -74,7 +74,7 @@ class PikaProvider:
         """Queue the request on fal, wait for it, and download Pika's clip to `out`."""
         key = self.settings.api_key.get_secret_value()
         if not key:
-            raise ProviderError("not_configured", "Pika has no API key in the settings")
+            raise ProviderError("not_configured", "Pika has no API key in the settings", attempts=0)
         model = spec.model or self.settings.model
         model = model or (IMAGE_MODEL if spec.image is not None else TEXT_MODEL)
         base = (self.settings.base_url or DEFAULT_BASE_URL).rstrip("/")
@@ -133,12 +133,15 @@ def _result(job: RemoteJob, response_url: str, auth: dict[str, str]) -> str:
     """One try at reading the completed request's result: the clip's URL.
 
     fal answers a request that failed on the model's side with a 4xx and the model's words."""
+    failed: TryFailed | None = None
     try:
         result = job.send("GET", response_url, headers=auth).json()
-    except TryFailed as failed:
-        if failed.status is None or failed.status >= 500 or failed.status in {401, 403, 429}:
+    except TryFailed as exc:
+        if exc.status is None or exc.status >= 500 or exc.status in {401, 403, 429}:
             raise
+        failed = exc
+    if failed is not None:  # raised here, not in the except block: no exception in tow
         reason = failed.detail or f"HTTP {failed.status}"
-        raise job.error("provider_failed", f"Pika could not make the clip: {reason}") from None
+        raise job.error("provider_failed", f"Pika could not make the clip: {reason}")
     video = result.get("video") or {}
     return str(video.get("url", ""))

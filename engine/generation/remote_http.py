@@ -161,7 +161,7 @@ class RemoteJob:
         key = self.settings.api_key.get_secret_value()
         if key:
             message = message.replace(key, "[key]")
-        return ProviderError(code, message, attempts=max(1, self.attempts))
+        return ProviderError(code, message, attempts=self.attempts)
 
     def call(
         self, what: str, try_once: Callable[[], T], missing: frozenset[int] = frozenset()
@@ -172,8 +172,11 @@ class RemoteJob:
             self.attempts += 1
             try:
                 return try_once()
-            except TryFailed as failed:
-                wait = self._wait_before_retry(what, failed, missing, tries_left == 0)
+            except TryFailed as exc:
+                failed = exc
+            # Decided outside the except block, so no ProviderError drags the SDK's exception
+            # (whose request holds the key) along as its context.
+            wait = self._wait_before_retry(what, failed, missing, tries_left == 0)
             time.sleep(delay if wait is None else wait)
             delay *= 2
         raise AssertionError("unreachable: the last try returns or raises")
@@ -242,7 +245,7 @@ class RemoteJob:
             elif now - changed_at >= self.settings.stall_timeout_s:
                 self._fail(
                     "stalled",
-                    f"{self.provider}'s task has not moved for {now - changed_at:.0f} s"
+                    f"{self.provider}'s task has not moved for {round(now - changed_at, 1):g} s"
                     f" (still {state.note or state.status})",
                 )
             time.sleep(self.settings.poll_interval_s)

@@ -49,7 +49,9 @@ class RunwayProvider:
         """Start a Runway task for the spec, wait for it, and download its clip to `out`."""
         key = self.settings.api_key.get_secret_value()
         if not key:
-            raise ProviderError("not_configured", "Runway has no API key in the settings")
+            raise ProviderError(
+                "not_configured", "Runway has no API key in the settings", attempts=0
+            )
         model = spec.model or self.settings.model or DEFAULT_MODEL
         timeout = self.settings.request_timeout_s
         with (

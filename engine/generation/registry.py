@@ -4,12 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from engine.generation.custom import CustomProvider
 from engine.generation.local import LocalProvider
+from engine.generation.openai_video import OpenAIVideoProvider
+from engine.generation.pika import PikaProvider
 from engine.generation.provider import ProviderSettings, VideoProvider
+from engine.generation.runway import RunwayProvider
 
 # Each maker takes the provider's settings (unused by `local`) and returns a ready provider.
 PROVIDERS: dict[str, Callable[[ProviderSettings], VideoProvider]] = {
     "local": lambda _settings: LocalProvider(),
+    "runway": RunwayProvider,
+    "openai": OpenAIVideoProvider,
+    "pika": PikaProvider,
+    "custom": CustomProvider,
 }
 
 

@@ -59,8 +59,12 @@ class Collaborators:
     max_segments: int = 1000  # the planner's cap (BEATSTITCH_MAX_SEGMENTS)
 
 
-def provider_factory(settings: GenerationSettings) -> Providers:
-    """Providers by name, made once each; a remote one without its key or URL refuses."""
+def provider_factory(
+    settings: GenerationSettings, hosts_allowed: frozenset[str] = frozenset()
+) -> Providers:
+    """Providers by name, made once each; a remote one without its key or URL refuses.
+
+    `hosts_allowed`: private hosts a provider's client may reach (the remote-source list)."""
     made: dict[str, VideoProvider] = {}
 
     def provider(name: str) -> VideoProvider | None:
@@ -72,7 +76,10 @@ def provider_factory(settings: GenerationSettings) -> Providers:
                 f"the {name} provider is not set up on this service (no API key or URL)",
             )
         if name not in made:
-            made[name] = make_provider(name, settings.for_provider(name))
+            made[name] = make_provider(
+                name,
+                settings.for_provider(name).model_copy(update={"hosts_allowed": hosts_allowed}),
+            )
         return made[name]
 
     return provider
@@ -159,7 +166,7 @@ def build_collaborators(
         worker_id=worker.worker_id,
         outbox=outbox,
         execute=pool.run_surviving_crashes,
-        providers=provider_factory(generation or GenerationSettings()),
+        providers=provider_factory(generation or GenerationSettings(), guard.allowed_hosts),
         generated_dir=Path(worker.media_dir).resolve() / "generated",
         guard=guard,
     )

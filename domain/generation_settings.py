@@ -26,6 +26,11 @@ class GenerationSettings(BaseSettings):
     pika_base_url: str = "https://queue.fal.run"
     custom_video_api_url: str = ""
     custom_video_api_key: SecretStr = SecretStr("")
+    # Each provider's model when a request names none ("": the provider's documented default).
+    runwayml_model: str = ""
+    openai_video_model: str = ""
+    pika_model: str = ""
+    custom_video_api_model: str = ""
     # Every remote provider: each HTTP request's timeout, the tries after the first on a
     # 5xx, a timeout or a refused connection, and the wait before the first of them (doubling).
     video_api_request_timeout: float = Field(default=30.0, gt=0, le=600)
@@ -38,12 +43,16 @@ class GenerationSettings(BaseSettings):
 
     def for_provider(self, name: str) -> ProviderSettings:
         """The settings one provider's client is made with."""
-        key, url = {
-            "runway": (self.runwayml_api_key, self.runwayml_base_url),
-            "openai": (self.openai_api_key, self.openai_base_url),
-            "pika": (self.pika_api_key, self.pika_base_url),
-            "custom": (self.custom_video_api_key, self.custom_video_api_url),
-        }.get(name, (SecretStr(""), ""))
+        key, url, model = {
+            "runway": (self.runwayml_api_key, self.runwayml_base_url, self.runwayml_model),
+            "openai": (self.openai_api_key, self.openai_base_url, self.openai_video_model),
+            "pika": (self.pika_api_key, self.pika_base_url, self.pika_model),
+            "custom": (
+                self.custom_video_api_key,
+                self.custom_video_api_url,
+                self.custom_video_api_model,
+            ),
+        }.get(name, (SecretStr(""), "", ""))
         return ProviderSettings(
             api_key=key,
             base_url=url,
@@ -53,6 +62,7 @@ class GenerationSettings(BaseSettings):
             poll_interval_s=self.video_api_poll_interval,
             stall_timeout_s=self.video_api_stall_timeout,
             max_output_bytes=self.video_api_max_output_mb * 1024 * 1024,
+            model=model,
         )
 
     def configured(self, name: str) -> bool:

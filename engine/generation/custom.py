@@ -23,9 +23,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, ClassVar
 
-import httpx
-
 from engine.generation.provider import ProgressFn, ProviderError, ProviderOutcome, ProviderSettings
+from engine.generation.provider_network import provider_client
 from engine.generation.remote_http import RemoteJob, TaskState, TaskStatus, data_uri
 from engine.generation.spec import ClipSpec
 
@@ -74,7 +73,7 @@ class CustomProvider:
         auth = {"Authorization": f"Bearer {key}"} if key else {}
         model = spec.model or self.settings.model
         body = custom_request(spec, model)
-        with httpx.Client(timeout=self.settings.request_timeout_s) as http:
+        with provider_client(self.settings) as http:
             job = RemoteJob("The custom video API", self.settings, http)
             created = job.call(
                 "create", lambda: job.send("POST", f"{base}/generations", json=body, headers=auth)

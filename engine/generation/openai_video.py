@@ -17,11 +17,11 @@ import mimetypes
 from pathlib import Path
 from typing import Any, ClassVar
 
-import httpx
 import httpx2
 import openai
 
 from engine.generation.provider import ProgressFn, ProviderError, ProviderOutcome, ProviderSettings
+from engine.generation.provider_network import provider_client
 from engine.generation.remote_http import RemoteJob, TaskState, TryFailed, sdk_errors
 from engine.generation.spec import ClipSpec
 
@@ -61,8 +61,15 @@ class OpenAIVideoProvider:
         base_url = (self.settings.base_url or DEFAULT_BASE_URL).rstrip("/")
         timeout = self.settings.request_timeout_s
         with (
-            httpx.Client(timeout=timeout) as http,
-            openai.OpenAI(api_key=key, base_url=base_url, max_retries=0, timeout=timeout) as client,
+            provider_client(self.settings) as http,
+            openai.OpenAI(
+                api_key=key,
+                base_url=base_url,
+                max_retries=0,
+                timeout=timeout,
+                # Not through the proxy the environment names (the media egress proxy).
+                http_client=httpx2.Client(timeout=timeout, trust_env=False),
+            ) as client,
         ):
             job = RemoteJob("OpenAI", self.settings, http)
             video_id = job.call("create", lambda: _create(client, spec, model))

@@ -22,9 +22,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, ClassVar
 
-import httpx
-
 from engine.generation.provider import ProgressFn, ProviderError, ProviderOutcome, ProviderSettings
+from engine.generation.provider_network import provider_client
 from engine.generation.remote_http import (
     RemoteJob,
     TaskState,
@@ -79,7 +78,7 @@ class PikaProvider:
         model = model or (IMAGE_MODEL if spec.image is not None else TEXT_MODEL)
         base = (self.settings.base_url or DEFAULT_BASE_URL).rstrip("/")
         auth = {"Authorization": f"Key {key}"}
-        with httpx.Client(timeout=self.settings.request_timeout_s) as http:
+        with provider_client(self.settings) as http:
             job = RemoteJob("Pika", self.settings, http)
             body = pika_input(spec)
             queued = job.call(

@@ -31,6 +31,7 @@ ProviderErrorCode = Literal[
     "too_large",  # the output is larger than the allowed download
     "not_configured",  # the provider has no key or URL in the settings
     "invalid_input",  # the spec cannot be made by this provider (e.g. a kind it lacks)
+    "address_refused",  # an address the provider gave is on a private network
 ]
 
 
@@ -79,6 +80,9 @@ class ProviderSettings(BaseModel):
     stall_timeout_s: float = Field(default=300.0, gt=0, le=3600)
     max_output_bytes: int = Field(default=512 * 1024 * 1024, gt=0)
     model: str = ""  # the provider's model; "" for its documented default
+    # Hosts (`host` or `host:port`) a provider's client may reach besides public addresses
+    # and its own base URL's host: the worker's remote-source allowlist.
+    hosts_allowed: frozenset[str] = frozenset()
 
 
 class VideoProvider(Protocol):

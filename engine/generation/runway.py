@@ -16,6 +16,7 @@ import httpx
 import runwayml
 
 from engine.generation.provider import ProgressFn, ProviderError, ProviderOutcome, ProviderSettings
+from engine.generation.provider_network import provider_client
 from engine.generation.remote_http import RemoteJob, TaskState, data_uri, sdk_errors
 from engine.generation.spec import ClipSpec
 
@@ -55,12 +56,14 @@ class RunwayProvider:
         model = spec.model or self.settings.model or DEFAULT_MODEL
         timeout = self.settings.request_timeout_s
         with (
-            httpx.Client(timeout=timeout) as http,
+            provider_client(self.settings) as http,
             runwayml.RunwayML(
                 api_key=key,
                 base_url=self.settings.base_url or DEFAULT_BASE_URL,
                 max_retries=0,
                 timeout=timeout,
+                # Not through the proxy the environment names (the media egress proxy).
+                http_client=httpx.Client(timeout=timeout, trust_env=False),
             ) as client,
         ):
             job = RemoteJob("Runway", self.settings, http)

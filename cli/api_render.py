@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -105,8 +105,11 @@ def render_with_api(
     settings: dict[str, Any],
     kind: str,
     out: Path,
+    first: Callable[[ApiClient, str], None] | None = None,
 ) -> RenderOutcome:
-    """Upload the music and media to a new project, render it, follow it and download it."""
+    """Upload the music and media to a new project, render it, follow it and download it.
+
+    `first(api, project_id)` runs before the uploads: what it adds comes first in the media."""
     began = time.monotonic()
     api = ApiClient(stack.api_url)
     workspace = api.sign_in()
@@ -117,6 +120,8 @@ def render_with_api(
         json={"name": audio.stem, "settings": settings},
     )
     pid = project["id"]
+    if first is not None:
+        first(api, pid)
     _upload(api, pid, audio, media)
     track = _wait_for_beats(api, stack, pid)
     console.print(track_summary(track, audio.name), highlight=False)
@@ -140,7 +145,7 @@ def render_with_api(
         raise CliError(
             f"the render {final['status']}: {final['error_message'] or final['message']}"
         )
-    _download(api, final["video_urls"][0], out)
+    download(api, final["video_urls"][0], out)
     return RenderOutcome(
         job["job_id"],
         out,
@@ -173,7 +178,7 @@ def cancelled_on_interrupt(api: ApiClient, workspace: str, job_id: str) -> Itera
 
 
 def _upload(api: ApiClient, pid: str, audio: Path, media: list[Path]) -> None:
-    with _bar() as bar:
+    with progress_bar() as bar:
         task = bar.add_task("uploading", total=len(media) + 1)
         for path, route in [(audio, "audio"), *((m, "media") for m in media)]:
             bar.update(task, description=f"uploading {path.name}")
@@ -221,7 +226,7 @@ def _events(api: ApiClient, url: str) -> Iterator[dict[str, Any]]:
 
 def _follow(api: ApiClient, stack: LocalStack, events_url: str) -> None:
     """A progress bar fed by the job's server-sent events, until the job ends."""
-    with _bar() as bar:
+    with progress_bar() as bar:
         task = bar.add_task("queued", total=100)
         while True:
             try:
@@ -239,7 +244,8 @@ def _follow(api: ApiClient, stack: LocalStack, events_url: str) -> None:
             stack.check()  # the stream ended early: say which service died, else reconnect
 
 
-def _download(api: ApiClient, url: str, out: Path) -> None:
+def download(api: ApiClient, url: str, out: Path) -> None:
+    """Stream a file of the API to out, replacing it only once it is whole."""
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(out.name + ".part")
     with api.http.stream("GET", url) as response, partial.open("wb") as f:
@@ -250,7 +256,8 @@ def _download(api: ApiClient, url: str, out: Path) -> None:
     partial.replace(out)
 
 
-def _bar() -> Progress:
+def progress_bar() -> Progress:
+    """The progress bar every long step shows."""
     return Progress(
         TextColumn("{task.description}"),
         BarColumn(),

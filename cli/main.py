@@ -7,7 +7,7 @@ import contextlib
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -27,6 +27,10 @@ from projections.db import make_engine
 from projections.projector import Projector
 from projections.replay import replay as replay_log
 from projections.settings import DatabaseSettings
+
+if TYPE_CHECKING:  # the API client and PyAV load only for the commands that use them
+    from cli.api_generate import GenerationAsk
+    from cli.api_render import ApiClient
 
 app = typer.Typer(
     help="BeatStitch: beat-synchronised video renders on Apache Kafka.", no_args_is_help=True
@@ -106,6 +110,9 @@ def projector(
 @friendly_errors
 def demo(
     keep_kafka: Annotated[bool, typer.Option(help="Leave the local Kafka running.")] = False,
+    with_generated: Annotated[
+        bool, typer.Option(help="Open the video with a title card the local provider makes.")
+    ] = False,
 ) -> None:
     """Render a generated song and generated media end to end: API, Kafka, worker, projector."""
     from engine.sample_media import write_sample_media, write_song
@@ -119,7 +126,58 @@ def demo(
         "transition": {"type": "crossfade", "duration_ms": 250},
         "output": {"width": 640, "height": 360, "fps": 24},
     }
-    _render_locally(song, media, settings, "final", Path("artifacts/demo.mp4"), keep_kafka, 1)
+    from cli.api_generate import DEMO_TITLE
+
+    title = DEMO_TITLE if with_generated else None
+    _render_locally(
+        song, media, settings, "final", Path("artifacts/demo.mp4"), keep_kafka, 1, title
+    )
+
+
+@app.command()
+@friendly_errors
+def generate(
+    prompt: Annotated[str, typer.Option(help="What the clip shows; a title card sets it in type.")],
+    image: Annotated[
+        Path | None, typer.Option(help="A photo to move over (image_move, or a remote provider).")
+    ] = None,
+    provider: Annotated[
+        str | None,
+        typer.Option(help="local, runway, openai, pika or custom (default: the setting)."),
+    ] = None,
+    kind: Annotated[
+        str, typer.Option(help="local only: title_card, image_move or beat_pulse.")
+    ] = "title_card",
+    duration: Annotated[float, typer.Option(help="Seconds, 0.5 to 20.")] = 4.0,
+    size: Annotated[str, typer.Option(help="WIDTHxHEIGHT.")] = "1280x720",
+    fps: Annotated[int, typer.Option(help="Frames per second, 1 to 60.")] = 24,
+    style: Annotated[str, typer.Option(help="plain, warm, cool, neon or mono.")] = "plain",
+    seed: Annotated[int, typer.Option(help="The same seed and request give the same clip.")] = 0,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the MP4.")] = Path(
+        "artifacts/generated.mp4"
+    ),
+    keep_kafka: Annotated[bool, typer.Option(help="Leave the local Kafka running.")] = False,
+) -> None:
+    """Generate a clip from a prompt through the whole service, with a progress bar."""
+    from cli.api_generate import GenerationAsk, generate_with_api, print_generated
+    from local_stack.services import run_services
+
+    if image is not None and not image.is_file():
+        raise CliError(f"the image {image} does not exist")
+    if image is not None and kind == "title_card":
+        kind = "image_move"
+    width, _, height = size.partition("x")
+    if not (width.isdigit() and height.isdigit()):
+        raise CliError(f"--size must look like 1280x720, got {size!r}")
+    ask = GenerationAsk(
+        prompt, provider, kind, duration, (int(width), int(height)), fps, style, seed, image
+    )
+    logs = Path(".data/logs")
+    configure_logging("WARNING")
+    with _kafka_for_demo(keep_kafka) as bootstrap, run_services(bootstrap, logs, 1) as stack:
+        console.print(f"API at {stack.api_url}; logs in {logs}/")
+        record = generate_with_api(stack, ask, out)
+    print_generated(record, out)
 
 
 @app.command()
@@ -207,8 +265,11 @@ def _render_locally(
     out: Path,
     keep_kafka: bool,
     workers: int,
+    title: GenerationAsk | None = None,
 ) -> None:
-    """Start Kafka (if needed), the projector, the API and workers; render through the API."""
+    """Start Kafka (if needed), the projector, the API and workers; render through the API
+    (opening with a generated `title` card when given)."""
+    from cli.api_generate import generate_in_project
     from cli.api_render import print_outcome, render_with_api
     from local_stack.services import run_services
 
@@ -219,7 +280,16 @@ def _render_locally(
         console.print(f"starting the projector, the API and {workers} worker(s); logs in {logs}/")
         with run_services(bootstrap, logs, workers) as stack:
             console.print(f"API at {stack.api_url} (docs at {stack.api_url}/docs)")
-            outcome = render_with_api(stack, audio, media, settings, kind, out)
+            first = None
+            if title is not None:
+                ask = title
+
+                def first(api: ApiClient, pid: str) -> None:
+                    generate_in_project(api, stack, pid, ask)
+                    # Reading the media makes the clip the project's first medium.
+                    api.call("GET", f"/api/v1/projects/{pid}/media", "read the media")
+
+            outcome = render_with_api(stack, audio, media, settings, kind, out, first)
     print_outcome(outcome)
 
 

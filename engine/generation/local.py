@@ -88,9 +88,11 @@ def _title_card(spec: ClipSpec, rng: np.random.Generator) -> RGB:
     width, height = round(spec.width * 1.25) // 2 * 2, round(spec.height * 1.25) // 2 * 2
     card = _ground(spec, width, height)
     accent = tuple(int(c) for c in PALETTES[spec.style][2])
-    scale = spec.width / 900.0
-    thickness = max(1, round(scale * 2))
     lines = textwrap.wrap(spec.prompt, width=28)[:6]
+    # As large as fits: the longest line 70 % of the frame's width, the block half its height.
+    widest = max(cv2.getTextSize(t, cv2.FONT_HERSHEY_DUPLEX, 1.0, 2)[0][0] for t in lines)
+    scale = min(0.7 * spec.width / widest, 0.5 * spec.height / (42 * len(lines)))
+    thickness = max(1, round(scale * 2))
     line_h = int(42 * scale)
     y = height // 2 - (len(lines) - 1) * line_h // 2
     for line in lines:

@@ -29,7 +29,13 @@ ALLOWED["bench"] = frozenset(ALLOWED) - {"bench"}
 # the wire (RenderRequested.edl, ClipTaskQueued.segment), so it may import that module,
 # which is pure data and imports no media library.
 EDL_MODEL = "engine.edl"
-DATA_ONLY = ("engine/edl.py", "engine/media.py", "engine/render_settings.py", "engine/errors.py")
+DATA_ONLY = (
+    "engine/edl.py",
+    "engine/media.py",
+    "engine/render_settings.py",
+    "engine/errors.py",
+    "engine/generated_fill.py",
+)
 MEDIA_LIBRARIES = frozenset({"av", "cv2", "numpy", "librosa", "soundfile", "scipy"})
 
 

@@ -124,6 +124,8 @@ class Assembler:
     # Deletes a render's entry given its partition (a Faust table cannot `del` outside the
     # agent's stream, where the timer runs); None: `del` on the table.
     discard: Callable[[str, int | None], None] | None = None
+    # Named in RenderCompleted: the worker that joined the render.
+    worker_id: str | None = None
     # Work started ahead of the final join; in memory only, so after a restart the join
     # simply renders whatever is missing.
     _pieces: dict[str, dict[int, _Piece]] = field(default_factory=dict)
@@ -412,6 +414,7 @@ class Assembler:
                 file_size=done.file_size,
                 duration_ms=req.edl.total_duration_ms,
                 clip_stats=stats,
+                worker_id=self.worker_id,
             )
         await self.emit(state, [outcome], event_id=outcome_event_id(job))
         self.forget(state)

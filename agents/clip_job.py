@@ -19,6 +19,7 @@ from engine.assemble import (
 from engine.clip import render_clip
 from engine.edl import EDL, Segment
 from engine.encoding import Quality, encode_settings, set_codec_threads
+from engine.generation.filler import as_video_segment, filler_clip, filler_spec
 from engine.music import encode_audio
 from engine.placeholder import placeholder_side, render_placeholder_clip, write_placeholder
 from engine.sources import Timeouts
@@ -47,6 +48,35 @@ def ready() -> int:
     return os.getpid()
 
 
+def fills_dir(job_dir: Path) -> Path:
+    """Where a render's generated fillers are drawn: in its render_tmp folder, which goes
+    when the render ends; a filler's clip and the pieces beside it draw it once."""
+    return job_dir / "fills"
+
+
+def resolved_filler(
+    segment: Segment, source: MediaSource, path: str, output: OutputSettings, fills: Path
+) -> tuple[Segment, MediaSource, str]:
+    """A segment with a generated filler as a video segment over its drawn clip (drawn now
+    if missing); any other segment as it is, with its own source."""
+    if segment.effects.generated is None:
+        return segment, source, path
+    spec = filler_spec(segment, output.width, output.height, output.fps)
+    clip = filler_clip(spec, fills)
+    drawn = MediaSource(
+        asset_id=source.asset_id,
+        media_type="video",
+        checksum=clip.stem,
+        local_path=str(clip),
+        duration_ms=segment.render_duration_ms,
+        width=spec.width,
+        height=spec.height,
+        fps=float(spec.fps),
+        file_name="generated filler",
+    )
+    return as_video_segment(segment), drawn, str(clip)
+
+
 def render_segment(
     segment: Segment,
     source: MediaSource,
@@ -56,9 +86,13 @@ def render_segment(
     quality: Quality,
     timeouts_s: tuple[float, float],
 ) -> ClipDone:
-    """Render one segment from `path` (a URL or a local file); raises EngineError on failure."""
+    """Render one segment from `path` (a URL or a local file), or its generated filler;
+    raises EngineError on failure."""
     began = time.perf_counter()
     Path(out_path).parent.mkdir(parents=True, exist_ok=True)
+    # The clip is render_tmp/job_<id>/clip_<n>.mp4 (clip_runner.clip_path).
+    fills = fills_dir(Path(out_path).parent)
+    segment, source, path = resolved_filler(segment, source, path, output, fills)
     result = render_clip(
         segment,
         media_asset(source, path),
@@ -142,12 +176,15 @@ def render_piece(
     plan_edl, enc, plan = _plan(edl, output, quality)
     boundary = next(b for b in plan.boundaries if b.index == boundary_index)
     Path(out_path).parent.mkdir(parents=True, exist_ok=True)
+    # The piece is render_tmp/job_<id>/assembly/<name>.mp4 (Assembler._start_piece).
+    fills = fills_dir(Path(out_path).parent.parent)
 
     def side(index: int, where: PieceSource) -> PieceSide:
         segment = plan_edl.segments[index]
         if where.source is None:
             return placeholder_side(segment, ensure_placeholder(where.path, output))
-        return PieceSide(segment, media_asset(where.source, where.path), where.path)
+        segment, source, path = resolved_filler(segment, where.source, where.path, output, fills)
+        return PieceSide(segment, media_asset(source, path), path)
 
     piece = render_transition(
         boundary,

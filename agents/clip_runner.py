@@ -269,6 +269,7 @@ class _Attempts:
                 source_type=kind,
                 duration_ms=duration,
                 clip_path=done.path,
+                worker_id=self.r.worker_id,
             )
         )
         self.log.info(

@@ -153,6 +153,7 @@ def build_collaborators(
             worker.render_deadline_per_timeline_s,
         ),
         discard=table_discard(assembly_table),
+        worker_id=worker.worker_id,
     )
     analyzer = Analyzer(
         worker_id=worker.worker_id,

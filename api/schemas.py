@@ -244,6 +244,22 @@ class PlaceholderOut(BaseModel):
     message: str
 
 
+class RenderProvenance(BaseModel):
+    """What made a render's output: the engine, the workers of each step, the settings
+    snapshot it was asked with and where its output can be fetched."""
+
+    # beatstitch, pyav, ffmpeg and libavcodec versions of the planning worker; None for a
+    # render planned before they were recorded.
+    engine_version: dict[str, str] | None
+    planner_worker: str | None
+    # Every worker that rendered one of its clips, each once, sorted.
+    clip_workers: list[str]
+    assembling_worker: str | None
+    render_settings: dict[str, Any] | None
+    # This API's download URL once complete, then the output's published URL, if any.
+    output_urls: list[str]
+
+
 class RenderJobOut(BaseModel):
     """A render job as the read model has it."""
 
@@ -261,6 +277,7 @@ class RenderJobOut(BaseModel):
     clip_stats: dict[str, Any] | None
     # Empty when every segment shows its own file.
     placeholders: list[PlaceholderOut] = []
+    provenance: RenderProvenance
     error_message: str | None
     error_code: str | None
     trace_id: str | None

@@ -183,6 +183,8 @@ def fold_task(task: TaskState | None, env: Envelope[Any]) -> TaskState:
             attempt=max(base.attempt, p.attempt),
             source_type=p.source_type,
             clip_path=p.clip_path,
+            # The worker that rendered the clip; older events name none, Started did.
+            worker_id=p.worker_id or base.worker_id,
             duration_ms=p.duration_ms,
             started_at=earliest(base.started_at, at),
             finished_at=at,

@@ -29,6 +29,9 @@ Timing convention (all times are integer milliseconds on the music's clock):
   last frame for the rest; videos are never looped or sped up. For stills the source
   range is [0, render_duration_ms] and means nothing more. Output frame f inside a
   render window starting at w ms shows source time source_in_ms + f * 1000 / fps - w.
+* A segment with effects.generated shows a generated clip instead of the asset it would
+  have repeated (engine.generated_fill); it and fill_gaps are left out of the JSON when
+  unset, so an EDL without them keeps its bytes and its hash.
 * Ken Burns runs from the first to the last frame of the render window: zoom is the
   scale (1 = whole frame) and x/y the centre of the visible window, as fractions of
   the picture after rotation and pixel-aspect correction.
@@ -39,11 +42,20 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Collection, Mapping, Sequence
-from typing import Annotated, Any, Final, Literal
+from typing import Annotated, Any, ClassVar, Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    ValidationError,
+    model_serializer,
+    model_validator,
+)
 
 from engine.errors import EdlValidationError
+from engine.generated_fill import GeneratedFill
 from engine.media import MediaKind
 from engine.render_settings import (
     BeatsPerCut,
@@ -65,6 +77,19 @@ Sha256Hex = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, strict=True, extra="forbid")
+    # Fields added after EDLs were stored: left out of the JSON while at their default.
+    _omitted_at_default: ClassVar[tuple[str, ...]] = ()
+
+    @model_serializer(mode="wrap")
+    def _omit_defaults(self, handler: SerializerFunctionWrapHandler) -> Any:
+        data = handler(self)
+        for name in self._omitted_at_default:
+            if (
+                isinstance(data, dict)
+                and getattr(self, name) == type(self).model_fields[name].default
+            ):
+                data.pop(name, None)
+        return data
 
 
 class Transition(_Frozen):
@@ -95,9 +120,12 @@ class KenBurns(_Frozen):
 
 
 class Effects(_Frozen):
-    """Per-segment effects; only Ken Burns so far."""
+    """Per-segment effects: Ken Burns on stills, or a generated filler instead of the asset."""
+
+    _omitted_at_default: ClassVar[tuple[str, ...]] = ("generated",)
 
     ken_burns: KenBurns | None = None
+    generated: GeneratedFill | None = None
 
 
 class Segment(_Frozen):
@@ -145,6 +173,9 @@ class EDL(_Frozen):
     media: list[MediaRef] = Field(min_length=1)
     total_duration_ms: int = Field(gt=0)
     segments: list[Segment] = Field(min_length=1)
+    fill_gaps: bool = False
+
+    _omitted_at_default: ClassVar[tuple[str, ...]] = ("fill_gaps",)
 
     @property
     def settings(self) -> RenderSettings:
@@ -154,6 +185,7 @@ class EDL(_Frozen):
             transition=self.transition,
             ken_burns=self.ken_burns,
             output=self.output,
+            fill_gaps=self.fill_gaps,
         )
 
 
@@ -208,9 +240,12 @@ def hash_edl_inputs(
     beat_grid_checksum: str,
 ) -> str:
     """sha256 hex of everything that determines an EDL (plus the EDL format version)."""
+    # fill_gaps counts only when on, so every hash made before it existed stays the same.
     inputs = {
         "version": EDL_VERSION,
-        "settings": settings.model_dump(mode="json"),
+        "settings": settings.model_dump(
+            mode="json", exclude=None if settings.fill_gaps else {"fill_gaps"}
+        ),
         "media": [{"asset_id": m.asset_id, "checksum": m.checksum} for m in media],
         "audio_checksum": audio_checksum,
         "beat_grid_checksum": beat_grid_checksum,

@@ -84,3 +84,6 @@ class RenderSettings(_Strict):
     ken_burns: KenBurnsSettings = KenBurnsSettings()
     beatless: BeatlessSettings = BeatlessSettings()
     output: OutputSettings = OutputSettings()
+    # With fewer media than segments, segments that would repeat one show a clip the local
+    # generator draws on the song's beats instead.
+    fill_gaps: bool = False

@@ -26,6 +26,7 @@ from engine.edl import (
     overlap_before_ms,
 )
 from engine.errors import EngineError
+from engine.generated_fill import GeneratedFill, gap_fill
 from engine.media import MediaAsset
 from engine.render_settings import RenderSettings, TransitionSettings
 
@@ -160,7 +161,8 @@ def _source_range(asset: MediaAsset, need_ms: int, cursor: dict[str, int]) -> tu
 
 
 def build_edl(settings: RenderSettings, assets: Sequence[MediaAsset], beat_grid: BeatGrid) -> EDL:
-    """Cut the music every beats_per_cut beats and cycle the assets over the segments."""
+    """Cut the music every beats_per_cut beats and cycle the assets over the segments; with
+    fill_gaps, a segment that would show an asset again shows a generated filler instead."""
     if not assets:
         raise EngineError("invalid_input", "a timeline needs at least one photo or clip")
     total = beat_grid.duration_ms
@@ -180,12 +182,21 @@ def build_edl(settings: RenderSettings, assets: Sequence[MediaAsset], beat_grid:
 
     cursor: dict[str, int] = {}
     segments: list[Segment] = []
+    beat_times = sorted(b.time_ms for b in beat_grid.beats)
     for i, length in enumerate(lengths):
         asset = assets[i % len(assets)]
         t_in, t_out = boundaries[i], boundaries[i + 1]
         render_ms = overlap_before_ms(t_in) + length + overlap_after_ms(t_out)
-        source_in, source_out = _source_range(asset, render_ms, cursor)
-        still_moves = asset.kind == "image" and settings.ken_burns.enabled
+        fill: GeneratedFill | None = None
+        if settings.fill_gaps and i >= len(assets):
+            render_in = bounds[i] - overlap_before_ms(t_in)
+            fill = gap_fill(i, render_in, render_ms, beat_times, beat_grid.audio_file_checksum)
+        # A filler stands in for a repeat: the video it replaces keeps its place for later
+        # (the range stays valid for the asset, which the filler does not show).
+        source_in, source_out = _source_range(
+            asset, render_ms, dict(cursor) if fill is not None else cursor
+        )
+        still_moves = asset.kind == "image" and settings.ken_burns.enabled and fill is None
         segments.append(
             Segment(
                 index=i,
@@ -198,7 +209,9 @@ def build_edl(settings: RenderSettings, assets: Sequence[MediaAsset], beat_grid:
                 source_out_ms=source_out,
                 transition_in=t_in,
                 transition_out=t_out,
-                effects=Effects(ken_burns=ken_burns_move(asset.id, i) if still_moves else None),
+                effects=Effects(
+                    ken_burns=ken_burns_move(asset.id, i) if still_moves else None, generated=fill
+                ),
             )
         )
 
@@ -216,4 +229,5 @@ def build_edl(settings: RenderSettings, assets: Sequence[MediaAsset], beat_grid:
         media=media_refs(assets),
         total_duration_ms=total,
         segments=segments,
+        fill_gaps=settings.fill_gaps,
     )

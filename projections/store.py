@@ -84,6 +84,10 @@ def job_to_row(job: JobState, clips: JobClipState | None) -> dict[str, Any]:
     row = _as_row(job)
     row["id"] = row.pop("render_job_id")
     row["status"] = job.status.value
+    # Who rendered the clips: derived from the task rows, so it is kept wherever they are.
+    row["clip_worker_ids"] = (
+        [] if clips is None else sorted({t.worker_id for t in clips.tasks.values() if t.worker_id})
+    )
     if clips is None:
         row["metrics"] = {}
     else:

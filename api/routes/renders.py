@@ -31,7 +31,13 @@ from api.openapi_errors import BODY, CAPPED, EMITS, OWNED, errors
 from api.progress_stream import ProgressStream
 from api.read_models import RenderJob, render_job, render_jobs_of, workspace_render_jobs
 from api.read_your_writes import emit
-from api.schemas import PlaceholderOut, RenderAccepted, RenderCreate, RenderJobOut
+from api.schemas import (
+    PlaceholderOut,
+    RenderAccepted,
+    RenderCreate,
+    RenderJobOut,
+    RenderProvenance,
+)
 from api.services import Services
 from api.storage import served_file
 from api.stream_slots import TooManyStreams
@@ -60,11 +66,24 @@ def job_urls(workspace_id: str, job_id: str) -> tuple[str, str, str]:
     return base, f"{base}/events", f"{base}/download"
 
 
+def provenance_of(job: RenderJob, download: str | None) -> RenderProvenance:
+    """Which engine and workers made a job's output, its settings and its output URLs."""
+    return RenderProvenance(
+        engine_version=job.engine_versions,
+        planner_worker=job.planner_worker_id,
+        clip_workers=list(job.clip_worker_ids or []),
+        assembling_worker=job.assembler_worker_id,
+        render_settings=job.render_settings,
+        output_urls=[u for u in (download, job.output_url) if u],
+    )
+
+
 def job_out(job: RenderJob) -> RenderJobOut:
     """A render job row as the API shows it."""
     workspace = job.workspace_id or ""
     _, _, download = job_urls(workspace, job.id)
     render = (job.metrics or {}).get("render", {})
+    complete = job.status == "complete"
     return RenderJobOut(
         job_id=job.id,
         workspace_id=job.workspace_id,
@@ -74,11 +93,12 @@ def job_out(job: RenderJob) -> RenderJobOut:
         progress=job.progress,
         message=job.progress_message,
         edl_hash=job.edl_hash,
-        video_urls=[download] if job.status == "complete" else [],
+        video_urls=[download] if complete else [],
         file_size=job.file_size,
         duration_ms=job.duration_ms,
         clip_stats=render.get("clip_stats"),
         placeholders=[PlaceholderOut(**p) for p in render.get("placeholders", [])],
+        provenance=provenance_of(job, download if complete else None),
         error_message=job.error_message,
         error_code=job.error_code,
         trace_id=job.trace_id,

@@ -94,6 +94,8 @@ class ClipTaskSucceeded(_ClipOutcome):
     source_type: SourceType
     duration_ms: int = Field(ge=0, le=INT32_MAX)
     clip_path: str = Field(min_length=1)
+    # The worker that rendered the clip (absent from events written before it was recorded).
+    worker_id: Id | None = None
 
 
 class ClipTaskFailed(_ClipOutcome):

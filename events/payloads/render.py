@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import ClassVar
+from typing import Annotated, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -51,13 +51,31 @@ class RenderRequested(_RenderPayload):
     audio: AudioSource
 
 
+# A version as a person reads it ("0.1.0", "8.1.2", "62.28.102"); never a path or a command.
+VersionText = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._+-]+$")]
+
+
+class EngineVersions(BaseModel):
+    """The software a render's pixels depend on, as the planning worker runs it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    beatstitch: VersionText
+    pyav: VersionText
+    ffmpeg: VersionText
+    libavcodec: VersionText
+
+
 class RenderStarted(_RenderPayload):
-    """The planner split the render into clip tasks."""
+    """The planner split the render into clip tasks; it names itself and its engine (both
+    absent from events written before they were recorded)."""
 
     event_type: ClassVar[str] = "RenderStarted"
 
     total_tasks: int = Field(ge=0, le=INT32_MAX)
     task_ids: list[Id]
+    worker_id: Id | None = None
+    engine: EngineVersions | None = None
 
 
 class ProgressStatus(StrEnum):
@@ -99,7 +117,8 @@ class ClipStats(BaseModel):
 
 
 class RenderCompleted(_RenderPayload):
-    """The final MP4 is written."""
+    """The final MP4 is written; `worker_id` names the worker that joined it and `output_url`
+    where it was published beyond the worker's disk, if anywhere."""
 
     event_type: ClassVar[str] = "RenderCompleted"
 
@@ -107,6 +126,8 @@ class RenderCompleted(_RenderPayload):
     file_size: int = Field(ge=0, le=INT64_MAX)
     duration_ms: int = Field(ge=0, le=INT32_MAX)
     clip_stats: ClipStats
+    worker_id: Id | None = None
+    output_url: str | None = Field(default=None, max_length=2048, pattern=r"^https?://\S+$")
 
 
 class RenderFailed(_RenderPayload):

@@ -28,6 +28,7 @@ from agents.pool import PoolChildDied, PoolClosed
 from agents.source_guard import SourceGuard
 from domain.confinement import PathOutsideRoot
 from engine.generation.provider import ProviderError, ProviderOutcome, VideoProvider
+from engine.generation.spec import ClipSpec
 from events.base import Envelope, Payload, make_event
 from events.codec import DecodeError, decode
 from events.payloads import (
@@ -130,7 +131,7 @@ class Generator:
         return outcome, clip
 
     async def _run(
-        self, env: Envelope[Any], provider: VideoProvider, spec: Any, out: Path
+        self, env: Envelope[Any], provider: VideoProvider, spec: ClipSpec, out: Path
     ) -> ProviderOutcome:
         progress_file = out.with_suffix(".progress.json")
         progress_file.unlink(missing_ok=True)
@@ -167,7 +168,7 @@ class Generator:
         await self.outbox.send([event.model_copy(update={"correlation_id": cause.correlation_id})])
 
 
-def _key(req: Any) -> dict[str, str]:
+def _key(req: VideoGenerationRequested) -> dict[str, str]:
     return {"generation_id": req.generation_id, "project_id": req.project_id}
 
 

@@ -8,6 +8,7 @@ came from an event: a clip outside the media and artifacts folders is never adop
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import structlog
 from sqlalchemy import func, select
@@ -56,6 +57,15 @@ def adopt_generated(session: Session, settings: ApiSettings, project_id: str) ->
         session.rollback()
         return 0
     return len(rows)
+
+
+def remove_asset(session: Session, row: MediaAssetRow) -> None:
+    """Delete a media row (the generated timeline using it goes too), then its files."""
+    session.delete(row)
+    drop_generated_timeline(session, row.project_id)
+    session.commit()
+    Path(row.path).unlink(missing_ok=True)
+    Path(row.thumbnail_path).unlink(missing_ok=True)
 
 
 def clip_file_name(prompt: str | None, generation_id: str) -> str:

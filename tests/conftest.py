@@ -10,6 +10,7 @@ import pytest
 
 from events.kafka_io import ensure_topics
 from tests.support.api_fixtures import stack, stack_env, stack_root, stack_worker  # noqa: F401
+from tests.support.cli import render_env  # noqa: F401
 from tests.support.kafka import kafka_bootstrap, use_test_service_principal  # noqa: F401
 from tests.support.listener import silent_port  # noqa: F401
 from tests.support.postgres import postgres_server, postgres_url  # noqa: F401

@@ -6,7 +6,6 @@ import asyncio
 import json
 from collections.abc import AsyncIterator
 from math import gcd
-from pathlib import Path
 from typing import cast
 
 from fastapi import APIRouter, HTTPException, Response, status
@@ -19,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from api.clock import new_id
 from api.deps import CurrentUser, OwnedProject, ServicesDep, SessionDep, TraceId
 from api.errors import conflict, not_found, unprocessable
-from api.generated_media import adopt_generated
+from api.generated_media import adopt_generated, remove_asset
 from api.generation_schemas import (
     GenerationAccepted,
     GenerationCreate,
@@ -32,7 +31,7 @@ from api.read_models import VideoGeneration, generation_of, generations_of
 from api.read_your_writes import emit
 from api.schemas import ProgressEvent
 from api.services import Services
-from api.timelines import drop_generated_timeline, edl_of, ready_audio
+from api.timelines import edl_of, ready_audio
 from engine.generation.registry import PROVIDERS
 from engine.generation.spec import ClipSpec, LocalKind
 from events.payloads import VideoGenerationDeleted, VideoGenerationRequested
@@ -287,11 +286,7 @@ async def delete_generation(
 def _drop_asset(session: Session, generation_id: str) -> None:
     row = session.get(MediaAssetRow, generation_id)
     if row is not None and row.origin == "generated":
-        session.delete(row)
-        drop_generated_timeline(session, row.project_id)
-        session.commit()
-        Path(row.path).unlink(missing_ok=True)
-        Path(row.thumbnail_path).unlink(missing_ok=True)
+        remove_asset(session, row)
 
 
 @router.get("/{generation_id}/events", response_class=EventSourceResponse, responses=errors(*OWNED))

@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from api.clock import new_id, now
 from api.deps import CurrentUser, OwnedProject, ServicesDep, SessionDep, TraceId
 from api.errors import not_found
-from api.generated_media import adopt_generated
+from api.generated_media import adopt_generated, remove_asset
 from api.models import MediaAssetRow, Project
 from api.openapi_errors import EMITS, OWNED, UPLOAD, errors
 from api.openapi_links import created_asset
@@ -212,13 +212,5 @@ async def delete_media(
             generation_id=row.generation_id, project_id=project.id, requested_by=user.id
         )
         await emit(services, deleted, trace_id=trace_id)
-    await run_in_threadpool(_delete, session, project, row)
+    await run_in_threadpool(remove_asset, session, row)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
-
-
-def _delete(session: SessionDep, project: Project, row: MediaAssetRow) -> None:
-    session.delete(row)
-    drop_generated_timeline(session, project.id)
-    session.commit()
-    Path(row.path).unlink(missing_ok=True)
-    Path(row.thumbnail_path).unlink(missing_ok=True)

@@ -20,9 +20,9 @@ from typing import Any, ClassVar
 import httpx2
 import openai
 
-from engine.generation.provider import ProgressFn, ProviderError, ProviderOutcome, ProviderSettings
+from engine.generation.provider import ProgressFn, ProviderOutcome, ProviderSettings
 from engine.generation.provider_network import provider_client
-from engine.generation.remote_http import RemoteJob, TaskState, TryFailed, sdk_errors
+from engine.generation.remote_http import RemoteJob, TaskState, TryFailed, required_key, sdk_errors
 from engine.generation.spec import ClipSpec
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
@@ -52,11 +52,7 @@ class OpenAIVideoProvider:
 
     def generate(self, spec: ClipSpec, out: Path, progress: ProgressFn) -> ProviderOutcome:
         """Create the video job, wait for it, and download its MP4 to `out`."""
-        key = self.settings.api_key.get_secret_value()
-        if not key:
-            raise ProviderError(
-                "not_configured", "OpenAI has no API key in the settings", attempts=0
-            )
+        key = required_key(self.settings, "OpenAI")
         model = spec.model or self.settings.model or DEFAULT_MODEL
         base_url = (self.settings.base_url or DEFAULT_BASE_URL).rstrip("/")
         timeout = self.settings.request_timeout_s

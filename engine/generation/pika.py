@@ -22,7 +22,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, ClassVar
 
-from engine.generation.provider import ProgressFn, ProviderError, ProviderOutcome, ProviderSettings
+from engine.generation.provider import ProgressFn, ProviderOutcome, ProviderSettings
 from engine.generation.provider_network import provider_client
 from engine.generation.remote_http import (
     RemoteJob,
@@ -31,6 +31,7 @@ from engine.generation.remote_http import (
     checked_url,
     data_uri,
     provider_message,
+    required_key,
 )
 from engine.generation.spec import ClipSpec
 
@@ -71,9 +72,7 @@ class PikaProvider:
 
     def generate(self, spec: ClipSpec, out: Path, progress: ProgressFn) -> ProviderOutcome:
         """Queue the request on fal, wait for it, and download Pika's clip to `out`."""
-        key = self.settings.api_key.get_secret_value()
-        if not key:
-            raise ProviderError("not_configured", "Pika has no API key in the settings", attempts=0)
+        key = required_key(self.settings, "Pika")
         model = spec.model or self.settings.model
         model = model or (IMAGE_MODEL if spec.image is not None else TEXT_MODEL)
         base = (self.settings.base_url or DEFAULT_BASE_URL).rstrip("/")

@@ -107,6 +107,14 @@ def is_video_head(head: bytes) -> bool:
     return head[4:8] in _ISO_BOXES or head.startswith(_EBML_MAGIC)
 
 
+def required_key(settings: ProviderSettings, provider: str) -> str:
+    """The provider's API key, or a not_configured ProviderError (no HTTP try made)."""
+    key = settings.api_key.get_secret_value()
+    if not key:
+        raise ProviderError("not_configured", f"{provider} has no API key in the settings", 0)
+    return key
+
+
 def checked_url(url: str) -> str:
     """`url` if it is an absolute http(s) URL; ValueError otherwise."""
     parts = urlsplit(url)
@@ -202,11 +210,11 @@ class RemoteJob:
         if status is not None and 400 <= status < 500:
             self._fail("rejected", f"{self.provider} refused the {what} request ({status}){said}")
         if last:
-            why = f"answered {status}" if status is not None else words
+            why = f"answered {status}" if status is not None else f"failed ({words})"
+            tries = "1 try" if self.attempts == 1 else f"{self.attempts} tries"
             self._fail(
                 "unavailable",
-                f"{self.provider} is unavailable: the {what} request {why}"
-                f" on all {self.attempts} tries",
+                f"{self.provider} is unavailable: the {what} request {why}, {tries} in all",
             )
         return None
 

@@ -15,9 +15,9 @@ from typing import Any, ClassVar
 import httpx
 import runwayml
 
-from engine.generation.provider import ProgressFn, ProviderError, ProviderOutcome, ProviderSettings
+from engine.generation.provider import ProgressFn, ProviderOutcome, ProviderSettings
 from engine.generation.provider_network import provider_client
-from engine.generation.remote_http import RemoteJob, TaskState, data_uri, sdk_errors
+from engine.generation.remote_http import RemoteJob, TaskState, data_uri, required_key, sdk_errors
 from engine.generation.spec import ClipSpec
 
 DEFAULT_BASE_URL = "https://api.dev.runwayml.com"
@@ -48,11 +48,7 @@ class RunwayProvider:
 
     def generate(self, spec: ClipSpec, out: Path, progress: ProgressFn) -> ProviderOutcome:
         """Start a Runway task for the spec, wait for it, and download its clip to `out`."""
-        key = self.settings.api_key.get_secret_value()
-        if not key:
-            raise ProviderError(
-                "not_configured", "Runway has no API key in the settings", attempts=0
-            )
+        key = required_key(self.settings, "Runway")
         model = spec.model or self.settings.model or DEFAULT_MODEL
         timeout = self.settings.request_timeout_s
         with (

@@ -7,23 +7,13 @@ from pathlib import Path
 
 from engine.probe import probe
 from engine.sample_media import write_sample_media
-from tests.support.cli import cli_env, run_cli
-
-
-def env_of(kafka_bootstrap: str, topic_prefix: str, tmp_path: Path) -> dict[str, str]:
-    return cli_env(
-        kafka_bootstrap,
-        topic_prefix,
-        f"sqlite:///{tmp_path / 'beatstitch.db'}",
-        BEATSTITCH_MEDIA_DIR=str(tmp_path / "media-store"),
-        BEATSTITCH_ARTIFACTS_DIR=str(tmp_path / "artifacts"),
-    )
+from tests.support.cli import run_cli
 
 
 def test_generate_prints_the_new_asset_and_refuses_an_unset_provider(
-    kafka_bootstrap: str, topic_prefix: str, tmp_path: Path
+    render_env: dict[str, str], tmp_path: Path
 ) -> None:
-    env = env_of(kafka_bootstrap, topic_prefix, tmp_path)
+    env = render_env
     (photo,) = write_sample_media(tmp_path / "photos", videos=0, stills=1, size=(640, 360))
     out = tmp_path / "moving.mp4"
     args = ["--prompt", "the lake at dawn", "--image", str(photo), "--duration", "1.5"]

@@ -15,17 +15,6 @@ from tests.support.beatless_songs import drone
 from tests.support.cli import cli_env, run_cli
 
 
-@pytest.fixture
-def render_env(kafka_bootstrap: str, topic_prefix: str, tmp_path: Path) -> dict[str, str]:
-    return cli_env(
-        kafka_bootstrap,
-        topic_prefix,
-        f"sqlite:///{tmp_path / 'beatstitch.db'}",
-        BEATSTITCH_MEDIA_DIR=str(tmp_path / "media-store"),
-        BEATSTITCH_ARTIFACTS_DIR=str(tmp_path / "artifacts"),
-    )
-
-
 def test_render_makes_an_mp4_as_long_as_the_song(
     render_env: dict[str, str], tmp_path: Path
 ) -> None:

@@ -6,6 +6,8 @@ import os
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from local_stack.services import BEATSTITCH
 
 
@@ -39,4 +41,17 @@ def start_cli(*args: str, env: dict[str, str]) -> subprocess.Popen[str]:
     """Start `beatstitch ARGS` in the background."""
     return subprocess.Popen(
         [BEATSTITCH, *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+
+
+@pytest.fixture
+def render_env(kafka_bootstrap: str, topic_prefix: str, tmp_path: Path) -> dict[str, str]:
+    """Environment of a CLI command that starts the whole service for one test: its topics,
+    its own SQLite database, media and artifacts folders."""
+    return cli_env(
+        kafka_bootstrap,
+        topic_prefix,
+        f"sqlite:///{tmp_path / 'beatstitch.db'}",
+        BEATSTITCH_MEDIA_DIR=str(tmp_path / "media-store"),
+        BEATSTITCH_ARTIFACTS_DIR=str(tmp_path / "artifacts"),
     )

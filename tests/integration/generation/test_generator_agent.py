@@ -4,15 +4,19 @@ every failure ends as a Failed event with a sentence, never a stuck generation."
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 from engine.generation.spec import ClipSpec, LocalKind
 from engine.probe import probe
 from events.base import make_event
+from events.dead_letter import DeadLetter
 from events.kafka_io import EventProducer
 from events.payloads import VideoGenerationRequested
-from events.topics import Topic
+from events.topic_reader import follow
+from events.topics import Topic, physical_name
+from tests.support.kcat import foreign_event, kcat_produce, needs_kcat
 from tests.support.pipeline import read_until, worker_env
 from tests.support.worker import running_worker
 
@@ -40,6 +44,7 @@ def outcomes(events: list[Any]) -> dict[str, list[Any]]:
     return found
 
 
+@needs_kcat
 async def test_local_generations_end_with_a_clip_or_a_sentence(
     kafka_bootstrap: str, topic_prefix: str, tmp_path: Path
 ) -> None:
@@ -59,10 +64,28 @@ async def test_local_generations_end_with_a_clip_or_a_sentence(
         request("gen-nobody", provider="nobody"),
         request("gen-outside", kind=LocalKind.IMAGE_MOVE, image="/etc/passwd"),
     ]
+    # A producer that is not ours asks for an 11-hour clip: refused at decoding, dead-lettered.
+    foreign = foreign_event(
+        "VideoGenerationRequested",
+        1,
+        "gen-huge",
+        {
+            "generation_id": "gen-huge",
+            "project_id": "proj-1",
+            "requested_by": "mallory",
+            "provider": "local",
+            "spec": {"prompt": "forever", "duration_s": 40_000},
+        },
+        event_id="ev-huge",
+        trace_id="trace-huge",
+    )
+    topic = physical_name(topic_prefix, Topic.VIDEO_GENERATIONS)
     async with (
         running_worker(env, cwd=tmp_path),
         EventProducer(kafka_bootstrap, topic_prefix) as producer,
     ):
+        produced = kcat_produce(kafka_bootstrap, topic, "gen-huge", json.dumps(foreign))
+        assert produced.returncode == 0, produced.stderr
         await producer.send_many(sent)
         events = await read_until(
             kafka_bootstrap,
@@ -72,6 +95,12 @@ async def test_local_generations_end_with_a_clip_or_a_sentence(
         )
     ended = outcomes(events)
     assert all(len(v) == 1 for v in ended.values()), "every generation has one outcome"
+    assert "gen-huge" not in ended
+    dead_topic = physical_name(topic_prefix, Topic.DEAD_LETTER)
+    async with follow(kafka_bootstrap, [dead_topic], until_end=True) as reader:
+        letters = [DeadLetter.model_validate_json(r.value) async for r in reader.records()]
+    [letter] = [x for x in letters if x.consumer == "generator"]
+    assert letter.original_key == "gen-huge" and "duration_s" in letter.reason
 
     done = ended["gen-a"][0].payload
     assert done.provider == "local"

@@ -1,8 +1,14 @@
-"""How many progress streams each user has open, capped per user, and counted in a gauge."""
+"""How many progress streams each user has open, capped per user, and counted in a gauge;
+and the event-stream response that gives its slot back however it ends."""
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+from sse_starlette import EventSourceResponse, ServerSentEvent
+from starlette.types import Receive, Scope, Send
 
 from api.metrics import API_SSE_STREAMS
 
@@ -12,9 +18,9 @@ class TooManyStreams(Exception):
 
     def __init__(self, limit: int) -> None:
         super().__init__(
-            f"You already follow {limit} renders' progress at once, the most allowed "
+            f"You already follow {limit} progress streams at once, the most allowed "
             "(BEATSTITCH_SSE_STREAMS_PER_USER); close one of those streams, or poll "
-            "GET .../render/jobs/{job_id} instead."
+            "GET .../render/jobs/{job_id} (or the generation) instead."
         )
 
 
@@ -42,3 +48,19 @@ class StreamSlots:
     def open_of(self, user_id: str) -> int:
         """How many streams the user has open."""
         return self._open[user_id]
+
+
+class ClosingEventSource(EventSourceResponse):
+    """An event stream that calls `ended` once the response is over, however it ended."""
+
+    def __init__(
+        self, content: AsyncIterator[ServerSentEvent], ended: Callable[[], None], **kw: Any
+    ) -> None:
+        super().__init__(content, **kw)
+        self._ended = ended
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self._ended()

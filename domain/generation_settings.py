@@ -39,6 +39,8 @@ class GenerationSettings(BaseSettings):
     video_api_poll_interval: float = Field(default=2.0, gt=0, le=60)
     # A remote task whose status and progress stay the same this long has stalled.
     video_api_stall_timeout: float = Field(default=300.0, gt=0, le=3600)
+    # The longest a remote task may take, however it moves.
+    video_api_max_wait: float = Field(default=1800.0, gt=0, le=86400)
     video_api_max_output_mb: int = Field(default=512, ge=1, le=16384)
 
     def for_provider(self, name: str) -> ProviderSettings:
@@ -61,6 +63,7 @@ class GenerationSettings(BaseSettings):
             retry_delay_s=self.video_api_retry_delay,
             poll_interval_s=self.video_api_poll_interval,
             stall_timeout_s=self.video_api_stall_timeout,
+            max_wait_s=self.video_api_max_wait,
             max_output_bytes=self.video_api_max_output_mb * 1024 * 1024,
             model=model,
         )

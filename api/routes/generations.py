@@ -31,6 +31,7 @@ from api.read_models import VideoGeneration, generation_of, generations_of
 from api.read_your_writes import emit
 from api.schemas import ProgressEvent
 from api.services import Services
+from api.stream_slots import ClosingEventSource, TooManyStreams
 from api.timelines import edl_of, ready_audio
 from engine.generation.registry import PROVIDERS
 from engine.generation.spec import ClipSpec, LocalKind
@@ -289,14 +290,29 @@ def _drop_asset(session: Session, generation_id: str) -> None:
         remove_asset(session, row)
 
 
-@router.get("/{generation_id}/events", response_class=EventSourceResponse, responses=errors(*OWNED))
+@router.get(
+    "/{generation_id}/events", response_class=EventSourceResponse, responses=errors(*OWNED, 429)
+)
 async def generation_events(
-    generation_id: str, project: OwnedProject, session: SessionDep, services: ServicesDep
+    generation_id: str,
+    project: OwnedProject,
+    user: CurrentUser,
+    session: SessionDep,
+    services: ServicesDep,
 ) -> EventSourceResponse:
     """Server-sent events `{status, progress, message, timestamp}` until the generation ends."""
     await run_in_threadpool(owned_generation, session, project, generation_id)
     await run_in_threadpool(session.close)
-    return EventSourceResponse(_progress(services, generation_id), ping=15)
+    try:
+        services.streams.take(user.id)  # the same per-user cap as render streams
+    except TooManyStreams as exc:
+        raise HTTPException(
+            status.HTTP_429_TOO_MANY_REQUESTS, detail=str(exc), headers={"Retry-After": "5"}
+        ) from None
+    user_id = user.id
+    return ClosingEventSource(
+        _progress(services, generation_id), lambda: services.streams.give_back(user_id), ping=15
+    )
 
 
 async def _progress(services: Services, generation_id: str) -> AsyncIterator[ServerSentEvent]:

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Body, Header, HTTPException, Response, status
 from fastapi.responses import FileResponse
 from fastapi.security import HTTPAuthorizationCredentials
 from sqlalchemy.orm import Session
-from sse_starlette import EventSourceResponse, ServerSentEvent
+from sse_starlette import EventSourceResponse
 from starlette.concurrency import run_in_threadpool
-from starlette.types import Receive, Scope, Send
 
 from api.clock import new_id
 from api.deps import (
@@ -40,7 +38,7 @@ from api.schemas import (
 )
 from api.services import Services
 from api.storage import served_file
-from api.stream_slots import TooManyStreams
+from api.stream_slots import ClosingEventSource, TooManyStreams
 from api.timelines import (
     check_segment_count,
     current_timeline,
@@ -299,7 +297,7 @@ async def job_events(
         stream.close()
         services.streams.give_back(user_id)
 
-    return _ClosingEventSource(stream.events(), ended, ping=15)
+    return ClosingEventSource(stream.events(), ended, ping=15)
 
 
 def _follower(
@@ -330,22 +328,6 @@ def _event_id(given: str | None) -> int | None:
             detail=f"Last-Event-ID {given!r} is not an id this stream sends (an integer); "
             "reconnect without it to start from the render's current state.",
         ) from None
-
-
-class _ClosingEventSource(EventSourceResponse):
-    """An event stream that calls `ended` once the response is over, however it ended."""
-
-    def __init__(
-        self, content: AsyncIterator[ServerSentEvent], ended: Callable[[], None], **kw: Any
-    ) -> None:
-        super().__init__(content, **kw)
-        self._ended = ended
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        try:
-            await super().__call__(scope, receive, send)
-        finally:
-            self._ended()
 
 
 @router.get("/jobs/{job_id}/download", response_class=FileResponse, responses=errors(*OWNED, 409))

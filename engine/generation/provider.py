@@ -78,6 +78,8 @@ class ProviderSettings(BaseModel):
     poll_interval_s: float = Field(default=2.0, gt=0, le=60)
     # A task whose status and progress do not change for this long has stalled.
     stall_timeout_s: float = Field(default=300.0, gt=0, le=3600)
+    # The longest a task may take however it moves, so every generation ends.
+    max_wait_s: float = Field(default=1800.0, gt=0, le=86400)
     max_output_bytes: int = Field(default=512 * 1024 * 1024, gt=0)
     model: str = ""  # the provider's model; "" for its documented default
     # Hosts (`host` or `host:port`) a provider's client may reach besides public addresses

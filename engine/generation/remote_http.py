@@ -236,9 +236,15 @@ class RemoteJob:
     def poll(self, look: Callable[[], TaskState], progress: ProgressFn) -> TaskState:
         """Look at the task until it succeeds; raise when it fails or stops changing."""
         seen: tuple[object, ...] | None = None
-        changed_at = time.monotonic()
+        changed_at = began = time.monotonic()
         shown = 0.0
         while True:
+            if time.monotonic() - began > self.settings.max_wait_s:
+                self._fail(
+                    "stalled",
+                    f"{self.provider}'s task did not finish within "
+                    f"{self.settings.max_wait_s:g} s, the longest a generation may take",
+                )
             state = self.call("status", look)
             if state.status == "succeeded":
                 return state

@@ -133,7 +133,7 @@ async def test_a_user_gets_429_beyond_the_stream_cap(
             assert refused.status_code == 429
             assert refused.headers["retry-after"] == "5"
             detail = refused.json()["detail"]
-            assert f"You already follow {PER_USER} renders' progress at once" in detail
+            assert f"You already follow {PER_USER} progress streams at once" in detail
             assert "close one of those streams" in detail
         # Once the streams are closed, the user may open one again.
         deadline = time.monotonic() + 10

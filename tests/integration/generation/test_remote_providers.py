@@ -271,6 +271,15 @@ def test_a_task_that_stops_moving_has_stalled(
     assert error.attempts == len(imitation.requests)
 
 
+def test_a_task_that_moves_but_never_ends_is_given_up(
+    case: Case, imitation: Imitation, tmp_path: Path
+) -> None:
+    # Every poll moves the imitation's task on, so only the overall limit ends it.
+    error = failed(case, imitation, tmp_path / "c.mp4", max_wait_s=0.015, poll_interval_s=0.01)
+    assert error.code == "stalled"
+    assert "did not finish within 0.015 s, the longest a generation may take" in error.message
+
+
 def test_a_task_the_provider_fails_carries_its_reason(
     case: Case, imitation: Imitation, tmp_path: Path
 ) -> None:

@@ -25,7 +25,7 @@ def test_a_user_beyond_the_cap_is_told_to_close_a_stream() -> None:
     slots.take("u1")
     slots.take("u1")
     slots.take("u2")
-    with pytest.raises(TooManyStreams, match="You already follow 2 renders' progress at once"):
+    with pytest.raises(TooManyStreams, match="You already follow 2 progress streams at once"):
         slots.take("u1")
     slots.give_back("u1")
     slots.take("u1")

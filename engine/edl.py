@@ -30,8 +30,8 @@ Timing convention (all times are integer milliseconds on the music's clock):
   range is [0, render_duration_ms] and means nothing more. Output frame f inside a
   render window starting at w ms shows source time source_in_ms + f * 1000 / fps - w.
 * A segment with effects.generated shows a generated clip instead of the asset it would
-  have repeated (engine.generated_fill); it and fill_gaps are left out of the JSON when
-  unset, so an EDL without them keeps its bytes and its hash.
+  have repeated (engine.generated_fill); it, fill_gaps and beatless are left out of the
+  JSON when unset, so an EDL without them keeps its bytes and its hash.
 * Ken Burns runs from the first to the last frame of the render window: zoom is the
   scale (1 = whole frame) and x/y the centre of the visible window, as fractions of
   the picture after rotation and pixel-aspect correction.
@@ -58,6 +58,7 @@ from engine.errors import EdlValidationError
 from engine.generated_fill import GeneratedFill
 from engine.media import MediaKind
 from engine.render_settings import (
+    BeatlessSettings,
     BeatsPerCut,
     KenBurnsSettings,
     OutputSettings,
@@ -174,8 +175,10 @@ class EDL(_Frozen):
     total_duration_ms: int = Field(gt=0)
     segments: list[Segment] = Field(min_length=1)
     fill_gaps: bool = False
+    # How music without a clear beat was cut: part of the settings the hash covers.
+    beatless: BeatlessSettings = BeatlessSettings()
 
-    _omitted_at_default: ClassVar[tuple[str, ...]] = ("fill_gaps",)
+    _omitted_at_default: ClassVar[tuple[str, ...]] = ("fill_gaps", "beatless")
 
     @property
     def settings(self) -> RenderSettings:
@@ -186,6 +189,7 @@ class EDL(_Frozen):
             ken_burns=self.ken_burns,
             output=self.output,
             fill_gaps=self.fill_gaps,
+            beatless=self.beatless,
         )
 
 

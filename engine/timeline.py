@@ -230,4 +230,5 @@ def build_edl(settings: RenderSettings, assets: Sequence[MediaAsset], beat_grid:
         total_duration_ms=total,
         segments=segments,
         fill_gaps=settings.fill_gaps,
+        beatless=settings.beatless,
     )

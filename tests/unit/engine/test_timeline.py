@@ -415,3 +415,17 @@ def test_built_edls_always_validate_and_cover_the_music(
     if beat_times:
         assert all(seg.timeline_in_ms in beat_times for seg in segs[1:])
     assert edl_to_json(build_edl(s, assets, g)) == edl_to_json(edl)
+
+
+def test_a_beatless_cut_setting_keeps_the_edl_valid_and_its_hash() -> None:
+    # A project that sets how music without a beat is cut must still render: the EDL keeps
+    # the setting, so the planner's check of the hash agrees with the one made at building.
+    settings = make_settings(beatless={"cut_ms": 5000})
+    edl = build_edl(settings, [image("a"), image("b")], grid())
+    assert not validate_edl(edl), validate_edl(edl)
+    assert edl.settings == settings
+    again = parse_edl(json.loads(edl_to_json(edl)))
+    assert again.edl_hash == edl.edl_hash and again.settings.beatless.cut_ms == 5000
+    # Left at its default, the EDL's JSON is as it always was: no beatless key.
+    plain = build_edl(make_settings(), [image("a"), image("b")], grid())
+    assert b"beatless" not in edl_to_json(plain)

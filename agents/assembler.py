@@ -63,6 +63,7 @@ from agents.source_guard import SourceGuard
 from domain.clip_stats import TaskStatus, clip_stats
 from domain.confinement import PATH_OUTSIDE_ROOT, PathOutsideRoot
 from engine.pieces import Sides, plan_pieces
+from engine.versions import engine_versions
 from events.base import Envelope, Payload
 from events.payloads import (
     ClipTaskFailed,
@@ -73,6 +74,7 @@ from events.payloads import (
     RenderRequested,
 )
 from events.payloads.common import SourceType
+from events.payloads.render import EngineVersions
 from events.topics import Topic
 
 log = structlog.get_logger("render_worker")
@@ -391,6 +393,9 @@ class Assembler:
                     status="assembling",
                     progress=CLIPS_SHARE,
                     message=f"joining {len(task_ids)} clips with transitions and music",
+                    # Who joins the clips, with what: the render job's provenance.
+                    worker_id=self.worker_id,
+                    engine=EngineVersions(**engine_versions()),
                 )
             ],
         )
@@ -414,7 +419,6 @@ class Assembler:
                 file_size=done.file_size,
                 duration_ms=req.edl.total_duration_ms,
                 clip_stats=stats,
-                worker_id=self.worker_id,
             )
         await self.emit(state, [outcome], event_id=outcome_event_id(job))
         self.forget(state)

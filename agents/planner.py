@@ -10,11 +10,9 @@ import structlog
 from agents.outbox import Outbox
 from agents.planning import plan_render
 from agents.recent_ids import RecentIds
-from engine.versions import engine_versions
 from events.base import make_event
 from events.codec import DecodeError, decode
 from events.payloads import RenderRequested
-from events.payloads.render import EngineVersions
 
 log = structlog.get_logger("render_worker")
 
@@ -30,14 +28,9 @@ def plan_event_id(request_event_id: str, payload: Any) -> str:
 
 
 async def handle_render_job_message(
-    message: Any,
-    outbox: Outbox,
-    planned: RecentIds,
-    max_segments: int = 1000,
-    worker_id: str | None = None,
+    message: Any, outbox: Outbox, planned: RecentIds, max_segments: int = 1000
 ) -> None:
     """Plan a render request; other render.jobs events are not the planner's business.
-    The RenderStarted names `worker_id` and the engine versions it renders with.
 
     `planned` holds the requests this worker planned: one redelivered after a rebalance
     (its handling straddled the revoke, so its ack was dropped) is not planned again."""
@@ -52,8 +45,7 @@ async def handle_render_job_message(
     if env.event_id in planned:
         log.info("render_worker.render_already_planned", trace_id=env.trace_id, render_job_id=job)
         return
-    engine = EngineVersions(**engine_versions())
-    plan = plan_render(env, max_segments, worker_id, engine)
+    plan = plan_render(env, max_segments)
     follow = [plan.started, plan.failed, *plan.tasks]
     events = [
         make_event(

@@ -11,7 +11,6 @@ from engine.errors import EngineError
 from events.base import Envelope
 from events.ids import ID_MAX_LENGTH
 from events.payloads import ClipTaskQueued, RenderFailed, RenderRequested, RenderStarted
-from events.payloads.render import EngineVersions
 
 
 @dataclass(frozen=True)
@@ -43,23 +42,12 @@ def _parse(req: RenderRequested) -> EDL:
     )
 
 
-def plan_render(
-    env: Envelope[Any],
-    max_segments: int = 1000,
-    worker_id: str | None = None,
-    engine: EngineVersions | None = None,
-) -> Plan:
-    """Split a render request event into clip tasks keyed by their source video; the
-    RenderStarted names the planning worker and its engine."""
-    return plan_request(env.payload, max_segments, worker_id, engine)
+def plan_render(env: Envelope[Any], max_segments: int = 1000) -> Plan:
+    """Split a render request event into clip tasks keyed by their source video."""
+    return plan_request(env.payload, max_segments)
 
 
-def plan_request(
-    req: RenderRequested,
-    max_segments: int = 1000,
-    worker_id: str | None = None,
-    engine: EngineVersions | None = None,
-) -> Plan:
+def plan_request(req: RenderRequested, max_segments: int = 1000) -> Plan:
     """Split a render request into clip tasks keyed by their source video (the same tasks
     every time: the upkeep queues lost ones again from here)."""
     count = len(req.edl.segments)
@@ -108,10 +96,6 @@ def plan_request(
         for seg in edl.segments
     ]
     started = RenderStarted(
-        render_job_id=req.render_job_id,
-        total_tasks=total,
-        task_ids=[t.task_id for t in tasks],
-        worker_id=worker_id,
-        engine=engine,
+        render_job_id=req.render_job_id, total_tasks=total, task_ids=[t.task_id for t in tasks]
     )
     return Plan(started, tasks, None)

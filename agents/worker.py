@@ -126,7 +126,7 @@ def _add_agents(app: faust.App, prefix: str, parts: Collaborators) -> None:
             stream,
             "planner",
             lambda message: handle_render_job_message(
-                message, outbox, parts.planned, parts.max_segments, outbox.worker_id
+                message, outbox, parts.planned, parts.max_segments
             ),
         )
 

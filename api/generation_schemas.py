@@ -2,32 +2,65 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+)
+from pydantic.json_schema import JsonDict
 
 from api.schemas import Utc
+from engine.generation.registry import PROVIDERS
 from engine.generation.spec import CameraMotion, LocalKind, Style
 from events.ids import Id
 
 GenerationStatus = Literal["pending", "processing", "completed", "failed"]
 
 
+def _known_provider(name: str) -> str:
+    if name not in PROVIDERS:
+        raise ValueError(
+            f"unknown provider {name!r}; this service has {', '.join(sorted(PROVIDERS))}"
+        )
+    return name
+
+
+# The registry's names, as an enum in the OpenAPI document too.
+ProviderChoice = Annotated[
+    str,
+    AfterValidator(_known_provider),
+    WithJsonSchema({"type": "string", "enum": sorted(PROVIDERS)}),
+]
+# An image move needs its photo: a rule between two fields, stated in the schema as well.
+NEEDS_PHOTO: JsonDict = {
+    "if": {"properties": {"kind": {"const": "image_move"}}, "required": ["kind"]},
+    "then": {"properties": {"image_asset_id": {"type": "string"}}, "required": ["image_asset_id"]},
+}
+
+
 class GenerationCreate(BaseModel):
     """What to generate; left out: the defaults below and the service's default provider."""
 
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, json_schema_extra=NEEDS_PHOTO)
 
     prompt: str = Field(min_length=1, max_length=500)
-    provider: str | None = Field(
-        default=None, description="local, runway, openai, pika or custom; default: the setting"
+    provider: ProviderChoice | None = Field(
+        default=None, description="The video provider; default: the service's setting"
     )
     kind: LocalKind = Field(
         default=LocalKind.TITLE_CARD,
         description="What the local provider draws; image_move needs image_asset_id",
     )
     model: str = Field(default="", max_length=100, pattern=r"^[A-Za-z0-9._:/-]*$")
-    image_asset_id: Id | None = Field(default=None, description="A photo of this project")
+    image_asset_id: Id | None = Field(
+        default=None, validate_default=True, description="A photo of this project"
+    )
     duration_s: float = Field(default=4.0, ge=0.5, le=20.0)
     fps: int = Field(default=24, ge=1, le=60)
     width: int = Field(default=1280, ge=16, le=3840)
@@ -45,6 +78,13 @@ class GenerationCreate(BaseModel):
         le=86_400.0,
         description="beat_pulse: where in the song the clip's beats start",
     )
+
+    @field_validator("image_asset_id")
+    @classmethod
+    def _photo_for_a_move(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None and info.data.get("kind") == LocalKind.IMAGE_MOVE:
+            raise ValueError("an image_move clip needs a photo of the project")
+        return value
 
 
 class GenerationAccepted(BaseModel):

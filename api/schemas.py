@@ -248,10 +248,9 @@ class RenderProvenance(BaseModel):
     """What made a render's output: the engine, the workers of each step, the settings
     snapshot it was asked with and where its output can be fetched."""
 
-    # beatstitch, pyav, ffmpeg and libavcodec versions of the planning worker; None for a
-    # render planned before they were recorded.
+    # beatstitch, pyav, ffmpeg and libavcodec versions of the joining worker; None before
+    # the clips are joined, and for renders joined before they were recorded.
     engine_version: dict[str, str] | None
-    planner_worker: str | None
     # Every worker that rendered one of its clips, each once, sorted.
     clip_workers: list[str]
     assembling_worker: str | None

@@ -71,10 +71,9 @@ class JobState:
     duration_ms: int | None = None
     error_message: str | None = None
     error_code: str | None = None
-    # Provenance: the engine versions and worker that planned it (RenderStarted), the worker
-    # that joined it and where the output was published beyond its disk (RenderCompleted).
+    # Provenance: the worker that joined it and its engine versions (the assembling
+    # RenderProgress), and where the output was published beyond its disk (RenderCompleted).
     engine_versions: dict[str, str] | None = None
-    planner_worker_id: str | None = None
     assembler_worker_id: str | None = None
     output_url: str | None = None
     created_at: datetime | None = None
@@ -118,14 +117,6 @@ def _folded(base: JobState, env: Envelope[Any]) -> JobState:
         started = replace(
             base, planned_tasks=p.total_tasks, started_at=earliest(base.started_at, at)
         )
-        if base.planner_worker_id is None and base.engine_versions is None:
-            # The first plan counts: a re-plan on another worker (the same event id, another
-            # name in it) must not rewrite who planned the render.
-            started = replace(
-                started,
-                planner_worker_id=p.worker_id,
-                engine_versions=None if p.engine is None else p.engine.model_dump(mode="json"),
-            )
         if base.status.terminal or base.status is not JobStatus.QUEUED:
             return started
         return replace(
@@ -136,12 +127,21 @@ def _folded(base: JobState, env: Envelope[Any]) -> JobState:
     if isinstance(p, RenderProgress):
         if p.progress < base.progress:
             return base
-        return replace(
+        progressed = replace(
             base,
             status=_progress_status(p.status),
             progress=p.progress,
             progress_message=p.message,
             started_at=earliest(base.started_at, at),
+        )
+        if p.worker_id is None:
+            return progressed
+        # The assembling report: the worker that joins the clips, and its engine (the last
+        # one to start joining, when a crash made another take over).
+        return replace(
+            progressed,
+            assembler_worker_id=p.worker_id,
+            engine_versions=None if p.engine is None else p.engine.model_dump(mode="json"),
         )
     if isinstance(p, RenderCompleted):
         return replace(
@@ -150,7 +150,6 @@ def _folded(base: JobState, env: Envelope[Any]) -> JobState:
             progress=100.0,
             progress_message="complete",
             output_path=p.output,
-            assembler_worker_id=p.worker_id,
             output_url=p.output_url,
             file_size=p.file_size,
             duration_ms=p.duration_ms,

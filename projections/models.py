@@ -43,7 +43,6 @@ class RenderJob(Base):
     error_code: Mapped[str | None] = mapped_column(String(32))
     # Provenance: which engine and workers made the output, and where it was published.
     engine_versions: Mapped[dict[str, Any] | None]
-    planner_worker_id: Mapped[str | None] = mapped_column(String(128))
     clip_worker_ids: Mapped[list[str] | None] = mapped_column(JSON)
     assembler_worker_id: Mapped[str | None] = mapped_column(String(128))
     output_url: Mapped[str | None] = mapped_column(Text)

@@ -34,7 +34,7 @@ from api.services import Services
 from api.stream_slots import ClosingEventSource, TooManyStreams
 from api.timelines import edl_of, ready_audio
 from engine.generation.registry import PROVIDERS
-from engine.generation.spec import ClipSpec, LocalKind
+from engine.generation.spec import ClipSpec
 from events.payloads import VideoGenerationDeleted, VideoGenerationRequested
 
 router = APIRouter(prefix="/api/v1/projects/{project_id}/generations", tags=["generations"])
@@ -141,12 +141,10 @@ def _request_of(
     generation_id: str,
 ) -> VideoGenerationRequested:
     provider = body.provider or services.generation.video_generation_provider
-    if provider not in PROVIDERS:
-        known = ", ".join(sorted(PROVIDERS))
-        raise _field_error("provider", f"unknown provider {provider!r}; this service has {known}")
-    if not services.generation.configured(provider):
-        raise _field_error(
-            "provider", f"the {provider} provider is not set up on this service (no API key or URL)"
+    if provider not in PROVIDERS or not services.generation.configured(provider):
+        raise conflict(
+            f"The {provider} provider is not set up on this service (no API key or URL); "
+            f"ask for another provider, or have the operator set it up."
         )
     image = _image_path(session, project, body)
     start_s = body.start_s
@@ -171,21 +169,12 @@ def _request_of(
     )
 
 
-def _field_error(field: str, message: str) -> HTTPException:
-    detail = [{"type": "value_error", "loc": ["body", field], "msg": message}]
-    return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=detail)
-
-
 def _image_path(session: Session, project: Project, body: GenerationCreate) -> str | None:
     if body.image_asset_id is None:
-        if body.kind == LocalKind.IMAGE_MOVE:
-            raise _field_error("image_asset_id", "an image_move clip needs a photo of the project")
         return None
     row = session.get(MediaAssetRow, body.image_asset_id)
     if row is None or row.project_id != project.id or row.kind != "image":
-        raise _field_error(
-            "image_asset_id", f"{body.image_asset_id} is not a photo of project {project.id}"
-        )
+        raise not_found(f"photo {body.image_asset_id} of project {project.id}")
     return row.path
 
 
@@ -198,8 +187,9 @@ def _segment_start_s(session: Session, project: Project, index: int, given: floa
         )
     segments = edl_of(timeline).segments
     if index >= len(segments):
-        raise _field_error(
-            "segment_index", f"the timeline has {len(segments)} segments (0 to {len(segments) - 1})"
+        raise conflict(
+            f"The timeline of project {project.id} has {len(segments)} segments, so it has no "
+            f"segment {index} (0 to {len(segments) - 1})."
         )
     return given or segments[index].timeline_in_ms / 1000
 

@@ -68,7 +68,6 @@ def provenance_of(job: RenderJob, download: str | None) -> RenderProvenance:
     """Which engine and workers made a job's output, its settings and its output URLs."""
     return RenderProvenance(
         engine_version=job.engine_versions,
-        planner_worker=job.planner_worker_id,
         clip_workers=list(job.clip_worker_ids or []),
         assembling_worker=job.assembler_worker_id,
         render_settings=job.render_settings,

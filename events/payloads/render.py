@@ -56,7 +56,7 @@ VersionText = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za
 
 
 class EngineVersions(BaseModel):
-    """The software a render's pixels depend on, as the planning worker runs it."""
+    """The software a render's pixels depend on, as the assembling worker runs it."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -67,15 +67,15 @@ class EngineVersions(BaseModel):
 
 
 class RenderStarted(_RenderPayload):
-    """The planner split the render into clip tasks; it names itself and its engine (both
-    absent from events written before they were recorded)."""
+    """The planner split the render into clip tasks.
+
+    Its event id is derived from the request, so a re-plan by another worker is the same
+    event again: it names no worker (that would make one id name two events)."""
 
     event_type: ClassVar[str] = "RenderStarted"
 
     total_tasks: int = Field(ge=0, le=INT32_MAX)
     task_ids: list[Id]
-    worker_id: Id | None = None
-    engine: EngineVersions | None = None
 
 
 class ProgressStatus(StrEnum):
@@ -97,6 +97,10 @@ class RenderProgress(_RenderPayload):
     status: ProgressStatus
     progress: float = Field(ge=0.0, le=100.0)
     message: str = ""
+    # The assembling report names the worker that joins the clips and its engine (absent
+    # from the other reports and from events written before they were recorded).
+    worker_id: Id | None = None
+    engine: EngineVersions | None = None
 
 
 class ClipStats(BaseModel):
@@ -117,8 +121,9 @@ class ClipStats(BaseModel):
 
 
 class RenderCompleted(_RenderPayload):
-    """The final MP4 is written; `worker_id` names the worker that joined it and `output_url`
-    where it was published beyond the worker's disk, if anywhere."""
+    """The final MP4 is written; `output_url` says where it was published beyond the
+    worker's disk, if anywhere. (Its event id is derived from the job, so a join finished
+    again after a crash is the same event: it names no worker.)"""
 
     event_type: ClassVar[str] = "RenderCompleted"
 
@@ -126,7 +131,6 @@ class RenderCompleted(_RenderPayload):
     file_size: int = Field(ge=0, le=INT64_MAX)
     duration_ms: int = Field(ge=0, le=INT32_MAX)
     clip_stats: ClipStats
-    worker_id: Id | None = None
     output_url: str | None = Field(default=None, max_length=2048, pattern=r"^https?://\S+$")
 
 

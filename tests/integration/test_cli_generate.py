@@ -30,6 +30,6 @@ def test_generate_prints_the_new_asset_and_refuses_an_unset_provider(
     )
     assert refused.returncode != 0
     assert (
-        "could not ask for the clip: provider: the runway provider is not set up on this "
-        "service (no API key or URL)"
+        "could not ask for the clip: The runway provider is not set up on this service "
+        "(no API key or URL)"
     ) in refused.stdout + refused.stderr

@@ -1,5 +1,5 @@
-"""render jobs keep their provenance: engine versions, planning, clip and joining workers,
-and the output's published URL
+"""render jobs keep their provenance: engine versions, clip and joining workers, and the
+output's published URL
 
 Revision ID: 0004_render_job_provenance
 Revises: 0003_video_generations
@@ -18,7 +18,6 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("render_jobs") as batch:
         batch.add_column(sa.Column("engine_versions", sa.JSON(), nullable=True))
-        batch.add_column(sa.Column("planner_worker_id", sa.String(length=128), nullable=True))
         batch.add_column(sa.Column("clip_worker_ids", sa.JSON(), nullable=True))
         batch.add_column(sa.Column("assembler_worker_id", sa.String(length=128), nullable=True))
         batch.add_column(sa.Column("output_url", sa.Text(), nullable=True))
@@ -29,5 +28,4 @@ def downgrade() -> None:
         batch.drop_column("output_url")
         batch.drop_column("assembler_worker_id")
         batch.drop_column("clip_worker_ids")
-        batch.drop_column("planner_worker_id")
         batch.drop_column("engine_versions")

@@ -80,11 +80,10 @@ async def test_upload_analyse_edit_render_follow_and_download(
         assert stats["total_clips"] == segments == stats["total_tasks"]
         assert stats["success_tasks"] + stats["failed_tasks"] == stats["total_tasks"]
         [url] = job["video_urls"]
-        # The job says what made it: the one worker planned, rendered every clip and joined
-        # them, with the engine versions it runs; its settings snapshot; its download URL.
+        # The job says what made it: the one worker rendered every clip and joined them,
+        # with the engine versions it runs; its settings snapshot; its download URL.
         made = job["provenance"]
-        assert made["planner_worker"] and made["clip_workers"] == [made["planner_worker"]]
-        assert made["assembling_worker"] == made["planner_worker"]
+        assert made["assembling_worker"] and made["clip_workers"] == [made["assembling_worker"]]
         assert set(made["engine_version"]) == {"beatstitch", "pyav", "ffmpeg", "libavcodec"}
         assert made["render_settings"]["kind"] == "final" and made["render_settings"]["fps"]
         assert made["output_urls"] == [url]

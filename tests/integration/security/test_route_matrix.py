@@ -57,6 +57,8 @@ async def alices_things(stack: Stack, alice: Account, tmp: Path) -> dict[str, st
         "asset_id": asset_id,
         # No render runs in this module; a job of Alice's workspace is reached through it.
         "job_id": f"job-{uuid.uuid4().hex[:12]}",
+        # A generation is reached through its project, which is Alice's.
+        "generation_id": f"gen-{uuid.uuid4().hex[:12]}",
     }
 
 

@@ -7,6 +7,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import av
 import pytest
 from pydantic import ValidationError
 
@@ -15,8 +16,14 @@ from api.routes.renders import job_out
 from engine.versions import engine_versions
 from events.base import Envelope, Payload, make_event
 from events.codec import decode, encode
-from events.payloads import ClipStats, ClipTaskStarted, RenderCompleted, RenderStarted
-from events.payloads.render import EngineVersions
+from events.payloads import (
+    ClipStats,
+    ClipTaskStarted,
+    RenderCompleted,
+    RenderProgress,
+    RenderStarted,
+)
+from events.payloads.render import EngineVersions, ProgressStatus
 from projections.batch import fold_batch
 from projections.models import RenderJob
 from projections.store import BatchState, job_to_row
@@ -46,20 +53,29 @@ def stamped(payloads: list[Payload]) -> list[Envelope[Any]]:
     ]
 
 
-def started(worker: str | None, engine: EngineVersions | None = ENGINE) -> RenderStarted:
-    return RenderStarted(
-        render_job_id=JOB, total_tasks=2, task_ids=["a", "b"], worker_id=worker, engine=engine
+def started() -> RenderStarted:
+    return RenderStarted(render_job_id=JOB, total_tasks=2, task_ids=["a", "b"])
+
+
+def joining(worker: str | None, engine: EngineVersions | None = ENGINE) -> RenderProgress:
+    """The assembler's report that it starts joining the clips."""
+    return RenderProgress(
+        render_job_id=JOB,
+        status=ProgressStatus.ASSEMBLING,
+        progress=80.0,
+        message="joining 2 clips with transitions and music",
+        worker_id=worker,
+        engine=engine,
     )
 
 
-def completed(worker: str | None = "w-join", url: str | None = None) -> RenderCompleted:
+def completed(url: str | None = None) -> RenderCompleted:
     return RenderCompleted(
         render_job_id=JOB,
         output="renders/job-prov.mp4",
         file_size=10,
         duration_ms=8000,
         clip_stats=STATS,
-        worker_id=worker,
         output_url=url,
     )
 
@@ -81,34 +97,45 @@ def folded_row(payloads: list[Any]) -> dict[str, Any]:
     return job_to_row(after.jobs[JOB], after.clips.get(JOB))
 
 
-def test_a_rendered_job_names_its_engine_planner_clip_workers_and_joiner() -> None:
+def test_a_rendered_job_names_its_engine_clip_workers_and_joiner() -> None:
     row = folded_row(
         [
             render_request(JOB),
-            started("w-plan"),
+            started(),
             *clip_payloads(),
-            completed("w-join", "https://cdn.example.com/job-prov.mp4"),
+            joining("w-join"),
+            completed("https://cdn.example.com/job-prov.mp4"),
         ]
     )
     assert row["engine_versions"] == ENGINE.model_dump()
-    assert row["planner_worker_id"] == "w-plan"
     # w-a only started a clip that w-c rendered: the clip workers are those that rendered.
     assert row["clip_worker_ids"] == ["w-b", "w-c"]
     assert row["assembler_worker_id"] == "w-join"
     assert row["output_url"] == "https://cdn.example.com/job-prov.mp4"
 
 
-def test_a_replan_on_another_worker_keeps_the_first_planner() -> None:
-    row = folded_row([render_request(JOB), started("w-plan"), started("w-other", None)])
-    assert row["planner_worker_id"] == "w-plan"
-    assert row["engine_versions"] == ENGINE.model_dump()
+def test_a_join_taken_over_after_a_crash_names_the_worker_that_finished_it() -> None:
+    row = folded_row(
+        [render_request(JOB), started(), joining("w-died"), joining("w-next"), completed()]
+    )
+    assert row["assembler_worker_id"] == "w-next" and row["status"] == "complete"
+
+
+def test_a_re_sent_plan_or_outcome_is_the_same_event_again() -> None:
+    # Their event ids are derived from the request and the job: a re-plan or a join
+    # finished again by another worker must carry the same payload, so they name no worker.
+    assert "worker_id" not in RenderStarted.model_fields
+    assert "worker_id" not in RenderCompleted.model_fields
+    first = plan_render(make_event(render_request(JOB), trace_id="t", event_id="req-1"))
+    again = plan_render(make_event(render_request(JOB), trace_id="t", event_id="req-1"))
+    assert first.started == again.started
 
 
 def test_events_written_before_provenance_leave_it_empty_and_fold_as_before() -> None:
-    old_started = RenderStarted(render_job_id=JOB, total_tasks=2, task_ids=["a", "b"])
     clips = task_lifecycle(JOB, f"{JOB}-seg0000")  # ClipTaskSucceeded without a worker
-    row = folded_row([render_request(JOB), old_started, *clips, completed(None)])
-    assert row["engine_versions"] is None and row["planner_worker_id"] is None
+    old_joining = joining(None, None)
+    row = folded_row([render_request(JOB), started(), *clips, old_joining, completed()])
+    assert row["engine_versions"] is None
     assert row["assembler_worker_id"] is None and row["output_url"] is None
     # The clip's worker still comes from its ClipTaskStarted.
     started_by = next(p for p in clips if isinstance(p, ClipTaskStarted)).worker_id
@@ -116,8 +143,8 @@ def test_events_written_before_provenance_leave_it_empty_and_fold_as_before() ->
     assert row["status"] == "complete"
 
 
-def test_an_old_render_started_without_the_new_fields_still_decodes() -> None:
-    wire = json.loads(encode(make_event(started("w-plan"), trace_id="t")))
+def test_an_old_progress_report_without_the_new_fields_still_decodes() -> None:
+    wire = json.loads(encode(make_event(joining("w-join"), trace_id="t")))
     del wire["payload"]["worker_id"], wire["payload"]["engine"]
     env = decode(json.dumps(wire).encode())
     assert env.payload.worker_id is None and env.payload.engine is None
@@ -128,27 +155,24 @@ def test_an_output_url_that_is_not_http_is_refused_at_decoding() -> None:
         completed(url="file:///etc/passwd")
 
 
-def test_the_planner_names_itself_and_the_engine_it_renders_with() -> None:
+def test_the_engine_versions_are_the_installed_ones() -> None:
     engine = EngineVersions(**engine_versions())
-    plan = plan_render(make_event(render_request(JOB), trace_id="t"), 1000, "w-plan", engine)
-    assert plan.started is not None
-    assert plan.started.worker_id == "w-plan"
-    assert plan.started.engine is not None and plan.started.engine.pyav == engine.pyav
-    assert engine.beatstitch != "unknown"  # the installed package's own version
+    assert engine.beatstitch != "unknown" and engine.pyav == av.__version__
 
 
 def test_the_api_shows_provenance_with_the_download_url_first() -> None:
     row = folded_row(
         [
             render_request(JOB),
-            started("w-plan"),
+            started(),
             *clip_payloads(),
-            completed("w-join", "https://cdn.example.com/job-prov.mp4"),
+            joining("w-join"),
+            completed("https://cdn.example.com/job-prov.mp4"),
         ]
     )
     out = job_out(RenderJob(**row))
     p = out.provenance
-    assert p.planner_worker == "w-plan" and p.assembling_worker == "w-join"
+    assert p.assembling_worker == "w-join"
     assert p.clip_workers == ["w-b", "w-c"]
     assert p.engine_version == ENGINE.model_dump()
     assert p.render_settings == row["render_settings"]
@@ -156,6 +180,6 @@ def test_the_api_shows_provenance_with_the_download_url_first() -> None:
 
 
 def test_a_job_not_complete_shows_no_download_url_in_its_provenance() -> None:
-    row = folded_row([render_request(JOB), started("w-plan")])
+    row = folded_row([render_request(JOB), started()])
     out = job_out(RenderJob(**row))
     assert out.provenance.output_urls == [] and out.provenance.clip_workers == []

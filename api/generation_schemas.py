@@ -62,9 +62,10 @@ class GenerationCreate(BaseModel):
         default=None, validate_default=True, description="A photo of this project"
     )
     duration_s: float = Field(default=4.0, ge=0.5, le=20.0)
-    fps: int = Field(default=24, ge=1, le=60)
-    width: int = Field(default=1280, ge=16, le=3840)
-    height: int = Field(default=720, ge=16, le=2160)
+    # The clip spec's own bounds, so what the schema calls valid the spec accepts.
+    fps: int = Field(default=24, ge=12, le=60)
+    width: int = Field(default=1280, ge=160, le=3840, multiple_of=2)
+    height: int = Field(default=720, ge=120, le=2160, multiple_of=2)
     style: Style = "plain"
     motion_level: float = Field(default=0.5, ge=0.0, le=1.0)
     camera_motion: CameraMotion = "zoom_in"

@@ -30,13 +30,7 @@ def adopt_generated(session: Session, settings: ApiSettings, project_id: str) ->
     done = generations_of(session, project_id, completed_only=True)
     if not done:
         return 0
-    have = set(
-        session.scalars(
-            select(MediaAssetRow.id).where(
-                MediaAssetRow.project_id == project_id, MediaAssetRow.origin == "generated"
-            )
-        )
-    )
+    have = adopted_ids(session, project_id)
     new = [g for g in reversed(done) if g.generation_id not in have]
     rows = [r for r in (_row(settings, g) for g in new) if r is not None]
     if not rows:
@@ -57,6 +51,14 @@ def adopt_generated(session: Session, settings: ApiSettings, project_id: str) ->
         session.rollback()
         return 0
     return len(rows)
+
+
+def adopted_ids(session: Session, project_id: str) -> set[str]:
+    """The ids of the project's generations that are media assets already."""
+    query = select(MediaAssetRow.id).where(
+        MediaAssetRow.project_id == project_id, MediaAssetRow.origin == "generated"
+    )
+    return set(session.scalars(query))
 
 
 def remove_asset(session: Session, row: MediaAssetRow) -> None:

@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+from fastapi import HTTPException, status
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.types import Receive, Scope, Send
 
@@ -37,6 +38,15 @@ class StreamSlots:
             raise TooManyStreams(self.per_user)
         self._open[user_id] += 1
         API_SSE_STREAMS.inc()
+
+    def take_or_refuse(self, user_id: str) -> None:
+        """take(), answering 429 with Retry-After when the user has no slot left."""
+        try:
+            self.take(user_id)
+        except TooManyStreams as exc:
+            raise HTTPException(
+                status.HTTP_429_TOO_MANY_REQUESTS, detail=str(exc), headers={"Retry-After": "5"}
+            ) from None
 
     def give_back(self, user_id: str) -> None:
         """The user's stream ended."""

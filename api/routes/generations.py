@@ -10,7 +10,6 @@ from typing import cast
 
 from fastapi import APIRouter, HTTPException, Response, status
 from pydantic import ValidationError
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.concurrency import run_in_threadpool
@@ -18,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from api.clock import new_id
 from api.deps import CurrentUser, OwnedProject, ServicesDep, SessionDep, TraceId
 from api.errors import conflict, not_found, unprocessable
-from api.generated_media import adopt_generated, remove_asset
+from api.generated_media import adopt_generated, adopted_ids, remove_asset
 from api.generation_schemas import (
     GenerationAccepted,
     GenerationCreate,
@@ -31,7 +30,7 @@ from api.read_models import VideoGeneration, generation_of, generations_of
 from api.read_your_writes import emit
 from api.schemas import ProgressEvent
 from api.services import Services
-from api.stream_slots import ClosingEventSource, TooManyStreams
+from api.stream_slots import ClosingEventSource
 from api.timelines import edl_of, ready_audio
 from engine.generation.registry import PROVIDERS
 from engine.generation.spec import ClipSpec
@@ -216,20 +215,10 @@ def list_generations(
 ) -> list[GenerationOut]:
     """The project's generations that are not deleted, newest first."""
     adopt_generated(session, services.settings, project.id)
-    adopted = _adopted(session, project.id)
+    adopted = adopted_ids(session, project.id)
     return [
         generation_out(g, g.generation_id in adopted) for g in generations_of(session, project.id)
     ]
-
-
-def _adopted(session: Session, project_id: str) -> set[str]:
-    return set(
-        session.scalars(
-            select(MediaAssetRow.id).where(
-                MediaAssetRow.project_id == project_id, MediaAssetRow.origin == "generated"
-            )
-        )
-    )
 
 
 def owned_generation(session: Session, project: Project, generation_id: str) -> VideoGeneration:
@@ -293,12 +282,7 @@ async def generation_events(
     """Server-sent events `{status, progress, message, timestamp}` until the generation ends."""
     await run_in_threadpool(owned_generation, session, project, generation_id)
     await run_in_threadpool(session.close)
-    try:
-        services.streams.take(user.id)  # the same per-user cap as render streams
-    except TooManyStreams as exc:
-        raise HTTPException(
-            status.HTTP_429_TOO_MANY_REQUESTS, detail=str(exc), headers={"Retry-After": "5"}
-        ) from None
+    services.streams.take_or_refuse(user.id)  # the same per-user cap as render streams
     user_id = user.id
     return ClosingEventSource(
         _progress(services, generation_id), lambda: services.streams.give_back(user_id), ping=15

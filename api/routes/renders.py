@@ -38,7 +38,7 @@ from api.schemas import (
 )
 from api.services import Services
 from api.storage import served_file
-from api.stream_slots import ClosingEventSource, TooManyStreams
+from api.stream_slots import ClosingEventSource
 from api.timelines import (
     check_segment_count,
     current_timeline,
@@ -277,12 +277,7 @@ async def job_events(
     dropped connection, send it back as Last-Event-ID to resume after it."""
     user_id = await run_in_threadpool(_follower, services, credentials, workspace_id, job_id)
     seen = _event_id(last_event_id)
-    try:
-        services.streams.take(user_id)
-    except TooManyStreams as exc:
-        raise HTTPException(
-            status.HTTP_429_TOO_MANY_REQUESTS, detail=str(exc), headers={"Retry-After": "5"}
-        ) from None
+    services.streams.take_or_refuse(user_id)
     try:
         stream = await ProgressStream.open(services, job_id, seen)
     except BaseException:

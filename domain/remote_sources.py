@@ -6,9 +6,10 @@ any connection is made."""
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Callable, Collection, Iterable
 from urllib.parse import urlsplit
+
+from engine.addresses import is_public
 
 SOURCE_REFUSED = "source_refused"
 ALLOWED_SCHEMES = frozenset({"http", "https"})
@@ -19,13 +20,6 @@ Resolve = Callable[[str, int], Iterable[str]]
 def parse_allowed_hosts(setting: str) -> frozenset[str]:
     """The allowlist from its setting: comma-separated `host` or `host:port`, lower-cased."""
     return frozenset(part.strip().lower() for part in setting.split(",") if part.strip())
-
-
-def _public(address: str) -> bool:
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return ip.is_global and not ip.is_multicast
 
 
 def remote_refusal(url: str, allowed_hosts: Collection[str], resolve: Resolve) -> str | None:
@@ -71,7 +65,7 @@ def host_refusal(
     if not addresses:
         return f"source_refused: the host {host} does not resolve", []
     for address in addresses:
-        if not _public(address):
+        if not is_public(address):
             return (
                 f"source_refused: {host} points at {address}, a loopback, link-local or "
                 "private address (name it in BEATSTITCH_REMOTE_HOSTS_ALLOWED to allow it)"

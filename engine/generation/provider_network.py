@@ -7,20 +7,12 @@ private address is refused before anything is sent to it."""
 
 from __future__ import annotations
 
-import ipaddress
 import socket
 
 import httpx
 
+from engine.addresses import is_public
 from engine.generation.provider import ProviderError, ProviderSettings
-
-
-def is_public(address: str) -> bool:
-    """Whether an IP address is on the public internet (not loopback, private, link-local)."""
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return ip.is_global and not ip.is_multicast
 
 
 def host_refusal(url: httpx.URL, settings: ProviderSettings) -> str | None:

@@ -15,13 +15,17 @@ ROOT = Path(__file__).resolve().parents[2]
 ALLOWED: dict[str, frozenset[str]] = {
     "engine": frozenset(),
     "events": frozenset(),
-    "domain": frozenset({"events", "engine"}),
-    "projections": frozenset({"events", "engine", "domain"}),
-    "agents": frozenset({"events", "engine", "domain"}),
-    "api": frozenset({"events", "engine", "domain", "projections"}),
+    # Where files are kept (a folder or an S3 store): an edge every service reaches down to.
+    "storage": frozenset(),
+    "domain": frozenset({"events", "engine", "storage"}),
+    "projections": frozenset({"events", "engine", "storage", "domain"}),
+    "agents": frozenset({"events", "engine", "storage", "domain"}),
+    "api": frozenset({"events", "engine", "storage", "domain", "projections"}),
     # This machine's stack (broker, PostgreSQL, service processes): for people, tests, benches.
-    "local_stack": frozenset({"events"}),
-    "cli": frozenset({"events", "engine", "domain", "projections", "agents", "api", "local_stack"}),
+    "local_stack": frozenset({"events", "storage"}),
+    "cli": frozenset(
+        {"events", "engine", "storage", "domain", "projections", "agents", "api", "local_stack"}
+    ),
 }
 # Benches stand on the product, never on the tests.
 ALLOWED["bench"] = frozenset(ALLOWED) - {"bench"}

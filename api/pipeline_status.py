@@ -9,28 +9,18 @@ import asyncio
 import time
 from typing import Any
 
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine, text
 from starlette.concurrency import run_in_threadpool
 
+from api.read_models import projected_offsets
 from events.consumer_groups import end_offsets, group_view, records_behind, worker_group
 from events.topics import EVENT_TOPICS, Topic, physical_name
-from projections.models import ProjectorOffset
 from projections.projector_lock import lock_key
 
 CACHE_S = 2.0
 TIMEOUT_S = 5.0
 
 _cache: dict[tuple[str, str, str], tuple[float, dict[str, Any]]] = {}
-
-
-def _stored_offsets(engine: Engine, projector: str) -> dict[tuple[str, int], int]:
-    with engine.connect() as conn:
-        rows = conn.execute(
-            select(
-                ProjectorOffset.topic, ProjectorOffset.partition, ProjectorOffset.next_offset
-            ).where(ProjectorOffset.projector == projector)
-        ).all()
-    return {(topic, partition): offset for topic, partition, offset in rows}
 
 
 def _projector_running(engine: Engine, projector: str) -> bool | None:
@@ -55,7 +45,7 @@ async def _ask(engine: Engine, bootstrap: str, prefix: str, projector: str) -> d
     workers = await group_view(
         bootstrap, worker_group(prefix), {tp: e for tp, e in ends.items() if tp.topic == tasks}
     )
-    stored = await run_in_threadpool(_stored_offsets, engine, projector)
+    stored = await run_in_threadpool(projected_offsets, engine, projector)
     running = await run_in_threadpool(_projector_running, engine, projector)
     read = {tp: stored.get((tp.topic, tp.partition), 0) for tp in ends}
     return {

@@ -6,6 +6,8 @@ the projections' tables can change behind one module.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from aiokafka.structs import TopicPartition
 from sqlalchemy import ColumnElement, Engine, select
 from sqlalchemy.orm import Session
@@ -39,6 +41,8 @@ __all__ = [
     "workspace_render_jobs",
     "generation_of",
     "generations_of",
+    "render_job_statuses",
+    "current_audio",
 ]
 
 
@@ -139,3 +143,24 @@ def job_snapshot(
     with engine.connect() as conn:
         row = conn.execute(select(jobs).where(jobs.c.id == job_id)).mappings().first()
     return None if row is None else (job_from_row(row), offset)
+
+
+def render_job_statuses(session: Session) -> list[tuple[str, str | None, str]]:
+    """Every render the read model knows: its id, project and status."""
+    rows = session.execute(select(RenderJob.id, RenderJob.project_id, RenderJob.status)).all()
+    return [(job, project, status) for job, project, status in rows]
+
+
+def current_audio(session: Session) -> tuple[frozenset[Path], frozenset[Path]]:
+    """Every project's newest audio track (an upload replaces the previous one), and its grid."""
+    newest: dict[str, AudioTrack] = {}
+    for track in session.scalars(select(AudioTrack).order_by(AudioTrack.created_at)):
+        newest[track.project_id] = track
+    ids = [t.id for t in newest.values()]
+    grids = session.scalars(
+        select(AudioAnalysis.beat_grid_path).where(AudioAnalysis.audio_track_id.in_(ids))
+    )
+    return (
+        frozenset(Path(t.path).resolve() for t in newest.values()),
+        frozenset(Path(g).resolve() for g in grids if g),
+    )

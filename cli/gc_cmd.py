@@ -9,39 +9,23 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import Engine, inspect, select
+from sqlalchemy import Engine, inspect
 from sqlalchemy.orm import Session
 
 from agents.disk_full import size_text
 from agents.disk_scan import ARTIFACTS, MEDIA, remove, scan
 from agents.settings import RetentionSettings, WorkerSettings
-from api.models import AudioTrack
+from api.read_models import current_audio, render_job_statuses
 from api.settings import ApiSettings
 from api.storage import media_root
 from cli.runtime import CliError
 from domain.render_job import TERMINAL
 from domain.retention import Doomed, Found, Kind, Knowledge, Tally, plan_collection, tally
 from projections.db import make_engine
-from projections.models import AudioAnalysis, RenderJob
 from projections.settings import DatabaseSettings
 
 console = Console()
 _ENDED = frozenset(s.value for s in TERMINAL)
-
-
-def _current_audio(session: Session) -> tuple[frozenset[Path], frozenset[Path]]:
-    """Every project's newest audio track (an upload replaces the previous one), and its grid."""
-    newest: dict[str, AudioTrack] = {}
-    for track in session.scalars(select(AudioTrack).order_by(AudioTrack.created_at)):
-        newest[track.project_id] = track
-    ids = [t.id for t in newest.values()]
-    grids = session.scalars(
-        select(AudioAnalysis.beat_grid_path).where(AudioAnalysis.audio_track_id.in_(ids))
-    )
-    return (
-        frozenset(Path(t.path).resolve() for t in newest.values()),
-        frozenset(Path(g).resolve() for g in grids if g),
-    )
 
 
 def read_model_knowledge(engine: Engine, found: Iterable[Found]) -> Knowledge:
@@ -54,8 +38,8 @@ def read_model_knowledge(engine: Engine, found: Iterable[Found]) -> Knowledge:
             "BEATSTITCH_DATABASE_URL at the projector's database and run the projector first."
         )
     with Session(engine) as session:
-        jobs = session.execute(select(RenderJob.id, RenderJob.project_id, RenderJob.status)).all()
-        audio = _current_audio(session) if {"audio_tracks", "audio_analyses"} <= tables else None
+        jobs = render_job_statuses(session)
+        audio = current_audio(session) if {"audio_tracks", "audio_analyses"} <= tables else None
     ended = {job: project for job, project, status in jobs if status in _ENDED}
     live = frozenset(job for job, _, status in jobs if status not in _ENDED)
     busy_projects = {project for _, project, status in jobs if status not in _ENDED and project}

@@ -36,6 +36,7 @@ ALLOWED["bench"] = frozenset(ALLOWED) - {"bench"}
 WIRE_MODELS = frozenset({"engine.edl", "engine.generation.spec"})
 DATA_ONLY = (
     "engine/edl.py",
+    "engine/edl_checks.py",
     "engine/media.py",
     "engine/render_settings.py",
     "engine/errors.py",
@@ -108,3 +109,16 @@ def test_the_check_sees_a_wrong_import(tmp_path: Path) -> None:
     assert imported_packages(module, "events") == {"api"}
     module.write_text("from engine.clip import render_clip\n")
     assert imported_packages(module, "events") == {"engine"}
+
+
+def test_the_api_reads_the_projections_through_one_module() -> None:
+    # Routes, streams, status checks and the CLI ask api/read_models.py, so the tables can
+    # change behind one module.
+    readers = {
+        str(path.relative_to(ROOT))
+        for package in sorted(ALLOWED)
+        if package != "projections"
+        for path in sorted((ROOT / package).rglob("*.py"))
+        if "projections.models" in imported_modules(path)
+    }
+    assert readers == {"api/read_models.py"}, f"read the projections through it: {readers}"

@@ -9,14 +9,14 @@ and the generator (with the video providers the settings set up); the Faust app
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, MutableMapping
+from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from agents.acks import InOrderAcker
 from agents.analyzer import Analyzer
-from agents.assembler import Assembler
+from agents.assembler import Assembler, Emit
 from agents.assembly_reread import clip_events_of
 from agents.assembly_state import Deadline, JobAssembly
 from agents.assembly_table import table_discard
@@ -85,6 +85,57 @@ def provider_factory(
     return provider
 
 
+EmitFor = Callable[[Envelope[Any], list[Payload]], Awaitable[None]]
+
+
+def _emitters(outbox: Outbox) -> tuple[EmitFor, Emit]:
+    """Send events caused by an event, and events of a render (its trace, its request)."""
+
+    async def emit_for(cause: Envelope[Any], payloads: list[Payload]) -> None:
+        await outbox.send(
+            [make_event(p, trace_id=cause.trace_id, causation_id=cause.event_id) for p in payloads]
+        )
+
+    async def emit_for_job(
+        state: JobAssembly, payloads: list[Payload], event_id: str | None = None
+    ) -> None:
+        trace = state.trace_id or state.render_job_id
+        cause = state.request_event_id
+        await outbox.send(
+            [make_event(p, trace_id=trace, causation_id=cause, event_id=event_id) for p in payloads]
+        )
+
+    return emit_for, emit_for_job
+
+
+def _assembler(
+    worker: WorkerSettings,
+    table: MutableMapping[str, Any],
+    emit: Emit,
+    pool: Pool,
+    guard: SourceGuard,
+) -> Assembler:
+    artifacts = Path(worker.artifacts_dir)
+    return Assembler(
+        table=table,
+        emit=emit,
+        # Its pieces, music and mux have no retry of their own; a dead pool process is not
+        # the render's fault.
+        execute=pool.run_surviving_crashes,
+        artifacts=artifacts,
+        guard=guard,
+        placeholder=lambda: str(placeholder_path(artifacts)),
+        timeouts_s=(worker.clip_connect_timeout_s, worker.clip_read_timeout_s),
+        deadline=Deadline(
+            worker.render_deadline_s,
+            worker.render_deadline_base_s,
+            worker.render_deadline_per_timeline_s,
+        ),
+        discard=table_discard(table),
+        worker_id=worker.worker_id,
+    )
+
+
 def build_collaborators(
     bootstrap: str,
     prefix: str,
@@ -108,20 +159,7 @@ def build_collaborators(
     timeouts_s = (worker.clip_connect_timeout_s, worker.clip_read_timeout_s)
     guard = SourceGuard.of(worker)
 
-    async def emit_for(cause: Envelope[Any], payloads: list[Payload]) -> None:
-        await outbox.send(
-            [make_event(p, trace_id=cause.trace_id, causation_id=cause.event_id) for p in payloads]
-        )
-
-    async def emit_for_job(
-        state: JobAssembly, payloads: list[Payload], event_id: str | None = None
-    ) -> None:
-        trace = state.trace_id or state.render_job_id
-        cause = state.request_event_id
-        await outbox.send(
-            [make_event(p, trace_id=trace, causation_id=cause, event_id=event_id) for p in payloads]
-        )
-
+    emit_for, emit_for_job = _emitters(outbox)
     runner = ClipRunner(
         worker_id=worker.worker_id,
         emit=emit_for,
@@ -137,24 +175,7 @@ def build_collaborators(
         limits=lambda: watcher.live.config, run=runner.run, queue_limit=worker.clip_queue_limit
     )
     watcher.on_change = lambda _live: scheduler.pump()
-    assembler = Assembler(
-        table=assembly_table,
-        emit=emit_for_job,
-        # Its pieces, music and mux have no retry of their own; a dead pool process is not
-        # the render's fault.
-        execute=pool.run_surviving_crashes,
-        artifacts=artifacts,
-        guard=guard,
-        placeholder=lambda: str(placeholder),
-        timeouts_s=timeouts_s,
-        deadline=Deadline(
-            worker.render_deadline_s,
-            worker.render_deadline_base_s,
-            worker.render_deadline_per_timeline_s,
-        ),
-        discard=table_discard(assembly_table),
-        worker_id=worker.worker_id,
-    )
+    assembler = _assembler(worker, assembly_table, emit_for_job, pool, guard)
     analyzer = Analyzer(
         worker_id=worker.worker_id,
         outbox=outbox,

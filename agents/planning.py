@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from engine.edl import EDL, check_edl
+from engine.edl import EDL
+from engine.edl_checks import check_edl
 from engine.errors import EngineError
 from events.base import Envelope
 from events.ids import ID_MAX_LENGTH

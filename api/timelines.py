@@ -13,7 +13,8 @@ from api.errors import conflict
 from api.models import AudioTrack, MediaAssetRow, Project, Timeline
 from api.read_models import analysis_of, audio_track_of
 from engine.beat_grid import BeatGrid
-from engine.edl import EDL, EdlProblem, parse_edl
+from engine.edl import EDL
+from engine.edl_checks import EdlProblem, parse_edl
 from engine.errors import EdlValidationError, EngineError
 from engine.media import MediaAsset
 from engine.render_settings import RenderSettings

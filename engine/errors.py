@@ -6,8 +6,8 @@ import errno
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal
 
-if TYPE_CHECKING:  # only for annotations: edl.py imports this module at runtime
-    from engine.edl import EdlProblem
+if TYPE_CHECKING:  # only for annotations: edl_checks.py imports this module at runtime
+    from engine.edl_checks import EdlProblem
 
 # Kept general on purpose: clip rendering maps these to fallbacks
 # (e.g. not_found / timeout / cdn_error on a remote source -> try the local copy).

@@ -9,7 +9,8 @@ import pytest
 from pydantic import ValidationError
 
 from engine.beat_grid import Beat, BeatGrid
-from engine.edl import EDL, EdlProblem, Segment, Transition, check_edl, parse_edl, validate_edl
+from engine.edl import EDL, Segment, Transition
+from engine.edl_checks import EdlProblem, check_edl, parse_edl, validate_edl
 from engine.errors import EdlValidationError, EngineError
 from engine.media import MediaAsset
 from engine.render_settings import RenderSettings

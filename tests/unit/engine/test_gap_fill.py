@@ -11,7 +11,8 @@ from typing import get_args
 import pytest
 from pydantic import ValidationError
 
-from engine.edl import canonical_json, check_edl, parse_edl, render_window_ms
+from engine.edl import canonical_json, render_window_ms
+from engine.edl_checks import check_edl, parse_edl
 from engine.errors import EngineError
 from engine.generated_fill import MAX_FILL_BEATS, FillStyle, GeneratedFill
 from engine.generation.filler import as_video_segment, filler_clip, filler_spec

@@ -11,14 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine.beat_grid import Beat, BeatGrid
-from engine.edl import (
-    EDL,
-    frame_at,
-    parse_edl,
-    render_window_ms,
-    transition_window_ms,
-    validate_edl,
-)
+from engine.edl import EDL, frame_at, render_window_ms, transition_window_ms
+from engine.edl_checks import parse_edl, validate_edl
 from engine.errors import EngineError
 from engine.media import MediaAsset
 from engine.render_settings import RenderSettings

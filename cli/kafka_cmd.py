@@ -19,10 +19,9 @@ from local_stack.kafka.broker import DEFAULT_START_TIMEOUT_S, DEFAULT_STOP_TIMEO
 from local_stack.kafka.cluster import (
     DEFAULT_CLUSTER_BASE_PORT,
     DEFAULT_CLUSTER_START_TIMEOUT_S,
-    ClusterStartInfo,
-    ClusterStatus,
     LocalKafkaCluster,
 )
+from local_stack.kafka.cluster_layout import ClusterStartInfo, ClusterStatus
 from local_stack.kafka.node import node_ids_on_disk
 from local_stack.kafka.probe import check_cluster
 from local_stack.kafka.properties import replication_properties

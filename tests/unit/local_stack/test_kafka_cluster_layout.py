@@ -8,9 +8,9 @@ import pytest
 
 from events.settings import KafkaSettings
 from local_stack.errors import KafkaBrokerError
-from local_stack.kafka.cluster import (
+from local_stack.kafka.cluster import LocalKafkaCluster
+from local_stack.kafka.cluster_layout import (
     ClusterStatus,
-    LocalKafkaCluster,
     NodeStatus,
     cluster_layout,
     layout_problem,

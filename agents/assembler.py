@@ -94,13 +94,12 @@ CLIPS_SHARE = 90.0
 # Renders this process has ended, remembered so that an event arriving while their entry goes
 # away does not write it back (a crash forgets them; the tombstone is in the changelog by then).
 ENDED_REMEMBERED = 10_000
-# Either side of a piece (engine.pieces.Sides) is named by what its clip task renders from:
-# its TaskState.source_type (a SourceType; equal names mean the same pixels).
 
 
 @dataclass
 class _Piece:
-    """A piece started ahead of the join and the source kinds of its two sides."""
+    """A piece started ahead of the join and what its two sides render from: each clip
+    task's TaskState.source_type (equal names mean the same pixels)."""
 
     task: asyncio.Task[Any]
     kinds: Sides

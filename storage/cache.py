@@ -136,13 +136,16 @@ class ObjectCache:
             tmp.unlink(missing_ok=True)
 
     def evict(self) -> None:
-        """Remove least recently used entries no process holds until under max_bytes."""
+        """Remove least recently used entries no process holds until under max_bytes, and
+        lock files left by fetches that failed."""
         self.folder.mkdir(parents=True, exist_ok=True)
         guard = lock_entry(self.folder / ".evict.lock", fcntl.LOCK_EX | fcntl.LOCK_NB)
         if guard < 0:
             return  # another process is evicting
         try:
-            entries = self._entries()
+            entries, orphans = self._scan()
+            for lock in orphans:
+                self._remove(lock.with_name(lock.name.removesuffix(_LOCK_SUFFIX)))
             total = sum(size for _, size, _ in entries)
             for _mtime, size, entry in sorted(entries):
                 if total <= self.max_bytes:
@@ -156,23 +159,30 @@ class ObjectCache:
 
     def total_bytes(self) -> int:
         """The bytes the cache holds now."""
-        return sum(size for _, size, _ in self._entries())
+        return sum(size for _, size, _ in self._scan()[0])
 
-    def _entries(self) -> list[tuple[float, int, Path]]:
-        """(mtime, size, path) of every entry; abandoned temporary files are removed."""
+    def _scan(self) -> tuple[list[tuple[float, int, Path]], list[Path]]:
+        """(mtime, size, path) of every entry, and the lock files of no entry; abandoned
+        temporary files are removed."""
         found: list[tuple[float, int, Path]] = []
+        locks: list[Path] = []
         now = time.time()
         for path in self.folder.glob("??/*"):
             with suppress(FileNotFoundError):
                 info = path.stat()
                 if _SHA256.fullmatch(path.name):
                     found.append((info.st_mtime, info.st_size, path))
+                elif path.name.endswith(_LOCK_SUFFIX):
+                    locks.append(path)
                 elif path.name.startswith(_TMP_PREFIX) and now - info.st_mtime > _ABANDONED_TMP_S:
                     path.unlink()
-        return found
+        present = {path.name for _, _, path in found}
+        orphans = [p for p in locks if p.name.removesuffix(_LOCK_SUFFIX) not in present]
+        return found, orphans
 
     def _remove(self, entry: Path) -> bool:
-        """Remove an entry if no process holds it (its lock is taken without waiting)."""
+        """Remove an entry (present or not) and its lock file if no process holds it (its
+        lock is taken without waiting: a fetch in progress holds it too)."""
         lock = entry.with_name(entry.name + _LOCK_SUFFIX)
         fd = lock_entry(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         if fd < 0:

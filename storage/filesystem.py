@@ -24,6 +24,8 @@ TMP_PREFIX = ".tmp-"
 COPY_CHUNK = 1024 * 1024
 RANGE_CHUNK = 256 * 1024
 _TAIL = re.compile(r"[A-Za-z0-9._-]*")
+# What opening a key that names no file raises (a folder, or a file where a folder would be).
+_ABSENT = (FileNotFoundError, IsADirectoryError, NotADirectoryError)
 
 
 def copy_hashing(source: BinaryIO, dest: Path) -> tuple[int, str]:
@@ -109,7 +111,7 @@ class FilesystemStore:
         try:
             with path.open("rb") as f:
                 size, sha = copy_hashing(f, dest)
-        except (FileNotFoundError, IsADirectoryError):
+        except _ABSENT:
             raise ObjectMissing(key) from None
         return StoredObject(key=key, size=size, sha256=sha)
 
@@ -118,7 +120,7 @@ class FilesystemStore:
         path = self.path_of(key)
         try:
             info = path.stat()
-        except FileNotFoundError:
+        except _ABSENT:
             return None
         if not path.is_file():
             return None
@@ -168,7 +170,7 @@ class FilesystemStore:
         path = self.path_of(key)
         try:
             f = path.open("rb")
-        except (FileNotFoundError, IsADirectoryError):
+        except _ABSENT:
             raise ObjectMissing(key) from None
         return _chunks(f, start, end)
 

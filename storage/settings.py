@@ -99,8 +99,10 @@ class StorageSettings(BaseSettings):
     s3_region: str = "us-east-1"
     s3_access_key_id: str = ""
     s3_secret_access_key: SecretStr = SecretStr("")
+    # The folder of local state (events/settings.py reads it too); the cache's default is in it.
+    data_dir: Path = Path(".data")
     # Workers' local copies of stored media, by checksum; least recently used go first.
-    storage_cache_dir: Path = Path(".data/cache")
+    storage_cache_dir: Path = Field(default_factory=lambda data: Path(data["data_dir"]) / "cache")
     storage_cache_max_bytes: int = Field(default=5 * 1024**3, ge=64 * 1024**2)
     # How long a download URL the API hands out (S3 only) stays valid.
     presigned_url_ttl_s: int = Field(default=300, ge=10, le=3600)

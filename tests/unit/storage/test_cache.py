@@ -107,6 +107,8 @@ def test_bytes_that_do_not_match_the_checksum_are_refused(
     assert [p.name for p in (tmp_path / "cache").rglob("*") if p.is_file()] == [
         f"{obj.sha256}.lock"
     ], "neither the bad bytes nor a temporary file are kept"
+    cache.evict()
+    assert list((tmp_path / "cache").glob("??/*")) == [], "the next eviction takes its lock file"
 
 
 def test_a_checksum_that_is_not_sha256_is_refused(remote: RemoteStore, tmp_path: Path) -> None:

@@ -95,6 +95,12 @@ def test_stat_of_a_missing_object_is_none(store: FilesystemStore) -> None:
     assert store.stat("nothing/here.mp4") is None
     (store.root / "folder").mkdir(parents=True)
     assert store.stat("folder") is None
+    (store.root / "file").write_bytes(b"x")
+    assert store.stat("file/below") is None
+    with pytest.raises(ObjectMissing):
+        store.fetch("file/below", store.root / "out")
+    with pytest.raises(ObjectMissing):
+        store.read_range("folder", 0, 1)
 
 
 def test_fetch_copies_whole_and_names_a_missing_key(store: FilesystemStore, tmp_path: Path) -> None:

@@ -23,7 +23,7 @@ CREDENTIALS: dict[str, Any] = {
 
 @pytest.fixture(autouse=True)
 def no_storage_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in StorageSettings.model_fields:
+    for name in [*StorageSettings.model_fields, "data_dir"]:
         monkeypatch.delenv(f"BEATSTITCH_{name.upper()}", raising=False)
 
 
@@ -40,6 +40,13 @@ def test_the_defaults_are_the_local_folders_and_a_bounded_cache() -> None:
     assert settings.storage_cache_max_bytes == 5 * 1024**3
     assert settings.presigned_url_ttl_s == 300
     assert settings.s3_region == "us-east-1"
+
+
+def test_the_cache_follows_the_data_dir_unless_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BEATSTITCH_DATA_DIR", "/srv/beatstitch")
+    assert StorageSettings().storage_cache_dir == Path("/srv/beatstitch/cache")
+    monkeypatch.setenv("BEATSTITCH_STORAGE_CACHE_DIR", "/fast/cache")
+    assert StorageSettings().storage_cache_dir == Path("/fast/cache")
 
 
 def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,0 +1,106 @@
+"""Object keys: the one check that a key stays inside its store, and the layout of our keys.
+
+A key is a relative, '/'-separated path of segments made of letters, digits, '.', '_' and
+'-' (no empty, '.' or '..' segment), at most 512 characters; S3 and a folder accept it
+alike, and a folder store cannot be led outside its root by it.
+
+The layout (every id is one segment; ids are the catalog's ids, which always fit):
+
+    media/<project>/<asset><ext>          an upload as it was received (ext: ".mp4", ".jpg")
+    proxies/<asset>/<variant>.mp4         upload-time proxies of an asset ("video", "music")
+    thumbnails/<asset>.jpg                an asset's thumbnail
+    beat-grids/<audio_track>.json         the beat analysis of a song
+    clips/<job>/<segment:04d>-<sha>.mp4   a clip that must outlive the worker that cut it
+    renders/<job>.mp4                     a rendered output
+
+Each kind has a prefix of its own, so retention and listing work per kind (`list("renders/")`).
+"""
+
+from __future__ import annotations
+
+import re
+
+from storage.object_store import KeyRefused
+
+KEY_MAX_LENGTH = 512
+_SEGMENT = re.compile(r"[A-Za-z0-9._-]+")
+_EXTENSION = re.compile(r"\.[A-Za-z0-9]{1,8}")
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+def check_key(key: str) -> str:
+    """The key itself when it is a safe relative key, else KeyRefused naming the rule broken."""
+    if not key:
+        raise KeyRefused("an object key may not be empty")
+    if len(key) > KEY_MAX_LENGTH:
+        raise KeyRefused(
+            f"the object key {key[:40]!r}… is {len(key)} characters long; "
+            f"a key has at most {KEY_MAX_LENGTH}"
+        )
+    if "\x00" in key:
+        raise KeyRefused(f"the object key {key!r} holds a NUL character")
+    if "\\" in key:
+        raise KeyRefused(f"the object key {key!r} holds a backslash; segments are split by '/'")
+    if key.startswith("/"):
+        raise KeyRefused(f"the object key {key!r} starts with '/'; keys are relative")
+    for segment in key.split("/"):
+        if segment in ("", ".", ".."):
+            raise KeyRefused(
+                f"the object key {key!r} has an empty, '.' or '..' segment; "
+                "each segment between '/' must name something"
+            )
+        if not _SEGMENT.fullmatch(segment):
+            raise KeyRefused(
+                f"the object key {key!r} holds a character other than letters, digits, "
+                "'.', '_', '-' and '/'"
+            )
+    return key
+
+
+def _one_segment(what: str, value: str) -> str:
+    """`value` when it is a single key segment, so an id cannot add folders to a key."""
+    if value in (".", "..") or not _SEGMENT.fullmatch(value):
+        raise KeyRefused(
+            f"the {what} {value!r} cannot be part of an object key: "
+            "only letters, digits, '.', '_' and '-' (not '.' or '..')"
+        )
+    return value
+
+
+def upload_key(project_id: str, asset_id: str, ext: str) -> str:
+    """Where an upload is kept: media/<project>/<asset><ext>."""
+    if not _EXTENSION.fullmatch(ext):
+        raise KeyRefused(f"the extension {ext!r} is not a '.' and up to 8 letters or digits")
+    project = _one_segment("project id", project_id)
+    return check_key(f"media/{project}/{_one_segment('asset id', asset_id)}{ext}")
+
+
+def proxy_key(asset_id: str, variant: str) -> str:
+    """Where an asset's upload-time proxy is kept: proxies/<asset>/<variant>.mp4."""
+    asset = _one_segment("asset id", asset_id)
+    return check_key(f"proxies/{asset}/{_one_segment('proxy variant', variant)}.mp4")
+
+
+def thumbnail_key(asset_id: str) -> str:
+    """Where an asset's thumbnail is kept: thumbnails/<asset>.jpg."""
+    return check_key(f"thumbnails/{_one_segment('asset id', asset_id)}.jpg")
+
+
+def beat_grid_key(audio_track_id: str) -> str:
+    """Where a song's beat grid is kept: beat-grids/<audio_track>.json."""
+    return check_key(f"beat-grids/{_one_segment('audio track id', audio_track_id)}.json")
+
+
+def render_key(job_id: str) -> str:
+    """Where a render's output is kept: renders/<job>.mp4."""
+    return check_key(f"renders/{_one_segment('render job id', job_id)}.mp4")
+
+
+def clip_key(job_id: str, segment_index: int, sha: str) -> str:
+    """Where a render's clip is kept: clips/<job>/<segment:04d>-<sha>.mp4 (sha: its SHA-256)."""
+    if segment_index < 0:
+        raise KeyRefused(f"the segment index {segment_index} is negative")
+    if not _SHA256.fullmatch(sha):
+        raise KeyRefused(f"the checksum {sha!r} is not 64 lower-case hex digits (SHA-256)")
+    job = _one_segment("render job id", job_id)
+    return check_key(f"clips/{job}/{segment_index:04d}-{sha}.mp4")

@@ -1,4 +1,4 @@
-"""The `s3proxy` session fixture: one real S3Proxy for the test session.
+"""The `s3proxy` session fixture (one real S3Proxy for the test session) and `s3_store`.
 
 S3Proxy runs from the jars `make install` put in .data/s3proxy-libs, over a temporary
 folder, on a free port; each test that needs a bucket makes a fresh one."""
@@ -15,6 +15,7 @@ import pytest
 
 from local_stack.ports import free_tcp_ports
 from local_stack.s3proxy import REGION, LocalS3Proxy, S3ProxyError
+from storage.s3 import S3Store
 from tests.support.kafka import say_to_terminal
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -38,6 +39,18 @@ class RunningS3Proxy:
         self.server.client(self.endpoint_url).create_bucket(Bucket=name)
         return name
 
+    def store(self, bucket: str, prefix: str = "", **kwargs: object) -> S3Store:
+        """An S3Store on bucket (and prefix) of this server."""
+        url = f"s3://{bucket}/{prefix}" if prefix else f"s3://{bucket}"
+        return S3Store(
+            url,
+            endpoint_url=self.endpoint_url,
+            region=self.region,
+            access_key=self.access_key,
+            secret_key=self.secret_key,
+            **kwargs,  # type: ignore[arg-type]
+        )
+
 
 @pytest.fixture(scope="session")
 def s3proxy(
@@ -59,3 +72,9 @@ def s3proxy(
         yield RunningS3Proxy(server, info.endpoint_url, info.keys.access_key, info.keys.secret_key)
     finally:
         server.stop()
+
+
+@pytest.fixture
+def s3_store(s3proxy: RunningS3Proxy, request: pytest.FixtureRequest) -> S3Store:
+    """An S3Store on a fresh bucket of the session's S3Proxy."""
+    return s3proxy.store(s3proxy.new_bucket(request.node.name))

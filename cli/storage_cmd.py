@@ -13,13 +13,8 @@ import typer
 from rich.console import Console
 
 from events.settings import KafkaSettings
-from local_stack.s3proxy import (
-    DEFAULT_BUCKET,
-    DEFAULT_PORT,
-    DEFAULT_START_TIMEOUT_S,
-    LocalS3Proxy,
-    S3ProxyError,
-)
+from local_stack.s3proxy.config import DEFAULT_BUCKET, DEFAULT_PORT, S3ProxyError
+from local_stack.s3proxy.server import DEFAULT_START_TIMEOUT_S, LocalS3Proxy
 
 storage_app = typer.Typer(
     help=(

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from local_stack.ports import free_tcp_ports
-from local_stack.s3proxy import REGION, LocalS3Proxy, S3ProxyError
+from local_stack.s3proxy.config import REGION, S3ProxyError
+from local_stack.s3proxy.server import LocalS3Proxy
 from storage.s3 import S3Store
 from tests.support.kafka import say_to_terminal
 

@@ -9,7 +9,8 @@ import stat
 from pathlib import Path
 
 from local_stack.ports import LOOPBACK, free_tcp_ports
-from local_stack.s3proxy import LocalS3Proxy, S3ProxyError
+from local_stack.s3proxy.config import S3ProxyError
+from local_stack.s3proxy.server import LocalS3Proxy
 from local_stack.services import BEATSTITCH
 from storage.s3_client import s3_client
 from tests.support.cli import run_cli

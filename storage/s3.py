@@ -2,7 +2,8 @@
 
 Each object carries its SHA-256 as user metadata `sha256`, computed before the upload (so
 a multipart upload carries it too); fetch verifies size and checksum before the file
-appears. Keys live under an optional prefix of the bucket: s3://bucket/prefix.
+appears. Keys live under an optional prefix of the bucket (BEATSTITCH_STORAGE_URL
+s3://bucket/prefix).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from boto3.exceptions import S3UploadFailedError
 from boto3.s3.transfer import TransferConfig
@@ -49,14 +50,6 @@ def _check_key(key: str) -> str:
     return key
 
 
-def parse_s3_url(url: str) -> tuple[str, str]:
-    """Bucket and key prefix (no slashes at either end) of s3://bucket/prefix."""
-    parts = urlsplit(url)
-    if parts.scheme != "s3" or not parts.netloc:
-        raise StorageError(f"{url!r} is not an s3://bucket/prefix URL")
-    return parts.netloc, parts.path.strip("/")
-
-
 def content_disposition(filename: str) -> str:
     """An attachment header naming filename, with an ASCII fallback for old clients."""
     fallback = re.sub(r"[^A-Za-z0-9._\- ]", "_", filename) or "download"
@@ -79,7 +72,8 @@ class S3Store:
 
     def __init__(
         self,
-        url: str,
+        bucket: str,
+        prefix: str = "",
         *,
         endpoint_url: str | None,
         region: str,
@@ -88,7 +82,8 @@ class S3Store:
         multipart_threshold: int = MULTIPART_THRESHOLD,
         client: S3Client | None = None,
     ) -> None:
-        self.bucket, self.prefix = parse_s3_url(url)
+        self.bucket = bucket
+        self.prefix = prefix.strip("/")
         self.endpoint = endpoint_url or f"AWS S3 ({region})"
         self.client = client or s3_client(endpoint_url, region, access_key, secret_key)
         self.transfer = TransferConfig(

@@ -42,9 +42,9 @@ class RunningS3Proxy:
 
     def store(self, bucket: str, prefix: str = "", **kwargs: object) -> S3Store:
         """An S3Store on bucket (and prefix) of this server."""
-        url = f"s3://{bucket}/{prefix}" if prefix else f"s3://{bucket}"
         return S3Store(
-            url,
+            bucket,
+            prefix,
             endpoint_url=self.endpoint_url,
             region=self.region,
             access_key=self.access_key,

@@ -153,7 +153,7 @@ def test_a_wrong_secret_says_the_credentials_were_refused(
     s3proxy: RunningS3Proxy, s3_store: S3Store, tmp_path: Path
 ) -> None:
     wrong = S3Store(
-        s3_store.url,
+        s3_store.bucket,
         endpoint_url=s3proxy.endpoint_url,
         region=s3proxy.region,
         access_key=s3proxy.access_key,
@@ -187,7 +187,7 @@ def test_a_missing_bucket_is_named(s3proxy: RunningS3Proxy, tmp_path: Path) -> N
 def test_an_endpoint_that_is_down_says_what_to_check(tmp_path: Path) -> None:
     (port,) = free_tcp_ports(1)
     down = S3Store(
-        "s3://media",
+        "media",
         endpoint_url=f"http://127.0.0.1:{port}",
         region="us-east-1",
         access_key="k",

@@ -4,13 +4,14 @@ SHELL := /bin/bash
 PY := .venv/bin/python
 VENV_STAMP := .venv/.installed-stamp
 KAFKA_STAMP := .data/kafka-libs/.installed-stamp
+S3PROXY_STAMP := .data/s3proxy-libs/.installed-stamp
 
-.PHONY: demo test lint install kafka-jars system-deps clean
+.PHONY: demo test lint install kafka-jars s3proxy-jars system-deps clean
 
-demo: $(VENV_STAMP) $(KAFKA_STAMP)
+demo: $(VENV_STAMP) $(KAFKA_STAMP) $(S3PROXY_STAMP)
 	.venv/bin/beatstitch demo
 
-test: $(VENV_STAMP) $(KAFKA_STAMP) system-deps
+test: $(VENV_STAMP) $(KAFKA_STAMP) $(S3PROXY_STAMP) system-deps
 	.venv/bin/ruff check .
 	.venv/bin/mypy
 	.venv/bin/pytest -q --durations=25
@@ -19,7 +20,7 @@ lint: $(VENV_STAMP)
 	.venv/bin/ruff check .
 	.venv/bin/mypy
 
-install: $(VENV_STAMP) $(KAFKA_STAMP)
+install: $(VENV_STAMP) $(KAFKA_STAMP) $(S3PROXY_STAMP)
 
 $(VENV_STAMP): pyproject.toml
 	test -x $(PY) || python3.11 -m venv .venv || python3 -m venv .venv
@@ -33,6 +34,15 @@ $(KAFKA_STAMP): kafka/pom.xml
 	@# Maven's copy never deletes old jars; two Kafka versions on one classpath must not happen.
 	rm -rf .data/kafka-libs
 	mvn -q -B -Dstyle.color=never -f kafka/pom.xml dependency:copy-dependencies -DoutputDirectory=$(CURDIR)/.data/kafka-libs -DincludeScope=runtime
+	touch $@
+
+# S3Proxy: the local S3 server of `beatstitch storage start` and of the tests.
+s3proxy-jars: $(S3PROXY_STAMP)
+
+$(S3PROXY_STAMP): s3proxy/pom.xml
+	@# As for Kafka: never two S3Proxy versions on one classpath.
+	rm -rf .data/s3proxy-libs
+	mvn -q -B -Dstyle.color=never -f s3proxy/pom.xml dependency:copy-dependencies -DoutputDirectory=$(CURDIR)/.data/s3proxy-libs -DincludeScope=runtime
 	touch $@
 
 # kcat (a Kafka client nobody here wrote) and a PostgreSQL server for the tests.

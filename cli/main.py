@@ -19,6 +19,7 @@ from cli.kafka_cmd import kafka_app
 from cli.kafka_users_cmd import users_app as kafka_users_app
 from cli.logging_setup import configure_logging
 from cli.runtime import CliError, friendly_errors, kafka_bootstrap
+from cli.storage_cmd import storage_app
 from cli.users_cmd import users_app
 from events.schema_export import write_schemas
 from events.settings import KafkaSettings
@@ -39,6 +40,7 @@ events_app = typer.Typer(help="The event catalog.", no_args_is_help=True)
 app.add_typer(kafka_app, name="kafka")
 kafka_app.add_typer(kafka_users_app, name="users")
 app.add_typer(events_app, name="events")
+app.add_typer(storage_app, name="storage")
 app.add_typer(config_app, name="config")
 app.add_typer(users_app, name="users")
 app.command("gc")(friendly_errors(gc))

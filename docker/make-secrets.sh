@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Write docker/.env with random passwords for Kafka's two principals, PostgreSQL and
-# Grafana's admin (once: an existing file is kept, as the volumes hold data made with it).
+# Write docker/.env with random passwords for Kafka's two principals, PostgreSQL, MinIO's
+# root account and the services' MinIO user, and Grafana's admin (once: an existing file is kept, as the volumes hold data made with it).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 target="$here/.env"
@@ -16,5 +16,7 @@ umask 077
   echo "KAFKA_SERVICE_PASSWORD=$(secret)"
   echo "POSTGRES_PASSWORD=$(secret)"
   echo "GRAFANA_ADMIN_PASSWORD=$(secret)"
+  echo "MINIO_ROOT_PASSWORD=$(secret)"
+  echo "S3_SECRET_ACCESS_KEY=$(secret)"
 } > "$target"
 echo "Wrote $target (readable by you only). Grafana: admin / the GRAFANA_ADMIN_PASSWORD there."

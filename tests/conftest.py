@@ -1,5 +1,6 @@
-"""Shared fixtures: one real Kafka broker and one PostgreSQL server per test session, and the
-service stack (API + projector [+ worker] processes) per module for the API tests."""
+"""Shared fixtures: one real Kafka broker, one PostgreSQL server and one S3Proxy per test
+session, and the service stack (API + projector [+ worker] processes) per module for the API
+tests."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from tests.support.cli import render_env  # noqa: F401
 from tests.support.kafka import kafka_bootstrap, use_test_service_principal  # noqa: F401
 from tests.support.listener import silent_port  # noqa: F401
 from tests.support.postgres import postgres_server, postgres_url  # noqa: F401
+from tests.support.s3proxy import s3_store, s3proxy  # noqa: F401
 
 
 def pytest_configure(config: pytest.Config) -> None:

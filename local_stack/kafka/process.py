@@ -1,7 +1,8 @@
-"""The broker's JVM process: launched detached, found again by its pid file, stopped.
+"""A local server's JVM process: launched detached, found again by its pid file, stopped.
 
-A broker outlives the command that started it, so every call finds it again from the pid
-file in its data directory and checks the process's command line before trusting it.
+A server (the Kafka broker, S3Proxy) outlives the command that started it, so every call
+finds it again from the pid file in its data directory and checks the process's command
+line (its main class and its properties file) before trusting it.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import structlog
 
-from local_stack.errors import KafkaBrokerError
+from local_stack.errors import KafkaBrokerError, LocalStackError
 from local_stack.kafka.jvm import BROKER_MAIN_CLASS
 
 log = structlog.get_logger(__name__)
@@ -31,20 +32,34 @@ class BrokerProcess:
     """The broker JVM of one data directory: its pid file, its log and, if we started it,
     the child process (kept so it is reaped, never left a zombie)."""
 
-    def __init__(self, data_dir: Path, properties_file: Path) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        properties_file: Path,
+        *,
+        main_class: str = BROKER_MAIN_CLASS,
+        name: str = "broker",
+        label: str = "The Kafka broker",
+        error: type[LocalStackError] = KafkaBrokerError,
+    ) -> None:
         self.data_dir = data_dir
         self.properties_file = properties_file
+        self.main_class = main_class
+        self.name = name
+        # How messages name the server, and the error they are raised as.
+        self.label = label
+        self.error = error
         self._proc: subprocess.Popen[bytes] | None = None
 
     @property
     def pid_file(self) -> Path:
-        """The file holding the broker JVM's process id while it runs."""
-        return self.data_dir / "broker.pid"
+        """The file holding the JVM's process id while it runs."""
+        return self.data_dir / f"{self.name}.pid"
 
     @property
     def log_file(self) -> Path:
-        """The broker's log (JVM stdout/stderr plus Kafka's log4j output)."""
-        return self.data_dir / "broker.log"
+        """The server's log (JVM stdout/stderr plus the server's own log output)."""
+        return self.data_dir / f"{self.name}.log"
 
     def _read_pid(self) -> int | None:
         """Return the pid from the pid file, or None if there is none or it is garbage."""
@@ -54,7 +69,7 @@ class BrokerProcess:
             return None
 
     def is_alive(self, pid: int) -> bool:
-        """Return True if `pid` is alive and is the Kafka JVM of this data directory."""
+        """Return True if `pid` is alive and is the server JVM of this data directory."""
         if self._proc is not None and self._proc.pid == pid:
             return self._proc.poll() is None
         try:
@@ -71,10 +86,10 @@ class BrokerProcess:
         except OSError:
             return False
         # Guards against pid reuse after a reboot or crash; a zombie has an empty cmdline.
-        return BROKER_MAIN_CLASS.encode() in args and str(self.properties_file).encode() in args
+        return self.main_class.encode() in args and str(self.properties_file).encode() in args
 
     def running_pid(self) -> int | None:
-        """Return the broker's pid if it is running, removing a stale pid file otherwise."""
+        """Return the server's pid if it is running, removing a stale pid file otherwise."""
         pid = self._read_pid()
         if pid is None:
             return None
@@ -84,7 +99,7 @@ class BrokerProcess:
         return None
 
     def launch(self, command: list[str]) -> int:
-        """Start the broker JVM detached from our session, logging to log_file; return its pid."""
+        """Start the JVM detached from our session, logging to log_file; return its pid."""
         if self.log_file.exists():
             # Keep exactly one previous run for post-mortems; the log never grows unbounded
             # across runs.
@@ -97,7 +112,7 @@ class BrokerProcess:
                 stderr=subprocess.STDOUT,
                 cwd=self.data_dir,
                 # Own session: Ctrl-C in the terminal that ran `beatstitch kafka start` must
-                # not reach the broker, and it outlives the CLI process.
+                # not reach the server, and it outlives the CLI process.
                 start_new_session=True,
                 close_fds=True,
             )
@@ -121,15 +136,15 @@ class BrokerProcess:
         return not self.is_alive(pid)
 
     def kill(self, pid: int, timeout_s: float) -> None:
-        """SIGTERM (Kafka's clean shutdown), then SIGKILL if it does not exit in time."""
+        """SIGTERM (a clean shutdown), then SIGKILL if it does not exit in time."""
         for sig, wait in ((signal.SIGTERM, timeout_s), (signal.SIGKILL, _SIGKILL_WAIT_S)):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, sig)
             if self._wait_exit(pid, wait):
                 return
-            log.warning("kafka.broker.stop_timeout", pid=pid, signal=sig.name)
-        raise KafkaBrokerError(
-            f"The Kafka broker (pid {pid}) did not exit even after SIGKILL; check `ps {pid}`."
+            log.warning("local_stack.jvm.stop_timeout", name=self.name, pid=pid, signal=sig.name)
+        raise self.error(
+            f"{self.label} (pid {pid}) did not exit even after SIGKILL; check `ps {pid}`."
         )
 
     def kill_now(self, pid: int) -> None:
@@ -137,26 +152,26 @@ class BrokerProcess:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
         if not self._wait_exit(pid, _SIGKILL_WAIT_S):
-            raise KafkaBrokerError(
-                f"The Kafka broker (pid {pid}) did not exit after SIGKILL; check `ps {pid}`."
+            raise self.error(
+                f"{self.label} (pid {pid}) did not exit after SIGKILL; check `ps {pid}`."
             )
 
     def forget(self) -> None:
-        """Drop the pid file and the child handle once the broker is gone."""
+        """Drop the pid file and the child handle once the server is gone."""
         self.pid_file.unlink(missing_ok=True)
         self._proc = None
 
-    def failure(self, what: str, log_dir: Path) -> KafkaBrokerError:
-        """Build an error that includes the tail of the broker log and a likely fix."""
+    def failure(self, what: str, log_dir: Path) -> LocalStackError:
+        """Build an error that includes the tail of the server's log and a likely fix."""
         tail = _tail(self.log_file)
         hint = ""
         if "UnsupportedClassVersionError" in tail:
-            hint = " Kafka 4 needs Java 17 or newer; point JAVA_HOME at one."
+            hint = " It needs Java 17 or newer; point JAVA_HOME at one."
         elif "Address already in use" in tail:
             hint = " Another process holds one of the ports; stop it or choose other ports."
         elif "Failed to acquire lock" in tail:
             hint = f" Another Kafka process is using {log_dir}; stop it first."
-        return KafkaBrokerError(f"{what}{hint}\nLast lines of {self.log_file}:\n{tail}")
+        return self.error(f"{what}{hint}\nLast lines of {self.log_file}:\n{tail}")
 
 
 @contextlib.contextmanager

@@ -22,7 +22,8 @@ from boto3.exceptions import S3UploadFailedError
 from boto3.s3.transfer import TransferConfig
 from botocore.exceptions import BotoCoreError, ClientError
 
-from storage.object_store import KeyRefused, StorageError, StorageUnavailable, StoredObject
+from storage.keys import check_key
+from storage.object_store import StorageError, StorageUnavailable, StoredObject
 from storage.s3_client import error_code, s3_client, storage_error
 
 if TYPE_CHECKING:
@@ -32,22 +33,6 @@ MULTIPART_THRESHOLD = 8 * 1024 * 1024
 _CHUNK = 1024 * 1024
 _STREAM_CHUNK = 64 * 1024
 _BOTO_ERRORS = (BotoCoreError, ClientError, S3UploadFailedError)
-_KEY_CHARS = re.compile(r"^[A-Za-z0-9._\-/]+$")
-
-
-def _check_key(key: str) -> str:
-    """Refuse keys that could name something outside the store."""
-    # The filesystem store shares one key rule (storage.keys.check_key); the S3 store only
-    # needs the same refusals so that a key means the same object on either backend.
-    parts = key.split("/")
-    if (
-        not key
-        or key.startswith("/")
-        or not _KEY_CHARS.match(key)
-        or any(part in {"", ".", ".."} for part in parts)
-    ):
-        raise KeyRefused(f"the storage key {key!r} is not a plain relative path")
-    return key
 
 
 def content_disposition(filename: str) -> str:
@@ -99,7 +84,7 @@ class S3Store:
 
     def _name(self, key: str) -> str:
         """The S3 object name of a store key."""
-        key = _check_key(key)
+        key = check_key(key)
         return f"{self.prefix}/{key}" if self.prefix else key
 
     def _error(self, exc: Exception, key: str | None = None) -> StorageError:

@@ -39,8 +39,26 @@ def _render_config_updated_v1_to_v2(payload: JsonDict) -> JsonDict:
     return {**payload, "config": rest}
 
 
+def _stored_objects_added(payload: JsonDict) -> JsonDict:
+    """The next version may name objects in the store instead of paths; every payload of the
+    version before is valid as it is (its paths stay, nothing is in the store)."""
+    return payload
+
+
 UPCASTERS: dict[tuple[str, int], Upcaster] = {
+    **{
+        (event_type, 1): _stored_objects_added
+        for event_type in (
+            "RenderRequested",
+            "RenderCompleted",
+            "ClipTaskQueued",
+            "BeatAnalysisRequested",
+            "BeatAnalysisCompleted",
+            "VideoGenerationCompleted",
+        )
+    },
     ("ClipTaskSucceeded", 1): _clip_task_succeeded_v1_to_v2,
+    ("ClipTaskSucceeded", 2): _stored_objects_added,
     ("RenderConfigUpdated", 1): _render_config_updated_v1_to_v2,
 }
 

@@ -1,6 +1,10 @@
-"""Payload models of every event in the flow."""
+"""Payload models of every event in the flow (the newest version of each; older ones are in
+superseded.py)."""
 
-from events.payloads.analysis import BeatAnalysisCompleted, BeatAnalysisRequested
+from events.payloads.analysis import (
+    BeatAnalysisCompleted,
+    BeatAnalysisRequested,
+)
 from events.payloads.clip import (
     ClipTaskFailed,
     ClipTaskFellBack,

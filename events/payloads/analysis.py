@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, Self
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from events.base import Payload
 from events.bounds import INT32_MAX
 from events.ids import Id
+from events.payloads.common import ObjectRef
 from events.topics import Topic
 
 
@@ -21,18 +22,29 @@ class _AnalysisPayload(Payload):
 
 
 class BeatAnalysisRequested(_AnalysisPayload):
-    """An audio track was uploaded and needs its beat grid."""
+    """An audio track was uploaded and needs its beat grid: the track is in the store
+    (`stored`), or at a path on a shared disk."""
 
     event_type: ClassVar[str] = "BeatAnalysisRequested"
+    event_version: ClassVar[int] = 2
 
-    audio_path: str = Field(min_length=1)
+    audio_path: str | None = Field(default=None, min_length=1)
     checksum: str = Field(min_length=1)
+    stored: ObjectRef | None = None
+
+    @model_validator(mode="after")
+    def _somewhere(self) -> Self:
+        if self.audio_path is None and self.stored is None:
+            raise ValueError("the audio track needs a path or a stored object")
+        return self
 
 
 class BeatAnalysisCompleted(_AnalysisPayload):
-    """The analysis finished, successfully or not."""
+    """The analysis finished, successfully or not; a grid kept in the store is `beat_grid`
+    (`beat_grid_path` for one on a shared disk)."""
 
     event_type: ClassVar[str] = "BeatAnalysisCompleted"
+    event_version: ClassVar[int] = 2
 
     status: str = Field(pattern="^(completed|failed)$")
     bpm: float | None = Field(default=None, gt=0)
@@ -41,3 +53,4 @@ class BeatAnalysisCompleted(_AnalysisPayload):
     beat_grid_path: str | None = None
     beat_grid_checksum: str | None = None
     error: str = ""
+    beat_grid: ObjectRef | None = None

@@ -2,22 +2,30 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, Self
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from engine.edl import Segment
 from events.base import Payload
 from events.bounds import INT32_MAX
 from events.ids import Id
-from events.payloads.common import FailureReason, MediaSource, OutputSettings, SourceType
+from events.payloads.common import (
+    FailureReason,
+    MediaSource,
+    ObjectRef,
+    OutputSettings,
+    SourceType,
+)
 from events.topics import Topic
 
 
 class ClipTaskQueued(Payload):
-    """The planner queued one segment for rendering; keyed by the source video."""
+    """The planner queued one segment for rendering; keyed by the source video. The source
+    names its object in the store and its upload-time proxies."""
 
     event_type: ClassVar[str] = "ClipTaskQueued"
+    event_version: ClassVar[int] = 2
     topic: ClassVar[Topic] = Topic.CLIP_TASKS
     key_field: ClassVar[str] = "video_id"
 
@@ -86,16 +94,25 @@ class ClipTaskSucceededV1(_ClipOutcome):
 
 
 class ClipTaskSucceeded(_ClipOutcome):
-    """A clip was produced; source_type says whether it is the real one or a fallback."""
+    """A clip was produced; source_type says whether it is the real one or a fallback. The
+    clip is in the store (`clip`), so any worker can join it, or at `clip_path` on a disk
+    the workers share."""
 
     event_type: ClassVar[str] = "ClipTaskSucceeded"
-    event_version: ClassVar[int] = 2
+    event_version: ClassVar[int] = 3
 
     source_type: SourceType
     duration_ms: int = Field(ge=0, le=INT32_MAX)
-    clip_path: str = Field(min_length=1)
+    clip_path: str | None = Field(default=None, min_length=1)
     # The worker that rendered the clip (absent from events written before it was recorded).
     worker_id: Id | None = None
+    clip: ObjectRef | None = None
+
+    @model_validator(mode="after")
+    def _somewhere(self) -> Self:
+        if self.clip_path is None and self.clip is None:
+            raise ValueError("a clip needs a path or a stored object")
+        return self
 
 
 class ClipTaskFailed(_ClipOutcome):

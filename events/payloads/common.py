@@ -3,11 +3,39 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from events.bounds import INT32_MAX
+from events.bounds import INT32_MAX, INT64_MAX
 from events.ids import Id
+
+# Relative '/'-separated segments of letters, digits, '.', '_' and '-'. A consumer still
+# confines a key before use (storage.keys.check_key refuses '..' and other escapes).
+ObjectKey = Annotated[
+    str, Field(min_length=1, max_length=512, pattern=r"^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$")
+]
+Sha256Hex = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+
+
+class ObjectRef(BaseModel):
+    """An object in the service's store (a folder or an S3 bucket), by key and checksum:
+    what a worker on any machine fetches, never a machine's path."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    key: ObjectKey
+    sha256: Sha256Hex
+    size: int = Field(ge=0, le=INT64_MAX)
+
+
+class ProxyRef(ObjectRef):
+    """A proxy made at upload time for one output size: the source pre-shaped for it."""
+
+    width: int = Field(ge=160, le=3840)
+    height: int = Field(ge=120, le=2160)
+    # The proxy recipe's version (engine.proxy.PROXY_VERSION); another recipe is not used.
+    recipe: int = Field(ge=1, le=INT32_MAX)
 
 
 class SourceType(StrEnum):
@@ -40,7 +68,8 @@ class FailureReason(StrEnum):
 
 
 class MediaSource(BaseModel):
-    """One media asset as the render sees it: where to fetch it and what it is."""
+    """One media asset as the render sees it: where to fetch it and what it is; `stored`
+    names it in the store, `proxies` the proxies made for it at upload time."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
@@ -57,6 +86,9 @@ class MediaSource(BaseModel):
     fps: float | None = Field(default=None, gt=0)
     # The name the user gave the file, so a render can say which file it could not show.
     file_name: str | None = Field(default=None, min_length=1, max_length=255)
+
+    stored: ObjectRef | None = None
+    proxies: list[ProxyRef] = Field(default_factory=list, max_length=8)
 
 
 class OutputSettings(BaseModel):

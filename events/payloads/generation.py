@@ -5,14 +5,15 @@ A generation is asked for (Requested), picked up by a worker (Started), reports 
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar
+from typing import Annotated, ClassVar, Self
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from engine.generation.spec import ClipSpec
 from events.base import Payload
 from events.bounds import INT32_MAX, INT64_MAX
 from events.ids import Id
+from events.payloads.common import ObjectRef
 from events.topics import Topic
 
 # Provider names are the registry's keys; a name no worker knows fails the generation.
@@ -63,16 +64,18 @@ class VideoGenerationProgress(_GenerationPayload):
 
 
 class VideoGenerationCompleted(_GenerationPayload):
-    """The clip is written and probed: where it is, what it is and what the provider said."""
+    """The clip is written and probed: where it is (in the store: `stored`, `thumbnail`; on a
+    shared disk: the paths), what it is and what the provider said."""
 
     event_type: ClassVar[str] = "VideoGenerationCompleted"
+    event_version: ClassVar[int] = 2
 
     provider: ProviderName
     model: str = Field(default="", max_length=100)
     task_id: str = Field(default="", max_length=200)
     video_url: Url = ""  # where the provider served it ("" for local)
-    path: str = Field(min_length=1, max_length=4096)
-    thumbnail_path: str = Field(min_length=1, max_length=4096)
+    path: str | None = Field(default=None, min_length=1, max_length=4096)
+    thumbnail_path: str | None = Field(default=None, min_length=1, max_length=4096)
     checksum: str = Field(pattern=r"^[0-9a-f]{64}$")
     size_bytes: int = Field(ge=1, le=INT64_MAX)
     width: int = Field(ge=1, le=INT32_MAX)
@@ -84,6 +87,16 @@ class VideoGenerationCompleted(_GenerationPayload):
     metadata: dict[Annotated[str, Field(max_length=64)], Annotated[str, Field(max_length=500)]] = (
         Field(default_factory=dict, max_length=32)
     )
+    stored: ObjectRef | None = None
+    thumbnail: ObjectRef | None = None
+
+    @model_validator(mode="after")
+    def _somewhere(self) -> Self:
+        if self.path is None and self.stored is None:
+            raise ValueError("a generated clip needs a path or a stored object")
+        if self.thumbnail_path is None and self.thumbnail is None:
+            raise ValueError("a generated clip's thumbnail needs a path or a stored object")
+        return self
 
 
 class VideoGenerationFailed(_GenerationPayload):

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, ClassVar
+from typing import Annotated, ClassVar, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from engine.edl import EDL
 from events.base import Payload
 from events.bounds import INT32_MAX, INT64_MAX
 from events.ids import Id
-from events.payloads.common import MediaSource, OutputSettings
+from events.payloads.common import MediaSource, ObjectRef, OutputSettings
 from events.topics import Topic
 
 
@@ -23,19 +23,26 @@ class _RenderPayload(Payload):
 
 
 class AudioSource(BaseModel):
-    """The music track of a render."""
+    """The music track of a render: in the store (`stored`), or at a path on a shared disk;
+    `proxy` is its music proxy made at upload time."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     audio_track_id: Id
-    path: str = Field(min_length=1)
+    path: str | None = Field(default=None, min_length=1)
     checksum: str = Field(min_length=1)
     duration_ms: int = Field(ge=0, le=INT32_MAX)
+    stored: ObjectRef | None = None
+    proxy: ObjectRef | None = None
+
+    @model_validator(mode="after")
+    def _somewhere(self) -> Self:
+        if self.path is None and self.stored is None:
+            raise ValueError("the music needs a path or a stored object")
+        return self
 
 
-class RenderRequested(_RenderPayload):
-    """A user asked for a render; carries everything needed to reproduce it."""
-
+class _RenderRequestFields(_RenderPayload):
     event_type: ClassVar[str] = "RenderRequested"
 
     workspace_id: Id
@@ -47,6 +54,14 @@ class RenderRequested(_RenderPayload):
     # rules across segments and against the media (EDL validation) and fails the render.
     edl: EDL
     output: OutputSettings
+
+
+class RenderRequested(_RenderRequestFields):
+    """A user asked for a render; carries everything needed to reproduce it. Media and
+    music are named by their objects in the store (and their upload-time proxies)."""
+
+    event_version: ClassVar[int] = 2
+
     media: list[MediaSource] = Field(min_length=1)
     audio: AudioSource
 
@@ -121,17 +136,26 @@ class ClipStats(BaseModel):
 
 
 class RenderCompleted(_RenderPayload):
-    """The final MP4 is written; `output_url` says where it was published beyond the
-    worker's disk, if anywhere. (Its event id is derived from the job, so a join finished
-    again after a crash is the same event: it names no worker.)"""
+    """The final MP4 is written: `stored` names it in the store (`output`, a path, is for
+    renders kept on a worker's disk); `output_url` says where it was published beyond that,
+    if anywhere. (Its event id is derived from the job, so a join finished again after a
+    crash is the same event: it names no worker.)"""
 
     event_type: ClassVar[str] = "RenderCompleted"
+    event_version: ClassVar[int] = 2
 
-    output: str = Field(min_length=1)
+    output: str | None = Field(default=None, min_length=1)
     file_size: int = Field(ge=0, le=INT64_MAX)
     duration_ms: int = Field(ge=0, le=INT32_MAX)
     clip_stats: ClipStats
     output_url: str | None = Field(default=None, max_length=2048, pattern=r"^https?://\S+$")
+    stored: ObjectRef | None = None
+
+    @model_validator(mode="after")
+    def _somewhere(self) -> Self:
+        if self.output is None and self.stored is None:
+            raise ValueError("a completed render needs an output path or a stored object")
+        return self
 
 
 class RenderFailed(_RenderPayload):

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from events.base import make_event
+from events.base import Payload, make_event
 from events.codec import DecodeError, decode, encode
 from events.payloads import ClipTaskSucceeded, ClipTaskSucceededV1
 from events.payloads.common import SourceType
@@ -34,10 +34,10 @@ def test_round_trip_keeps_every_field(payload) -> None:
     assert back.occurred_at == T0
 
 
-def test_v1_clip_succeeded_reads_back_as_v2() -> None:
+def test_v1_clip_succeeded_reads_back_as_the_newest_version() -> None:
     v1 = make_event(ClipTaskSucceededV1(**CLIP, duration_s=1.2345, clip_path="c.mp4"), trace_id="t")
     back = decode(encode(v1))
-    assert back.version == 2
+    assert back.version == 3
     assert back.payload == ClipTaskSucceeded(
         **CLIP, source_type=SourceType.REMOTE, duration_ms=1234, clip_path="c.mp4"
     )
@@ -90,7 +90,7 @@ def test_an_integer_out_of_the_columns_range_is_an_invalid_event(field: str, val
     assert value in wire
     with pytest.raises(DecodeError) as info:
         decode(wire.encode())
-    assert info.value.reason.startswith(f"invalid ClipTaskSucceeded v2: payload.{field}")
+    assert info.value.reason.startswith(f"invalid ClipTaskSucceeded v3: payload.{field}")
 
 
 def test_a_float_that_is_not_finite_is_an_invalid_event() -> None:
@@ -148,3 +148,37 @@ def test_any_key_order_decodes_to_the_same_event(payload) -> None:
     reordered = json.dumps(dict(reversed(list(wire.items())))).encode()
     spaced = json.dumps(wire, indent=2).encode()
     assert decode(reordered) == decode(spaced) == decode(encode(env))
+
+
+@pytest.mark.parametrize(
+    "payload", [p for p in sample_payloads() if p.event_version < LATEST_VERSION[p.event_type]]
+)
+def test_an_older_version_reads_back_as_the_newest_with_its_paths(payload: Payload) -> None:
+    # Events written before the store keep their paths; nothing claims to be in the store.
+    back = decode(encode(make_event(payload, trace_id="t")))
+    assert back.version == LATEST_VERSION[payload.event_type]
+    newest = back.payload.model_dump()
+    for name, value in payload.model_dump().items():
+        if name in newest and not isinstance(value, dict | list):
+            assert newest[name] == value, name
+    for name in ("stored", "clip", "beat_grid", "thumbnail"):
+        assert newest.get(name) is None
+
+
+def test_a_newest_event_names_objects_by_key_and_no_path() -> None:
+    from events.payloads import RenderRequested
+
+    rr = next(p for p in sample_payloads() if isinstance(p, RenderRequested))
+    back = decode(encode(make_event(rr, trace_id="t"))).payload
+    assert back.audio.path is None and back.audio.stored.key == "projects/proj-1/media/vid-1.mp4"
+    assert back.media[0].proxies[0].width == 1280
+
+
+def test_a_render_request_whose_music_is_nowhere_is_malformed() -> None:
+    from events.payloads import RenderRequested
+
+    rr = next(p for p in sample_payloads() if isinstance(p, RenderRequested))
+    wire = json.loads(encode(make_event(rr, trace_id="t")))
+    del wire["payload"]["audio"]["stored"]
+    with pytest.raises(DecodeError, match="the music needs a path or a stored object"):
+        decode(json.dumps(wire).encode())

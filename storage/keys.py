@@ -11,6 +11,7 @@ The layout (every id is one segment; ids are the catalog's ids, which always fit
     thumbnails/<asset>.jpg                an asset's thumbnail
     beat-grids/<audio_track>.json         the beat analysis of a song
     clips/<job>/<segment:04d>-<sha>.mp4   a clip that must outlive the worker that cut it
+    generated/<project>/<generation><ext> a generated clip (".mp4") and its thumbnail (".jpg")
     renders/<job>.mp4                     a rendered output
 
 Each kind has a prefix of its own, so retention and listing work per kind (`list("renders/")`).
@@ -104,3 +105,12 @@ def clip_key(job_id: str, segment_index: int, sha: str) -> str:
         raise KeyRefused(f"the checksum {sha!r} is not 64 lower-case hex digits (SHA-256)")
     job = _one_segment("render job id", job_id)
     return check_key(f"clips/{job}/{segment_index:04d}-{sha}.mp4")
+
+
+def generated_key(project_id: str, generation_id: str, ext: str) -> str:
+    """Where a generated clip (ext ".mp4") or its thumbnail (".jpg") is kept:
+    generated/<project>/<generation><ext>, as the worker writes it under its media folder."""
+    if ext not in (".mp4", ".jpg"):
+        raise KeyRefused(f"a generated file is an .mp4 or its .jpg thumbnail, not {ext!r}")
+    project = _one_segment("project id", project_id)
+    return check_key(f"generated/{project}/{_one_segment('generation id', generation_id)}{ext}")

@@ -96,3 +96,11 @@ def test_an_id_that_would_add_a_folder_is_refused(build: Callable[[], str], says
     with pytest.raises(KeyRefused) as refused:
         build()
     assert says in str(refused.value)
+
+
+def test_a_generated_clip_keeps_the_folder_the_worker_writes_it_to() -> None:
+    from storage.keys import generated_key
+
+    assert generated_key("proj-1", "gen-1", ".mp4") == "generated/proj-1/gen-1.mp4"
+    with pytest.raises(KeyRefused, match="not '.exe'"):
+        generated_key("proj-1", "gen-1", ".exe")

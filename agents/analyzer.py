@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,12 +16,15 @@ from agents.metrics import RENDER_CLIP_FAILURES
 from agents.outbox import Outbox
 from agents.pool import PoolChildDied, PoolClosed
 from agents.source_guard import SourceGuard
+from agents.stored_media import StoredMedia, required
 from domain.confinement import PathOutsideRoot
 from engine.errors import EngineError
 from events.base import Envelope, make_event
 from events.codec import DecodeError, decode
 from events.payloads import BeatAnalysisCompleted, BeatAnalysisRequested
-from events.payloads.common import FailureReason
+from events.payloads.common import FailureReason, ObjectRef
+from storage.keys import beat_grid_key
+from storage.object_store import StorageError
 
 log = structlog.get_logger("render_worker")
 
@@ -70,7 +74,7 @@ CRASH_RETRIES = 2
 def failure_message(exc: BaseException, audio_path: str) -> str:
     """One sentence a user can read about why the analysis of audio_path failed."""
     name = Path(audio_path).name  # never the server's directory layout
-    if isinstance(exc, PathOutsideRoot):
+    if isinstance(exc, PathOutsideRoot | StorageError):
         return f"{exc}."
     if isinstance(exc, FileNotFoundError):
         return f"the audio file {name!r} could not be found."
@@ -95,6 +99,8 @@ class Analyzer:
     grids_dir: Path
     # The audio path of a request is read only inside the media or artifacts root.
     guard: SourceGuard
+    # The service's store: a stored track is read through it and every grid kept in it.
+    media: StoredMedia | None = None
 
     async def handle(self, message: Any) -> None:
         """Analyse one requested track; any failure becomes a failed completion, never a crash."""
@@ -114,13 +120,16 @@ class Analyzer:
             trace_id=env.trace_id, worker=self.worker_id, audio_track_id=req.audio_track_id
         )
         began = time.monotonic()
+        name = req.audio_path or (req.stored.key if req.stored else "")
         try:
-            done = await self._run_in_pool(self.guard.local(req.audio_path), bound)
+            async with self._track(req) as audio_path:
+                done = await self._run_in_pool(audio_path, bound)
+            grid = await self._keep_grid(req, done)
         except PoolClosed:
             raise  # the worker stops: no outcome; the request runs again on the next owner
         except Exception as exc:  # noqa: BLE001 - every failure is reported, the agent lives on
-            error = failure_message(exc, req.audio_path)
-            if not isinstance(exc, EngineError | OSError | PathOutsideRoot):
+            error = failure_message(exc, name)
+            if not isinstance(exc, EngineError | OSError | PathOutsideRoot | StorageError):
                 bound.exception("render_worker.beat_analysis_crashed", error=error)
             result = self._completed(req, status="failed", error=error)
         else:
@@ -138,8 +147,10 @@ class Analyzer:
                 bpm=done.bpm,
                 bpm_confidence=done.bpm_confidence,
                 beat_count=done.beat_count,
-                beat_grid_path=done.path,
+                # A path only where the workers and the API share this disk.
+                beat_grid_path=done.path if self._shared_disk else None,
                 beat_grid_checksum=done.grid_checksum,
+                beat_grid=grid,
             )
         event = make_event(result, trace_id=env.trace_id, causation_id=env.event_id)
         # Analysis payloads name no render job, so make_event leaves the correlation empty;
@@ -154,6 +165,27 @@ class Analyzer:
             error=result.error or None,
             seconds=round(time.monotonic() - began, 3),
         )
+
+    @property
+    def _shared_disk(self) -> bool:
+        return self.media is None or self.media.shared_disk
+
+    @contextlib.asynccontextmanager
+    async def _track(self, req: BeatAnalysisRequested) -> AsyncIterator[str]:
+        """The track as a file here: its stored object through the cache, or its path."""
+        if req.stored is not None:
+            async with required(self.media).local(req.stored) as path:
+                yield path
+        else:
+            yield self.guard.local(req.audio_path or "")
+
+    async def _keep_grid(self, req: BeatAnalysisRequested, done: GridDone) -> ObjectRef | None:
+        """The grid in the store, where the API reads it from any machine (on a shared disk
+        its path is enough)."""
+        if self._shared_disk or self.media is None:
+            return None
+        key = beat_grid_key(req.audio_track_id)
+        return await self.media.put(key, Path(done.path), "application/json")
 
     async def _run_in_pool(self, audio_path: str, bound: Any) -> GridDone:
         # A pool process that died (killed, out of memory, a crash in a decoder) is not the

@@ -24,8 +24,8 @@ a request, which never assembles and is dropped once Deadline.expires passes."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
-import os
 import shutil
 import time
 import uuid
@@ -38,6 +38,7 @@ from typing import Any, Protocol
 
 import structlog
 
+from agents.assembly_media import JoinMedia, Side, local_of
 from agents.assembly_state import (
     AssemblyStatus,
     Deadline,
@@ -50,7 +51,6 @@ from agents.assembly_state import (
     to_json,
 )
 from agents.clip_job import (
-    PieceSource,
     RenderDone,
     encode_music,
     mux_render,
@@ -58,10 +58,12 @@ from agents.clip_job import (
     render_placeholder,
     transition_indices,
 )
-from agents.disk_full import DISK_FULL, clips_met_full_disk, disk_full_error, met_full_disk
+from agents.disk_full import clips_met_full_disk
+from agents.join_failure import join_failure
 from agents.source_guard import SourceGuard
+from agents.stored_media import StoredMedia
 from domain.clip_stats import TaskStatus, clip_stats
-from domain.confinement import PATH_OUTSIDE_ROOT, PathOutsideRoot
+from domain.confinement import PathOutsideRoot
 from engine.pieces import Sides, plan_pieces
 from engine.versions import engine_versions
 from events.base import Envelope, Payload
@@ -69,12 +71,11 @@ from events.payloads import (
     ClipTaskFailed,
     ClipTaskSucceeded,
     RenderCompleted,
-    RenderFailed,
     RenderProgress,
     RenderRequested,
 )
-from events.payloads.common import SourceType
-from events.payloads.render import EngineVersions
+from events.payloads.common import ObjectRef, SourceType
+from events.payloads.render import AudioSource, EngineVersions
 from events.topics import Topic
 
 log = structlog.get_logger("render_worker")
@@ -127,6 +128,9 @@ class Assembler:
     discard: Callable[[str, int | None], None] | None = None
     # Named in RenderCompleted: the worker that joined the render.
     worker_id: str | None = None
+    # The service's store: stored clips, sources and music are read through it and, without
+    # a shared disk, the render is kept in it.
+    media: StoredMedia | None = None
     # Work started ahead of the final join; in memory only, so after a restart the join
     # simply renders whatever is missing.
     _pieces: dict[str, dict[int, _Piece]] = field(default_factory=dict)
@@ -145,8 +149,13 @@ class Assembler:
         return self.artifacts / "render_tmp" / f"job_{job}"
 
     def output_path(self, job: str) -> Path:
-        """Where the render's MP4 goes."""
+        """Where the render's MP4 goes on a shared disk."""
         return self.artifacts / "renders" / f"{job}.mp4"
+
+    @property
+    def files(self) -> JoinMedia:
+        """Files for a join: vetted paths, or stored objects fetched through the cache."""
+        return JoinMedia(self.guard, self.media)
 
     async def handle(self, env: Envelope[Any], partition: int | None = None) -> None:
         """Fold one event; report progress; start ready pieces; join when the last clip is in.
@@ -231,18 +240,20 @@ class Assembler:
         due = deadline_of(state, req.edl.total_duration_ms, self.deadline)
         return due is not None and self.clock() > due
 
-    def _clips(self, state: JobAssembly) -> dict[int, str]:
-        """Segment index → clip path, for every task that has produced its clip.
-
-        A clip path outside the roots (a forged outcome) counts as no clip: a placeholder."""
-        return {
-            t.segment_index: t.clip_path
-            for t in state.clips.tasks.values()
-            if t.status.terminal
-            and t.clip_path
-            and t.segment_index is not None
-            and self._inside(t.clip_path)
-        }
+    def _clips(self, state: JobAssembly) -> dict[int, str | ObjectRef]:
+        """Segment index → clip (a path, or its object in the store), for every task that has
+        produced its clip. A clip path outside the roots (a forged outcome) counts as no
+        clip: a placeholder."""
+        found: dict[int, str | ObjectRef] = {}
+        for task, t in state.clips.tasks.items():
+            if not t.status.terminal or t.segment_index is None:
+                continue
+            stored = state.stored_clips.get(task)
+            if stored is not None:
+                found[t.segment_index] = ObjectRef.model_validate(stored)
+            elif t.clip_path and self._inside(t.clip_path):
+                found[t.segment_index] = t.clip_path
+        return found
 
     def _inside(self, path: str) -> bool:
         try:
@@ -258,10 +269,10 @@ class Assembler:
         without a clip gets the placeholder at the join.
         """
         kinds: dict[int, SourceType] = {}
-        for t in state.clips.tasks.values():
+        for task, t in state.clips.tasks.items():
             if t.segment_index is None or t.status is TaskStatus.PENDING:
                 continue
-            if t.status.terminal and not t.clip_path:
+            if t.status.terminal and not t.clip_path and task not in state.stored_clips:
                 kinds[t.segment_index] = SourceType.PLACEHOLDER
             elif t.source_type:
                 kinds[t.segment_index] = t.source_type
@@ -286,18 +297,18 @@ class Assembler:
             self._plans[job] = (req, transition_indices(req.edl, req.output.fps))
         return self._plans[job]
 
-    def _side(self, req: RenderRequested, index: int, kind: str) -> PieceSource:
+    def _side(self, req: RenderRequested, index: int, kind: str) -> Side:
         """What segment `index` renders from as one side of a piece, for a source kind."""
         asset_id = req.edl.segments[index].asset_id
         source = next((m for m in req.media if m.asset_id == asset_id), None)
-        path = None
+        where: str | ObjectRef | None = None
         if source is not None and kind == SourceType.REMOTE:
-            path = source.remote_url
+            where = source.remote_url
         elif source is not None and kind == SourceType.LOCAL:
-            path = source.local_path
-        if source is None or path is None:
-            return PieceSource(None, self.placeholder())
-        return PieceSource(source, path)
+            where = local_of(source)
+        if source is None or where is None:
+            return (None, self.placeholder())
+        return (source, where)
 
     def _start_piece(self, state: JobAssembly, b: int, kinds: Sides, name: str) -> _Piece:
         req, _ = self.plan(state.render_job_id, state.request or {})
@@ -308,17 +319,12 @@ class Assembler:
 
     async def _piece(self, req: RenderRequested, b: int, sides: Any, out: str) -> str:
         """A piece rendered from vetted sides (a refused one fails it; the join redoes it)."""
-        vetted = [await self._vetted(side) for side in sides]
-        piece: str = await self.execute(
-            render_piece, req.edl, b, *vetted, out, req.output, req.kind, self.timeouts_s
-        )
+        async with contextlib.AsyncExitStack() as stack:
+            vetted = [await self.files.side(stack, side) for side in sides]
+            piece: str = await self.execute(
+                render_piece, req.edl, b, *vetted, out, req.output, req.kind, self.timeouts_s
+            )
         return piece
-
-    async def _vetted(self, side: PieceSource) -> PieceSource:
-        if side.source is None:
-            return side
-        remote = side.path == side.source.remote_url
-        return replace(side, path=await self.guard.source(side.path, remote=remote))
 
     def _start_ready_work(
         self, state: JobAssembly, kinds: dict[int, SourceType] | None = None
@@ -334,7 +340,7 @@ class Assembler:
         req, boundaries = self.plan(job, state.request)
         work = self.tmp_dir(job) / "assembly"
         if job not in self._music:
-            music = (req.audio.path, req.edl.total_duration_ms, str(work / "music.m4a"))
+            music = (req.audio, req.edl.total_duration_ms, str(work / "music.m4a"))
             self._music[job] = asyncio.create_task(self._encode_music(*music))
         kinds = self._kinds(state) if kinds is None else kinds
         started = self._pieces.setdefault(job, {})
@@ -343,9 +349,11 @@ class Assembler:
             started[b] = self._start_piece(state, b, sides, "transition")
         return steps.restart
 
-    async def _encode_music(self, path: str, total_ms: int, out: str) -> str:
-        """The music encoded for the mux, read only inside the roots."""
-        music: str = await self.execute(encode_music, self.guard.local(path), total_ms, out)
+    async def _encode_music(self, audio: AudioSource, total_ms: int, out: str) -> str:
+        """The music encoded for the mux, read only inside the roots or from the store."""
+        async with contextlib.AsyncExitStack() as stack:
+            path = await self.files.music(stack, audio)
+            music: str = await self.execute(encode_music, path, total_ms, out)
         return music
 
     async def drop(self, state: JobAssembly) -> None:
@@ -406,7 +414,7 @@ class Assembler:
                 raise OSError(errno.ENOSPC, "a clip task found the disk full")
             done = await self._join(state, req)
         except Exception as exc:  # the render fails with a message; the worker goes on
-            failed = self._failure(job, exc)
+            failed = join_failure(job, exc, self.artifacts)
             bound.error("render_worker.render_failed", error=str(exc), code=failed.error_code)
             outcome: Payload = failed
         else:
@@ -414,7 +422,8 @@ class Assembler:
             bound.info("render_worker.clip_stats", **stats.model_dump(mode="json"))
             outcome = RenderCompleted(
                 render_job_id=job,
-                output=done.path,
+                output=done.path or None,
+                stored=done.stored,
                 file_size=done.file_size,
                 duration_ms=req.edl.total_duration_ms,
                 clip_stats=stats,
@@ -424,18 +433,6 @@ class Assembler:
         # Only now: until the outcome is in the log, a crash leaves the clips (in render_tmp)
         # for whoever joins again.
         await self.drop(state)
-
-    def _failure(self, job: str, exc: BaseException) -> RenderFailed:
-        """The RenderFailed of a join that raised: a full disk says so and what to do."""
-        if met_full_disk(exc):
-            return RenderFailed(
-                render_job_id=job, error=disk_full_error(self.artifacts), error_code=DISK_FULL
-            )
-        if isinstance(exc, PathOutsideRoot):
-            return RenderFailed(render_job_id=job, error=str(exc), error_code=PATH_OUTSIDE_ROOT)
-        return RenderFailed(
-            render_job_id=job, error=f"assembly failed: {exc}", error_code="assembly_failed"
-        )
 
     async def _join(self, state: JobAssembly, req: RenderRequested) -> RenderDone:
         """Placeholders for segments without a clip, the remaining pieces, then the mux."""
@@ -475,19 +472,19 @@ class Assembler:
                 paths[b] = await retry.task
         music = await self._music[state.render_job_id]
         waited = time.perf_counter() - began
-        ordered = [clips[seg.index] for seg in req.edl.segments]
-        # Written beside the clips, then renamed (same file system, under artifacts): a join
-        # killed midway leaves no half MP4 in renders/, and a second join replaces it whole.
+        # Written beside the clips, then renamed into renders/ or uploaded: a join killed
+        # midway leaves no half MP4 where downloads look, and a second join replaces it whole.
         # Named per join: two joins of one render (an old owner still finishing after a
         # rebalance, and the new one) must not write into one file.
         partial = work / f"output-{uuid.uuid4().hex[:12]}.mp4"
-        muxed: RenderDone = await self.execute(
-            mux_render, req.edl, ordered, paths, music, str(partial), req.output, req.kind
-        )
-        final = self.output_path(state.render_job_id)
-        final.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(muxed.path, final)
-        done = replace(muxed, path=str(final))
+        async with contextlib.AsyncExitStack() as stack:
+            ordered = [await self.files.file(stack, clips[seg.index]) for seg in req.edl.segments]
+            muxed: RenderDone = await self.execute(
+                mux_render, req.edl, ordered, paths, music, str(partial), req.output, req.kind
+            )
+        job = state.render_job_id
+        path, stored = await self.files.keep(job, Path(muxed.path), self.output_path(job))
+        done = replace(muxed, path=path or "", stored=stored)
         # Where a render's last second goes: pieces still running when the last clip came in,
         # then the mux.
         log.info(

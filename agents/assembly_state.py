@@ -5,7 +5,8 @@ Also when a render's time is up (its deadline) and which of its tasks never fini
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -20,6 +21,7 @@ from domain.clip_stats import (
 )
 from events.base import Envelope
 from events.payloads import (
+    ClipTaskSucceeded,
     RenderCancelled,
     RenderCompleted,
     RenderFailed,
@@ -60,6 +62,8 @@ class JobAssembly:
     first_seen_at: datetime | None = None
     # The partition the render's events arrive on (the table's changelog partition for it).
     partition: int | None = None
+    # Task id → its clip's object in the store (ObjectRef as JSON), for clips kept there.
+    stored_clips: Mapping[str, dict[str, Any]] = field(default_factory=dict)
 
     def has_outcome(self, task_id: str) -> bool:
         """Whether a task of the render has ended (a clip, a placeholder or a failure)."""
@@ -99,7 +103,13 @@ def _fold(state: JobAssembly, env: Envelope[Any]) -> JobAssembly:
     p = env.payload
     if p.topic == Topic.CLIP_EVENTS:
         clips = fold_clip(state.clips, env)
-        return state if clips is state.clips else replace(state, clips=clips)
+        if clips is state.clips:
+            return state
+        if isinstance(p, ClipTaskSucceeded) and p.clip is not None:
+            # The outcome the fold took (the first) names where its clip is kept.
+            stored = {**state.stored_clips, p.task_id: p.clip.model_dump(mode="json")}
+            return replace(state, clips=clips, stored_clips=stored)
+        return replace(state, clips=clips)
     if isinstance(p, RenderRequested) and state.request is None:
         return replace(
             state,
@@ -144,6 +154,7 @@ def to_json(state: JobAssembly) -> dict[str, Any]:
         "request_seen_at": _iso(state.request_seen_at),
         "first_seen_at": _iso(state.first_seen_at),
         "partition": state.partition,
+        "stored_clips": dict(state.stored_clips),
     }
 
 
@@ -162,6 +173,7 @@ def from_json(data: dict[str, Any]) -> JobAssembly:
         request_seen_at=_time(data.get("request_seen_at")),
         first_seen_at=_time(data.get("first_seen_at")),
         partition=data.get("partition"),
+        stored_clips=data.get("stored_clips") or {},
     )
 
 

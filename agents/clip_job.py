@@ -23,18 +23,20 @@ from engine.generation.filler import as_video_segment, filler_clip, filler_spec
 from engine.music import encode_audio
 from engine.placeholder import placeholder_side, render_placeholder_clip, write_placeholder
 from engine.sources import Timeouts
-from events.payloads.common import MediaSource, OutputSettings
+from events.payloads.common import MediaSource, ObjectRef, OutputSettings
 
 T = TypeVar("T")
 
 
 @dataclass(frozen=True)
 class ClipDone:
-    """A finished clip: where it is and how long the render took."""
+    """A finished clip: where it is (and its object in the store, once kept there) and how
+    long the render took."""
 
     path: str
     frames: int
     duration_ms: int
+    stored: ObjectRef | None = None
 
 
 def with_codec_threads(threads: int, fn: Callable[..., T], *args: Any) -> T:
@@ -136,11 +138,12 @@ def render_placeholder(
 
 @dataclass(frozen=True)
 class RenderDone:
-    """The assembled MP4."""
+    """The assembled MP4 (and its object in the store, once kept there)."""
 
     path: str
     file_size: int
     frames: int
+    stored: ObjectRef | None = None
 
 
 def _plan(edl: EDL, output: OutputSettings, quality: Quality) -> tuple[Any, Any, Any]:

@@ -11,8 +11,8 @@ import asyncio
 import contextlib
 import random
 import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,7 @@ from agents.metrics import (
 from agents.pool import PoolChildDied, PoolClosed
 from agents.recent_ids import RecentIds
 from agents.source_guard import SourceGuard
+from agents.stored_media import StoredMedia, file_sha256, required
 from domain.confinement import PathOutsideRoot
 from domain.remote_sources import SourceRefused
 from engine.errors import EngineError, is_disk_full
@@ -41,7 +42,9 @@ from events.payloads import (
     ClipTaskSucceeded,
     RenderClipConfig,
 )
-from events.payloads.common import FailureReason, SourceType
+from events.payloads.common import FailureReason, ObjectRef, SourceType
+from storage.keys import clip_key
+from storage.object_store import StorageError, StorageUnavailable
 
 log = structlog.get_logger("render_worker")
 
@@ -50,6 +53,8 @@ Execute = Callable[..., Awaitable[ClipDone]]
 # Worth another try on the same source; anything else moves to the next source at once.
 RETRYABLE = frozenset({FailureReason.TIMEOUT, FailureReason.CDN_ERROR, FailureReason.WORKER_CRASH})
 _REASONS = {r.value: r for r in FailureReason}
+# Where a source is read from: a URL or path, or an object in the store.
+Where = str | ObjectRef
 
 
 def failure_reason(exc: BaseException) -> FailureReason:
@@ -64,6 +69,10 @@ def failure_reason(exc: BaseException) -> FailureReason:
         return _REASONS.get(exc.reason, FailureReason.DECODE_ERROR)
     if isinstance(exc, PoolChildDied):
         return FailureReason.WORKER_CRASH
+    if isinstance(exc, StorageUnavailable):
+        return FailureReason.CDN_ERROR  # the store did not answer: worth another try
+    if isinstance(exc, StorageError):
+        return FailureReason.NOT_FOUND  # no such object, or not the bytes the event names
     return FailureReason.INTERNAL
 
 
@@ -94,6 +103,9 @@ class ClipRunner:
     timeouts_s: tuple[float, float] = (10.0, 15.0)
     sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep
     is_cancelled: Callable[[str], bool] = lambda _job: False
+    # The service's store: stored sources are read through it; without a shared disk every
+    # clip is kept in it, so whichever worker joins the render can read it.
+    media: StoredMedia | None = None
     rnd: random.Random = field(default_factory=random.Random)
     outcomes: RecentIds = field(default_factory=RecentIds)  # tasks whose outcome is out
 
@@ -133,10 +145,33 @@ class _Attempts:
     async def emit(self, *payloads: Payload) -> None:
         await self.r.emit(self.env, list(payloads))
 
-    def chain(self) -> list[tuple[SourceType, str]]:
+    def chain(self) -> list[tuple[SourceType, Where]]:
         src = self.task.source
-        found = [(SourceType.REMOTE, src.remote_url), (SourceType.LOCAL, src.local_path)]
+        # The local copy is the stored object when there is one, else a path on a shared disk.
+        local: Where | None = src.stored or src.local_path
+        found = [(SourceType.REMOTE, src.remote_url), (SourceType.LOCAL, local)]
         return [(kind, where) for kind, where in found if where]
+
+    @contextlib.asynccontextmanager
+    async def readable(self, kind: SourceType, where: Where) -> AsyncIterator[str]:
+        """The source as render_segment reads it: a vetted path or URL, or the stored object
+        as a file here (kept from the cache's eviction until the clip is cut)."""
+        if isinstance(where, ObjectRef):
+            async with required(self.r.media).local(where) as path:
+                yield path
+        else:
+            yield await self.r.guard.source(where, remote=kind is SourceType.REMOTE)
+
+    async def kept(self, done: ClipDone) -> ClipDone:
+        """The clip kept in the store when the workers share no disk (else as it is)."""
+        media = self.r.media
+        if media is None or media.shared_disk:
+            return done
+        sha = await asyncio.to_thread(file_sha256, Path(done.path))
+        key = clip_key(self.task.render_job_id, self.task.segment_index, sha)
+        stored = await media.put(key, Path(done.path), "video/mp4")
+        Path(done.path).unlink(missing_ok=True)  # the store holds it now; the join fetches it
+        return replace(done, stored=stored)
 
     async def cancelled(self) -> bool:
         """End the task without work if its render was cancelled; remove any clip it made."""
@@ -199,24 +234,24 @@ class _Attempts:
         await self.placeholder(reason)
 
     async def try_source(
-        self, kind: SourceType, where: str, config: RenderClipConfig
+        self, kind: SourceType, where: Where, config: RenderClipConfig
     ) -> tuple[ClipDone | None, FailureReason, str]:
         reason, error = FailureReason.INTERNAL, ""
         for retry in range(config.max_retry + 1):
             await self.start(kind)
             try:
-                vetted = await self.r.guard.source(where, remote=kind is SourceType.REMOTE)
-                done = await self.r.execute(
-                    render_segment,
-                    self.task.segment,
-                    self.task.source,
-                    vetted,
-                    str(self.out),
-                    self.task.output,
-                    self.task.output.quality,
-                    self.r.timeouts_s,
-                )
-                return done, reason, error
+                async with self.readable(kind, where) as vetted:
+                    done = await self.r.execute(
+                        render_segment,
+                        self.task.segment,
+                        self.task.source,
+                        vetted,
+                        str(self.out),
+                        self.task.output,
+                        self.task.output.quality,
+                        self.r.timeouts_s,
+                    )
+                return await self.kept(done), reason, error
             except PoolClosed:
                 raise  # the worker stops: no outcome; the task runs again on the next owner
             except Exception as exc:  # every failure becomes an event, never a lost task
@@ -268,7 +303,9 @@ class _Attempts:
                 attempt=self.attempt - 1,
                 source_type=kind,
                 duration_ms=duration,
-                clip_path=done.path,
+                # On a shared disk the path; else the stored clip, no path of this machine.
+                clip_path=None if done.stored else done.path,
+                clip=done.stored,
                 worker_id=self.r.worker_id,
             )
         )
@@ -304,6 +341,7 @@ class _Attempts:
                 self.task.output,
                 self.task.output.quality,
             )
+            done = await self.kept(done)
         except PoolClosed:
             raise
         except Exception as exc:

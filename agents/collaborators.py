@@ -32,11 +32,15 @@ from agents.recent_ids import RecentIds
 from agents.scheduler import ClipScheduler
 from agents.settings import RetentionSettings, WorkerSettings
 from agents.source_guard import SourceGuard
+from agents.stored_media import StoredMedia
 from domain.generation_settings import GenerationSettings
 from engine.generation.provider import ProviderError, VideoProvider
 from engine.generation.registry import PROVIDERS, make_provider
 from engine.placeholder import placeholder_path
 from events.base import Envelope, Payload, make_event
+from storage.cache import ObjectCache
+from storage.open_store import open_store
+from storage.settings import StorageSettings
 
 
 @dataclass(frozen=True)
@@ -114,6 +118,7 @@ def _assembler(
     emit: Emit,
     pool: Pool,
     guard: SourceGuard,
+    media: StoredMedia,
 ) -> Assembler:
     artifacts = Path(worker.artifacts_dir)
     return Assembler(
@@ -133,7 +138,17 @@ def _assembler(
         ),
         discard=table_discard(table),
         worker_id=worker.worker_id,
+        media=media,
     )
+
+
+def stored_media(worker: WorkerSettings) -> StoredMedia:
+    """The service's store (BEATSTITCH_STORAGE_URL; the media folder when unset) and this
+    worker's cache of it."""
+    settings = StorageSettings()
+    store = open_store(settings, Path(worker.media_dir))
+    cache = ObjectCache(settings.storage_cache_dir, settings.storage_cache_max_bytes)
+    return StoredMedia(store, cache, shared_disk=settings.location() is None)
 
 
 def build_collaborators(
@@ -157,7 +172,8 @@ def build_collaborators(
     artifacts = Path(worker.artifacts_dir)
     placeholder = placeholder_path(artifacts)
     timeouts_s = (worker.clip_connect_timeout_s, worker.clip_read_timeout_s)
-    guard = SourceGuard.of(worker)
+    media = stored_media(worker)
+    guard = SourceGuard.of(worker, also=media.roots)
 
     emit_for, emit_for_job = _emitters(outbox)
     runner = ClipRunner(
@@ -170,12 +186,13 @@ def build_collaborators(
         placeholder=str(placeholder),
         timeouts_s=timeouts_s,
         is_cancelled=cancellations.is_cancelled,
+        media=media,
     )
     scheduler = ClipScheduler(
         limits=lambda: watcher.live.config, run=runner.run, queue_limit=worker.clip_queue_limit
     )
     watcher.on_change = lambda _live: scheduler.pump()
-    assembler = _assembler(worker, assembly_table, emit_for_job, pool, guard)
+    assembler = _assembler(worker, assembly_table, emit_for_job, pool, guard, media)
     analyzer = Analyzer(
         worker_id=worker.worker_id,
         outbox=outbox,
@@ -183,6 +200,7 @@ def build_collaborators(
         guard=guard,
         # Absolute: the path travels in events to processes with other working directories.
         grids_dir=artifacts.resolve() / "beat-grids",
+        media=media,
     )
     generator = Generator(
         worker_id=worker.worker_id,
@@ -191,6 +209,7 @@ def build_collaborators(
         providers=provider_factory(generation or GenerationSettings(), guard.allowed_hosts),
         generated_dir=Path(worker.media_dir).resolve() / "generated",
         guard=guard,
+        media=media,
     )
     disk = DiskCollector(
         worker_id=worker.worker_id,

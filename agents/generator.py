@@ -26,6 +26,7 @@ from agents.metrics import RENDER_GENERATION_SECONDS, RENDER_GENERATIONS
 from agents.outbox import Outbox
 from agents.pool import PoolChildDied, PoolClosed
 from agents.source_guard import SourceGuard
+from agents.stored_media import StoredMedia
 from domain.confinement import PathOutsideRoot
 from engine.generation.provider import ProviderError, ProviderOutcome, VideoProvider
 from engine.generation.spec import ClipSpec
@@ -38,6 +39,9 @@ from events.payloads import (
     VideoGenerationRequested,
     VideoGenerationStarted,
 )
+from events.payloads.common import ObjectRef
+from storage.keys import generated_key
+from storage.object_store import StorageError
 
 log = structlog.get_logger("render_worker")
 
@@ -61,6 +65,8 @@ class Generator:
     # Generated clips live with the uploads, so a render reads them like any medium.
     generated_dir: Path
     guard: SourceGuard
+    # The service's store: without a shared disk the clip and its thumbnail are kept there.
+    media: StoredMedia | None = None
 
     async def handle(self, message: Any) -> None:
         """Generate one requested clip; anything else on the topic is someone else's."""
@@ -89,6 +95,7 @@ class Generator:
         )
         try:
             outcome, clip = await self._make(env, out)
+            kept = await self._keep(req, out, clip)
         except PoolClosed:
             raise  # the worker stops: no outcome; the request runs again on the next owner
         except Exception as exc:  # noqa: BLE001 - every failure is reported, the agent lives on
@@ -99,7 +106,7 @@ class Generator:
                 **_key(req), provider=req.provider, error=error, error_code=code, attempts=attempts
             )
         else:
-            result = completed(req, out, outcome, clip)
+            result = completed(req, out, outcome, clip, kept)
         await self._send(env, result)
         outcome_name = "completed" if isinstance(result, VideoGenerationCompleted) else "failed"
         seconds = time.monotonic() - began
@@ -112,6 +119,19 @@ class Generator:
             error=getattr(result, "error", None),
             seconds=round(seconds, 3),
         )
+
+    async def _keep(
+        self, req: VideoGenerationRequested, out: Path, clip: FinishedClip
+    ) -> tuple[ObjectRef, ObjectRef] | None:
+        """The clip and its thumbnail in the store, when the workers share no disk. The local
+        files stay: a request delivered again finds them (and the provider's report)."""
+        if self.media is None or self.media.shared_disk:
+            return None
+        project, generation = req.project_id, req.generation_id
+        video = await self.media.put(generated_key(project, generation, ".mp4"), out, "video/mp4")
+        thumb_key = generated_key(project, generation, ".jpg")
+        thumb = await self.media.put(thumb_key, Path(clip.thumbnail_path), "image/jpeg")
+        return video, thumb
 
     async def _make(self, env: Envelope[Any], out: Path) -> tuple[ProviderOutcome, FinishedClip]:
         req: VideoGenerationRequested = env.payload
@@ -179,9 +199,14 @@ def _worth_reporting(now: tuple[float, str], reported: tuple[float, str]) -> boo
 
 
 def completed(
-    req: VideoGenerationRequested, out: Path, outcome: ProviderOutcome, clip: FinishedClip
+    req: VideoGenerationRequested,
+    out: Path,
+    outcome: ProviderOutcome,
+    clip: FinishedClip,
+    kept: tuple[ObjectRef, ObjectRef] | None = None,
 ) -> VideoGenerationCompleted:
-    """The completion event of a clip the provider wrote and the probe accepted."""
+    """The completion event of a clip the provider wrote and the probe accepted: by path on a
+    shared disk, else by its objects in the store (`kept`)."""
     return VideoGenerationCompleted(
         **_key(req),
         provider=req.provider,
@@ -190,8 +215,10 @@ def completed(
         video_url=outcome.video_url
         if outcome.video_url.startswith(("http://", "https://"))
         else "",
-        path=str(out),
-        thumbnail_path=clip.thumbnail_path,
+        path=None if kept else str(out),
+        thumbnail_path=None if kept else clip.thumbnail_path,
+        stored=kept[0] if kept else None,
+        thumbnail=kept[1] if kept else None,
         checksum=clip.checksum,
         size_bytes=clip.size_bytes,
         width=clip.width,
@@ -215,6 +242,8 @@ def failure_of(exc: BaseException, req: VideoGenerationRequested) -> tuple[str, 
         return "invalid_input", "the picture to animate could not be found.", 0
     if isinstance(exc, PoolChildDied):
         return "internal", "the generation crashed the process that ran it every time.", 1
+    if isinstance(exc, StorageError):
+        return "storage_unavailable", f"the clip was made but could not be kept: {exc}.", 1
     if isinstance(exc, OSError):
         return "internal", f"the clip could not be written ({exc.strerror or exc}).", 1
     return (

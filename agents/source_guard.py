@@ -36,10 +36,10 @@ class SourceGuard:
     resolve: Resolve = system_resolve
 
     @classmethod
-    def of(cls, worker: WorkerSettings) -> SourceGuard:
-        """The guard a worker's settings describe."""
+    def of(cls, worker: WorkerSettings, also: tuple[Path, ...] = ()) -> SourceGuard:
+        """The guard a worker's settings describe; `also`: more roots (the store's cache)."""
         return cls(
-            roots=(Path(worker.media_dir).resolve(), Path(worker.artifacts_dir).resolve()),
+            roots=(Path(worker.media_dir).resolve(), Path(worker.artifacts_dir).resolve(), *also),
             allowed_hosts=parse_allowed_hosts(worker.remote_hosts_allowed),
         )
 

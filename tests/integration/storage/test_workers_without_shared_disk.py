@@ -1,0 +1,144 @@
+"""Two workers with nothing shared but Kafka and the object store render one request.
+
+Each worker has its own media, artifacts and cache folders. The request names every medium
+and the song by its object in the store (no path); the clips each worker cuts go into the
+store, whichever worker joins fetches them, and the render is kept in the store. Run on
+both backends: S3 (S3Proxy) and a folder named by a file:// URL."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from engine.probe import probe
+from events.base import make_event
+from events.kafka_io import EventProducer
+from events.payloads import RenderRequested
+from events.payloads.common import ObjectRef
+from events.topics import Topic
+from storage.filesystem import FilesystemStore
+from storage.keys import upload_key
+from storage.object_store import ObjectStore
+from tests.support.pipeline import lifecycle_until, read_until, small_render, worker_env
+from tests.support.s3proxy import RunningS3Proxy
+from tests.support.worker import running_worker
+
+JOB = "job-nothing-shared"
+
+
+def stored(store: ObjectStore, key: str, path: Path) -> ObjectRef:
+    """Put a file into the store as an upload would; the reference an event carries."""
+    return ObjectRef.model_validate(store.put_file(key, path).model_dump())
+
+
+def by_objects(request: RenderRequested, store: ObjectStore) -> RenderRequested:
+    """The request with every medium and the song in the store and no path left."""
+    media = [
+        m.model_copy(
+            update={
+                "stored": stored(store, upload_key("p1", m.asset_id, ".bin"), Path(m.local_path)),
+                "local_path": None,
+            }
+        )
+        for m in request.media
+        if m.local_path
+    ]
+    audio = request.audio.model_copy(
+        update={
+            "stored": stored(store, upload_key("p1", "song", ".wav"), Path(request.audio.path)),
+            "path": None,
+        }
+    )
+    return request.model_copy(update={"media": media, "audio": audio})
+
+
+def s3_backend(s3proxy: RunningS3Proxy) -> tuple[ObjectStore, dict[str, str]]:
+    bucket = s3proxy.new_bucket("nothing-shared")
+    return s3proxy.store(bucket), {
+        "BEATSTITCH_STORAGE_URL": f"s3://{bucket}",
+        "BEATSTITCH_S3_ENDPOINT_URL": s3proxy.endpoint_url,
+        "BEATSTITCH_S3_REGION": s3proxy.region,
+        "BEATSTITCH_S3_ACCESS_KEY_ID": s3proxy.access_key,
+        "BEATSTITCH_S3_SECRET_ACCESS_KEY": s3proxy.secret_key,
+    }
+
+
+def folder_backend(root: Path) -> tuple[ObjectStore, dict[str, str]]:
+    root.mkdir()
+    return FilesystemStore(root), {"BEATSTITCH_STORAGE_URL": root.as_uri()}
+
+
+def files_left(folder: Path, cache: Path) -> list[str]:
+    """Files in a worker's folder besides its cache and its own placeholder clip."""
+    return sorted(
+        str(p.relative_to(folder))
+        for p in folder.rglob("*")
+        if p.is_file() and cache not in p.parents and p.name != "clip_placeholder.mp4"
+    )
+
+
+@pytest.mark.parametrize("backend", ["s3", "folder"])
+async def test_two_workers_that_share_no_disk_render_through_the_store(
+    backend: str,
+    kafka_bootstrap: str,
+    topic_prefix: str,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+) -> None:
+    prepared = small_render(tmp_path / "uploads", JOB, bars=4, videos=2, stills=2)
+    make: Callable[[], tuple[ObjectStore, dict[str, str]]] = (
+        (lambda: s3_backend(request.getfixturevalue("s3proxy")))
+        if backend == "s3"
+        else (lambda: folder_backend(tmp_path / "store"))
+    )
+    store, store_env = make()
+    job = by_objects(prepared.request, store)
+    homes = [tmp_path / "w1", tmp_path / "w2"]
+    envs = [
+        worker_env(
+            kafka_bootstrap,
+            topic_prefix,
+            home / "artifacts",
+            BEATSTITCH_MEDIA_DIR=str(home / "media"),
+            BEATSTITCH_STORAGE_CACHE_DIR=str(home / "cache"),
+            BEATSTITCH_PROCESS_POOL_SIZE="2",
+            **store_env,
+        )
+        for home in homes
+    ]
+    for home in homes:
+        (home / "media").mkdir(parents=True)
+    async with contextlib.AsyncExitStack() as stack:
+        for env, home in zip(envs, homes, strict=True):
+            await stack.enter_async_context(running_worker(env, cwd=home))
+        async with EventProducer(kafka_bootstrap, topic_prefix) as producer:
+            await producer.send(make_event(job, trace_id="trace-nothing-shared"))
+        lifecycle = await lifecycle_until(kafka_bootstrap, topic_prefix, "RenderCompleted")
+
+    done = lifecycle[-1].payload
+    segments = len(prepared.edl.segments)
+    # The render is an object in the store, named by key and checksum, with no path.
+    assert done.output is None and done.stored is not None
+    assert done.stored.key == f"renders/{JOB}.mp4"
+    assert done.clip_stats.success_tasks == segments and done.clip_stats.placeholder_tasks == 0
+    fetched = tmp_path / "downloaded.mp4"
+    assert store.fetch(done.stored.key, fetched).sha256 == done.stored.sha256
+    out = probe(str(fetched))
+    assert abs(out.duration_ms - prepared.edl.total_duration_ms) <= 1000 / 12 + 1
+    assert out.has_audio and (out.width, out.height) == (320, 180)
+    # Every clip went through the store: no clip names a path of the worker that cut it.
+    clips = await read_until(
+        kafka_bootstrap,
+        topic_prefix,
+        Topic.CLIP_EVENTS,
+        lambda seen: sum(e.type == "ClipTaskSucceeded" for e in seen) >= segments,
+    )
+    succeeded = [e.payload for e in clips if e.type == "ClipTaskSucceeded"]
+    assert all(p.clip is not None and p.clip_path is None for p in succeeded)
+    assert all(store.stat(p.clip.key) is not None for p in succeeded if p.clip)
+    # Nothing is left in either worker's folders but its cache of the store.
+    for home in homes:
+        assert files_left(home, home / "cache") == [], home.name

@@ -10,6 +10,7 @@ from local_stack.kafka.properties import (
     NodeAddress,
     advertised_address,
     failure_detection_properties,
+    idle_properties,
     node_properties,
     quorum_voters,
     read_properties,
@@ -98,6 +99,13 @@ def test_failure_detection_is_tuned_only_for_clusters() -> None:
     """One broker keeps Kafka's defaults; a cluster fences a dead broker sooner."""
     assert failure_detection_properties(1) == {}
     assert set(failure_detection_properties(3)) >= {"broker.session.timeout.ms"}
+
+
+def test_a_lone_broker_writes_its_idle_metadata_record_every_5_s_a_cluster_as_kafka_does() -> None:
+    assert idle_properties(1) == {"metadata.max.idle.interval.ms": "5000"}
+    assert idle_properties(3) == {}
+    lone = server_properties("h", 1, 2, Path("/tmp/x"), {}, "pw")
+    assert lone["metadata.max.idle.interval.ms"] == "5000"
 
 
 def test_quorum_voters_names_each_node_by_id_and_controller_port() -> None:

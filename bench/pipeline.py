@@ -4,7 +4,8 @@ the engine alone, with the CPU each part of the system used meanwhile.
 
 Run: .venv/bin/python -m bench.pipeline [--tasks 2000] [--max-parallelism N]
 Last line: `RESULT tasks_per_s=N latency_p95_ms=N pipeline_overhead_ratio=N
-pipeline_overhead_ratio_warm=N` (the first ratio is the fresh worker's).
+pipeline_overhead_ratio_warm=N event_cpu_share_warm=N` (the first ratio is the fresh
+worker's; the share is the broker's and the worker event loop's part of the render's CPU).
 """
 
 from __future__ import annotations
@@ -50,6 +51,9 @@ def workers(
         "BEATSTITCH_KAFKA_BOOTSTRAP": bootstrap,
         "BEATSTITCH_TOPIC_PREFIX": prefix,
         "BEATSTITCH_ARTIFACTS_DIR": str(work / "artifacts"),
+        # Workers read only files under their media and artifacts folders: the bench's media,
+        # song and warm-up still are all under `work`.
+        "BEATSTITCH_MEDIA_DIR": str(work),
     }
     procs = [
         subprocess.Popen(
@@ -200,9 +204,14 @@ async def render_through_kafka(
         bootstrap,
         prefix,
         Topic.RENDER_JOBS,
-        lambda seen: any(e.type == "RenderCompleted" and e.correlation_id == job for e in seen),
+        lambda seen: any(
+            e.type in ("RenderCompleted", "RenderFailed") and e.correlation_id == job for e in seen
+        ),
     )
     wall = time.perf_counter() - t0
+    failed = [e for e in lifecycle if e.type == "RenderFailed" and e.correlation_id == job]
+    if failed:
+        raise SystemExit(f"{job} failed through Kafka: {failed[0].payload.error}")
     cpu = cpu_by_role(before, snapshot(), role)
     ours = [e for e in lifecycle if e.correlation_id == job]
     clip_events = await read_until(
@@ -224,7 +233,39 @@ async def render_through_kafka(
         f"clips {(last_clip - first_start).total_seconds():.2f} s, "
         f"last clip → completed {(completed - last_clip).total_seconds():.2f} s; " + cpu_text(cpu)
     )
+    machinery, share = event_cpu(cpu)
+    print(
+        f"  event machinery (broker + worker event loop): {machinery:.2f} CPU s, "
+        f"{1000 * machinery / len(request.edl.segments):.0f} CPU ms per clip task, "
+        f"{share:.1%} of the render's CPU"
+    )
     return wall, cpu
+
+
+EVENT_ROLES = ("broker", "worker event loop")
+IDLE_S = 10.0
+
+
+async def idle_event_cpu(role: Callable[[ProcessCpu], str]) -> float:
+    """CPU seconds per second the broker and the worker's event loop spend with nothing to
+    do (heartbeats, long polls, commits, table upkeep): the fixed cost of a running stack."""
+    before = snapshot()
+    await asyncio.sleep(IDLE_S)
+    spent = cpu_by_role(before, snapshot(), role)
+    print(
+        f"  idle for {IDLE_S:.0f} s: "
+        + ", ".join(f"{r} {spent.get(r, 0.0) / IDLE_S:.3f} CPU s/s" for r in EVENT_ROLES)
+    )
+    return event_cpu(spent)[0] / IDLE_S
+
+
+def event_cpu(cpu: dict[str, float]) -> tuple[float, float]:
+    """CPU seconds the broker and the worker's event loop (Faust, aiokafka, our handlers) spent,
+    and their share of the render's CPU (those two and the pool; the bench's own reads and
+    unrelated processes left out)."""
+    machinery = sum(cpu.get(r, 0.0) for r in EVENT_ROLES)
+    render = machinery + cpu.get("worker pool", 0.0)
+    return machinery, machinery / render if render else float("nan")
 
 
 def cpu_text(cpu: dict[str, float]) -> str:
@@ -236,9 +277,10 @@ def cpu_text(cpu: dict[str, float]) -> str:
 
 async def sixty_segments(
     bootstrap: str, work: Path, max_parallelism: int | None = None
-) -> tuple[float, list[float]]:
+) -> tuple[float, list[float], list[float]]:
     """Wall seconds of the 60-segment render by the engine alone, then through Kafka twice:
-    right after the worker starts (cold pool processes) and again (warm, as in service)."""
+    right after the worker starts (cold pool processes) and again (warm, as in service); and
+    the event machinery's share of each render's CPU."""
     media = write_sample_media(work / "media", videos=4, stills=4, size=(640, 360))
     song = write_song(work / "song", bpm=120.0, bars=30)
     settings = RenderSettings.model_validate(
@@ -277,6 +319,7 @@ async def sixty_segments(
     if max_parallelism is not None:
         await set_max_parallelism(bootstrap, prefix, max_parallelism)
     walls: list[float] = []
+    shares: list[float] = []
     with workers(1, bootstrap, prefix, work) as procs:
         still = write_still(work / "warm.png", 160, 120, 0)
         await warm_up(
@@ -301,11 +344,19 @@ async def sixty_segments(
             ),
         )
         role = _role({p.pid for p in procs})
+        idle = await idle_event_cpu(role)
         for job in ("bench-60", "bench-60-again"):
             request = prepared.request.model_copy(update={"render_job_id": job})
-            wall, _ = await render_through_kafka(bootstrap, prefix, request, role)
+            wall, cpu = await render_through_kafka(bootstrap, prefix, request, role)
             walls.append(wall)
-    return engine_s, walls
+            shares.append(event_cpu(cpu)[1])
+            busy = event_cpu(cpu)[0] - idle * wall
+            print(
+                f"  of which idle upkeep {idle * wall:.2f} CPU s ({idle:.3f} CPU s/s with nothing "
+                f"to do); the tasks' own: {1000 * busy / len(request.edl.segments):.0f} CPU ms "
+                "per clip task"
+            )
+    return engine_s, walls, shares
 
 
 async def main(count: int, max_parallelism: int | None) -> None:
@@ -320,7 +371,9 @@ async def main(count: int, max_parallelism: int | None) -> None:
                     f"{count} trivial clip tasks, 2 workers: {rate:.1f} tasks/s; "
                     f"queue→start p50 {p50:.0f} ms, p95 {p95:.0f} ms"
                 )
-            engine_s, (cold_s, warm_s) = await sixty_segments(bootstrap, work, max_parallelism)
+            engine_s, (cold_s, warm_s), shares = await sixty_segments(
+                bootstrap, work, max_parallelism
+            )
             limit = max_parallelism or RenderClipConfig().max_parallelism
             print(
                 f"60-segment render 640x360@24: engine alone {engine_s:.1f} s; "
@@ -333,7 +386,8 @@ async def main(count: int, max_parallelism: int | None) -> None:
     print(
         f"RESULT tasks_per_s={rate:.1f} latency_p95_ms={p95:.0f} "
         f"pipeline_overhead_ratio={cold_s / engine_s:.2f} "
-        f"pipeline_overhead_ratio_warm={warm_s / engine_s:.2f}"
+        f"pipeline_overhead_ratio_warm={warm_s / engine_s:.2f} "
+        f"event_cpu_share_warm={shares[-1]:.3f}"
     )
 
 

@@ -37,12 +37,15 @@ from api.routes import (
 )
 from api.services import Services
 from api.settings import ApiSettings
+from api.storage import media_root
 from api.stream_slots import StreamSlots
 from events.kafka_io import EventProducer, ensure_topics, partitions_of
 from events.settings import KafkaSettings
 from events.topics import Topic, physical_name
 from projections.db import make_engine
 from projections.settings import DatabaseSettings
+from storage.open_store import open_store
+from storage.settings import StorageSettings
 
 log = structlog.get_logger(__name__)
 _TRACE_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
@@ -83,10 +86,13 @@ def _lifespan(
     bootstrap: str, settings: ApiSettings, kafka: KafkaSettings, database: DatabaseSettings
 ) -> Lifespan:
     """Start-up and shut-down: the database (migrated), the topics, one producer, one tail of
-    render.jobs for the progress streams and one watcher of the projector's offsets."""
+    render.jobs for the progress streams, one watcher of the projector's offsets and the
+    store (the media folder unless BEATSTITCH_STORAGE_URL names another)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        storage = StorageSettings()
+        store = open_store(storage, media_root(settings))
         engine = make_engine(database.database_url)
         await run_in_threadpool(upgrade_all, engine)
         await ensure_topics(bootstrap, kafka.topic_prefix, kafka.topic_replication_factor)
@@ -110,8 +116,15 @@ def _lifespan(
                 settings.auth_attempts_per_address_per_minute,
                 settings.auth_failures_per_account_per_minute,
             ),
+            store,
+            storage.presigned_url_ttl_s,
         )
-        log.info("api.started", bootstrap=bootstrap, database=engine.url.render_as_string())
+        log.info(
+            "api.started",
+            bootstrap=bootstrap,
+            database=engine.url.render_as_string(),
+            store=store.url,
+        )
         try:
             yield
         finally:

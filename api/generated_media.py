@@ -2,8 +2,10 @@
 
 The worker writes the clip and the projector folds its record; the API turns each completed,
 not deleted generation into a media row the first time the project's media are read, so the
-clip is in the media list, the timeline and renders like any upload. A path in the record
-came from an event: a clip outside the media and artifacts folders is never adopted."""
+clip is in the media list, the timeline and renders like any upload. A clip the generator
+put into the store is adopted by its key (the asset's file is the generation's object, not
+a copy); an older record names paths, which came from an event: a clip outside the media
+and artifacts folders is never adopted."""
 
 from __future__ import annotations
 
@@ -18,15 +20,19 @@ from sqlalchemy.orm import Session
 from api.clock import now
 from api.models import MediaAssetRow
 from api.read_models import VideoGeneration, generations_of
+from api.services import Services
 from api.settings import ApiSettings
 from api.storage import served_file
+from api.stored_files import delete_objects
 from api.timelines import drop_generated_timeline
+from storage.object_store import ObjectStore
 
 log = structlog.get_logger(__name__)
 
 
-def adopt_generated(session: Session, settings: ApiSettings, project_id: str) -> int:
+def adopt_generated(session: Session, services: Services, project_id: str) -> int:
     """Add the project's completed generations that have no media row yet; return how many."""
+    settings = services.settings
     done = generations_of(session, project_id, completed_only=True)
     if not done:
         return 0
@@ -61,13 +67,15 @@ def adopted_ids(session: Session, project_id: str) -> set[str]:
     return set(session.scalars(query))
 
 
-def remove_asset(session: Session, row: MediaAssetRow) -> None:
+def remove_asset(session: Session, store: ObjectStore, row: MediaAssetRow) -> None:
     """Delete a media row (the generated timeline using it goes too), then its files."""
     session.delete(row)
     drop_generated_timeline(session, row.project_id)
     session.commit()
-    Path(row.path).unlink(missing_ok=True)
-    Path(row.thumbnail_path).unlink(missing_ok=True)
+    for key, path in ((row.storage_key, row.path), (row.thumbnail_key, row.thumbnail_path)):
+        if key is None:
+            Path(path).unlink(missing_ok=True)
+    delete_objects(store, [k for k in (row.storage_key, row.thumbnail_key) if k])
 
 
 def clip_file_name(prompt: str | None, generation_id: str) -> str:
@@ -77,6 +85,8 @@ def clip_file_name(prompt: str | None, generation_id: str) -> str:
 
 
 def _row(settings: ApiSettings, g: VideoGeneration) -> MediaAssetRow | None:
+    if g.storage_key and g.thumbnail_key:
+        return _stored_row(g, g.storage_key, g.thumbnail_key)
     clip = served_file(settings, g.local_path or "")
     thumb = served_file(settings, g.thumbnail_path or "")
     if clip is None or thumb is None or not (g.width and g.height and g.checksum):
@@ -107,4 +117,40 @@ def _row(settings: ApiSettings, g: VideoGeneration) -> MediaAssetRow | None:
         created_at=g.completed_at or now(),
         origin="generated",
         generation_id=g.generation_id,
+    )
+
+
+def _stored_row(g: VideoGeneration, key: str, thumbnail_key: str) -> MediaAssetRow | None:
+    """The media row of a clip the generator put into the store."""
+    if not (g.width and g.height and g.checksum and g.size_bytes):
+        log.warning(
+            "api.generated_clip_not_adopted",
+            generation_id=g.generation_id,
+            reason="the record has no size, frame size or checksum",
+        )
+        return None
+    return MediaAssetRow(
+        id=g.generation_id,
+        project_id=g.project_id,
+        position=0,
+        kind="video",
+        content_type="video/mp4",
+        filename=clip_file_name(g.prompt, g.generation_id),
+        # Where the worker wrote it (kept for older readers); the store has it by key.
+        path=g.local_path or key,
+        checksum=g.checksum,
+        size_bytes=g.size_bytes,
+        width=g.width,
+        height=g.height,
+        rotation=0,
+        display_aspect_ratio=g.width / g.height,
+        duration_ms=g.duration_ms,
+        fps=g.output_fps,
+        codec=g.codec or "h264",
+        thumbnail_path=g.thumbnail_path or thumbnail_key,
+        created_at=g.completed_at or now(),
+        origin="generated",
+        generation_id=g.generation_id,
+        storage_key=key,
+        thumbnail_key=thumbnail_key,
     )

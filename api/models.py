@@ -114,6 +114,11 @@ class MediaAssetRow(ApiBase):
     # "upload", or "generated" by the video generation of that id (the asset's id too).
     origin: Mapped[str] = mapped_column(String(16), server_default="upload", default="upload")
     generation_id: Mapped[str | None] = mapped_column(String(64))
+    # The file and thumbnail in the store (storage.keys); None for an upload from before the
+    # store, read at its path. With a store on another machine the path is only where the
+    # file was received.
+    storage_key: Mapped[str | None] = mapped_column(String(512))
+    thumbnail_key: Mapped[str | None] = mapped_column(String(512))
 
 
 class AudioTrack(ApiBase):
@@ -132,6 +137,8 @@ class AudioTrack(ApiBase):
     size_bytes: Mapped[int] = mapped_column(BigInteger)
     duration_ms: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime]
+    # The file in the store; None for a song from before the store, read at its path.
+    storage_key: Mapped[str | None] = mapped_column(String(512))
 
 
 class Timeline(ApiBase):

@@ -49,10 +49,13 @@ class ErrorBody(BaseModel):
 
 
 class ProjectionLaggingBody(ErrorBody):
-    """503: the change is in the event log but the read model has not shown it in time."""
+    """503: the change is in the event log but the read model has not shown it in time
+    (`event_id` names it), or the store did not answer (no event was produced then)."""
 
-    event_id: str = Field(description="The accepted event: do not send the request again.")
-    correlation_id: str
+    event_id: str | None = Field(
+        default=None, description="The accepted event: do not send the request again."
+    )
+    correlation_id: str | None = None
 
 
 WHY: dict[int, str] = {
@@ -71,17 +74,25 @@ WHY: dict[int, str] = {
     429: "Too many attempts (login and registration) or progress streams; see Retry-After.",
     503: "The event was accepted but the read model did not show it in time (see Retry-After).",
 }
+# The 503 of a route that reads or writes the store (a sentence naming the store).
+STORE_DOWN = "The store of media and renders did not answer; the sentence names it."
 
 
-def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """The `responses=` of a route that may answer these error statuses."""
-    return {
+def errors(*statuses: int, store: bool = False) -> dict[int | str, dict[str, Any]]:
+    """The `responses=` of a route that may answer these error statuses (and, with `store`,
+    a 503 when the store does not answer)."""
+    answers: dict[int | str, dict[str, Any]] = {
         status: {
             "model": ProjectionLaggingBody if status == 503 else ErrorBody,
             "description": WHY[status],
         }
         for status in sorted({*statuses, 422})
     }
+    if store and 503 in answers:
+        answers[503]["description"] = f"{WHY[503]} Or: {STORE_DOWN}"
+    elif store:
+        answers[503] = {"model": ErrorBody, "description": STORE_DOWN}
+    return answers
 
 
 # What every route shares: a request that does not fit the document is 422 (FastAPI's check).

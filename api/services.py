@@ -1,6 +1,6 @@
 """What every request handler shares: settings, the database, the event producer, the watcher
 of the projector's offsets, the one tail of render.jobs, the open progress streams, the
-limits on logins and the video generation settings."""
+limits on logins, the store of uploads and renders, and the video generation settings."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from api.stream_slots import StreamSlots
 from domain.generation_settings import GenerationSettings
 from events.kafka_io import EventProducer
 from projections.settings import DatabaseSettings
+from storage.object_store import ObjectStore
 
 
 @dataclass(frozen=True)
@@ -32,5 +33,9 @@ class Services:
     tail: JobTail
     streams: StreamSlots
     auth_limits: AuthLimits
+    # Where uploads are put and renders read from (BEATSTITCH_STORAGE_URL; the media folder).
+    store: ObjectStore
+    # How long a download URL handed out for a stored object is valid (S3 only).
+    download_url_ttl_s: int
     # The default video provider and which ones are set up (BEATSTITCH_*, as the workers').
     generation: GenerationSettings = field(default_factory=GenerationSettings)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -138,10 +137,3 @@ async def save_upload(upload: UploadFile, directory: Path, max_bytes: int) -> Sa
     return SavedUpload(
         tmp, size, digest.hexdigest(), mime, kind, extension, upload.filename or "upload"
     )
-
-
-def move_into_place(saved: SavedUpload, final: Path) -> Path:
-    """Rename the temporary file to its final name (same directory tree, so atomic)."""
-    final.parent.mkdir(parents=True, exist_ok=True)
-    os.replace(saved.path, final)
-    return final

@@ -12,6 +12,7 @@ from api.clock import now
 from api.errors import conflict
 from api.models import AudioTrack, MediaAssetRow, Project, Timeline
 from api.read_models import analysis_of, audio_track_of
+from api.stored_files import read_object
 from engine.beat_grid import BeatGrid
 from engine.edl import EDL
 from engine.edl_checks import EdlProblem, parse_edl
@@ -19,6 +20,7 @@ from engine.errors import EdlValidationError, EngineError
 from engine.media import MediaAsset
 from engine.render_settings import RenderSettings
 from engine.timeline import build_edl, cutting_rule
+from storage.object_store import ObjectStore
 
 
 def media_rows(session: Session, project_id: str) -> list[MediaAssetRow]:
@@ -37,8 +39,11 @@ def engine_asset(row: MediaAssetRow) -> MediaAsset:
     return MediaAsset.model_validate(row, from_attributes=True, strict=False)
 
 
-def ready_audio(session: Session, project: Project) -> tuple[AudioTrack, BeatGrid]:
-    """The project's music and its beat grid, or 409 saying what is missing."""
+def ready_audio(
+    session: Session, store: ObjectStore, project: Project
+) -> tuple[AudioTrack, BeatGrid]:
+    """The project's music and its beat grid (from the store when the analysis put it
+    there, else from its path), or 409 saying what is missing."""
     track = audio_track_of(session, project)
     if track is None:
         raise conflict(f"Upload the music first: POST /api/v1/projects/{project.id}/audio.")
@@ -48,13 +53,16 @@ def ready_audio(session: Session, project: Project) -> tuple[AudioTrack, BeatGri
             "The beat analysis of the music is still running; try again in a few seconds "
             f"(GET /api/v1/projects/{project.id}/audio shows its status)."
         )
-    if analysis.status != "completed" or not analysis.beat_grid_path:
+    if analysis.status != "completed" or not (analysis.beat_grid_key or analysis.beat_grid_path):
         raise conflict(
             f"The beat analysis failed: {analysis.error or 'no reason given'}. "
             "Upload another audio file."
         )
-    grid = BeatGrid.model_validate_json(Path(analysis.beat_grid_path).read_bytes())
-    return track, grid
+    if analysis.beat_grid_key:
+        grid_json = read_object(store, analysis.beat_grid_key, analysis.beat_grid_path)
+    else:
+        grid_json = Path(analysis.beat_grid_path or "").read_bytes()
+    return track, BeatGrid.model_validate_json(grid_json)
 
 
 def check_segment_count(count: int, limit: int) -> None:
@@ -75,9 +83,11 @@ def check_segment_count(count: int, limit: int) -> None:
         )
 
 
-def generate_timeline(session: Session, project: Project, max_segments: int) -> Timeline:
+def generate_timeline(
+    session: Session, store: ObjectStore, project: Project, max_segments: int
+) -> Timeline:
     """Build the EDL from the beats, media and settings, and store it as the project's."""
-    _, grid = ready_audio(session, project)
+    _, grid = ready_audio(session, store, project)
     rows = media_rows(session, project.id)
     if not rows:
         raise conflict(
@@ -93,13 +103,17 @@ def generate_timeline(session: Session, project: Project, max_segments: int) -> 
 
 
 def replace_timeline(
-    session: Session, project: Project, document: dict[str, Any], max_segments: int
+    session: Session,
+    store: ObjectStore,
+    project: Project,
+    document: dict[str, Any],
+    max_segments: int,
 ) -> Timeline:
     """Validate an edited EDL against the project's media and music, then store it."""
     segments = document.get("segments")
     # Counted before the whole document is parsed: a huge one is refused cheaply.
     check_segment_count(len(segments) if isinstance(segments, list) else 0, max_segments)
-    track, _ = ready_audio(session, project)
+    track, _ = ready_audio(session, store, project)
     rows = media_rows(session, project.id)
     edl = parse_edl(
         document,

@@ -67,6 +67,9 @@ class JobState:
     trace_id: str | None = None
     planned_tasks: int | None = None
     output_path: str | None = None
+    # The output in the store (its key and SHA-256), when the assembler put it there.
+    output_key: str | None = None
+    output_sha256: str | None = None
     file_size: int | None = None
     duration_ms: int | None = None
     error_message: str | None = None
@@ -150,6 +153,8 @@ def _folded(base: JobState, env: Envelope[Any]) -> JobState:
             progress=100.0,
             progress_message="complete",
             output_path=p.output,
+            output_key=None if p.stored is None else p.stored.key,
+            output_sha256=None if p.stored is None else p.stored.sha256,
             output_url=p.output_url,
             file_size=p.file_size,
             duration_ms=p.duration_ms,

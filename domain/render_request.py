@@ -8,22 +8,37 @@ engine's types with the inverse functions here, and nowhere else.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from engine.edl import EDL
 from engine.media import MediaAsset
 from engine.render_settings import OutputSettings as EngineOutput
 from events.payloads import RenderRequested
-from events.payloads.common import MediaSource, OutputSettings
+from events.payloads.common import MediaSource, ObjectRef, OutputSettings
 from events.payloads.render import AudioSource
 
 
-def media_source(asset: MediaAsset, file_name: str | None = None) -> MediaSource:
-    """A probed asset as a render request carries it: a local copy, no remote yet."""
+@dataclass(frozen=True)
+class SourceFile:
+    """Where a worker finds a source's bytes: the object in the store, and the file on a
+    disk every worker shares (only when the store is such a folder, or for a file from
+    before the store)."""
+
+    stored: ObjectRef | None
+    local_path: str | None
+
+
+def media_source(
+    asset: MediaAsset, file_name: str | None = None, file: SourceFile | None = None
+) -> MediaSource:
+    """A probed asset as a render request carries it: in the store and/or at a local path
+    (the asset's own path when `file` is not given), no remote yet."""
     return MediaSource(
         asset_id=asset.id,
         media_type=asset.kind,
         checksum=asset.checksum,
-        local_path=asset.path,
+        local_path=asset.path if file is None else file.local_path,
+        stored=None if file is None else file.stored,
         duration_ms=asset.duration_ms,
         width=asset.width,
         height=asset.height,
@@ -31,6 +46,19 @@ def media_source(asset: MediaAsset, file_name: str | None = None) -> MediaSource
         display_aspect_ratio=asset.display_aspect_ratio,
         fps=asset.fps,
         file_name=file_name,
+    )
+
+
+def audio_source(
+    audio_track_id: str, checksum: str, duration_ms: int, file: SourceFile
+) -> AudioSource:
+    """The music as a render request carries it: in the store and/or at a local path."""
+    return AudioSource(
+        audio_track_id=audio_track_id,
+        path=file.local_path,
+        checksum=checksum,
+        duration_ms=duration_ms,
+        stored=file.stored,
     )
 
 
@@ -50,10 +78,13 @@ def render_requested(
     assets: Sequence[MediaAsset],
     audio: AudioSource,
     file_names: Mapping[str, str] | None = None,
+    files: Mapping[str, SourceFile] | None = None,
 ) -> RenderRequested:
     """The request for one render of an EDL; `assets` must include every asset it uses;
-    `file_names` gives the user's name of each asset's file, by asset id."""
+    `file_names` gives the user's name of each asset's file and `files` where its bytes
+    are (by default its path), by asset id."""
     names = file_names or {}
+    where = files or {}
     by_id = {a.id: a for a in assets}
     out = edl.output
     return RenderRequested(
@@ -66,7 +97,8 @@ def render_requested(
         edl=edl,
         output=OutputSettings(width=out.width, height=out.height, fps=out.fps, quality=kind),
         media=[
-            media_source(by_id[asset_id], names.get(asset_id)) for asset_id in used_asset_ids(edl)
+            media_source(by_id[asset_id], names.get(asset_id), where.get(asset_id))
+            for asset_id in used_asset_ids(edl)
         ],
         audio=audio,
     )

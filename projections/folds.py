@@ -62,6 +62,7 @@ def fold_analysis(current: AnalysisState | None, env: Envelope[Any]) -> Analysis
             bpm_confidence=p.bpm_confidence,
             beat_count=p.beat_count,
             beat_grid_path=p.beat_grid_path,
+            beat_grid_key=None if p.beat_grid is None else p.beat_grid.key,
             error=p.error or None,
             completed_at=latest(base.completed_at, env.occurred_at),
         )
@@ -158,6 +159,8 @@ def _completed(
         video_url=p.video_url or None,
         local_path=p.path,
         thumbnail_path=p.thumbnail_path,
+        storage_key=None if p.stored is None else p.stored.key,
+        thumbnail_key=None if p.thumbnail is None else p.thumbnail.key,
         checksum=p.checksum,
         size_bytes=p.size_bytes,
         width=p.width,

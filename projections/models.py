@@ -37,6 +37,9 @@ class RenderJob(Base):
     trace_id: Mapped[str | None] = mapped_column(String(64))
     planned_tasks: Mapped[int | None] = mapped_column(Integer)
     output_path: Mapped[str | None] = mapped_column(Text)
+    # The output in the store (storage.keys.render_key) and its SHA-256.
+    output_key: Mapped[str | None] = mapped_column(String(512))
+    output_sha256: Mapped[str | None] = mapped_column(String(64))
     file_size: Mapped[int | None] = mapped_column(BigInteger)
     duration_ms: Mapped[int | None] = mapped_column(Integer)
     error_message: Mapped[str | None] = mapped_column(Text)
@@ -106,6 +109,7 @@ class AudioAnalysis(Base):
     bpm_confidence: Mapped[float | None] = mapped_column(Float)
     beat_count: Mapped[int] = mapped_column(Integer)
     beat_grid_path: Mapped[str | None] = mapped_column(Text)
+    beat_grid_key: Mapped[str | None] = mapped_column(String(512))
     error: Mapped[str | None] = mapped_column(Text)
     requested_at: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]
@@ -142,6 +146,9 @@ class VideoGeneration(Base):
     video_url: Mapped[str | None] = mapped_column(Text)
     local_path: Mapped[str | None] = mapped_column(Text)
     thumbnail_path: Mapped[str | None] = mapped_column(Text)
+    # The clip and its thumbnail in the store.
+    storage_key: Mapped[str | None] = mapped_column(String(512))
+    thumbnail_key: Mapped[str | None] = mapped_column(String(512))
     checksum: Mapped[str | None] = mapped_column(String(64))
     size_bytes: Mapped[int | None] = mapped_column(BigInteger)
     duration_ms: Mapped[int | None] = mapped_column(Integer)

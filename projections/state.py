@@ -38,6 +38,7 @@ class AnalysisState:
     bpm_confidence: float | None = None
     beat_count: int = 0
     beat_grid_path: str | None = None
+    beat_grid_key: str | None = None
     error: str | None = None
     requested_at: datetime | None = None
     completed_at: datetime | None = None
@@ -72,6 +73,8 @@ class GenerationState:
     video_url: str | None = None
     local_path: str | None = None
     thumbnail_path: str | None = None
+    storage_key: str | None = None
+    thumbnail_key: str | None = None
     checksum: str | None = None
     size_bytes: int | None = None
     duration_ms: int | None = None

@@ -6,15 +6,18 @@ alike, and a folder store cannot be led outside its root by it.
 
 The layout (every id is one segment; ids are the catalog's ids, which always fit):
 
-    media/<project>/<asset><ext>          an upload as it was received (ext: ".mp4", ".jpg")
+    projects/<project>/media/<asset><ext>       a photo or clip as uploaded (ext: ".mp4", ".jpg")
+    projects/<project>/media/thumbnails/<asset>.jpg   its thumbnail
+    projects/<project>/audio/<track><ext>       the music as uploaded (or converted to FLAC)
     proxies/<asset>/<variant>.mp4         upload-time proxies of an asset ("video", "music")
-    thumbnails/<asset>.jpg                an asset's thumbnail
     beat-grids/<audio_track>.json         the beat analysis of a song
     clips/<job>/<segment:04d>-<sha>.mp4   a clip that must outlive the worker that cut it
     generated/<project>/<generation><ext> a generated clip (".mp4") and its thumbnail (".jpg")
     renders/<job>.mp4                     a rendered output
 
-Each kind has a prefix of its own, so retention and listing work per kind (`list("renders/")`).
+Uploads keep the folders the API always kept them in under its media folder, so a folder
+store rooted there finds every older upload under its key. Each other kind has a prefix of
+its own, so retention and listing work per kind (`list("renders/")`).
 """
 
 from __future__ import annotations
@@ -68,12 +71,25 @@ def _one_segment(what: str, value: str) -> str:
     return value
 
 
-def upload_key(project_id: str, asset_id: str, ext: str) -> str:
-    """Where an upload is kept: media/<project>/<asset><ext>."""
+def _extension(ext: str) -> str:
+    """`ext` when it is a '.' and up to 8 letters or digits."""
     if not _EXTENSION.fullmatch(ext):
         raise KeyRefused(f"the extension {ext!r} is not a '.' and up to 8 letters or digits")
+    return ext
+
+
+def upload_key(project_id: str, asset_id: str, ext: str) -> str:
+    """Where an uploaded photo or clip is kept: projects/<project>/media/<asset><ext>."""
     project = _one_segment("project id", project_id)
-    return check_key(f"media/{project}/{_one_segment('asset id', asset_id)}{ext}")
+    asset = _one_segment("asset id", asset_id)
+    return check_key(f"projects/{project}/media/{asset}{_extension(ext)}")
+
+
+def audio_key(project_id: str, audio_track_id: str, ext: str) -> str:
+    """Where uploaded music is kept: projects/<project>/audio/<track><ext>."""
+    project = _one_segment("project id", project_id)
+    track = _one_segment("audio track id", audio_track_id)
+    return check_key(f"projects/{project}/audio/{track}{_extension(ext)}")
 
 
 def proxy_key(asset_id: str, variant: str) -> str:
@@ -82,9 +98,11 @@ def proxy_key(asset_id: str, variant: str) -> str:
     return check_key(f"proxies/{asset}/{_one_segment('proxy variant', variant)}.mp4")
 
 
-def thumbnail_key(asset_id: str) -> str:
-    """Where an asset's thumbnail is kept: thumbnails/<asset>.jpg."""
-    return check_key(f"thumbnails/{_one_segment('asset id', asset_id)}.jpg")
+def thumbnail_key(project_id: str, asset_id: str) -> str:
+    """Where an asset's thumbnail is kept: projects/<project>/media/thumbnails/<asset>.jpg."""
+    project = _one_segment("project id", project_id)
+    asset = _one_segment("asset id", asset_id)
+    return check_key(f"projects/{project}/media/thumbnails/{asset}.jpg")
 
 
 def beat_grid_key(audio_track_id: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, File, UploadFile, status
+from fastapi import APIRouter, File, Response, UploadFile, status
 from fastapi.responses import FileResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -18,9 +18,19 @@ from api.read_models import analysis_of, audio_track_of
 from api.read_your_writes import emit
 from api.routes.uploads import probed_audio, receive, rejected, within_account_bytes
 from api.schemas import AnalysisStatus, AudioOut
-from api.storage import SavedUpload, move_into_place, project_dir, served_file
+from api.storage import SavedUpload, served_file
+from api.stored_files import (
+    incoming_dir,
+    local_file,
+    move_to,
+    music_file,
+    put_upload,
+    read_object,
+)
 from api.timelines import drop_generated_timeline
 from events.payloads import BeatAnalysisRequested
+from storage.keys import audio_key
+from storage.object_store import ObjectStore
 
 router = APIRouter(prefix="/api/v1/projects/{project_id}/audio", tags=["audio"])
 
@@ -52,7 +62,9 @@ def _status(value: str | None) -> AnalysisStatus:
     return "failed" if value == "failed" else "pending"
 
 
-@router.post("", status_code=status.HTTP_202_ACCEPTED, responses=errors(*UPLOAD, *EMITS))
+@router.post(
+    "", status_code=status.HTTP_202_ACCEPTED, responses=errors(*UPLOAD, *EMITS, store=True)
+)
 async def upload_audio(
     project: OwnedProject,
     session: SessionDep,
@@ -61,9 +73,8 @@ async def upload_audio(
     file: Annotated[UploadFile, File(description="The music: WAV, MP3, FLAC, Ogg or M4A")],
 ) -> AudioOut:
     """Upload the music; 202 while a worker finds its beats (the GET shows when it is done)."""
-    settings = services.settings
-    folder = project_dir(settings, project.id) / "audio"
-    saved = await receive(file, folder, settings.upload_max_bytes)
+    settings, store = services.settings, services.store
+    saved = await receive(file, incoming_dir(settings), settings.upload_max_bytes)
     await within_account_bytes(session, project, settings, saved)
     if saved.kind != "audio":
         saved.path.unlink(missing_ok=True)
@@ -81,9 +92,11 @@ async def upload_audio(
         saved.path.unlink(missing_ok=True)
         raise rejected(422, "decode_error", f"{saved.filename}: the audio has no duration.")
     track_id = new_id("audio")
-    final = move_into_place(saved, folder / f"{track_id}{saved.extension}")
+    key = audio_key(project.id, track_id, saved.extension)
+    final = move_to(saved.path, local_file(store, settings, key))
+    await put_upload(store, [(key, final, saved.content_type)])
     track, request = await run_in_threadpool(
-        _register, session, project, saved, track_id, final, info.duration_ms
+        _register, session, store, project, saved, (track_id, key), final, info.duration_ms
     )
     await emit(services, request, trace_id=trace_id)
     return await run_in_threadpool(audio_out, session, track)
@@ -91,12 +104,14 @@ async def upload_audio(
 
 def _register(
     session: SessionDep,
+    store: ObjectStore,
     project: Project,
     saved: SavedUpload,
-    track_id: str,
+    ids: tuple[str, str],
     path: Path,
     duration_ms: int,
 ) -> tuple[AudioTrack, BeatAnalysisRequested]:
+    track_id, key = ids
     # Committed, so no connection is held while the projector folds the request.
     track = AudioTrack(
         id=track_id,
@@ -108,15 +123,18 @@ def _register(
         size_bytes=saved.size_bytes,
         duration_ms=duration_ms,
         created_at=now(),
+        storage_key=key,
     )
     session.add(track)
     drop_generated_timeline(session, project.id)
     session.commit()
+    file = music_file(store, track)
     request = BeatAnalysisRequested(
         audio_track_id=track.id,
         project_id=project.id,
-        audio_path=str(path),
+        audio_path=file.local_path,
         checksum=track.checksum,
+        stored=file.stored,
     )
     return track, request
 
@@ -134,16 +152,22 @@ def get_audio(project: OwnedProject, session: SessionDep) -> AudioOut:
     return audio_out(session, _track(session, project))
 
 
-@router.get("/beats", response_class=FileResponse, responses=errors(*OWNED, 409))
-def get_beats(project: OwnedProject, session: SessionDep, services: ServicesDep) -> FileResponse:
+@router.get("/beats", response_class=FileResponse, responses=errors(*OWNED, 409, store=True))
+def get_beats(project: OwnedProject, session: SessionDep, services: ServicesDep) -> Response:
     """The beat grid JSON (bpm, beats, measures) once the analysis completed; 409 before."""
     track = _track(session, project)
     analysis = analysis_of(session, track.id)
-    if analysis is None or analysis.status != "completed" or not analysis.beat_grid_path:
+    grid_known = analysis is not None and (analysis.beat_grid_key or analysis.beat_grid_path)
+    if analysis is None or analysis.status != "completed" or not grid_known:
         state = analysis.status if analysis else "pending"
         reason = f": {analysis.error}" if analysis and analysis.error else ""
         raise conflict(f"The beat analysis is {state}{reason}; the grid is not available.")
-    path = served_file(services.settings, analysis.beat_grid_path)
+    if analysis.beat_grid_key:
+        # Read through the API (a grid is small), so the GET never redirects.
+        fallback = served_file(services.settings, analysis.beat_grid_path or "")
+        grid = read_object(services.store, analysis.beat_grid_key, fallback)
+        return Response(grid, media_type="application/json")
+    path = served_file(services.settings, analysis.beat_grid_path or "")
     if path is None:  # removed, or an analysis event naming a file outside our folders
         raise not_found("the beat grid")
     return FileResponse(path, media_type="application/json")

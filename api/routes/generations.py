@@ -35,6 +35,7 @@ from api.timelines import edl_of, ready_audio
 from engine.generation.registry import PROVIDERS
 from engine.generation.spec import ClipSpec
 from events.payloads import VideoGenerationDeleted, VideoGenerationRequested
+from storage.object_store import ObjectStore
 
 router = APIRouter(prefix="/api/v1/projects/{project_id}/generations", tags=["generations"])
 
@@ -105,7 +106,7 @@ def aspect_ratio(width: int | None, height: int | None) -> str | None:
 @router.post(
     "",
     status_code=status.HTTP_202_ACCEPTED,
-    responses=errors(*OWNED, *BODY, 409, *EMITS),
+    responses=errors(*OWNED, *BODY, 409, *EMITS, store=True),
 )
 async def create_generation(
     body: GenerationCreate,
@@ -150,7 +151,9 @@ def _request_of(
     if body.segment_index is not None:
         start_s = _segment_start_s(session, project, body.segment_index, start_s)
     beats = (
-        _beats_s(session, project, start_s, body.duration_s) if body.kind == "beat_pulse" else ()
+        _beats_s(session, services.store, project, start_s, body.duration_s)
+        if body.kind == "beat_pulse"
+        else ()
     )
     fields = body.model_dump(exclude={"provider", "image_asset_id", "segment_index", "start_s"})
     try:
@@ -194,11 +197,11 @@ def _segment_start_s(session: Session, project: Project, index: int, given: floa
 
 
 def _beats_s(
-    session: Session, project: Project, start_s: float, duration_s: float
+    session: Session, store: ObjectStore, project: Project, start_s: float, duration_s: float
 ) -> tuple[float, ...]:
     """The song's beats inside the clip, from its start; none before the music is analysed."""
     try:
-        _, grid = ready_audio(session, project)
+        _, grid = ready_audio(session, store, project)
     except HTTPException:
         return ()  # the local provider pulses at 120 BPM instead
     start_ms, end_ms = start_s * 1000, (start_s + duration_s) * 1000
@@ -214,7 +217,7 @@ def list_generations(
     project: OwnedProject, session: SessionDep, services: ServicesDep
 ) -> list[GenerationOut]:
     """The project's generations that are not deleted, newest first."""
-    adopt_generated(session, services.settings, project.id)
+    adopt_generated(session, services, project.id)
     adopted = adopted_ids(session, project.id)
     return [
         generation_out(g, g.generation_id in adopted) for g in generations_of(session, project.id)
@@ -236,7 +239,7 @@ def get_generation(
     """Status, progress, the clip's URLs and the provider's metadata, or the error."""
     g = owned_generation(session, project, generation_id)
     if g.status == "completed":
-        adopt_generated(session, services.settings, project.id)
+        adopt_generated(session, services, project.id)
     return generation_out(g, session.get(MediaAssetRow, generation_id) is not None)
 
 
@@ -259,14 +262,14 @@ async def delete_generation(
     )
     # Projected before the media row goes, so no read in between adopts the clip again.
     await emit(services, deleted, trace_id=trace_id)
-    await run_in_threadpool(_drop_asset, session, generation_id)
+    await run_in_threadpool(_drop_asset, session, services.store, generation_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-def _drop_asset(session: Session, generation_id: str) -> None:
+def _drop_asset(session: Session, store: ObjectStore, generation_id: str) -> None:
     row = session.get(MediaAssetRow, generation_id)
     if row is not None and row.origin == "generated":
-        remove_asset(session, row)
+        remove_asset(session, store, row)
 
 
 @router.get(

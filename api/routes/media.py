@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
@@ -27,12 +28,15 @@ from api.routes.uploads import (
     within_project_count,
 )
 from api.schemas import MediaOut
-from api.storage import SavedUpload, move_into_place, project_dir, served_file
+from api.served_objects import REDIRECT, serve_object
+from api.storage import SavedUpload, served_file
+from api.stored_files import incoming_dir, local_file, move_to, put_upload
 from api.timelines import drop_generated_timeline
 from engine.errors import EngineError
 from engine.probe import ProbeResult
 from engine.thumbnail import make_thumbnail
 from events.payloads import VideoGenerationDeleted
+from storage.keys import thumbnail_key, upload_key
 
 router = APIRouter(prefix="/api/v1/projects/{project_id}/media", tags=["media"])
 
@@ -66,7 +70,7 @@ def media_out(row: MediaAssetRow) -> MediaOut:
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
-    responses={**created_asset(201), **errors(*UPLOAD, 409)},
+    responses={**created_asset(201), **errors(*UPLOAD, 409, store=True)},
 )
 async def upload_media(
     project: OwnedProject,
@@ -75,10 +79,9 @@ async def upload_media(
     file: Annotated[UploadFile, File(description="A photo or video clip")],
 ) -> MediaOut:
     """Upload a photo or clip: 415 if it is neither, 422 if it cannot be decoded."""
-    settings = services.settings
+    settings, store = services.settings, services.store
     await within_project_count(session, project, settings)
-    folder = project_dir(settings, project.id) / "media"
-    saved = await receive(file, folder, settings.upload_max_bytes)
+    saved = await receive(file, incoming_dir(settings), settings.upload_max_bytes)
     await within_account_bytes(session, project, settings, saved)
     if saved.kind == "audio":
         saved.path.unlink(missing_ok=True)
@@ -90,16 +93,32 @@ async def upload_media(
         )
     info = await probed(saved, settings)
     asset_id = new_id("asset")
-    final = move_into_place(saved, folder / f"{asset_id}{saved.extension}")
-    thumb = folder / "thumbnails" / f"{asset_id}.jpg"
+    keys = StoredKeys(
+        upload_key(project.id, asset_id, saved.extension), thumbnail_key(project.id, asset_id)
+    )
+    final = move_to(saved.path, local_file(store, settings, keys.file))
+    thumb = local_file(store, settings, keys.thumbnail)
     try:
         await run_in_threadpool(make_thumbnail, final, thumb)
     except EngineError as exc:
         final.unlink(missing_ok=True)
         thumb.unlink(missing_ok=True)
         raise rejected(422, exc.reason, user_message(exc, saved, final)) from None
-    row = await run_in_threadpool(_insert, session, project, saved, info, asset_id, final, thumb)
+    await put_upload(
+        store, [(keys.file, final, saved.content_type), (keys.thumbnail, thumb, "image/jpeg")]
+    )
+    row = await run_in_threadpool(
+        _insert, session, project, saved, info, asset_id, (final, thumb), keys
+    )
     return media_out(row)
+
+
+@dataclass(frozen=True)
+class StoredKeys:
+    """The keys of an upload's file and its thumbnail in the store."""
+
+    file: str
+    thumbnail: str
 
 
 def _insert(
@@ -108,9 +127,10 @@ def _insert(
     saved: SavedUpload,
     info: ProbeResult,
     asset_id: str,
-    path: Path,
-    thumb: Path,
+    files: tuple[Path, Path],
+    keys: StoredKeys,
 ) -> MediaAssetRow:
+    path, thumb = files
     position = session.scalar(
         select(func.coalesce(func.max(MediaAssetRow.position) + 1, 0)).where(
             MediaAssetRow.project_id == project.id
@@ -137,6 +157,8 @@ def _insert(
         codec=info.codec,
         thumbnail_path=str(thumb),
         created_at=now(),
+        storage_key=keys.file,
+        thumbnail_key=keys.thumbnail,
     )
     session.add(row)
     drop_generated_timeline(session, project.id)
@@ -147,7 +169,7 @@ def _insert(
 @router.get("", responses=errors(*OWNED))
 def list_media(project: OwnedProject, session: SessionDep, services: ServicesDep) -> list[MediaOut]:
     """The project's media in timeline order, completed generations included."""
-    adopt_generated(session, services.settings, project.id)
+    adopt_generated(session, services, project.id)
     rows = session.scalars(
         select(MediaAssetRow)
         .where(MediaAssetRow.project_id == project.id)
@@ -169,28 +191,46 @@ def get_media(asset_id: str, project: OwnedProject, session: SessionDep) -> Medi
     return media_out(_owned_asset(session, project, asset_id))
 
 
-@router.get("/{asset_id}/thumbnail", response_class=FileResponse, responses=errors(*OWNED))
+@router.get(
+    "/{asset_id}/thumbnail",
+    response_class=FileResponse,
+    responses={**REDIRECT, **errors(*OWNED, store=True)},
+)
 def get_thumbnail(
     asset_id: str, project: OwnedProject, session: SessionDep, services: ServicesDep
-) -> FileResponse:
-    """The asset's JPEG thumbnail (longer side 320 px)."""
+) -> Response:
+    """The asset's JPEG thumbnail (longer side 320 px); from an S3 store, a 307 to it."""
     row = _owned_asset(session, project, asset_id)
-    path = served_file(services.settings, row.thumbnail_path) if row.thumbnail_path else None
-    if path is None:
-        raise not_found(f"the thumbnail of {asset_id}")
-    return FileResponse(path, media_type="image/jpeg")
+    return serve_object(
+        services.store,
+        row.thumbnail_key,
+        fallback=served_file(services.settings, row.thumbnail_path),
+        what=f"The thumbnail of {asset_id}",
+        media_type="image/jpeg",
+        ttl_s=services.download_url_ttl_s,
+    )
 
 
-@router.get("/{asset_id}/file", response_class=FileResponse, responses=errors(*OWNED))
+@router.get(
+    "/{asset_id}/file",
+    response_class=FileResponse,
+    responses={**REDIRECT, **errors(*OWNED, store=True)},
+)
 def get_file(
     asset_id: str, project: OwnedProject, session: SessionDep, services: ServicesDep
-) -> FileResponse:
-    """The asset's file as stored (HTTP Range requests supported)."""
+) -> Response:
+    """The asset's file as stored (HTTP Range requests supported); from an S3 store, a 307
+    to a short-lived URL of it."""
     row = _owned_asset(session, project, asset_id)
-    path = served_file(services.settings, row.path)
-    if path is None:
-        raise not_found(f"the file of {asset_id}")
-    return FileResponse(path, media_type=row.content_type, filename=row.filename)
+    return serve_object(
+        services.store,
+        row.storage_key,
+        fallback=served_file(services.settings, row.path),
+        what=f"The file of {asset_id}",
+        media_type=row.content_type,
+        filename=row.filename,
+        ttl_s=services.download_url_ttl_s,
+    )
 
 
 @router.delete(
@@ -212,5 +252,5 @@ async def delete_media(
             generation_id=row.generation_id, project_id=project.id, requested_by=user.id
         )
         await emit(services, deleted, trace_id=trace_id)
-    await run_in_threadpool(remove_asset, session, row)
+    await run_in_threadpool(remove_asset, session, services.store, row)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -20,6 +20,7 @@ from api.project_status import project_status
 from api.read_models import analysis_of, audio_track_of, latest_render_status
 from api.schemas import ProjectCreate, ProjectOut, ProjectUpdate
 from api.storage import project_dir
+from api.stored_files import delete_objects
 from api.timelines import drop_generated_timeline
 from engine.render_settings import RenderSettings
 
@@ -119,12 +120,27 @@ def update_project(body: ProjectUpdate, project: OwnedProject, session: SessionD
 @router.delete("/{project_id}", status_code=status.HTTP_204_NO_CONTENT, responses=errors(*OWNED))
 def delete_project(project: OwnedProject, session: SessionDep, services: ServicesDep) -> Response:
     """Delete a project, its uploads and its timeline (its renders stay in the log)."""
+    keys = _stored_keys(session, project.id)
     for table in (Timeline, MediaAssetRow, AudioTrack):
         session.execute(delete(table).where(table.project_id == project.id))
     session.delete(project)
     session.commit()
     shutil.rmtree(project_dir(services.settings, project.id), ignore_errors=True)
+    delete_objects(services.store, keys)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+def _stored_keys(session: SessionDep, project_id: str) -> list[str]:
+    """The keys of the project's files in the store."""
+    media = session.execute(
+        select(MediaAssetRow.storage_key, MediaAssetRow.thumbnail_key).where(
+            MediaAssetRow.project_id == project_id
+        )
+    )
+    audio = session.scalars(
+        select(AudioTrack.storage_key).where(AudioTrack.project_id == project_id)
+    )
+    return [k for k in (*(k for pair in media for k in pair), *audio) if k]
 
 
 def _deep_merge(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:

@@ -36,8 +36,10 @@ from api.schemas import (
     RenderJobOut,
     RenderProvenance,
 )
+from api.served_objects import REDIRECT, serve_object
 from api.services import Services
 from api.storage import served_file
+from api.stored_files import media_file, music_file
 from api.stream_slots import ClosingEventSource
 from api.timelines import (
     check_segment_count,
@@ -49,11 +51,10 @@ from api.timelines import (
     ready_audio,
 )
 from domain.render_job import JobStatus
-from domain.render_request import render_requested, used_asset_ids
+from domain.render_request import audio_source, render_requested, used_asset_ids
 from engine.errors import EdlValidationError
 from events.kafka_io import EventTooLarge
 from events.payloads import RenderCancelled, RenderRequested
-from events.payloads.render import AudioSource
 
 router = APIRouter(prefix="/api/v1/video/workspaces/{workspace_id}/render", tags=["renders"])
 
@@ -116,10 +117,12 @@ def build_request(
     job_id: str,
 ) -> RenderRequested:
     """Snapshot the project's timeline, media and music into a RenderRequested."""
-    adopt_generated(session, services.settings, project.id)
-    track, grid = ready_audio(session, project)
+    adopt_generated(session, services, project.id)
+    track, grid = ready_audio(session, services.store, project)
     limit = services.settings.max_segments
-    timeline = current_timeline(session, project) or generate_timeline(session, project, limit)
+    timeline = current_timeline(session, project) or generate_timeline(
+        session, services.store, project, limit
+    )
     edl = edl_of(timeline)
     # A timeline stored under a higher limit is refused too: the request must fit a message.
     check_segment_count(len(edl.segments), limit)
@@ -145,11 +148,9 @@ def build_request(
         edl=edl,
         assets=[engine_asset(rows[a]) for a in used],
         file_names={a: rows[a].filename for a in used},
-        audio=AudioSource(
-            audio_track_id=track.id,
-            path=track.path,
-            checksum=track.checksum,
-            duration_ms=grid.duration_ms,
+        files={a: media_file(services.store, rows[a]) for a in used},
+        audio=audio_source(
+            track.id, track.checksum, grid.duration_ms, music_file(services.store, track)
         ),
     )
 
@@ -157,7 +158,7 @@ def build_request(
 @router.post(
     "/{project_id}",
     status_code=status.HTTP_202_ACCEPTED,
-    responses=errors(*OWNED, *BODY, 409, *EMITS),
+    responses=errors(*OWNED, *BODY, 409, *EMITS, store=True),
 )
 async def create_render(
     project_id: str,
@@ -324,15 +325,27 @@ def _event_id(given: str | None) -> int | None:
         ) from None
 
 
-@router.get("/jobs/{job_id}/download", response_class=FileResponse, responses=errors(*OWNED, 409))
+@router.get(
+    "/jobs/{job_id}/download",
+    response_class=FileResponse,
+    responses={**REDIRECT, **errors(*OWNED, 409, store=True)},
+)
 def download(
     job_id: str, workspace: OwnedWorkspace, session: SessionDep, services: ServicesDep
-) -> FileResponse:
-    """The MP4 of a completed render (HTTP Range requests supported)."""
+) -> Response:
+    """The MP4 of a completed render (HTTP Range requests supported); from an S3 store, a
+    307 to a short-lived URL of it."""
     job = owned_job(session, workspace, job_id)
-    if job.status != "complete" or not job.output_path:
+    if job.status != "complete" or not (job.output_key or job.output_path):
         raise conflict(f"Render {job_id} is {job.status}; there is no video to download yet.")
-    path = served_file(services.settings, job.output_path)
-    if path is None:  # removed, or an output event naming a file outside our folders
-        raise not_found(f"the video of render {job_id} (it was removed)")
-    return FileResponse(path, media_type="video/mp4", filename=f"{job_id}.mp4")
+    # A path outside our folders (an output event naming one) is never served.
+    path = served_file(services.settings, job.output_path) if job.output_path else None
+    return serve_object(
+        services.store,
+        job.output_key,
+        fallback=path,
+        what=f"The video of render {job_id} (it was removed)",
+        media_type="video/mp4",
+        filename=f"{job_id}.mp4",
+        ttl_s=services.download_url_ttl_s,
+    )

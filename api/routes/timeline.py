@@ -32,12 +32,16 @@ def timeline_out(session: SessionDep, project: OwnedProject, timeline: Timeline)
     )
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, responses=errors(*OWNED, *CAPPED, 409))
+@router.post(
+    "", status_code=status.HTTP_201_CREATED, responses=errors(*OWNED, *CAPPED, 409, store=True)
+)
 def generate(project: OwnedProject, session: SessionDep, services: ServicesDep) -> TimelineOut:
     """Cut the music every `beats_per_cut` beats and lay the media over the cuts."""
-    adopt_generated(session, services.settings, project.id)
+    adopt_generated(session, services, project.id)
     try:
-        timeline = generate_timeline(session, project, services.settings.max_segments)
+        timeline = generate_timeline(
+            session, services.store, project, services.settings.max_segments
+        )
         return timeline_out(session, project, timeline)
     except EdlValidationError as exc:
         raise unprocessable_edl(exc) from None
@@ -52,7 +56,7 @@ def get_timeline(project: OwnedProject, session: SessionDep) -> TimelineOut:
     return timeline_out(session, project, timeline)
 
 
-@router.put("", responses=errors(*OWNED, *BODY, 409))
+@router.put("", responses=errors(*OWNED, *BODY, 409, store=True))
 def replace(
     project: OwnedProject,
     session: SessionDep,
@@ -64,9 +68,11 @@ def replace(
     """Replace the timeline with an edited EDL; 422 names each broken segment and field.
 
     A segment names a generated clip by its generation's id (its media asset's id)."""
-    adopt_generated(session, services.settings, project.id)
+    adopt_generated(session, services, project.id)
     try:
-        timeline = replace_timeline(session, project, edl, services.settings.max_segments)
+        timeline = replace_timeline(
+            session, services.store, project, edl, services.settings.max_segments
+        )
         return timeline_out(session, project, timeline)
     except EdlValidationError as exc:
         raise unprocessable_edl(exc) from None

@@ -21,6 +21,7 @@ from engine.sample_media import write_sample_media, write_song
 from local_stack import services
 from local_stack.errors import ServiceError
 from local_stack.ports import free_tcp_ports
+from storage.filesystem import SIDECAR_SUFFIX
 from tests.support.cli import BEATSTITCH, run_cli
 from tests.support.worker import TEST_POOL
 
@@ -223,9 +224,14 @@ async def new_user_project(stack: Stack, label: str) -> tuple[str, str]:
 
 
 def stored_files(stack: Stack, project_id: str) -> list[Path]:
-    """Every file the API keeps for a project, in name order."""
+    """Every file the API keeps for a project, in name order (not the folder store's
+    checksum records beside them)."""
     folder = stack.root / "media" / "projects" / project_id
-    return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.exists() else []
+    if not folder.exists():
+        return []
+    return sorted(
+        p for p in folder.rglob("*") if p.is_file() and not p.name.endswith(SIDECAR_SUFFIX)
+    )
 
 
 async def project_with_a_photo(stack: Stack, account: Account, tmp: Path) -> tuple[str, str]:

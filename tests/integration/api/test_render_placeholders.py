@@ -8,6 +8,7 @@ import uuid
 from pathlib import Path
 
 from cli.api_render import RenderOutcome, console, print_outcome
+from storage.filesystem import SIDECAR_SUFFIX
 from tests.support.api_stack import Stack, progress_stream, ready_project, sign_up
 from tests.support.media_gen import write_video
 
@@ -21,7 +22,11 @@ async def test_a_file_damaged_after_upload_is_named_in_the_job_and_by_the_cli(
         media = (await client.get(f"/api/v1/projects/{pid}/media")).json()
         video = next(m for m in media if m["kind"] == "video")
         # The stored copy goes bad after the upload (a disk error, a half-restored backup).
-        stored = next((stack_worker.root / "media" / "projects" / pid).rglob(f"{video['id']}.*"))
+        stored = next(
+            p
+            for p in (stack_worker.root / "media" / "projects" / pid).rglob(f"{video['id']}.*")
+            if not p.name.endswith(SIDECAR_SUFFIX)  # the folder store's checksum record
+        )
         stored.write_bytes(b"\x00" * stored.stat().st_size)
         timeline = (await client.post(f"/api/v1/projects/{pid}/timeline")).json()
         shown = [s for s in timeline["edl"]["segments"] if s["asset_id"] == video["id"]]

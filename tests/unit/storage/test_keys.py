@@ -8,6 +8,7 @@ import pytest
 
 from storage.keys import (
     KEY_MAX_LENGTH,
+    audio_key,
     beat_grid_key,
     check_key,
     clip_key,
@@ -69,9 +70,10 @@ def test_a_refused_key_is_a_storage_error() -> None:
 
 
 def test_the_layout_of_our_keys() -> None:
-    assert upload_key("p1", "asset-9", ".mp4") == "media/p1/asset-9.mp4"
+    assert upload_key("p1", "asset-9", ".mp4") == "projects/p1/media/asset-9.mp4"
+    assert audio_key("p1", "audio-2", ".flac") == "projects/p1/audio/audio-2.flac"
     assert proxy_key("asset-9", "video") == "proxies/asset-9/video.mp4"
-    assert thumbnail_key("asset-9") == "thumbnails/asset-9.jpg"
+    assert thumbnail_key("p1", "asset-9") == "projects/p1/media/thumbnails/asset-9.jpg"
     assert beat_grid_key("track-3") == "beat-grids/track-3.json"
     assert render_key("job-7") == "renders/job-7.mp4"
     assert clip_key("job-7", 12, SHA) == f"clips/job-7/0012-{SHA}.mp4"
@@ -85,7 +87,10 @@ def test_the_layout_of_our_keys() -> None:
         (lambda: upload_key("p", "a", "mp4"), "the extension 'mp4' is not a '.'"),
         (lambda: upload_key("p", "a", ".m/p4"), "the extension '.m/p4' is not a '.'"),
         (lambda: proxy_key("a", "../x"), "the proxy variant '../x' cannot be part"),
-        (lambda: thumbnail_key(""), "the asset id '' cannot be part"),
+        (lambda: thumbnail_key("p", ""), "the asset id '' cannot be part"),
+        (lambda: thumbnail_key("p/q", "a"), "the project id 'p/q' cannot be part"),
+        (lambda: audio_key("p", "..", ".mp3"), "the audio track id '..' cannot be part"),
+        (lambda: audio_key("p", "a", "mp3"), "the extension 'mp3' is not a '.'"),
         (lambda: beat_grid_key("t\\1"), "the audio track id 't\\\\1' cannot be part"),
         (lambda: render_key("."), "the render job id '.' cannot be part"),
         (lambda: clip_key("j", -1, SHA), "the segment index -1 is negative"),

@@ -353,7 +353,8 @@ class Assembler:
         """The music encoded for the mux, read only inside the roots or from the store."""
         async with contextlib.AsyncExitStack() as stack:
             path = await self.files.music(stack, audio)
-            music: str = await self.execute(encode_music, path, total_ms, out)
+            proxy = await self.files.music_proxy(stack, audio)
+            music: str = await self.execute(encode_music, path, total_ms, out, proxy)
         return music
 
     async def drop(self, state: JobAssembly) -> None:

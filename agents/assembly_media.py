@@ -18,6 +18,7 @@ from agents.stored_media import StoredMedia, required
 from events.payloads.common import MediaSource, ObjectRef
 from events.payloads.render import AudioSource
 from storage.keys import render_key
+from storage.object_store import StorageError
 
 # What one side of a piece renders from: its source (None: the placeholder) and where.
 Side = tuple[MediaSource | None, str | ObjectRef]
@@ -49,6 +50,15 @@ class JoinMedia:
     async def music(self, stack: contextlib.AsyncExitStack, audio: AudioSource) -> str:
         """The render's song as a file here."""
         return await self.file(stack, audio.stored or audio.path or "")
+
+    async def music_proxy(self, stack: contextlib.AsyncExitStack, audio: AudioSource) -> str | None:
+        """The song's upload-time proxy as a file here, if it has one that can be fetched."""
+        if audio.proxy is None or self.media is None:
+            return None
+        try:
+            return await stack.enter_async_context(self.media.local(audio.proxy))
+        except StorageError:
+            return None  # a proxy makes the music cheaper, never fails it
 
     async def keep(self, job: str, muxed: Path, final: Path) -> tuple[str | None, ObjectRef | None]:
         """Put the finished MP4 where downloads find it: renders/ on a shared disk (its path),

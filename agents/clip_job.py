@@ -37,6 +37,7 @@ class ClipDone:
     frames: int
     duration_ms: int
     stored: ObjectRef | None = None
+    from_proxy: bool = False
 
 
 def with_codec_threads(threads: int, fn: Callable[..., T], *args: Any) -> T:
@@ -87,23 +88,33 @@ def render_segment(
     output: OutputSettings,
     quality: Quality,
     timeouts_s: tuple[float, float],
+    proxy: str | None = None,
 ) -> ClipDone:
     """Render one segment from `path` (a URL or a local file), or its generated filler;
-    raises EngineError on failure."""
+    from `proxy` (the upload-time proxy, a local file) instead when it fits the output.
+    Raises EngineError on failure."""
     began = time.perf_counter()
     Path(out_path).parent.mkdir(parents=True, exist_ok=True)
     # The clip is render_tmp/job_<id>/clip_<n>.mp4 (clip_runner.clip_path).
     fills = fills_dir(Path(out_path).parent)
+    original = source
     segment, source, path = resolved_filler(segment, source, path, output, fills)
+    asset = media_asset(source, path)
+    # A filler is not the asset the proxy was made of.
+    proxy = proxy if source is original else None
+    if proxy is not None:
+        asset = asset.model_copy(update={"proxy_path": proxy})
     result = render_clip(
         segment,
-        media_asset(source, path),
+        asset,
         out_path,
         encode_settings(engine_output(output), quality),
-        source=path,
+        # Without a source the engine opens the proxy when it fits, else the asset's path.
+        source=None if proxy else path,
         timeouts=Timeouts(connect_s=timeouts_s[0], read_s=timeouts_s[1]),
     )
-    return ClipDone(str(result.path), result.frames, round((time.perf_counter() - began) * 1000))
+    took = round((time.perf_counter() - began) * 1000)
+    return ClipDone(str(result.path), result.frames, took, from_proxy=result.from_proxy)
 
 
 def ensure_placeholder(placeholder: str, output: OutputSettings) -> Path:
@@ -205,9 +216,10 @@ def transition_indices(edl: EDL, fps: int) -> list[int]:
     return [b.index for b in plan_assembly(edl, fps).boundaries]
 
 
-def encode_music(music: str, total_ms: int, out_path: str) -> str:
-    """The music as AAC, trimmed to the timeline with a short fade-out."""
-    return str(encode_audio(Path(music), total_ms, Path(out_path)))
+def encode_music(music: str, total_ms: int, out_path: str, proxy: str | None = None) -> str:
+    """The music as AAC, trimmed to the timeline with a short fade-out (its packets copied
+    from the music proxy, when there is one, and only the fade encoded)."""
+    return str(encode_audio(Path(music), total_ms, Path(out_path), Path(proxy) if proxy else None))
 
 
 def mux_render(

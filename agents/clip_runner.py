@@ -32,6 +32,7 @@ from agents.stored_media import StoredMedia, file_sha256, required
 from domain.confinement import PathOutsideRoot
 from domain.remote_sources import SourceRefused
 from engine.errors import EngineError, is_disk_full
+from engine.proxy import PROXY_VERSION
 from events.base import Envelope, Payload
 from events.payloads import (
     ClipTaskFailed,
@@ -42,7 +43,14 @@ from events.payloads import (
     ClipTaskSucceeded,
     RenderClipConfig,
 )
-from events.payloads.common import FailureReason, ObjectRef, SourceType
+from events.payloads.common import (
+    FailureReason,
+    MediaSource,
+    ObjectRef,
+    OutputSettings,
+    ProxyRef,
+    SourceType,
+)
 from storage.keys import clip_key
 from storage.object_store import StorageError, StorageUnavailable
 
@@ -74,6 +82,13 @@ def failure_reason(exc: BaseException) -> FailureReason:
     if isinstance(exc, StorageError):
         return FailureReason.NOT_FOUND  # no such object, or not the bytes the event names
     return FailureReason.INTERNAL
+
+
+def fitting_proxy(source: MediaSource, output: OutputSettings) -> ProxyRef | None:
+    """The source's upload-time proxy made for this output size by today's recipe, if any."""
+    size = (output.width, output.height)
+    fits = (p for p in source.proxies if (p.width, p.height) == size and p.recipe == PROXY_VERSION)
+    return next(fits, None)
 
 
 def backoff_ms(config: RenderClipConfig, retry: int, rnd: random.Random) -> int:
@@ -162,6 +177,27 @@ class _Attempts:
         else:
             yield await self.r.guard.source(where, remote=kind is SourceType.REMOTE)
 
+    @contextlib.asynccontextmanager
+    async def proxy(self) -> AsyncIterator[str | None]:
+        """The source's upload-time proxy for this output as a file here, if it has one (a
+        proxy that cannot be fetched is passed over: proxies make clips cheaper, never fail
+        them)."""
+        ref = fitting_proxy(self.task.source, self.task.output)
+        if ref is None or self.r.media is None:
+            yield None
+            return
+        try:
+            held = self.r.media.local(ref)
+            path = await held.__aenter__()
+        except StorageError as exc:
+            self.log.warning("render_worker.proxy_passed_over", key=ref.key, error=str(exc))
+            yield None
+            return
+        try:
+            yield path
+        finally:
+            await held.__aexit__(None, None, None)
+
     async def kept(self, done: ClipDone) -> ClipDone:
         """The clip kept in the store when the workers share no disk (else as it is)."""
         media = self.r.media
@@ -240,7 +276,7 @@ class _Attempts:
         for retry in range(config.max_retry + 1):
             await self.start(kind)
             try:
-                async with self.readable(kind, where) as vetted:
+                async with self.readable(kind, where) as vetted, self.proxy() as proxy:
                     done = await self.r.execute(
                         render_segment,
                         self.task.segment,
@@ -250,6 +286,7 @@ class _Attempts:
                         self.task.output,
                         self.task.output.quality,
                         self.r.timeouts_s,
+                        proxy,
                     )
                 return await self.kept(done), reason, error
             except PoolClosed:
@@ -315,6 +352,7 @@ class _Attempts:
             duration_ms=duration,
             attempts=self.attempt,
             slot=self.slot,
+            from_proxy=done.from_proxy,
         )
 
     async def failed(self, reason: FailureReason, error: str) -> None:

@@ -28,6 +28,7 @@ from agents.disk_gc import DiskCollector
 from agents.generator import Generator, Providers
 from agents.outbox import Outbox
 from agents.pool import Pool
+from agents.proxier import Proxier
 from agents.recent_ids import RecentIds
 from agents.scheduler import ClipScheduler
 from agents.settings import RetentionSettings, WorkerSettings
@@ -57,6 +58,7 @@ class Collaborators:
     assembler: Assembler
     analyzer: Analyzer
     generator: Generator
+    proxier: Proxier
     upkeep: Upkeep
     disk: DiskCollector
     planned: RecentIds = field(default_factory=RecentIds)  # requests this worker planned
@@ -151,6 +153,46 @@ def stored_media(worker: WorkerSettings) -> StoredMedia:
     return StoredMedia(store, cache, shared_disk=settings.location() is None)
 
 
+def _upload_agents(
+    worker: WorkerSettings,
+    outbox: Outbox,
+    pool: Pool,
+    guard: SourceGuard,
+    media: StoredMedia,
+    generation: GenerationSettings,
+) -> tuple[Analyzer, Generator, Proxier]:
+    """The agents of what users upload or ask for besides renders: beat analyses, generated
+    clips and upload-time proxies."""
+    artifacts = Path(worker.artifacts_dir)
+    analyzer = Analyzer(
+        worker_id=worker.worker_id,
+        outbox=outbox,
+        execute=pool.run,
+        guard=guard,
+        # Absolute: the path travels in events to processes with other working directories.
+        grids_dir=artifacts.resolve() / "beat-grids",
+        media=media,
+    )
+    generator = Generator(
+        worker_id=worker.worker_id,
+        outbox=outbox,
+        execute=pool.run_surviving_crashes,
+        providers=provider_factory(generation, guard.allowed_hosts),
+        generated_dir=Path(worker.media_dir).resolve() / "generated",
+        guard=guard,
+        media=media,
+    )
+    proxier = Proxier(
+        worker_id=worker.worker_id,
+        outbox=outbox,
+        execute=pool.run_surviving_crashes,
+        guard=guard,
+        media=media,
+        work_dir=artifacts.resolve() / "proxies_tmp",
+    )
+    return analyzer, generator, proxier
+
+
 def build_collaborators(
     bootstrap: str,
     prefix: str,
@@ -193,23 +235,8 @@ def build_collaborators(
     )
     watcher.on_change = lambda _live: scheduler.pump()
     assembler = _assembler(worker, assembly_table, emit_for_job, pool, guard, media)
-    analyzer = Analyzer(
-        worker_id=worker.worker_id,
-        outbox=outbox,
-        execute=pool.run,
-        guard=guard,
-        # Absolute: the path travels in events to processes with other working directories.
-        grids_dir=artifacts.resolve() / "beat-grids",
-        media=media,
-    )
-    generator = Generator(
-        worker_id=worker.worker_id,
-        outbox=outbox,
-        execute=pool.run_surviving_crashes,
-        providers=provider_factory(generation or GenerationSettings(), guard.allowed_hosts),
-        generated_dir=Path(worker.media_dir).resolve() / "generated",
-        guard=guard,
-        media=media,
+    analyzer, generator, proxier = _upload_agents(
+        worker, outbox, pool, guard, media, generation or GenerationSettings()
     )
     disk = DiskCollector(
         worker_id=worker.worker_id,
@@ -229,6 +256,7 @@ def build_collaborators(
         assembler,
         analyzer,
         generator,
+        proxier,
         Upkeep(assembler, reread=functools.partial(clip_events_of, bootstrap, prefix)),
         disk,
         max_segments=worker.max_segments,

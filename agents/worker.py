@@ -167,6 +167,10 @@ def _add_agents(app: faust.App, prefix: str, parts: Collaborators) -> None:
     async def analyzer_agent(stream: faust.StreamT) -> None:
         await each(stream, "analyzer", parts.analyzer.handle)
 
+    @app.agent(topic(Topic.ANALYSIS), name="proxier")
+    async def proxier_agent(stream: faust.StreamT) -> None:
+        await each(stream, "proxier", parts.proxier.handle)
+
     @app.agent(topic(Topic.VIDEO_GENERATIONS), name="generator")
     async def generator_agent(stream: faust.StreamT) -> None:
         await each(stream, "generator", parts.generator.handle)

@@ -13,6 +13,8 @@ from events.payloads import (
     ClipTaskStarted,
     ClipTaskSucceeded,
     ClipTaskSucceededV1,
+    MediaProxyCompleted,
+    MediaProxyRequested,
     RenderCancelled,
     RenderCompleted,
     RenderConfigUpdated,
@@ -61,6 +63,8 @@ ALL_PAYLOADS: tuple[type[Payload], ...] = (
     VideoGenerationCompleted,
     VideoGenerationFailed,
     VideoGenerationDeleted,
+    MediaProxyRequested,
+    MediaProxyCompleted,
 )
 
 REGISTRY: dict[tuple[str, int], type[Payload]] = {

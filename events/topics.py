@@ -67,7 +67,10 @@ TOPIC_TABLE: tuple[TopicSpec, ...] = (
         partitions=2,
         key="audio_track_id",
         compacted=False,
-        description="Beat analysis requests and results.",
+        description=(
+            "Upload-time work: beat analysis (keyed by audio track) and proxies (by asset), "
+            "requests and results."
+        ),
     ),
     TopicSpec(
         topic=Topic.VIDEO_GENERATIONS,

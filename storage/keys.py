@@ -9,7 +9,7 @@ The layout (every id is one segment; ids are the catalog's ids, which always fit
     projects/<project>/media/<asset><ext>       a photo or clip as uploaded (ext: ".mp4", ".jpg")
     projects/<project>/media/thumbnails/<asset>.jpg   its thumbnail
     projects/<project>/audio/<track><ext>       the music as uploaded (or converted to FLAC)
-    proxies/<asset>/<variant>.mp4         upload-time proxies of an asset ("video", "music")
+    proxies/<asset>/<variant><ext>        upload-time proxies ("1280x720.mp4", "music.m4a")
     beat-grids/<audio_track>.json         the beat analysis of a song
     clips/<job>/<segment:04d>-<sha>.mp4   a clip that must outlive the worker that cut it
     generated/<project>/<generation><ext> a generated clip (".mp4") and its thumbnail (".jpg")
@@ -92,10 +92,16 @@ def audio_key(project_id: str, audio_track_id: str, ext: str) -> str:
     return check_key(f"projects/{project}/audio/{track}{_extension(ext)}")
 
 
-def proxy_key(asset_id: str, variant: str) -> str:
-    """Where an asset's upload-time proxy is kept: proxies/<asset>/<variant>.mp4."""
+PROXY_EXTENSIONS = (".mp4", ".jpg", ".m4a")
+
+
+def proxy_key(asset_id: str, variant: str, ext: str = ".mp4") -> str:
+    """Where an asset's upload-time proxy is kept: proxies/<asset>/<variant><ext> (a video's
+    .mp4, a still's .jpg, a song's .m4a)."""
+    if ext not in PROXY_EXTENSIONS:
+        raise KeyRefused(f"a proxy is one of {', '.join(PROXY_EXTENSIONS)}, not {ext!r}")
     asset = _one_segment("asset id", asset_id)
-    return check_key(f"proxies/{asset}/{_one_segment('proxy variant', variant)}.mp4")
+    return check_key(f"proxies/{asset}/{_one_segment('proxy variant', variant)}{ext}")
 
 
 def thumbnail_key(project_id: str, asset_id: str) -> str:

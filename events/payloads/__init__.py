@@ -23,6 +23,7 @@ from events.payloads.generation import (
     VideoGenerationRequested,
     VideoGenerationStarted,
 )
+from events.payloads.proxies import MediaProxyCompleted, MediaProxyRequested
 from events.payloads.render import (
     ClipStats,
     RenderCancelled,
@@ -34,6 +35,8 @@ from events.payloads.render import (
 )
 
 __all__ = [
+    "MediaProxyCompleted",
+    "MediaProxyRequested",
     "BeatAnalysisCompleted",
     "BeatAnalysisRequested",
     "ClipStats",

@@ -17,6 +17,8 @@ from events.payloads import (
     ClipTaskStarted,
     ClipTaskSucceeded,
     ClipTaskSucceededV1,
+    MediaProxyCompleted,
+    MediaProxyRequested,
     RenderCancelled,
     RenderClipConfig,
     RenderCompleted,
@@ -140,6 +142,19 @@ def sample_payloads() -> list[Payload]:
             beat_grid=ObjectRef(key="beat-grids/a-1.json", sha256="e" * 64, size=100),
         ),
         *generation_payloads(),
+        MediaProxyRequested(
+            asset_id="vid-1",
+            project_id="proj-1",
+            kind="video",
+            checksum="c0ffee",
+            stored=STORED,
+            width=1280,
+            height=720,
+            fps=30,
+        ),
+        MediaProxyCompleted(
+            asset_id="vid-1", project_id="proj-1", kind="video", status="completed", proxy=PROXY
+        ),
         *superseded_payloads(),
     ]
 

@@ -9,7 +9,16 @@ import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from domain.retention import Doomed, Found, Kind, Tally, kind_of, render_tmp_job, tally
+from domain.retention import (
+    CHECKSUM_RECORD,
+    Doomed,
+    Found,
+    Kind,
+    Tally,
+    kind_of,
+    render_tmp_job,
+    tally,
+)
 
 ARTIFACTS, MEDIA = "artifacts", "media"
 
@@ -74,6 +83,8 @@ def remove(doomed: Iterable[Doomed]) -> dict[Kind, Tally]:
                 shutil.rmtree(path)
             else:
                 path.unlink()
+                # The folder store's checksum record of the file goes with it.
+                path.with_name(path.name + CHECKSUM_RECORD).unlink(missing_ok=True)
         except FileNotFoundError:
             continue  # gone already (the render's own cleanup, another collector)
         except OSError:

@@ -100,7 +100,10 @@ class _Plan:
     newest: frozenset[Path] = field(default_factory=frozenset)
 
 
-_TEMP_NAME = re.compile(r"^(\.incoming-.+|\..+\.\d+\.tmp.*)$")
+# An upload being received, an atomic write, or a folder store's write (.tmp-<uuid hex>).
+_TEMP_NAME = re.compile(r"^(\.incoming-.+|\..+\.\d+\.tmp.*|\.tmp-[0-9a-f]{32})$")
+# A folder store's record of a file's checksum: it goes with its file, never alone.
+CHECKSUM_RECORD = ".sha256"
 _RENDER_TMP = re.compile(r"^job_(.+)$")
 
 
@@ -122,6 +125,8 @@ def kind_of(relative: PurePath, root: str) -> tuple[Kind, str | None] | None:
         return None
     if is_temp_name(parts[-1]):
         return Kind.TEMP, None
+    if parts[-1].endswith(CHECKSUM_RECORD):
+        return None
     if root == "artifacts" and len(parts) == 2 and parts[0] == "renders":
         return (Kind.RENDER, relative.stem) if relative.suffix == ".mp4" else None
     if root == "artifacts" and len(parts) == 2 and parts[0] == "beat-grids":

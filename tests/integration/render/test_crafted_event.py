@@ -75,7 +75,7 @@ async def test_a_crafted_event_a_handler_cannot_process_is_dead_lettered_and_the
     message = json.dumps(
         foreign_event(
             "RenderRequested",
-            1,
+            2,
             crafted_job,
             crafted.model_dump(mode="json"),
             event_id="00000000-0000-4000-8000-00000000c4af",

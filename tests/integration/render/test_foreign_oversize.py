@@ -22,7 +22,7 @@ def envelope(job: str, payload: dict[str, Any]) -> dict[str, Any]:
     """A RenderRequested envelope as a foreign producer writes it."""
     event_id = f"00000000-0000-4000-8000-{abs(hash(job)) % 10**12:012d}"
     return foreign_event(
-        "RenderRequested", 1, job, payload, event_id=event_id, trace_id=f"trace-{job}"
+        "RenderRequested", 2, job, payload, event_id=event_id, trace_id=f"trace-{job}"
     )
 
 

@@ -12,7 +12,7 @@ from tests.support.kcat import foreign_event, kcat_produce, needs_kcat
 from tests.support.pipeline import lifecycle_until, small_render, worker_env
 from tests.support.worker import running_worker
 
-SCHEMA = Path(__file__).resolve().parents[3] / "schemas" / "RenderRequested.v1.schema.json"
+SCHEMA = Path(__file__).resolve().parents[3] / "schemas" / "RenderRequested.v2.schema.json"
 
 
 @needs_kcat
@@ -22,7 +22,7 @@ async def test_a_kcat_render_request_completes_like_ours(
     payload = small_render(tmp_path, "job-kcat", bars=4).request.model_dump(mode="json")
     message = foreign_event(
         "RenderRequested",
-        1,
+        2,
         "job-kcat",
         payload,
         event_id="00000000-0000-4000-8000-0000000000ca",

@@ -16,7 +16,7 @@ from tests.support.worker import running_worker
 
 def produce(bootstrap: str, prefix: str, key: str, payload: dict, event_id: str) -> None:  # type: ignore[type-arg]
     message = foreign_event(
-        "RenderRequested", 1, key, payload, event_id=event_id, trace_id="trace-attack"
+        "RenderRequested", 2, key, payload, event_id=event_id, trace_id="trace-attack"
     )
     sent = kcat_produce(
         bootstrap, physical_name(prefix, Topic.RENDER_JOBS), key, json.dumps(message)

@@ -43,7 +43,7 @@ def a_render_request(prefix: str) -> str:
     key = f"job-{uuid.uuid4().hex[:12]}"
     payload = {"render_job_id": key, "project_id": "p-1", "user_id": "u-1"}
     event = foreign_event(
-        "RenderRequested", 1, key, payload, event_id=str(uuid.uuid4()), trace_id="t-acl"
+        "RenderRequested", 2, key, payload, event_id=str(uuid.uuid4()), trace_id="t-acl"
     )
     return json.dumps(event)
 

@@ -33,7 +33,7 @@ async def test_internal_and_non_http_sources_are_refused_without_a_connection(
     payload = request.model_copy(update={"media": media}).model_dump(mode="json")
     message = foreign_event(
         "RenderRequested",
-        1,
+        2,
         "job-ssrf",
         payload,
         event_id="00000000-0000-4000-8000-0000000000f1",

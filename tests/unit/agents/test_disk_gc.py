@@ -54,3 +54,17 @@ def test_the_worker_removes_ended_render_tmp_and_old_temp_files_only(tmp_path: P
     assert (freed[Kind.RENDER_TMP].files, freed[Kind.RENDER_TMP].bytes) == (1, 1000)
     assert (freed[Kind.TEMP].files, freed[Kind.TEMP].bytes) == (1, 300)
     assert freed_bytes("render_tmp") - before == 1000
+
+
+def test_a_removed_file_takes_the_folder_stores_checksum_record_with_it(tmp_path: Path) -> None:
+    from agents.disk_scan import remove
+    from domain.retention import Doomed, Found
+
+    song = tmp_path / "a.wav"
+    song.write_bytes(b"x" * 10)
+    record = tmp_path / "a.wav.sha256"
+    record.write_text("0" * 64 + " 10 1\n")
+    found = Found(song, Kind.AUDIO, 10, 1e9, None)
+    freed = remove([Doomed(found, "replaced audio past its retention")])
+    assert freed[Kind.AUDIO].files == 1
+    assert not song.exists() and not record.exists()

@@ -109,3 +109,8 @@ def test_paths_are_classified_by_where_they_are() -> None:
     assert kind_of(PurePath("projects/p/media/.incoming-1"), "media") == (Kind.TEMP, None)
     assert kind_of(PurePath("projects/p/media/m.jpg"), "media") is None  # media stay
     assert kind_of(PurePath("demo.mp4"), "artifacts") is None
+    # The folder store's checksum record goes with its file, never alone; its half-written
+    # copies are temporary files.
+    assert kind_of(PurePath("projects/p/audio/a.wav.sha256"), "media") is None
+    tmp = ".tmp-" + "0" * 32
+    assert kind_of(PurePath(f"projects/p/audio/{tmp}"), "media") == (Kind.TEMP, None)

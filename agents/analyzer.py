@@ -185,7 +185,9 @@ class Analyzer:
         if self._shared_disk or self.media is None:
             return None
         key = beat_grid_key(req.audio_track_id)
-        return await self.media.put(key, Path(done.path), "application/json")
+        kept = await self.media.put(key, Path(done.path), "application/json")
+        Path(done.path).unlink(missing_ok=True)  # the store holds it now
+        return kept
 
     async def _run_in_pool(self, audio_path: str, bound: Any) -> GridDone:
         # A pool process that died (killed, out of memory, a crash in a decoder) is not the

@@ -40,6 +40,7 @@ def by_objects(request: RenderRequested, store: ObjectStore) -> RenderRequested:
 
 
 def s3_backend(s3proxy: RunningS3Proxy) -> tuple[ObjectStore, dict[str, str]]:
+    """A fresh bucket of the session's S3Proxy, and the settings that name it."""
     bucket = s3proxy.new_bucket("nothing-shared")
     return s3proxy.store(bucket), {
         "BEATSTITCH_STORAGE_URL": f"s3://{bucket}",
@@ -51,5 +52,6 @@ def s3_backend(s3proxy: RunningS3Proxy) -> tuple[ObjectStore, dict[str, str]]:
 
 
 def folder_backend(root: Path) -> tuple[ObjectStore, dict[str, str]]:
+    """A folder store at root (made here), and the setting that names it."""
     root.mkdir()
     return FilesystemStore(root), {"BEATSTITCH_STORAGE_URL": root.as_uri()}

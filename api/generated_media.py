@@ -85,17 +85,38 @@ def clip_file_name(prompt: str | None, generation_id: str) -> str:
 
 
 def _row(settings: ApiSettings, g: VideoGeneration) -> MediaAssetRow | None:
+    """The media row of a completed generation: by its objects in the store when the
+    generator kept it there, else by its files under the media folders."""
+    if not (g.width and g.height and g.checksum):
+        return _not_adopted(g, "the record has no frame size or checksum")
     if g.storage_key and g.thumbnail_key:
-        return _stored_row(g, g.storage_key, g.thumbnail_key)
+        if not g.size_bytes:
+            return _not_adopted(g, "the record has no size")
+        # Where the worker wrote them is kept for older readers; the store has them by key.
+        where = (g.local_path or g.storage_key, g.thumbnail_path or g.thumbnail_key)
+        return _asset_row(g, where, g.size_bytes, (g.storage_key, g.thumbnail_key))
     clip = served_file(settings, g.local_path or "")
     thumb = served_file(settings, g.thumbnail_path or "")
-    if clip is None or thumb is None or not (g.width and g.height and g.checksum):
-        log.warning(
-            "api.generated_clip_not_adopted",
-            generation_id=g.generation_id,
-            reason="the clip or its thumbnail is missing or outside the media folders",
-        )
-        return None
+    if clip is None or thumb is None:
+        return _not_adopted(g, "the clip or its thumbnail is missing or outside the media folders")
+    size = g.size_bytes or clip.stat().st_size
+    return _asset_row(g, (str(clip), str(thumb)), size, (None, None))
+
+
+def _not_adopted(g: VideoGeneration, reason: str) -> MediaAssetRow | None:
+    """No row: the generation is logged with why it is not a media asset."""
+    log.warning("api.generated_clip_not_adopted", generation_id=g.generation_id, reason=reason)
+    return None
+
+
+def _asset_row(
+    g: VideoGeneration,
+    paths: tuple[str, str],
+    size: int,
+    keys: tuple[str | None, str | None],
+) -> MediaAssetRow:
+    """The media row of a generated clip at `paths` (clip, thumbnail), stored under `keys`."""
+    assert g.width and g.height and g.checksum  # _row checked them
     return MediaAssetRow(
         id=g.generation_id,
         project_id=g.project_id,
@@ -103,9 +124,9 @@ def _row(settings: ApiSettings, g: VideoGeneration) -> MediaAssetRow | None:
         kind="video",
         content_type="video/mp4",
         filename=clip_file_name(g.prompt, g.generation_id),
-        path=str(clip),
+        path=paths[0],
         checksum=g.checksum,
-        size_bytes=g.size_bytes or clip.stat().st_size,
+        size_bytes=size,
         width=g.width,
         height=g.height,
         rotation=0,
@@ -113,44 +134,10 @@ def _row(settings: ApiSettings, g: VideoGeneration) -> MediaAssetRow | None:
         duration_ms=g.duration_ms,
         fps=g.output_fps,
         codec=g.codec or "h264",
-        thumbnail_path=str(thumb),
+        thumbnail_path=paths[1],
         created_at=g.completed_at or now(),
         origin="generated",
         generation_id=g.generation_id,
-    )
-
-
-def _stored_row(g: VideoGeneration, key: str, thumbnail_key: str) -> MediaAssetRow | None:
-    """The media row of a clip the generator put into the store."""
-    if not (g.width and g.height and g.checksum and g.size_bytes):
-        log.warning(
-            "api.generated_clip_not_adopted",
-            generation_id=g.generation_id,
-            reason="the record has no size, frame size or checksum",
-        )
-        return None
-    return MediaAssetRow(
-        id=g.generation_id,
-        project_id=g.project_id,
-        position=0,
-        kind="video",
-        content_type="video/mp4",
-        filename=clip_file_name(g.prompt, g.generation_id),
-        # Where the worker wrote it (kept for older readers); the store has it by key.
-        path=g.local_path or key,
-        checksum=g.checksum,
-        size_bytes=g.size_bytes,
-        width=g.width,
-        height=g.height,
-        rotation=0,
-        display_aspect_ratio=g.width / g.height,
-        duration_ms=g.duration_ms,
-        fps=g.output_fps,
-        codec=g.codec or "h264",
-        thumbnail_path=g.thumbnail_path or thumbnail_key,
-        created_at=g.completed_at or now(),
-        origin="generated",
-        generation_id=g.generation_id,
-        storage_key=key,
-        thumbnail_key=thumbnail_key,
+        storage_key=keys[0],
+        thumbnail_key=keys[1],
     )

@@ -28,6 +28,8 @@ from api.stored_files import (
     read_object,
 )
 from api.timelines import drop_generated_timeline
+from api.upload_proxies import proxy_request, request_proxy
+from domain.render_request import SourceFile
 from events.payloads import BeatAnalysisRequested
 from storage.keys import audio_key
 from storage.object_store import ObjectStore
@@ -72,7 +74,8 @@ async def upload_audio(
     trace_id: TraceId,
     file: Annotated[UploadFile, File(description="The music: WAV, MP3, FLAC, Ogg or M4A")],
 ) -> AudioOut:
-    """Upload the music; 202 while a worker finds its beats (the GET shows when it is done)."""
+    """Upload the music; 202 while a worker finds its beats (the GET shows when it is done)
+    and makes its AAC proxy."""
     settings, store = services.settings, services.store
     saved = await receive(file, incoming_dir(settings), settings.upload_max_bytes)
     await within_account_bytes(session, project, settings, saved)
@@ -99,6 +102,10 @@ async def upload_audio(
         _register, session, store, project, saved, (track_id, key), final, info.duration_ms
     )
     await emit(services, request, trace_id=trace_id)
+    music = proxy_request(
+        project, track.id, "music", track.checksum, SourceFile(request.stored, request.audio_path)
+    )
+    await request_proxy(services, music, trace_id)
     return await run_in_threadpool(audio_out, session, track)
 
 

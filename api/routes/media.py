@@ -30,8 +30,9 @@ from api.routes.uploads import (
 from api.schemas import MediaOut
 from api.served_objects import REDIRECT, serve_object
 from api.storage import SavedUpload, served_file
-from api.stored_files import incoming_dir, local_file, move_to, put_upload
+from api.stored_files import incoming_dir, local_file, media_file, move_to, put_upload
 from api.timelines import drop_generated_timeline
+from api.upload_proxies import proxy_request, request_proxy
 from engine.errors import EngineError
 from engine.probe import ProbeResult
 from engine.thumbnail import make_thumbnail
@@ -76,9 +77,11 @@ async def upload_media(
     project: OwnedProject,
     session: SessionDep,
     services: ServicesDep,
+    trace_id: TraceId,
     file: Annotated[UploadFile, File(description="A photo or video clip")],
 ) -> MediaOut:
-    """Upload a photo or clip: 415 if it is neither, 422 if it cannot be decoded."""
+    """Upload a photo or clip: 415 if it is neither, 422 if it cannot be decoded; a worker
+    then makes its proxy for the project's output size."""
     settings, store = services.settings, services.store
     await within_project_count(session, project, settings)
     saved = await receive(file, incoming_dir(settings), settings.upload_max_bytes)
@@ -110,6 +113,9 @@ async def upload_media(
     row = await run_in_threadpool(
         _insert, session, project, saved, info, asset_id, (final, thumb), keys
     )
+    kind = "image" if row.kind == "image" else "video"
+    request = proxy_request(project, row.id, kind, row.checksum, media_file(store, row))
+    await request_proxy(services, request, trace_id)
     return media_out(row)
 
 

@@ -14,7 +14,7 @@ from api.deps import OwnedProject, ServicesDep, SessionDep, TraceId
 from api.errors import conflict, not_found
 from api.models import AudioTrack, Project
 from api.openapi_errors import EMITS, OWNED, UPLOAD, errors
-from api.read_models import analysis_of, audio_track_of
+from api.read_models import analysis_of, audio_track_of, proxies_of
 from api.read_your_writes import emit
 from api.routes.uploads import probed_audio, receive, rejected, within_account_bytes
 from api.schemas import AnalysisStatus, AudioOut
@@ -28,7 +28,7 @@ from api.stored_files import (
     read_object,
 )
 from api.timelines import drop_generated_timeline
-from api.upload_proxies import proxy_request, request_proxy
+from api.upload_proxies import proxies_out, proxy_request, request_proxy
 from domain.render_request import SourceFile
 from events.payloads import BeatAnalysisRequested
 from storage.keys import audio_key
@@ -55,6 +55,7 @@ def audio_out(session: SessionDep, track: AudioTrack) -> AudioOut:
         beat_found=analysis.beat_count > 0 if analysis and analysis.status == "completed" else None,
         analysis_error=analysis.error if analysis else None,
         beats_url=f"/api/v1/projects/{track.project_id}/audio/beats",
+        proxies=proxies_out(proxies_of(session, [track.id])[track.id]),
     )
 
 

@@ -18,6 +18,7 @@ from api.generated_media import adopt_generated, remove_asset
 from api.models import MediaAssetRow, Project
 from api.openapi_errors import EMITS, OWNED, UPLOAD, errors
 from api.openapi_links import created_asset
+from api.read_models import MediaProxy, proxies_of
 from api.read_your_writes import emit
 from api.routes.uploads import (
     probed,
@@ -32,7 +33,7 @@ from api.served_objects import REDIRECT, serve_object
 from api.storage import SavedUpload, served_file
 from api.stored_files import incoming_dir, local_file, media_file, move_to, put_upload
 from api.timelines import drop_generated_timeline
-from api.upload_proxies import proxy_request, request_proxy
+from api.upload_proxies import proxies_out, proxy_request, request_proxy
 from engine.errors import EngineError
 from engine.probe import ProbeResult
 from engine.thumbnail import make_thumbnail
@@ -42,8 +43,8 @@ from storage.keys import thumbnail_key, upload_key
 router = APIRouter(prefix="/api/v1/projects/{project_id}/media", tags=["media"])
 
 
-def media_out(row: MediaAssetRow) -> MediaOut:
-    """A media row as the API shows it."""
+def media_out(row: MediaAssetRow, proxies: list[MediaProxy] | None = None) -> MediaOut:
+    """A media row as the API shows it, with its proxies as the projection has them."""
     return MediaOut(
         id=row.id,
         project_id=row.project_id,
@@ -64,6 +65,7 @@ def media_out(row: MediaAssetRow) -> MediaOut:
         created_at=row.created_at,
         origin="generated" if row.origin == "generated" else "upload",
         generation_id=row.generation_id,
+        proxies=proxies_out(proxies or []),
     )
 
 
@@ -181,7 +183,9 @@ def list_media(project: OwnedProject, session: SessionDep, services: ServicesDep
         .where(MediaAssetRow.project_id == project.id)
         .order_by(MediaAssetRow.position)
     )
-    return [media_out(r) for r in rows]
+    assets = list(rows)
+    proxies = proxies_of(session, [r.id for r in assets])
+    return [media_out(r, proxies[r.id]) for r in assets]
 
 
 def _owned_asset(session: SessionDep, project: Project, asset_id: str) -> MediaAssetRow:
@@ -194,7 +198,8 @@ def _owned_asset(session: SessionDep, project: Project, asset_id: str) -> MediaA
 @router.get("/{asset_id}", responses=errors(*OWNED))
 def get_media(asset_id: str, project: OwnedProject, session: SessionDep) -> MediaOut:
     """One media asset."""
-    return media_out(_owned_asset(session, project, asset_id))
+    row = _owned_asset(session, project, asset_id)
+    return media_out(row, proxies_of(session, [row.id])[row.id])
 
 
 @router.get(

@@ -1,6 +1,7 @@
 """After an upload the API asks a worker for its proxy: a photo or clip at the project's
 output size, the song as AAC; the path travels only for a folder every worker shares, and
-the setting turns it off (then renders read the originals, as before)."""
+the setting turns it off (then renders read the originals, as before). A render request
+names the proxies made so far."""
 
 from __future__ import annotations
 
@@ -10,11 +11,21 @@ from types import SimpleNamespace
 from typing import Any
 
 from api.models import MediaAssetRow, Project
+from api.read_models import MediaProxy
 from api.settings import ApiSettings
 from api.stored_files import media_file
-from api.upload_proxies import proxy_request, request_proxy
-from domain.render_request import SourceFile
+from api.upload_proxies import (
+    made_music,
+    made_proxies,
+    proxies_out,
+    proxy_request,
+    request_proxy,
+)
+from domain.render_request import SourceFile, audio_source, render_requested
+from engine.render_settings import RenderSettings
+from engine.timeline import build_edl
 from events.payloads.common import ObjectRef
+from tests.support.sample_requests import assets, steady_grid
 from tests.unit.api.test_stored_sources import FarStore, media_row
 
 SHA = "cd" * 32
@@ -71,3 +82,57 @@ def test_the_setting_turns_the_requests_off(tmp_path: Path) -> None:
         asyncio.run(request_proxy(services, asked, trace_id="t"))
         assert len(producer.sent) == expected
         assert all(e.type == "MediaProxyRequested" for e in producer.sent)
+
+
+def proxy_row(asset: str, variant: str, status: str = "completed", recipe: int = 1) -> MediaProxy:
+    sized = variant != "music"
+    return MediaProxy(
+        asset_id=asset,
+        variant=variant,
+        kind="video" if sized else "music",
+        status=status,
+        key=None if status != "completed" else f"proxies/{asset}/{variant}",
+        sha256=None if status != "completed" else SHA,
+        size=None if status != "completed" else 10,
+        width=320 if sized else None,
+        height=180 if sized else None,
+        recipe=recipe if sized else None,
+    )
+
+
+def test_a_render_request_names_the_proxies_made_so_far_and_no_others() -> None:
+    media = assets()
+    edl = build_edl(RenderSettings(), media, steady_grid())
+    made, pending = media[0].id, media[1].id
+    rows = {
+        made: [proxy_row(made, "320x180"), proxy_row(made, "640x360", "failed")],
+        pending: [proxy_row(pending, "320x180", "pending")],
+        "song": [proxy_row("song", "music")],
+    }
+    request = render_requested(
+        render_job_id="job",
+        workspace_id="ws",
+        project_id="p",
+        requested_by="u",
+        kind="final",
+        edl=edl,
+        assets=media,
+        proxies={a.id: made_proxies(rows.get(a.id, [])) for a in media},
+        audio=audio_source("song", SHA, 8000, SONG, made_music(rows["song"])),
+    )
+    by_id = {m.asset_id: m for m in request.media}
+    assert [(p.key, p.width, p.height, p.recipe) for p in by_id[made].proxies] == [
+        (f"proxies/{made}/320x180", 320, 180, 1)
+    ]
+    # Not made yet: the render reads the original, it does not wait.
+    assert by_id[pending].proxies == []
+    assert request.audio.proxy == ObjectRef(key="proxies/song/music", sha256=SHA, size=10)
+    assert made_music(rows[pending]) is None
+
+
+def test_the_api_shows_each_proxy_by_variant() -> None:
+    rows = [proxy_row("a", "640x360", "failed"), proxy_row("a", "320x180", "pending")]
+    assert [(p.variant, p.status) for p in proxies_out(rows)] == [
+        ("320x180", "pending"),
+        ("640x360", "failed"),
+    ]

@@ -16,6 +16,7 @@ from api.models import AudioTrack, Project
 from domain.render_job import JobState
 from projections.models import (
     AudioAnalysis,
+    MediaProxy,
     ProjectorOffset,
     RenderConfigVersion,
     RenderJob,
@@ -26,6 +27,7 @@ from projections.store import job_from_row, next_offset
 
 __all__ = [
     "AudioAnalysis",
+    "MediaProxy",
     "RenderConfigVersion",
     "RenderJob",
     "VideoGeneration",
@@ -43,12 +45,28 @@ __all__ = [
     "generations_of",
     "render_job_statuses",
     "current_audio",
+    "proxies_of",
 ]
 
 
 def analysis_of(session: Session, audio_track_id: str) -> AudioAnalysis | None:
     """The beat analysis row of an audio track, if the projector has seen its request."""
     return session.get(AudioAnalysis, audio_track_id)
+
+
+def proxies_of(session: Session, asset_ids: list[str]) -> dict[str, list[MediaProxy]]:
+    """The upload proxies of assets (songs too), newest first, by asset id."""
+    found: dict[str, list[MediaProxy]] = {a: [] for a in asset_ids}
+    if not asset_ids:
+        return found
+    stmt = (
+        select(MediaProxy)
+        .where(MediaProxy.asset_id.in_(asset_ids))
+        .order_by(MediaProxy.updated_at.desc(), MediaProxy.variant)
+    )
+    for row in session.scalars(stmt):
+        found[row.asset_id].append(row)
+    return found
 
 
 def generation_of(session: Session, generation_id: str) -> VideoGeneration | None:

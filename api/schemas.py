@@ -149,6 +149,14 @@ class ProjectOut(BaseModel):
     updated_at: Utc
 
 
+class ProxyOut(BaseModel):
+    """A proxy a worker makes of an upload so renders decode little: for one output size
+    ("WxH") or the song as AAC ("music"); a render reads the original until it is made."""
+
+    variant: str
+    status: Literal["pending", "completed", "failed"]
+
+
 class MediaOut(BaseModel):
     """An uploaded photo or clip and what probing found."""
 
@@ -171,6 +179,7 @@ class MediaOut(BaseModel):
     created_at: Utc
     origin: Literal["upload", "generated"] = "upload"
     generation_id: str | None = None
+    proxies: list[ProxyOut] = []
 
 
 AnalysisStatus = Literal["pending", "completed", "failed"]
@@ -196,6 +205,7 @@ class AudioOut(BaseModel):
     )
     analysis_error: str | None
     beats_url: str
+    proxies: list[ProxyOut] = []
 
 
 class TimelineOut(BaseModel):

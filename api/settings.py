@@ -36,6 +36,9 @@ class ApiSettings(BaseSettings):
     max_bytes_per_user: int = Field(default=10 * 1024**3, ge=1)
     # How long a bearer token from POST /api/v1/auth/login is valid; expired ones are purged.
     token_ttl_hours: int = Field(default=24 * 7, ge=1)
+    # After an upload, ask a worker for its proxy (a photo or clip at the project's output
+    # size, the song as AAC) so renders decode little; off, renders read the originals.
+    upload_proxies: bool = True
     # A write that produced an event answers once the projector has folded it, or 503 after this.
     projection_wait_s: float = 10.0
     # A timeline's segments travel in one RenderRequested, and a Kafka message holds about

@@ -14,7 +14,7 @@ from engine.edl import EDL
 from engine.media import MediaAsset
 from engine.render_settings import OutputSettings as EngineOutput
 from events.payloads import RenderRequested
-from events.payloads.common import MediaSource, ObjectRef, OutputSettings
+from events.payloads.common import MediaSource, ObjectRef, OutputSettings, ProxyRef
 from events.payloads.render import AudioSource
 
 
@@ -28,11 +28,19 @@ class SourceFile:
     local_path: str | None
 
 
+# A media source names at most this many proxies (the event's bound): the newest first.
+MAX_PROXIES = 8
+
+
 def media_source(
-    asset: MediaAsset, file_name: str | None = None, file: SourceFile | None = None
+    asset: MediaAsset,
+    file_name: str | None = None,
+    file: SourceFile | None = None,
+    proxies: Sequence[ProxyRef] = (),
 ) -> MediaSource:
     """A probed asset as a render request carries it: in the store and/or at a local path
-    (the asset's own path when `file` is not given), no remote yet."""
+    (the asset's own path when `file` is not given), with the proxies made of it so far,
+    no remote yet."""
     return MediaSource(
         asset_id=asset.id,
         media_type=asset.kind,
@@ -46,19 +54,26 @@ def media_source(
         display_aspect_ratio=asset.display_aspect_ratio,
         fps=asset.fps,
         file_name=file_name,
+        proxies=list(proxies[:MAX_PROXIES]),
     )
 
 
 def audio_source(
-    audio_track_id: str, checksum: str, duration_ms: int, file: SourceFile
+    audio_track_id: str,
+    checksum: str,
+    duration_ms: int,
+    file: SourceFile,
+    proxy: ObjectRef | None = None,
 ) -> AudioSource:
-    """The music as a render request carries it: in the store and/or at a local path."""
+    """The music as a render request carries it: in the store and/or at a local path, and
+    its AAC proxy once one is made."""
     return AudioSource(
         audio_track_id=audio_track_id,
         path=file.local_path,
         checksum=checksum,
         duration_ms=duration_ms,
         stored=file.stored,
+        proxy=proxy,
     )
 
 
@@ -79,12 +94,15 @@ def render_requested(
     audio: AudioSource,
     file_names: Mapping[str, str] | None = None,
     files: Mapping[str, SourceFile] | None = None,
+    proxies: Mapping[str, Sequence[ProxyRef]] | None = None,
 ) -> RenderRequested:
     """The request for one render of an EDL; `assets` must include every asset it uses;
-    `file_names` gives the user's name of each asset's file and `files` where its bytes
-    are (by default its path), by asset id."""
+    `file_names` gives the user's name of each asset's file, `files` where its bytes are
+    (by default its path) and `proxies` the proxies made so far (a render reads the
+    original of an asset without a fitting one), by asset id."""
     names = file_names or {}
     where = files or {}
+    made = proxies or {}
     by_id = {a.id: a for a in assets}
     out = edl.output
     return RenderRequested(
@@ -97,7 +115,9 @@ def render_requested(
         edl=edl,
         output=OutputSettings(width=out.width, height=out.height, fps=out.fps, quality=kind),
         media=[
-            media_source(by_id[asset_id], names.get(asset_id), where.get(asset_id))
+            media_source(
+                by_id[asset_id], names.get(asset_id), where.get(asset_id), made.get(asset_id, ())
+            )
             for asset_id in used_asset_ids(edl)
         ],
         audio=audio,

@@ -10,30 +10,36 @@ from typing import Any
 from domain.clip_stats import JobClipState, fold_clip_events
 from domain.render_job import fold_job
 from events.base import Envelope
+from events.payloads import MediaProxyCompleted, MediaProxyRequested
 from events.topics import Topic
-from projections.folds import fold_analysis, fold_config, fold_generation
+from projections.folds import fold_analysis, fold_config, fold_generation, fold_proxies
 from projections.store import BatchState
 
-Keys = tuple[set[str], set[int], set[str], set[str]]
+Keys = tuple[set[str], set[int], set[str], set[str], set[str]]
+PROXY_EVENTS = (MediaProxyRequested, MediaProxyCompleted)
 
 
 def keys_of(events: Sequence[Envelope[Any]]) -> Keys:
-    """Return the job ids, config versions, audio tracks and generations a batch touches."""
+    """Return the job ids, config versions, audio tracks, generations and assets (their
+    proxies) a batch touches."""
     jobs: set[str] = set()
     versions: set[int] = set()
     tracks: set[str] = set()
     generations: set[str] = set()
+    assets: set[str] = set()
     for env in events:
         topic = env.payload.topic
         if topic in (Topic.RENDER_JOBS, Topic.CLIP_TASKS, Topic.CLIP_EVENTS):
             jobs.add(env.payload.render_job_id)
         elif topic == Topic.RENDER_CONFIG:
             versions.add(env.payload.version)
+        elif isinstance(env.payload, PROXY_EVENTS):
+            assets.add(env.payload.asset_id)
         elif topic == Topic.ANALYSIS:
             tracks.add(env.payload.audio_track_id)
         elif topic == Topic.VIDEO_GENERATIONS:
             generations.add(env.payload.generation_id)
-    return jobs, versions, tracks, generations
+    return jobs, versions, tracks, generations, assets
 
 
 def fold_batch(loaded: BatchState, events: Sequence[Envelope[Any]]) -> tuple[BatchState, set[str]]:
@@ -42,6 +48,7 @@ def fold_batch(loaded: BatchState, events: Sequence[Envelope[Any]]) -> tuple[Bat
     configs = dict(loaded.configs)
     analyses = dict(loaded.analyses)
     generations = dict(loaded.generations)
+    proxies = dict(loaded.proxies)
     clip_events: dict[str, list[Envelope[Any]]] = defaultdict(list)
     for env in events:
         topic = env.payload.topic
@@ -52,6 +59,9 @@ def fold_batch(loaded: BatchState, events: Sequence[Envelope[Any]]) -> tuple[Bat
             clip_events[env.payload.render_job_id].append(env)
         elif topic == Topic.RENDER_CONFIG:
             configs[env.payload.version] = fold_config(configs.get(env.payload.version), env)
+        elif isinstance(env.payload, PROXY_EVENTS):
+            asset = env.payload.asset_id
+            proxies[asset] = fold_proxies(proxies.get(asset, {}), env)
         elif topic == Topic.ANALYSIS:
             track = env.payload.audio_track_id
             analyses[track] = fold_analysis(analyses.get(track), env)
@@ -74,5 +84,6 @@ def fold_batch(loaded: BatchState, events: Sequence[Envelope[Any]]) -> tuple[Bat
         configs=configs,
         analyses=analyses,
         generations=generations,
+        proxies=proxies,
     )
     return folded, changed

@@ -1,6 +1,6 @@
-"""Pure folds of the read models only the projector keeps: config versions, beat analyses
-and video generations. (The job and clip-task folds are the domain's: domain.render_job,
-domain.clip_stats.) No clock, no I/O, no randomness.
+"""Pure folds of the read models only the projector keeps: config versions, beat analyses,
+video generations and upload proxies. (The job and clip-task folds are the domain's:
+domain.render_job, domain.clip_stats.) No clock, no I/O, no randomness.
 
 Every fold is idempotent (a redelivered event changes nothing) and the folds of
 different topics commute, so a replay rebuilds the same rows whatever the
@@ -9,6 +9,7 @@ interleaving of partitions.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -18,6 +19,8 @@ from events.base import Envelope
 from events.payloads import (
     BeatAnalysisCompleted,
     BeatAnalysisRequested,
+    MediaProxyCompleted,
+    MediaProxyRequested,
     RenderConfigUpdated,
     VideoGenerationCompleted,
     VideoGenerationDeleted,
@@ -26,7 +29,7 @@ from events.payloads import (
     VideoGenerationRequested,
     VideoGenerationStarted,
 )
-from projections.state import AnalysisState, ConfigVersionState, GenerationState
+from projections.state import AnalysisState, ConfigVersionState, GenerationState, ProxyState
 
 # A generation's outcome is its first Completed or Failed; a redelivered request that ran
 # again cannot give it a second one.
@@ -172,3 +175,70 @@ def _completed(
         provider_metadata=dict(sorted(p.metadata.items())),
         completed_at=env.occurred_at,
     )
+
+
+def fold_proxies(current: Mapping[str, ProxyState], env: Envelope[Any]) -> dict[str, ProxyState]:
+    """Fold a proxy event into an asset's proxies by variant: a request adds a pending one,
+    the latest outcome of a variant replaces it (the asset's events share one partition)."""
+    p = env.payload
+    proxies = dict(current)
+    if isinstance(p, MediaProxyRequested):
+        variant = "music" if p.kind == "music" else f"{p.width}x{p.height}"
+        if variant not in proxies:
+            proxies[variant] = ProxyState(
+                asset_id=p.asset_id,
+                variant=variant,
+                project_id=p.project_id,
+                kind=p.kind,
+                width=p.width if p.kind != "music" else None,
+                height=p.height if p.kind != "music" else None,
+                updated_at=env.occurred_at,
+            )
+    elif isinstance(p, MediaProxyCompleted):
+        if p.status == "completed":
+            new = _proxy_made(p, env)
+            proxies[new.variant] = new
+        else:
+            failed = _failed_variant(proxies, p)
+            if failed is not None:
+                proxies[failed.variant] = replace(
+                    failed,
+                    status="failed",
+                    error=p.error or "the proxy failed",
+                    updated_at=latest(failed.updated_at, env.occurred_at),
+                )
+    else:
+        raise TypeError(f"not a proxy event: {env.type}")
+    return proxies
+
+
+def _proxy_made(p: MediaProxyCompleted, env: Envelope[Any]) -> ProxyState:
+    ref = p.proxy if p.proxy is not None else p.music
+    if ref is None:
+        raise TypeError("a completed proxy names its object")
+    sized = p.proxy
+    return ProxyState(
+        asset_id=p.asset_id,
+        variant="music" if sized is None else f"{sized.width}x{sized.height}",
+        project_id=p.project_id,
+        kind=p.kind,
+        status="completed",
+        key=ref.key,
+        sha256=ref.sha256,
+        size=ref.size,
+        width=None if sized is None else sized.width,
+        height=None if sized is None else sized.height,
+        recipe=None if sized is None else sized.recipe,
+        updated_at=env.occurred_at,
+    )
+
+
+def _failed_variant(proxies: Mapping[str, ProxyState], p: MediaProxyCompleted) -> ProxyState | None:
+    # A failure does not name its size: it answers the oldest pending request of its kind
+    # (a worker answers an asset's requests in their partition's order).
+    if p.kind == "music":
+        return proxies.get("music") or ProxyState(
+            asset_id=p.asset_id, variant="music", project_id=p.project_id, kind="music"
+        )
+    pending = [s for s in proxies.values() if s.kind == p.kind and s.status == "pending"]
+    return min(pending, key=lambda s: (s.updated_at is None, s.updated_at, s.variant), default=None)

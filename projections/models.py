@@ -165,6 +165,27 @@ class VideoGeneration(Base):
     deleted_at: Mapped[datetime | None]
 
 
+class MediaProxy(Base):
+    """An upload's proxy per output size ("WxH") or "music": pending, completed (with its
+    object in the store) or failed; a render uses the completed ones that fit."""
+
+    __tablename__ = "media_proxies"
+
+    asset_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    variant: Mapped[str] = mapped_column(String(32), primary_key=True)
+    project_id: Mapped[str | None] = mapped_column(String(128))
+    kind: Mapped[str | None] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    key: Mapped[str | None] = mapped_column(String(512))
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    size: Mapped[int | None] = mapped_column(BigInteger)
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
+    recipe: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime | None]
+
+
 class ProjectorOffset(Base):
     """The next offset to read per projector and partition, written with the rows it produced."""
 
@@ -183,6 +204,7 @@ READ_MODEL_TABLES = (
     "render_config_versions",
     "audio_analyses",
     "video_generations",
+    "media_proxies",
 )
 
 

@@ -89,3 +89,23 @@ class GenerationState:
     completed_at: datetime | None = None
     updated_at: datetime | None = None
     deleted_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ProxyState:
+    """One upload-time proxy of an asset: a video or still for one output size ("WxH"), or
+    the song as AAC ("music"); pending until a worker reports it made or failed."""
+
+    asset_id: str
+    variant: str
+    project_id: str | None = None
+    kind: str | None = None
+    status: str = "pending"
+    key: str | None = None
+    sha256: str | None = None
+    size: int | None = None
+    width: int | None = None
+    height: int | None = None
+    recipe: int | None = None
+    error: str | None = None
+    updated_at: datetime | None = None

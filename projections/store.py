@@ -20,13 +20,14 @@ from projections.models import (
     AudioAnalysis,
     Base,
     ClipTask,
+    MediaProxy,
     ProjectorOffset,
     RenderConfigVersion,
     RenderJob,
     VideoGeneration,
     table_of,
 )
-from projections.state import AnalysisState, ConfigVersionState, GenerationState
+from projections.state import AnalysisState, ConfigVersionState, GenerationState, ProxyState
 
 TopicPartitionKey = tuple[str, int]
 S = TypeVar("S")
@@ -124,12 +125,15 @@ class BatchState:
     configs: dict[int, ConfigVersionState] = field(default_factory=dict)
     analyses: dict[str, AnalysisState] = field(default_factory=dict)
     generations: dict[str, GenerationState] = field(default_factory=dict)
+    # An asset's proxies by variant.
+    proxies: dict[str, dict[str, ProxyState]] = field(default_factory=dict)
     # Keys present in the database before the batch (insert vs update).
     existing_jobs: set[str] = field(default_factory=set)
     existing_tasks: set[str] = field(default_factory=set)
     existing_configs: set[int] = field(default_factory=set)
     existing_analyses: set[str] = field(default_factory=set)
     existing_generations: set[str] = field(default_factory=set)
+    existing_proxies: set[tuple[str, str]] = field(default_factory=set)
 
 
 def _chunks(keys: Iterable[Any]) -> Iterable[list[Any]]:
@@ -177,9 +181,11 @@ def load_batch(
     config_versions: set[int],
     track_ids: set[str],
     generation_ids: set[str],
+    asset_ids: set[str],
     cache: JobCache | None = None,
 ) -> BatchState:
-    """Load every row a batch may change: jobs with their tasks, configs, analyses, generations."""
+    """Load every row a batch may change: jobs with their tasks, configs, analyses,
+    generations and the proxies of assets."""
     state = BatchState()
     if cache is not None:
         for job_id in list(job_ids):
@@ -222,7 +228,38 @@ def load_batch(
             gen_id = row._mapping["generation_id"]
             state.generations[gen_id] = _from_row(GenerationState, row._mapping, {})
             state.existing_generations.add(gen_id)
+    _load_proxies(conn, asset_ids, state)
     return state
+
+
+def _load_proxies(conn: Connection, asset_ids: set[str], state: BatchState) -> None:
+    proxies = table_of(MediaProxy)
+    for chunk in _chunks(asset_ids):
+        for row in conn.execute(select(proxies).where(proxies.c.asset_id.in_(chunk))):
+            proxy = _from_row(ProxyState, row._mapping, {})
+            state.proxies.setdefault(proxy.asset_id, {})[proxy.variant] = proxy
+            state.existing_proxies.add((proxy.asset_id, proxy.variant))
+
+
+def _save_proxies(conn: Connection, before: BatchState, after: BatchState) -> None:
+    rows = [
+        _as_row(proxy)
+        for asset, variants in after.proxies.items()
+        for variant, proxy in variants.items()
+        if proxy != before.proxies.get(asset, {}).get(variant)
+    ]
+    table = table_of(MediaProxy)
+    new = [r for r in rows if (r["asset_id"], r["variant"]) not in before.existing_proxies]
+    old = [r for r in rows if (r["asset_id"], r["variant"]) in before.existing_proxies]
+    if new:
+        conn.execute(insert(table), new)
+    if old:
+        stmt = update(table).where(
+            table.c.asset_id == bindparam("b_asset_id"), table.c.variant == bindparam("b_variant")
+        )
+        conn.execute(
+            stmt, [{**r, "b_asset_id": r["asset_id"], "b_variant": r["variant"]} for r in old]
+        )
 
 
 def _upsert(
@@ -277,6 +314,7 @@ def save_batch(
         _as_row(g) for k, g in after.generations.items() if g != before.generations.get(k)
     ]
     _upsert(conn, VideoGeneration, generation_rows, "generation_id", before.existing_generations)
+    _save_proxies(conn, before, after)
     return job_ids
 
 

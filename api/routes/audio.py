@@ -14,7 +14,7 @@ from api.deps import OwnedProject, ServicesDep, SessionDep, TraceId
 from api.errors import conflict, not_found
 from api.models import AudioTrack, Project
 from api.openapi_errors import EMITS, OWNED, UPLOAD, errors
-from api.read_models import analysis_of, audio_track_of
+from api.read_models import analysis_of, audio_track_of, proxies_of
 from api.read_your_writes import emit
 from api.routes.uploads import probed_audio, receive, rejected, within_account_bytes
 from api.schemas import AnalysisStatus, AudioOut
@@ -28,6 +28,8 @@ from api.stored_files import (
     read_object,
 )
 from api.timelines import drop_generated_timeline
+from api.upload_proxies import proxies_out, proxy_request, request_proxy
+from domain.render_request import SourceFile
 from events.payloads import BeatAnalysisRequested
 from storage.keys import audio_key
 from storage.object_store import ObjectStore
@@ -53,6 +55,7 @@ def audio_out(session: SessionDep, track: AudioTrack) -> AudioOut:
         beat_found=analysis.beat_count > 0 if analysis and analysis.status == "completed" else None,
         analysis_error=analysis.error if analysis else None,
         beats_url=f"/api/v1/projects/{track.project_id}/audio/beats",
+        proxies=proxies_out(proxies_of(session, [track.id])[track.id]),
     )
 
 
@@ -72,7 +75,8 @@ async def upload_audio(
     trace_id: TraceId,
     file: Annotated[UploadFile, File(description="The music: WAV, MP3, FLAC, Ogg or M4A")],
 ) -> AudioOut:
-    """Upload the music; 202 while a worker finds its beats (the GET shows when it is done)."""
+    """Upload the music; 202 while a worker finds its beats (the GET shows when it is done)
+    and makes its AAC proxy."""
     settings, store = services.settings, services.store
     saved = await receive(file, incoming_dir(settings), settings.upload_max_bytes)
     await within_account_bytes(session, project, settings, saved)
@@ -99,6 +103,10 @@ async def upload_audio(
         _register, session, store, project, saved, (track_id, key), final, info.duration_ms
     )
     await emit(services, request, trace_id=trace_id)
+    music = proxy_request(
+        project, track.id, "music", track.checksum, SourceFile(request.stored, request.audio_path)
+    )
+    await request_proxy(services, music, trace_id)
     return await run_in_threadpool(audio_out, session, track)
 
 

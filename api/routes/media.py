@@ -18,6 +18,7 @@ from api.generated_media import adopt_generated, remove_asset
 from api.models import MediaAssetRow, Project
 from api.openapi_errors import EMITS, OWNED, UPLOAD, errors
 from api.openapi_links import created_asset
+from api.read_models import MediaProxy, proxies_of
 from api.read_your_writes import emit
 from api.routes.uploads import (
     probed,
@@ -30,8 +31,9 @@ from api.routes.uploads import (
 from api.schemas import MediaOut
 from api.served_objects import REDIRECT, serve_object
 from api.storage import SavedUpload, served_file
-from api.stored_files import incoming_dir, local_file, move_to, put_upload
+from api.stored_files import incoming_dir, local_file, media_file, move_to, put_upload
 from api.timelines import drop_generated_timeline
+from api.upload_proxies import proxies_out, proxy_request, request_proxy
 from engine.errors import EngineError
 from engine.probe import ProbeResult
 from engine.thumbnail import make_thumbnail
@@ -41,8 +43,8 @@ from storage.keys import thumbnail_key, upload_key
 router = APIRouter(prefix="/api/v1/projects/{project_id}/media", tags=["media"])
 
 
-def media_out(row: MediaAssetRow) -> MediaOut:
-    """A media row as the API shows it."""
+def media_out(row: MediaAssetRow, proxies: list[MediaProxy] | None = None) -> MediaOut:
+    """A media row as the API shows it, with its proxies as the projection has them."""
     return MediaOut(
         id=row.id,
         project_id=row.project_id,
@@ -63,6 +65,7 @@ def media_out(row: MediaAssetRow) -> MediaOut:
         created_at=row.created_at,
         origin="generated" if row.origin == "generated" else "upload",
         generation_id=row.generation_id,
+        proxies=proxies_out(proxies or []),
     )
 
 
@@ -76,9 +79,11 @@ async def upload_media(
     project: OwnedProject,
     session: SessionDep,
     services: ServicesDep,
+    trace_id: TraceId,
     file: Annotated[UploadFile, File(description="A photo or video clip")],
 ) -> MediaOut:
-    """Upload a photo or clip: 415 if it is neither, 422 if it cannot be decoded."""
+    """Upload a photo or clip: 415 if it is neither, 422 if it cannot be decoded; a worker
+    then makes its proxy for the project's output size."""
     settings, store = services.settings, services.store
     await within_project_count(session, project, settings)
     saved = await receive(file, incoming_dir(settings), settings.upload_max_bytes)
@@ -110,6 +115,9 @@ async def upload_media(
     row = await run_in_threadpool(
         _insert, session, project, saved, info, asset_id, (final, thumb), keys
     )
+    kind = "image" if row.kind == "image" else "video"
+    request = proxy_request(project, row.id, kind, row.checksum, media_file(store, row))
+    await request_proxy(services, request, trace_id)
     return media_out(row)
 
 
@@ -175,7 +183,9 @@ def list_media(project: OwnedProject, session: SessionDep, services: ServicesDep
         .where(MediaAssetRow.project_id == project.id)
         .order_by(MediaAssetRow.position)
     )
-    return [media_out(r) for r in rows]
+    assets = list(rows)
+    proxies = proxies_of(session, [r.id for r in assets])
+    return [media_out(r, proxies[r.id]) for r in assets]
 
 
 def _owned_asset(session: SessionDep, project: Project, asset_id: str) -> MediaAssetRow:
@@ -188,7 +198,8 @@ def _owned_asset(session: SessionDep, project: Project, asset_id: str) -> MediaA
 @router.get("/{asset_id}", responses=errors(*OWNED))
 def get_media(asset_id: str, project: OwnedProject, session: SessionDep) -> MediaOut:
     """One media asset."""
-    return media_out(_owned_asset(session, project, asset_id))
+    row = _owned_asset(session, project, asset_id)
+    return media_out(row, proxies_of(session, [row.id])[row.id])
 
 
 @router.get(

@@ -27,7 +27,13 @@ from api.generated_media import adopt_generated
 from api.models import Project, User, Workspace
 from api.openapi_errors import BODY, CAPPED, EMITS, OWNED, errors
 from api.progress_stream import ProgressStream
-from api.read_models import RenderJob, render_job, render_jobs_of, workspace_render_jobs
+from api.read_models import (
+    RenderJob,
+    proxies_of,
+    render_job,
+    render_jobs_of,
+    workspace_render_jobs,
+)
 from api.read_your_writes import emit
 from api.schemas import (
     PlaceholderOut,
@@ -50,6 +56,7 @@ from api.timelines import (
     media_rows,
     ready_audio,
 )
+from api.upload_proxies import made_music, made_proxies
 from domain.render_job import JobStatus
 from domain.render_request import audio_source, render_requested, used_asset_ids
 from engine.errors import EdlValidationError
@@ -139,6 +146,9 @@ def build_request(
             f"The timeline uses media that was deleted ({', '.join(gone)}); edit it or "
             f"generate a new one with POST /api/v1/projects/{project.id}/timeline."
         )
+    # Proxies made so far; one not made yet is absent and the render reads the original.
+    proxies = proxies_of(session, [*used, track.id])
+    music = music_file(services.store, track)
     return render_requested(
         render_job_id=job_id,
         workspace_id=workspace.id,
@@ -149,8 +159,9 @@ def build_request(
         assets=[engine_asset(rows[a]) for a in used],
         file_names={a: rows[a].filename for a in used},
         files={a: media_file(services.store, rows[a]) for a in used},
+        proxies={a: made_proxies(proxies[a]) for a in used},
         audio=audio_source(
-            track.id, track.checksum, grid.duration_ms, music_file(services.store, track)
+            track.id, track.checksum, grid.duration_ms, music, made_music(proxies[track.id])
         ),
     )
 

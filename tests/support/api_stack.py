@@ -22,19 +22,20 @@ from local_stack import services
 from local_stack.errors import ServiceError
 from local_stack.ports import free_tcp_ports
 from storage.filesystem import SIDECAR_SUFFIX
-from tests.support.cli import BEATSTITCH, run_cli
+from tests.support.cli import BEATSTITCH, NO_UPLOAD_PROXIES, run_cli
 from tests.support.worker import TEST_POOL
 
 
 @contextlib.contextmanager
 def service(name: str, env: dict[str, str], logs: Path) -> Iterator[subprocess.Popen[bytes]]:
     """Run `beatstitch NAME` in its own process group: JSON log in logs/NAME.log (stderr),
-    console output in logs/NAME.out."""
+    console output in logs/NAME.out. Uploads ask for no proxies unless `env` says so, so
+    tests about something else stay cheap."""
     logs.mkdir(parents=True, exist_ok=True)
     with (logs / f"{name}.log").open("wb") as log, (logs / f"{name}.out").open("wb") as out:
         proc = subprocess.Popen(
             [BEATSTITCH, name],
-            env={**TEST_POOL, **env, "PYTHONUNBUFFERED": "1"},
+            env={**TEST_POOL, **NO_UPLOAD_PROXIES, **env, "PYTHONUNBUFFERED": "1"},
             stdout=out,
             stderr=log,
             start_new_session=True,

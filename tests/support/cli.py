@@ -10,6 +10,10 @@ import pytest
 
 from local_stack.services import BEATSTITCH
 
+# Uploads in tests ask for no proxies (a worker would make each one); a test of proxies
+# turns them on with BEATSTITCH_UPLOAD_PROXIES=true.
+NO_UPLOAD_PROXIES = {"BEATSTITCH_UPLOAD_PROXIES": "false"}
+
 
 def cli_env(bootstrap: str, prefix: str, database_url: str, **extra: str) -> dict[str, str]:
     """Environment that points the CLI at a test's broker, topics and database."""
@@ -18,6 +22,7 @@ def cli_env(bootstrap: str, prefix: str, database_url: str, **extra: str) -> dic
         "BEATSTITCH_KAFKA_BOOTSTRAP": bootstrap,
         "BEATSTITCH_TOPIC_PREFIX": prefix,
         "BEATSTITCH_DATABASE_URL": database_url,
+        **NO_UPLOAD_PROXIES,
         **extra,
     }
 

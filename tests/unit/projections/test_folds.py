@@ -90,7 +90,7 @@ def test_a_batch_folds_each_topic_into_its_rows_and_names_the_changed_tasks() ->
         at(queued, 3),
         at(RenderConfigUpdated(version=1, config=RenderClipConfig()), 4),
     ]
-    assert keys_of(events) == ({"job-b"}, {1}, set(), set())
+    assert keys_of(events) == ({"job-b"}, {1}, set(), set(), set())
     folded, changed = fold_batch(BatchState(), events)
     assert folded.jobs["job-b"].status is JobStatus.RUNNING
     assert set(folded.clips["job-b"].tasks) == changed == {"job-b-seg0000"}

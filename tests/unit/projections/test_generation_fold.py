@@ -92,7 +92,7 @@ def test_a_deleted_generation_keeps_its_record_with_the_first_delete_time() -> N
 
 def test_a_batch_folds_generations_beside_the_other_read_models() -> None:
     events = lifecycle()
-    assert keys_of(events) == (set(), set(), set(), {"gen-1"})
+    assert keys_of(events) == (set(), set(), set(), {"gen-1"}, set())
     folded, _ = fold_batch(BatchState(), events)
     assert folded.generations["gen-1"] == fold_all(events)
 

@@ -137,5 +137,9 @@ class Proxier:
     @staticmethod
     def _completed(req: MediaProxyRequested, **fields: Any) -> MediaProxyCompleted:
         return MediaProxyCompleted(
-            asset_id=req.asset_id, project_id=req.project_id, kind=req.kind, **fields
+            asset_id=req.asset_id,
+            project_id=req.project_id,
+            kind=req.kind,
+            variant=variant_of(req),
+            **fields,
         )

@@ -199,14 +199,15 @@ def fold_proxies(current: Mapping[str, ProxyState], env: Envelope[Any]) -> dict[
             new = _proxy_made(p, env)
             proxies[new.variant] = new
         else:
-            failed = _failed_variant(proxies, p)
-            if failed is not None:
-                proxies[failed.variant] = replace(
-                    failed,
-                    status="failed",
-                    error=p.error or "the proxy failed",
-                    updated_at=latest(failed.updated_at, env.occurred_at),
-                )
+            before = proxies.get(p.variant) or ProxyState(
+                asset_id=p.asset_id, variant=p.variant, project_id=p.project_id, kind=p.kind
+            )
+            proxies[p.variant] = replace(
+                before,
+                status="failed",
+                error=p.error or "the proxy failed",
+                updated_at=latest(before.updated_at, env.occurred_at),
+            )
     else:
         raise TypeError(f"not a proxy event: {env.type}")
     return proxies
@@ -214,12 +215,11 @@ def fold_proxies(current: Mapping[str, ProxyState], env: Envelope[Any]) -> dict[
 
 def _proxy_made(p: MediaProxyCompleted, env: Envelope[Any]) -> ProxyState:
     ref = p.proxy if p.proxy is not None else p.music
-    if ref is None:
-        raise TypeError("a completed proxy names its object")
+    assert ref is not None  # the event's model requires it of a completed proxy
     sized = p.proxy
     return ProxyState(
         asset_id=p.asset_id,
-        variant="music" if sized is None else f"{sized.width}x{sized.height}",
+        variant=p.variant,
         project_id=p.project_id,
         kind=p.kind,
         status="completed",
@@ -231,14 +231,3 @@ def _proxy_made(p: MediaProxyCompleted, env: Envelope[Any]) -> ProxyState:
         recipe=None if sized is None else sized.recipe,
         updated_at=env.occurred_at,
     )
-
-
-def _failed_variant(proxies: Mapping[str, ProxyState], p: MediaProxyCompleted) -> ProxyState | None:
-    # A failure does not name its size: it answers the oldest pending request of its kind
-    # (a worker answers an asset's requests in their partition's order).
-    if p.kind == "music":
-        return proxies.get("music") or ProxyState(
-            asset_id=p.asset_id, variant="music", project_id=p.project_id, kind="music"
-        )
-    pending = [s for s in proxies.values() if s.kind == p.kind and s.status == "pending"]
-    return min(pending, key=lambda s: (s.updated_at is None, s.updated_at, s.variant), default=None)

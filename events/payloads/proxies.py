@@ -54,7 +54,20 @@ class MediaProxyCompleted(_ProxyPayload):
 
     event_type: ClassVar[str] = "MediaProxyCompleted"
 
+    # Which of the asset's proxies this answers: its output size ("320x180"), or "music".
+    variant: str = Field(pattern=r"^(music|[0-9]{3,4}x[0-9]{3,4})$")
     status: str = Field(pattern="^(completed|failed)$")
     proxy: ProxyRef | None = None
     music: ObjectRef | None = None
     error: str = Field(default="", max_length=2000)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if (self.kind == "music") != (self.variant == "music"):
+            raise ValueError(f"a {self.kind} proxy's variant cannot be {self.variant!r}")
+        made = self.music if self.kind == "music" else self.proxy
+        if self.status == "completed" and made is None:
+            raise ValueError("a completed proxy names its object in the store")
+        if self.proxy is not None and self.variant != f"{self.proxy.width}x{self.proxy.height}":
+            raise ValueError(f"the proxy's size is not its variant {self.variant!r}")
+        return self

@@ -153,7 +153,12 @@ def sample_payloads() -> list[Payload]:
             fps=30,
         ),
         MediaProxyCompleted(
-            asset_id="vid-1", project_id="proj-1", kind="video", status="completed", proxy=PROXY
+            asset_id="vid-1",
+            project_id="proj-1",
+            kind="video",
+            variant="1280x720",
+            status="completed",
+            proxy=PROXY,
         ),
         *superseded_payloads(),
     ]

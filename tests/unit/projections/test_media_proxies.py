@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from events.base import Envelope, Payload, make_event
 from events.payloads import MediaProxyCompleted, MediaProxyRequested
 from events.payloads.common import ObjectRef, ProxyRef
@@ -47,13 +49,23 @@ def made(asset: str = "v1", size: tuple[int, int] = (320, 180), recipe: int = 1)
         recipe=recipe,
     )
     return MediaProxyCompleted(
-        asset_id=asset, project_id="p", kind="video", status="completed", proxy=proxy
+        asset_id=asset,
+        project_id="p",
+        kind="video",
+        variant=f"{size[0]}x{size[1]}",
+        status="completed",
+        proxy=proxy,
     )
 
 
-def failed(asset: str = "v1", kind: str = "video") -> Payload:
+def failed(asset: str = "v1", kind: str = "video", variant: str = "320x180") -> Payload:
     return MediaProxyCompleted(
-        asset_id=asset, project_id="p", kind=kind, status="failed", error="no video stream"
+        asset_id=asset,
+        project_id="p",
+        kind=kind,
+        variant="music" if kind == "music" else variant,
+        status="failed",
+        error="no video stream",
     )
 
 
@@ -81,12 +93,31 @@ def test_the_latest_outcome_of_a_variant_wins_and_a_redelivery_changes_nothing()
     assert fold([*events, *stamped([requested()])])["320x180"].status == "completed"
 
 
-def test_a_failure_answers_the_oldest_pending_request_of_its_kind() -> None:
+def test_a_failure_names_the_variant_it_answers() -> None:
     events = stamped([requested(size=(320, 180)), requested(size=(640, 360)), failed()])
     proxies = fold(events)
     assert proxies["320x180"].status == "failed"
     assert proxies["320x180"].error == "no video stream"
     assert proxies["640x360"].status == "pending"
+    # A redelivered failure of one size never marks another size failed.
+    assert fold([*events, events[-1]])["640x360"].status == "pending"
+
+
+def test_an_outcome_whose_size_is_not_its_variant_is_malformed() -> None:
+    made_one: Any = made()
+    with pytest.raises(ValueError, match="is not its variant"):
+        MediaProxyCompleted(
+            asset_id="v1",
+            project_id="p",
+            kind="video",
+            variant="640x360",
+            status="completed",
+            proxy=made_one.proxy,
+        )
+    with pytest.raises(ValueError, match="names its object"):
+        MediaProxyCompleted(
+            asset_id="v1", project_id="p", kind="video", variant="320x180", status="completed"
+        )
 
 
 def test_the_song_proxy_is_the_music_variant() -> None:
@@ -94,6 +125,7 @@ def test_the_song_proxy_is_the_music_variant() -> None:
         asset_id="a1",
         project_id="p",
         kind="music",
+        variant="music",
         status="completed",
         music=ObjectRef(key="proxies/a1/music.m4a", sha256=SHA, size=50),
     )

@@ -16,7 +16,7 @@ from agents.metrics import RENDER_CLIP_FAILURES
 from agents.outbox import Outbox
 from agents.pool import PoolChildDied, PoolClosed
 from agents.source_guard import SourceGuard
-from agents.stored_media import StoredMedia, required
+from agents.stored_media import StoredMedia, local_copy, required
 from domain.confinement import PathOutsideRoot
 from engine.errors import EngineError
 from events.base import Envelope, make_event
@@ -173,11 +173,12 @@ class Analyzer:
     @contextlib.asynccontextmanager
     async def _track(self, req: BeatAnalysisRequested) -> AsyncIterator[str]:
         """The track as a file here: its stored object through the cache, or its path."""
-        if req.stored is not None:
-            async with required(self.media).local(req.stored) as path:
+        where = local_copy(self.media, req.stored, req.audio_path)
+        if isinstance(where, ObjectRef):
+            async with required(self.media).local(where) as path:
                 yield path
         else:
-            yield self.guard.local(req.audio_path or "")
+            yield self.guard.local(where or "")
 
     async def _keep_grid(self, req: BeatAnalysisRequested, done: GridDone) -> ObjectRef | None:
         """The grid in the store, where the API reads it from any machine (on a shared disk

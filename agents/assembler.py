@@ -305,7 +305,7 @@ class Assembler:
         if source is not None and kind == SourceType.REMOTE:
             where = source.remote_url
         elif source is not None and kind == SourceType.LOCAL:
-            where = local_of(source)
+            where = local_of(self.media, source)
         if source is None or where is None:
             return (None, self.placeholder())
         return (source, where)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from agents.clip_job import PieceSource
 from agents.source_guard import SourceGuard
-from agents.stored_media import StoredMedia, required
+from agents.stored_media import StoredMedia, local_copy, required
 from events.payloads.common import MediaSource, ObjectRef
 from events.payloads.render import AudioSource
 from storage.keys import render_key
@@ -49,7 +49,7 @@ class JoinMedia:
 
     async def music(self, stack: contextlib.AsyncExitStack, audio: AudioSource) -> str:
         """The render's song as a file here."""
-        return await self.file(stack, audio.stored or audio.path or "")
+        return await self.file(stack, local_copy(self.media, audio.stored, audio.path) or "")
 
     async def music_proxy(self, stack: contextlib.AsyncExitStack, audio: AudioSource) -> str | None:
         """The song's upload-time proxy as a file here, if it has one that can be fetched."""
@@ -72,6 +72,6 @@ class JoinMedia:
         return None, stored
 
 
-def local_of(source: MediaSource) -> str | ObjectRef | None:
-    """A source's local copy: its stored object, else its path on a shared disk."""
-    return source.stored or source.local_path
+def local_of(media: StoredMedia | None, source: MediaSource) -> str | ObjectRef | None:
+    """A source's local copy: its path on a shared disk, else its stored object."""
+    return local_copy(media, source.stored, source.local_path)

@@ -28,7 +28,7 @@ from agents.metrics import (
 from agents.pool import PoolChildDied, PoolClosed
 from agents.recent_ids import RecentIds
 from agents.source_guard import SourceGuard
-from agents.stored_media import StoredMedia, file_sha256, required
+from agents.stored_media import StoredMedia, file_sha256, local_copy, required
 from domain.confinement import PathOutsideRoot
 from domain.remote_sources import SourceRefused
 from engine.errors import EngineError, is_disk_full
@@ -52,7 +52,7 @@ from events.payloads.common import (
     SourceType,
 )
 from storage.keys import clip_key
-from storage.object_store import StorageError, StorageUnavailable
+from storage.object_store import ObjectMissing, StorageError, StorageUnavailable
 
 log = structlog.get_logger("render_worker")
 
@@ -79,8 +79,10 @@ def failure_reason(exc: BaseException) -> FailureReason:
         return FailureReason.WORKER_CRASH
     if isinstance(exc, StorageUnavailable):
         return FailureReason.CDN_ERROR  # the store did not answer: worth another try
+    if isinstance(exc, ObjectMissing):
+        return FailureReason.NOT_FOUND
     if isinstance(exc, StorageError):
-        return FailureReason.NOT_FOUND  # no such object, or not the bytes the event names
+        return FailureReason.DECODE_ERROR  # not the bytes the event names: damaged
     return FailureReason.INTERNAL
 
 
@@ -162,8 +164,7 @@ class _Attempts:
 
     def chain(self) -> list[tuple[SourceType, Where]]:
         src = self.task.source
-        # The local copy is the stored object when there is one, else a path on a shared disk.
-        local: Where | None = src.stored or src.local_path
+        local = local_copy(self.r.media, src.stored, src.local_path)
         found = [(SourceType.REMOTE, src.remote_url), (SourceType.LOCAL, local)]
         return [(kind, where) for kind, where in found if where]
 

@@ -19,7 +19,7 @@ import structlog
 from agents.outbox import Outbox
 from agents.pool import PoolClosed
 from agents.source_guard import SourceGuard
-from agents.stored_media import StoredMedia
+from agents.stored_media import StoredMedia, local_copy
 from domain.confinement import PathOutsideRoot
 from engine.errors import EngineError
 from engine.proxy import PROXY_VERSION
@@ -119,11 +119,12 @@ class Proxier:
     @contextlib.asynccontextmanager
     async def _original(self, req: MediaProxyRequested) -> AsyncIterator[str]:
         """The upload as a file here: its stored object through the cache, or its path."""
-        if req.stored is not None:
-            async with self.media.local(req.stored) as path:
+        where = local_copy(self.media, req.stored, req.path)
+        if isinstance(where, ObjectRef):
+            async with self.media.local(where) as path:
                 yield path
         else:
-            yield self.guard.local(req.path or "")
+            yield self.guard.local(where or "")
 
     @staticmethod
     def _refs(req: MediaProxyRequested, kept: ObjectRef) -> dict[str, Any]:

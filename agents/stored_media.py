@@ -52,6 +52,16 @@ class StoredMedia:
         return ObjectRef(key=obj.key, sha256=obj.sha256, size=obj.size)
 
 
+def local_copy(
+    media: StoredMedia | None, stored: ObjectRef | None, path: str | None
+) -> str | ObjectRef | None:
+    """Where to read a file an event names both ways: on a disk every worker shares the path
+    (as the API wrote it, read in place), else the stored object."""
+    if path is not None and (media is None or media.shared_disk):
+        return path
+    return stored or path
+
+
 def required(media: StoredMedia | None) -> StoredMedia:
     """The worker's store, for an event that names a stored object."""
     if media is None:

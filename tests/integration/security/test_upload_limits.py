@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 from engine.sample_media import write_tone
+from storage.filesystem import SIDECAR_SUFFIX
 from tests.support.api_stack import Stack, sign_up
 from tests.support.bombs import flac_claiming, png_claiming
 from tests.support.media_gen import square_picture, write_still
@@ -112,8 +113,13 @@ async def _receive(loop: asyncio.AbstractEventLoop, sock: socket.socket) -> byte
 
 
 def leftovers(root: Path) -> list[Path]:
-    """Files under the API's media folder (uploads and their `.incoming-*` spools)."""
-    return [p for p in (root / "media").rglob("*") if p.is_file()]
+    """Files under the API's media folder (uploads and their `.incoming-*` spools), not
+    counting the folder store's checksum record beside each stored file."""
+    return [
+        p
+        for p in (root / "media").rglob("*")
+        if p.is_file() and not p.name.endswith(SIDECAR_SUFFIX)
+    ]
 
 
 async def test_an_anonymous_chunked_2_gb_upload_is_refused_before_it_is_read(stack: Stack) -> None:

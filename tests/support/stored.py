@@ -55,3 +55,14 @@ def folder_backend(root: Path) -> tuple[ObjectStore, dict[str, str]]:
     """A folder store at root (made here), and the setting that names it."""
     root.mkdir()
     return FilesystemStore(root), {"BEATSTITCH_STORAGE_URL": root.as_uri()}
+
+
+def files_left(home: Path) -> list[str]:
+    """A worker's files under `home` besides its cache (`home/cache`) and its own
+    placeholder clip."""
+    cache = home / "cache"
+    return sorted(
+        str(p.relative_to(home))
+        for p in home.rglob("*")
+        if p.is_file() and cache not in p.parents and p.name != "clip_placeholder.mp4"
+    )

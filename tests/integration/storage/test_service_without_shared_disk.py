@@ -16,18 +16,8 @@ from pathlib import Path
 from engine.probe import probe
 from tests.support.api_stack import Stack, ready_project, service, sign_up, wait_healthy
 from tests.support.s3proxy import RunningS3Proxy
-from tests.support.stored import s3_backend
+from tests.support.stored import files_left, s3_backend
 from tests.support.worker import WorkerProcess, running_worker
-
-
-def files_left(home: Path) -> list[str]:
-    """A worker's files besides its cache and its own placeholder clip."""
-    cache = home / "cache"
-    return sorted(
-        str(p.relative_to(home))
-        for p in home.rglob("*")
-        if p.is_file() and cache not in p.parents and p.name != "clip_placeholder.mp4"
-    )
 
 
 async def test_api_projector_and_two_workers_render_through_the_store_alone(

@@ -19,19 +19,10 @@ from events.kafka_io import EventProducer
 from events.topics import Topic
 from storage.object_store import ObjectStore
 from tests.support.pipeline import lifecycle_until, read_until, small_render, worker_env
-from tests.support.stored import by_objects, folder_backend, s3_backend
+from tests.support.stored import by_objects, files_left, folder_backend, s3_backend
 from tests.support.worker import running_worker
 
 JOB = "job-nothing-shared"
-
-
-def files_left(folder: Path, cache: Path) -> list[str]:
-    """Files in a worker's folder besides its cache and its own placeholder clip."""
-    return sorted(
-        str(p.relative_to(folder))
-        for p in folder.rglob("*")
-        if p.is_file() and cache not in p.parents and p.name != "clip_placeholder.mp4"
-    )
 
 
 @pytest.mark.parametrize("backend", ["s3", "folder"])
@@ -95,4 +86,4 @@ async def test_two_workers_that_share_no_disk_render_through_the_store(
     assert all(store.stat(p.clip.key) is not None for p in succeeded if p.clip)
     # Nothing is left in either worker's folders but its cache of the store.
     for home in homes:
-        assert files_left(home, home / "cache") == [], home.name
+        assert files_left(home) == [], home.name

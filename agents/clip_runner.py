@@ -184,20 +184,14 @@ class _Attempts:
         proxy that cannot be fetched is passed over: proxies make clips cheaper, never fail
         them)."""
         ref = fitting_proxy(self.task.source, self.task.output)
-        if ref is None or self.r.media is None:
-            yield None
-            return
-        try:
-            held = self.r.media.local(ref)
-            path = await held.__aenter__()
-        except StorageError as exc:
-            self.log.warning("render_worker.proxy_passed_over", key=ref.key, error=str(exc))
-            yield None
-            return
-        try:
+        async with contextlib.AsyncExitStack() as held:
+            path = None
+            if ref is not None and self.r.media is not None:
+                try:
+                    path = await held.enter_async_context(self.r.media.local(ref))
+                except StorageError as exc:
+                    self.log.warning("render_worker.proxy_passed_over", key=ref.key, error=str(exc))
             yield path
-        finally:
-            await held.__aexit__(None, None, None)
 
     async def kept(self, done: ClipDone) -> ClipDone:
         """The clip kept in the store when the workers share no disk (else as it is)."""

@@ -354,8 +354,9 @@ def main() -> None:
                 parser.error(f"{args.url} is not on this machine; the bench runs on loopback only")
             run(args, args.url.rstrip("/"), None, Path(files))
             return
-        with throwaway_stack(args.workers, args.logs) as (url, pids, database):
-            sampler = Sampler(pids, database)
+        with throwaway_stack(args.workers, args.logs) as stack:
+            url = stack.api_url
+            sampler = Sampler(stack.pids, stack.database)
             run(args, url, sampler, Path(files))
 
 

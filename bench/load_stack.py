@@ -13,6 +13,7 @@ import tempfile
 import threading
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from bench.support import kafka
@@ -86,8 +87,20 @@ class Sampler(threading.Thread):
             self.peak_rss_kb[name] = max(self.peak_rss_kb[name], _status_kb(pid, "VmHWM"))
 
 
+@dataclass(frozen=True)
+class Throwaway:
+    """A running throwaway stack: where to reach it and what its processes are."""
+
+    api_url: str
+    pids: dict[str, int]
+    database: Path
+    media: Path
+    bootstrap: str
+    prefix: str
+
+
 @contextlib.contextmanager
-def throwaway_stack(workers: int, logs: Path | None) -> Iterator[tuple[str, dict[str, int], Path]]:
+def throwaway_stack(workers: int, logs: Path | None) -> Iterator[Throwaway]:
     """Kafka, fresh topics, a SQLite database and the services, in a temporary folder."""
     with kafka() as bootstrap, tempfile.TemporaryDirectory(prefix="bench-load-") as tmp:
         root = Path(tmp)
@@ -107,7 +120,7 @@ def throwaway_stack(workers: int, logs: Path | None) -> Iterator[tuple[str, dict
             with run_services(bootstrap, logs or root / "logs", workers=workers) as stack:
                 print(f"stack: API at {stack.api_url}, logs in {stack.logs}")
                 pids = {name: proc.pid for name, proc in stack.procs.items()}
-                yield stack.api_url, pids, database
+                yield Throwaway(stack.api_url, pids, database, root / "media", bootstrap, prefix)
                 stack.check()
         finally:
             for key, value in saved.items():

@@ -38,7 +38,7 @@ from typing import Any, Protocol
 
 import structlog
 
-from agents.assembly_media import JoinMedia, Side, local_of
+from agents.assembly_media import JoinMedia, Side, discard_clips, local_of
 from agents.assembly_state import (
     AssemblyStatus,
     Deadline,
@@ -373,6 +373,7 @@ class Assembler:
         finally:  # a worker stopping meanwhile still removes what is there
             shutil.rmtree(self.tmp_dir(job), ignore_errors=True)
         log.info("render_worker.render_tmp_removed", trace_id=state.trace_id, render_job_id=job)
+        await discard_clips(self.media, job, state.trace_id)
 
     async def assemble(self, state: JobAssembly, *, resumed: bool = False) -> None:
         """Join the clips into the MP4, report the outcome, then remove the temporary files.

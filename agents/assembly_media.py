@@ -12,13 +12,17 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+import structlog
+
 from agents.clip_job import PieceSource
 from agents.source_guard import SourceGuard
 from agents.stored_media import StoredMedia, local_copy, required
 from events.payloads.common import MediaSource, ObjectRef
 from events.payloads.render import AudioSource
-from storage.keys import render_key
+from storage.keys import clips_prefix, render_key
 from storage.object_store import StorageError
+
+log = structlog.get_logger(__name__)
 
 # What one side of a piece renders from: its source (None: the placeholder) and where.
 Side = tuple[MediaSource | None, str | ObjectRef]
@@ -70,6 +74,20 @@ class JoinMedia:
         stored = await self.media.put(render_key(job), muxed, "video/mp4")
         muxed.unlink(missing_ok=True)
         return None, stored
+
+
+async def discard_clips(media: StoredMedia | None, job: str, trace_id: str | None) -> None:
+    """Remove a render's clips from the store once it has ended (on a shared disk they live
+    in render_tmp and go with it); a store that cannot be reached keeps them, and that never
+    fails the render."""
+    if media is None or media.shared_disk:
+        return
+    try:
+        removed = await media.discard(clips_prefix(job))
+    except StorageError as exc:
+        log.warning("render_worker.stored_clips_kept", trace_id=trace_id, error=str(exc))
+        return
+    log.info("render_worker.stored_clips_removed", trace_id=trace_id, job=job, count=removed)
 
 
 def local_of(media: StoredMedia | None, source: MediaSource) -> str | ObjectRef | None:

@@ -10,7 +10,7 @@ import structlog
 
 from events.codec import DecodeError, decode
 from events.payloads import RenderCancelled, RenderCompleted, RenderFailed
-from events.topic_reader import Since, follow
+from events.topic_reader import WATCH_WAIT_MS, Since, follow
 from events.topics import Topic, physical_name
 
 log = structlog.get_logger("render_worker")
@@ -55,6 +55,7 @@ class CancellationWatcher:
     async def run(self) -> None:
         """Follow the topic from a day back until cancelled."""
         since = Since(int((time.time() - LOOKBACK_S) * 1000))
-        async with follow(self.bootstrap, [self.topic], start=since) as reader:
+        reading = follow(self.bootstrap, [self.topic], start=since, fetch_max_wait_ms=WATCH_WAIT_MS)
+        async with reading as reader:
             async for record in reader.records():
                 self.handle(record.value)

@@ -9,7 +9,7 @@ import structlog
 
 from agents.config_state import DEFAULT, ConfigDecision, LiveConfig, consider
 from agents.metrics import RENDER_CONFIG_UPDATE
-from events.topic_reader import follow
+from events.topic_reader import WATCH_WAIT_MS, follow
 from events.topics import Topic, physical_name
 
 log = structlog.get_logger("render_worker")
@@ -61,7 +61,7 @@ class ConfigWatcher:
 
     async def run(self) -> None:
         """Follow the config topic until cancelled."""
-        async with follow(self.bootstrap, [self.topic]) as reader:
+        async with follow(self.bootstrap, [self.topic], fetch_max_wait_ms=WATCH_WAIT_MS) as reader:
             if reader.caught_up:
                 self.caught_up.set()
             async for batch in reader.batches():

@@ -7,6 +7,7 @@ Failed with a sentence; the agent lives on. Keys never leave the provider's clie
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ from agents.metrics import RENDER_GENERATION_SECONDS, RENDER_GENERATIONS
 from agents.outbox import Outbox
 from agents.pool import PoolChildDied, PoolClosed
 from agents.source_guard import SourceGuard
-from agents.stored_media import StoredMedia
+from agents.stored_media import StoredMedia, local_copy, required
 from domain.confinement import PathOutsideRoot
 from engine.generation.provider import ProviderError, ProviderOutcome, VideoProvider
 from engine.generation.spec import ClipSpec
@@ -41,7 +42,7 @@ from events.payloads import (
 )
 from events.payloads.common import ObjectRef
 from storage.keys import generated_key
-from storage.object_store import StorageError
+from storage.object_store import ObjectMissing, StorageError
 
 log = structlog.get_logger("render_worker")
 
@@ -140,15 +141,31 @@ class Generator:
             raise ProviderError(
                 "not_configured", f"this service has no video provider called {req.provider!r}."
             )
-        spec = req.spec
-        if spec.image is not None:
-            spec = spec.model_copy(update={"image": Path(self.guard.local(str(spec.image)))})
-        out.parent.mkdir(parents=True, exist_ok=True)
-        outcome = earlier_outcome(out)
-        if outcome is None:
-            outcome = await self._run(env, provider, spec, out)
-        clip: FinishedClip = await self.execute(finish_clip, out, spec)
+        async with contextlib.AsyncExitStack() as held:
+            picture = await self._picture(held, req)
+            spec = req.spec.model_copy(update={"image": picture})
+            out.parent.mkdir(parents=True, exist_ok=True)
+            outcome = earlier_outcome(out)
+            if outcome is None:
+                outcome = await self._run(env, provider, spec, out)
+            clip: FinishedClip = await self.execute(finish_clip, out, spec)
         return outcome, clip
+
+    async def _picture(
+        self, held: contextlib.AsyncExitStack, req: VideoGenerationRequested
+    ) -> Path | None:
+        """The image_move's picture as a file here: at its path on a shared disk (vetted), else
+        fetched from the store through the cache and held until the generation ends."""
+        path = None if req.spec.image is None else str(req.spec.image)
+        where = local_copy(self.media, req.image_stored, path)
+        if where is None:
+            return None
+        if isinstance(where, str):
+            return Path(self.guard.local(where))
+        try:
+            return Path(await held.enter_async_context(required(self.media).local(where)))
+        except ObjectMissing:
+            raise FileNotFoundError(where.key) from None
 
     async def _run(
         self, env: Envelope[Any], provider: VideoProvider, spec: ClipSpec, out: Path
@@ -243,7 +260,7 @@ def failure_of(exc: BaseException, req: VideoGenerationRequested) -> tuple[str, 
     if isinstance(exc, PoolChildDied):
         return "internal", "the generation crashed the process that ran it every time.", 1
     if isinstance(exc, StorageError):
-        return "storage_unavailable", f"the clip was made but could not be kept: {exc}.", 1
+        return "storage_unavailable", f"the store could not be reached: {exc}.", 1
     if isinstance(exc, OSError):
         return "internal", f"the clip could not be written ({exc.strerror or exc}).", 1
     return (

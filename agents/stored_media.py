@@ -51,6 +51,18 @@ class StoredMedia:
         obj = await asyncio.to_thread(self.store.put_file, check_key(key), source, content_type)
         return ObjectRef(key=obj.key, sha256=obj.sha256, size=obj.size)
 
+    async def discard(self, prefix: str) -> int:
+        """Remove every stored object under prefix (a render's clips once it has ended); the
+        number removed."""
+
+        def remove() -> int:
+            keys = [obj.key for obj in self.store.list(prefix)]
+            for key in keys:
+                self.store.delete(key)
+            return len(keys)
+
+        return await asyncio.to_thread(remove)
+
 
 def local_copy(
     media: StoredMedia | None, stored: ObjectRef | None, path: str | None

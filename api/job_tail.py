@@ -29,7 +29,7 @@ import structlog
 from aiokafka.structs import TopicPartition
 
 from api.metrics import API_SSE_KAFKA_CONSUMERS
-from events.topic_reader import Record, follow, partition_for_key
+from events.topic_reader import WATCH_WAIT_MS, Record, follow, partition_for_key
 
 log = structlog.get_logger(__name__)
 
@@ -193,7 +193,9 @@ class JobTail:
 
     async def _follow(self) -> None:
         self._ready.clear()
-        async with follow(self._bootstrap, [self._topic], start="end") as reader:
+        wait = WATCH_WAIT_MS
+        reading = follow(self._bootstrap, [self._topic], start="end", fetch_max_wait_ms=wait)
+        async with reading as reader:
             API_SSE_KAFKA_CONSUMERS.inc()
             try:
                 for tp in reader.partitions:

@@ -55,3 +55,28 @@ def cpu_by_role(
             key = role(now)
             spent[key] = spent.get(key, 0.0) + used
     return spent
+
+
+def listening_pid(port: int) -> int | None:
+    """The process listening on a local TCP port (from /proc/net/tcp*), None if not found:
+    a bench counts its own broker, not another one running on the machine."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(table) as f:
+                rows = f.read().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            fields = row.split()
+            # local address "HEX_IP:HEX_PORT", state 0A = LISTEN, inode in column 10.
+            if fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:
+                inodes.add(f"socket:[{fields[9]}]")
+    for pid in (p for p in os.listdir("/proc") if p.isdigit()):
+        try:
+            links = {os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")}
+        except OSError:
+            continue
+        if links & inodes:
+            return int(pid)
+    return None

@@ -27,6 +27,7 @@ event_cpu_share=N` (service_of_bound = encode-only wall / service wall; the aims
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import shutil
@@ -37,9 +38,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from aiokafka.admin import AIOKafkaAdminClient
 
 from bench.load_stack import Throwaway, throwaway_stack
-from bench.process_cpu import ProcessCpu, cpu_by_role, snapshot
+from bench.process_cpu import ProcessCpu, cpu_by_role, listening_pid, snapshot
 from bench.render import (
     FPS,
     HEIGHT,
@@ -60,6 +62,8 @@ from engine.edl import EDL
 from engine.encoding import encode_settings
 from engine.render_settings import OutputSettings
 from engine.sample_media import write_tone
+from events.consumer_groups import end_offsets
+from events.kafka_credentials import aiokafka_options, client_credentials
 from events.payloads import RenderRequested
 from events.topics import Topic
 
@@ -187,8 +191,6 @@ def save_plan(stack: Throwaway, song: Path) -> None:
 
 def read_until_request(stack: Throwaway) -> list[Any]:
     """The render-jobs topic up to the (one) RenderRequested."""
-    import asyncio
-
     return asyncio.run(
         read_until(
             stack.bootstrap,
@@ -213,7 +215,7 @@ def run_engine(out: Path) -> dict[str, object]:
         assets,
         plan["song"],
         out,
-        WORK / "service-engine",
+        INPUTS / "engine-work",
         workers=os.cpu_count() or 2,
         enc=enc,
         music_proxy=plan["music_proxy"],
@@ -228,9 +230,11 @@ def run_engine(out: Path) -> dict[str, object]:
 # --- measuring ---------------------------------------------------------------------
 
 
-def role_of(pids: dict[str, int]) -> Callable[[ProcessCpu], str]:
-    """A process's part: a service by its pid, the worker's pool by its parent, the broker."""
+def role_of(pids: dict[str, int], bootstrap: str) -> Callable[[ProcessCpu], str]:
+    """A process's part: a service by its pid, the worker's pool by its parent, the broker by
+    the port it listens on (other brokers on the machine are "other")."""
     names = {pid: name.split("-")[0] for name, pid in pids.items()}
+    broker = listening_pid(int(bootstrap.rsplit(":", 1)[1]))
 
     def role(p: ProcessCpu) -> str:
         if names.get(p.pid) == "worker":
@@ -239,7 +243,7 @@ def role_of(pids: dict[str, int]) -> Callable[[ProcessCpu], str]:
             return names[p.pid]
         if names.get(p.ppid) == "worker":
             return "worker pool"
-        return "broker" if "java" in p.command and "kafka" in p.command.lower() else "other"
+        return "broker" if p.pid == broker else "other"
 
     return role
 
@@ -256,7 +260,7 @@ def through_the_service(logs: Path | None) -> tuple[float, float, int]:
     stills = sorted(MEDIA.glob("still*.jpg"))
     song = write_tone(INPUTS / "song-60s.wav", float(SECONDS), freq=220.0)
     with throwaway_stack(1, logs) as stack:
-        role = role_of(stack.pids)
+        role = role_of(stack.pids, stack.bootstrap)
         client, workspace = signed_in(stack.api_url)
         made = client.post("/api/v1/projects", json={"name": "bench", "settings": SETTINGS})
         made.raise_for_status()
@@ -280,9 +284,12 @@ def through_the_service(logs: Path | None) -> tuple[float, float, int]:
         if segments != SEGMENTS:
             raise SystemExit(f"the timeline has {segments} segments, not {SEGMENTS}")
         print(f"timeline: {segments} segments, {timeline.json()['cutting']}")
+        idle = idle_cpu(role)
+        records = records_by_topic(stack.bootstrap)
         before = snapshot()
         wall, job = render(client, workspace, project)
         cpu = cpu_by_role(before, snapshot(), role)
+        written = written_line(records, records_by_topic(stack.bootstrap), stack.prefix, segments)
         client.close()
         save_plan(stack, song)
     machinery = sum(cpu.get(r, 0.0) for r in MACHINERY)
@@ -297,7 +304,53 @@ def through_the_service(logs: Path | None) -> tuple[float, float, int]:
         f"{1000 * machinery / segments:.0f} CPU ms per clip task, {share:.1%} of the render's "
         f"CPU; clip_stats: {json.dumps(stats)[:300]}"
     )
+    print(written)
+    upkeep = sum(idle.get(r, 0.0) for r in MACHINERY) * wall
+    print(
+        f"  of which the stack's idle upkeep {upkeep:.2f} CPU s; the tasks' own "
+        f"{1000 * (machinery - upkeep) / segments:.0f} CPU ms per clip task"
+    )
     return wall, share, segments
+
+
+async def _records_by_topic(bootstrap: str) -> dict[str, int]:
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=bootstrap, **aiokafka_options(client_credentials())
+    )
+    await admin.start()
+    try:
+        names = [n for n in await admin.list_topics() if not n.startswith("__")]
+    finally:
+        await admin.close()
+    counts: dict[str, int] = {}
+    for tp, end in (await end_offsets(bootstrap, names)).items():
+        counts[tp.topic] = counts.get(tp.topic, 0) + end
+    return counts
+
+
+def records_by_topic(bootstrap: str) -> dict[str, int]:
+    """Records written so far to each topic (ours and Faust's changelogs): the difference of two
+    calls says what a render wrote, and so what the broker stored and served for it."""
+    return asyncio.run(_records_by_topic(bootstrap))
+
+
+def written_line(before: dict[str, int], after: dict[str, int], prefix: str, tasks: int) -> str:
+    """Records a render wrote per topic, and per clip task in all."""
+    grew = {t.removeprefix(f"{prefix}."): n - before.get(t, 0) for t, n in after.items()}
+    grew = {t: n for t, n in sorted(grew.items(), key=lambda i: -i[1]) if n}
+    listed = ", ".join(f"{t} {n}" for t, n in grew.items())
+    return f"  records written: {listed} ({sum(grew.values()) / tasks:.1f} per clip task)"
+
+
+def idle_cpu(role: Callable[[ProcessCpu], str], seconds: float = 10.0) -> dict[str, float]:
+    """CPU seconds per second each part spends with nothing to do: the stack's fixed upkeep
+    (heartbeats, long polls, commits), printed and returned."""
+    before = snapshot()
+    time.sleep(seconds)
+    spent = {r: s / seconds for r, s in cpu_by_role(before, snapshot(), role).items()}
+    shown = ", ".join(f"{r} {spent.get(r, 0.0):.3f}" for r in (*MACHINERY, "api"))
+    print(f"idle for {seconds:.0f} s, CPU s per s: {shown}")
+    return spent
 
 
 def main() -> None:
@@ -311,6 +364,10 @@ def main() -> None:
         print("PROFILE " + json.dumps(run_engine(Path(args.out))), flush=True)
         return
 
+    if shutil.which("ffmpeg") is None:
+        raise SystemExit(
+            "bench.service needs Debian's ffmpeg for the encode-only bound: apt-get install ffmpeg"
+        )
     ensure_media()
     shutil.rmtree(INPUTS, ignore_errors=True)
     INPUTS.mkdir(parents=True)

@@ -56,6 +56,7 @@ ALL_PAYLOADS: tuple[type[Payload], ...] = (
     BeatAnalysisRequested,
     v.BeatAnalysisCompleted,
     BeatAnalysisCompleted,
+    v.VideoGenerationRequested,
     VideoGenerationRequested,
     VideoGenerationStarted,
     VideoGenerationProgress,

@@ -54,6 +54,7 @@ UPCASTERS: dict[tuple[str, int], Upcaster] = {
             "ClipTaskQueued",
             "BeatAnalysisRequested",
             "BeatAnalysisCompleted",
+            "VideoGenerationRequested",
             "VideoGenerationCompleted",
         )
     },

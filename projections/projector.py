@@ -24,7 +24,7 @@ from events.base import Envelope, new_id
 from events.codec import DecodeError, decode
 from events.dead_letter import dead_letter_of
 from events.kafka_io import EventProducer, ensure_topics
-from events.topic_reader import Batch, TopicReader, follow
+from events.topic_reader import WATCH_WAIT_MS, Batch, TopicReader, follow
 from events.topics import EVENT_TOPICS, Topic, logical_topic, physical_name
 from projections.batch import fold_batch, keys_of
 from projections.db import upgrade
@@ -152,6 +152,7 @@ class Projector:
             until_end=until_end,
             max_partition_fetch_bytes=4 * 1024 * 1024,
             fetch_max_bytes=16 * 1024 * 1024,
+            fetch_max_wait_ms=WATCH_WAIT_MS,
         )
         producer = EventProducer(self.bootstrap, self.prefix, client_id=f"{self.name}-dead-letters")
         async with reading as reader, producer:

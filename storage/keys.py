@@ -121,14 +121,18 @@ def render_key(job_id: str) -> str:
     return check_key(f"renders/{_one_segment('render job id', job_id)}.mp4")
 
 
+def clips_prefix(job_id: str) -> str:
+    """The prefix of every clip kept for a render: clips/<job>/."""
+    return f"clips/{_one_segment('render job id', job_id)}/"
+
+
 def clip_key(job_id: str, segment_index: int, sha: str) -> str:
     """Where a render's clip is kept: clips/<job>/<segment:04d>-<sha>.mp4 (sha: its SHA-256)."""
     if segment_index < 0:
         raise KeyRefused(f"the segment index {segment_index} is negative")
     if not _SHA256.fullmatch(sha):
         raise KeyRefused(f"the checksum {sha!r} is not 64 lower-case hex digits (SHA-256)")
-    job = _one_segment("render job id", job_id)
-    return check_key(f"clips/{job}/{segment_index:04d}-{sha}.mp4")
+    return check_key(f"{clips_prefix(job_id)}{segment_index:04d}-{sha}.mp4")
 
 
 def generated_key(project_id: str, generation_id: str, ext: str) -> str:

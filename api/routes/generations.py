@@ -30,8 +30,10 @@ from api.read_models import VideoGeneration, generation_of, generations_of
 from api.read_your_writes import emit
 from api.schemas import ProgressEvent
 from api.services import Services
+from api.stored_files import media_file
 from api.stream_slots import ClosingEventSource
 from api.timelines import edl_of, ready_audio
+from domain.render_request import SourceFile
 from engine.generation.registry import PROVIDERS
 from engine.generation.spec import ClipSpec
 from events.payloads import VideoGenerationDeleted, VideoGenerationRequested
@@ -146,7 +148,7 @@ def _request_of(
             f"The {provider} provider is not set up on this service (no API key or URL); "
             f"ask for another provider, or have the operator set it up."
         )
-    image = _image_path(session, project, body)
+    image = _image_file(session, services.store, project, body)
     start_s = body.start_s
     if body.segment_index is not None:
         start_s = _segment_start_s(session, project, body.segment_index, start_s)
@@ -157,7 +159,9 @@ def _request_of(
     )
     fields = body.model_dump(exclude={"provider", "image_asset_id", "segment_index", "start_s"})
     try:
-        spec = ClipSpec.model_validate({**fields, "image": image, "beat_times_s": beats})
+        spec = ClipSpec.model_validate(
+            {**fields, "image": image.local_path if image else None, "beat_times_s": beats}
+        )
     except ValidationError as exc:
         raise unprocessable(exc, "body") from None
     return VideoGenerationRequested(
@@ -167,17 +171,22 @@ def _request_of(
         provider=provider,
         spec=spec,
         image_asset_id=body.image_asset_id,
+        image_stored=image.stored if image else None,
         segment_index=body.segment_index,
     )
 
 
-def _image_path(session: Session, project: Project, body: GenerationCreate) -> str | None:
+def _image_file(
+    session: Session, store: ObjectStore, project: Project, body: GenerationCreate
+) -> SourceFile | None:
+    """Where a worker finds the photo of an image_move: in the store, and at its path only on
+    a disk every worker shares."""
     if body.image_asset_id is None:
         return None
     row = session.get(MediaAssetRow, body.image_asset_id)
     if row is None or row.project_id != project.id or row.kind != "image":
         raise not_found(f"photo {body.image_asset_id} of project {project.id}")
-    return row.path
+    return media_file(store, row)
 
 
 def _segment_start_s(session: Session, project: Project, index: int, given: float) -> float:

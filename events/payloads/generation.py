@@ -35,12 +35,16 @@ class VideoGenerationRequested(_GenerationPayload):
     """A user asked for a clip to be generated from a prompt (and perhaps a picture)."""
 
     event_type: ClassVar[str] = "VideoGenerationRequested"
+    event_version: ClassVar[int] = 2
 
     requested_by: Id
     provider: ProviderName
     spec: ClipSpec
     # The project photo the spec's image was taken from, when there is one.
     image_asset_id: Id | None = None
+    # That photo in the store, for a worker that does not share the API's disk (the spec's
+    # image is then None: it names a path only on a disk every worker shares).
+    image_stored: ObjectRef | None = None
     # The timeline segment the clip is meant for (their "storyboard shot"), if any.
     segment_index: int | None = Field(default=None, ge=0, le=INT32_MAX)
 

@@ -17,6 +17,7 @@ from events.ids import Id
 from events.payloads.analysis import _AnalysisPayload
 from events.payloads.clip import _ClipOutcome
 from events.payloads.common import OutputSettings, SourceType
+from engine.generation.spec import ClipSpec
 from events.payloads.generation import ProviderName, Url, _GenerationPayload
 from events.payloads.render import ClipStats, _RenderPayload, _RenderRequestFields
 from events.topics import Topic
@@ -126,6 +127,20 @@ class BeatAnalysisCompleted(_AnalysisPayload):
     beat_grid_path: str | None = None
     beat_grid_checksum: str | None = None
     error: str = ""
+
+
+class VideoGenerationRequested(_GenerationPayload):
+    """A user asked for a clip to be generated from a prompt (and perhaps a picture)."""
+
+    event_type: ClassVar[str] = "VideoGenerationRequested"
+
+    requested_by: Id
+    provider: ProviderName
+    spec: ClipSpec
+    # The project photo the spec's image was taken from, when there is one.
+    image_asset_id: Id | None = None
+    # The timeline segment the clip is meant for (their "storyboard shot"), if any.
+    segment_index: int | None = Field(default=None, ge=0, le=INT32_MAX)
 
 
 class VideoGenerationCompleted(_GenerationPayload):

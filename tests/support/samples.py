@@ -167,6 +167,12 @@ def sample_payloads() -> list[Payload]:
 def superseded_payloads() -> list[Payload]:
     """Payloads of the versions a newer one replaced, as their producers wrote them."""
     return [
+        superseded.VideoGenerationRequested(
+            **GENERATION,
+            requested_by="user-1",
+            provider="local",
+            spec=ClipSpec(kind=LocalKind.TITLE_CARD, prompt="Summer at the lake", seed=7),
+        ),
         superseded.VideoGenerationCompleted(
             **GENERATION,
             provider="local",

@@ -4,7 +4,8 @@ The API and the projector run with their own folder; two workers each with folde
 own (media, artifacts, cache). A user uploads a song and media through the API (into
 S3Proxy), a worker finds the beats from the stored song, the render completes, the MP4
 downloads through the API, and neither worker's folders hold anything afterwards but its
-cache (and its own placeholder clip)."""
+cache (and its own placeholder clip), and the store holds none of the render's clips. An
+image move over a project photo fetches the photo from the store."""
 
 from __future__ import annotations
 
@@ -12,12 +13,31 @@ import asyncio
 import contextlib
 import time
 from pathlib import Path
+from typing import Any
+
+import httpx
 
 from engine.probe import probe
 from tests.support.api_stack import Stack, ready_project, service, sign_up, wait_healthy
 from tests.support.s3proxy import RunningS3Proxy
 from tests.support.stored import files_left, s3_backend
 from tests.support.worker import WorkerProcess, running_worker
+
+
+async def image_move(client: httpx.AsyncClient, pid: str) -> dict[str, Any]:
+    """Ask for an image move over the project's first photo; its record once it has ended."""
+    media = (await client.get(f"/api/v1/projects/{pid}/media")).json()
+    photo = next(m["id"] for m in media if m["kind"] == "image")
+    body = {"kind": "image_move", "image_asset_id": photo, "prompt": "slow push in"}
+    body |= {"width": 320, "height": 180, "fps": 12, "duration_s": 1.0}
+    accepted = await client.post(f"/api/v1/projects/{pid}/generations", json=body)
+    assert accepted.status_code == 202, accepted.text
+    deadline = time.monotonic() + 120
+    record = (await client.get(accepted.json()["status_url"])).json()
+    while record["status"] not in ("completed", "failed") and time.monotonic() < deadline:
+        await asyncio.sleep(0.5)
+        record = (await client.get(accepted.json()["status_url"])).json()
+    return dict(record)
 
 
 async def test_api_projector_and_two_workers_render_through_the_store_alone(
@@ -67,6 +87,17 @@ async def test_api_projector_and_two_workers_render_through_the_store_alone(
                 assert job["status"] == "complete", job
                 [download] = job["video_urls"]
                 video = await client.get(download, follow_redirects=True)
+                # An image move over a project photo: the worker fetches the photo from the
+                # store (the event names it by key; the API's path is on another disk).
+                moved = await image_move(client, pid)
+                assert moved["status"] == "completed", moved
+            # The render's clips leave the store once it has ended (the joining worker
+            # removes them right after its outcome), so a bucket does not grow by a render's
+            # worth of clips each time.
+            deadline = time.monotonic() + 30
+            while (left := [o.key for o in store.list("clips/")]) and time.monotonic() < deadline:
+                await asyncio.sleep(0.5)
+            assert left == [], f"clips kept in the store after the render: {left}"
 
     # The MP4 came from the store (the API's 307 to a presigned URL), whole and playable.
     assert video.status_code == 200 and video.history[0].status_code == 307

@@ -20,6 +20,7 @@ from agents.generation_run import (
     FinishedClip,
     earlier_outcome,
     finish_clip,
+    outcome_file,
     read_progress,
     run_provider,
 )
@@ -94,6 +95,7 @@ class Generator:
             env,
             VideoGenerationStarted(**_key(req), worker_id=self.worker_id, provider=req.provider),
         )
+        kept: tuple[ObjectRef, ObjectRef] | None = None
         try:
             outcome, clip = await self._make(env, out)
             kept = await self._keep(req, out, clip)
@@ -109,6 +111,12 @@ class Generator:
         else:
             result = completed(req, out, outcome, clip, kept)
         await self._send(env, result)
+        if kept is not None:
+            # The clip is in the store and its outcome in the log: a worker that shares no
+            # disk keeps nothing of it (only a redelivery in the instant before the commit
+            # would make the clip again).
+            for done in (out, Path(clip.thumbnail_path), outcome_file(out)):
+                done.unlink(missing_ok=True)
         outcome_name = "completed" if isinstance(result, VideoGenerationCompleted) else "failed"
         seconds = time.monotonic() - began
         RENDER_GENERATIONS.labels(provider=req.provider, outcome=outcome_name).inc()
@@ -125,7 +133,8 @@ class Generator:
         self, req: VideoGenerationRequested, out: Path, clip: FinishedClip
     ) -> tuple[ObjectRef, ObjectRef] | None:
         """The clip and its thumbnail in the store, when the workers share no disk. The local
-        files stay: a request delivered again finds them (and the provider's report)."""
+        files stay until the outcome is sent: a request delivered again before that finds
+        them (and the provider's report) and does not ask the provider again."""
         if self.media is None or self.media.shared_disk:
             return None
         project, generation = req.project_id, req.generation_id

@@ -21,11 +21,11 @@ from aiokafka.structs import TopicPartition
 from sqlalchemy import Engine
 
 from events.base import Envelope, new_id
-from events.codec import DecodeError, decode
+from events.codec import DecodeError, check_placement, decode
 from events.dead_letter import dead_letter_of
 from events.kafka_io import EventProducer, ensure_topics
 from events.topic_reader import Batch, TopicReader, follow
-from events.topics import EVENT_TOPICS, Topic, logical_topic, physical_name
+from events.topics import EVENT_TOPICS, logical_topic, physical_name
 from projections.batch import fold_batch, keys_of
 from projections.db import upgrade
 from projections.metrics import (
@@ -63,18 +63,6 @@ class _Decoded:
     events: list[Envelope[Any]] = field(default_factory=list)
     dead: list[tuple[Any, str]] = field(default_factory=list)
     next_offsets: dict[TopicPartitionKey, int] = field(default_factory=dict)
-
-
-def check_placement(env: Envelope[Any], topic: Topic | None, key: bytes | None) -> None:
-    """Reject an event that sits on the wrong topic or under the wrong key: folds rely on both."""
-    if topic != env.payload.topic:
-        where = topic.value if topic else "an unknown topic"
-        raise DecodeError(f"{env.type} belongs on {env.payload.topic.value}, found on {where}")
-    if key is None or key.decode(errors="replace") != env.key:
-        shown = None if key is None else key.decode(errors="replace")
-        raise DecodeError(
-            f"{env.type}: Kafka key {shown!r} does not match envelope key {env.key!r}"
-        )
 
 
 class Projector:

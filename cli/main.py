@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from cli.config_cmd import config_app
+from cli.export_cmd import export_app
 from cli.gc_cmd import gc
 from cli.kafka_cmd import kafka_app
 from cli.kafka_users_cmd import users_app as kafka_users_app
@@ -42,6 +43,7 @@ kafka_app.add_typer(kafka_users_app, name="users")
 app.add_typer(events_app, name="events")
 app.add_typer(storage_app, name="storage")
 app.add_typer(config_app, name="config")
+app.add_typer(export_app, name="export")
 app.add_typer(users_app, name="users")
 app.command("gc")(friendly_errors(gc))
 console = Console()

@@ -41,10 +41,17 @@ def print_report(report: ExportReport, out: Path) -> None:
     if report.removed:
         console.print(f"removed {report.removed} files an interrupted export left unrecorded")
     if not report.files:
-        console.print(f"nothing new since the last export to {out}/", highlight=False)
+        console.print(
+            f"nothing new since the last export to {out}/", highlight=False, soft_wrap=True
+        )
     else:
         total = sum(report.rows.values())
-        table = Table(title=f"wrote {len(report.files)} files ({total} rows) to {out}/")
+        console.print(
+            f"wrote {len(report.files)} files ({total} rows) to {out}/",
+            highlight=False,
+            soft_wrap=True,
+        )
+        table = Table()
         table.add_column("event type")
         table.add_column("files", justify="right")
         table.add_column("rows", justify="right")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -136,3 +138,26 @@ def test_export_refuses_an_out_that_is_a_file(
     done = run_cli("export", "parquet", "--out", str(target), env=env)
     assert done.returncode == 1
     assert f"error: {target} is a file; --out takes a folder" in done.stderr
+
+
+@needs_kcat
+async def test_an_analytics_principal_can_export(
+    kafka_bootstrap: str, topic_prefix: str, tmp_path: Path
+) -> None:
+    async with EventProducer(kafka_bootstrap, topic_prefix) as producer:
+        await producer.send_many(stamp(render_payloads("job-a", tasks=2), start=JOB_A_AT))
+    env = cli_env(kafka_bootstrap, topic_prefix, "")
+    name = f"clipstats{uuid.uuid4().hex[:8]}"
+    added = run_cli("kafka", "users", "add", name, "--role", "analytics", env=env)
+    assert added.returncode == 0, added.stderr
+    password = re.search(r"BEATSTITCH_KAFKA_PASSWORD=(\S+)", added.stdout)
+    assert password, added.stdout
+    as_analyst = {
+        **env,
+        "BEATSTITCH_KAFKA_USERNAME": name,
+        "BEATSTITCH_KAFKA_PASSWORD": password.group(1).strip("'"),
+    }
+    out = tmp_path / "export"
+    done = run_cli("export", "parquet", "--out", str(out), env=as_analyst)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert _duck(out, "SELECT COUNT(*) FROM {RenderRequested}") == [(1,)]

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import duckdb
 
+from analytics.parquet_export import STATE_FILE
 from events.kafka_io import EventProducer
 from events.topics import Topic, physical_name
 from tests.support.cli import cli_env, run_cli
@@ -161,3 +162,25 @@ async def test_an_analytics_principal_can_export(
     done = run_cli("export", "parquet", "--out", str(out), env=as_analyst)
     assert done.returncode == 0, done.stdout + done.stderr
     assert _duck(out, "SELECT COUNT(*) FROM {RenderRequested}") == [(1,)]
+
+
+async def test_a_run_stopped_before_its_state_was_saved_is_redone_without_duplicates(
+    kafka_bootstrap: str, topic_prefix: str, tmp_path: Path
+) -> None:
+    env = cli_env(kafka_bootstrap, topic_prefix, "")
+    out = tmp_path / "export"
+    async with EventProducer(kafka_bootstrap, topic_prefix) as producer:
+        await producer.send_many(stamp(render_payloads("job-a", tasks=4), start=JOB_A_AT))
+    assert run_cli("export", "parquet", "--out", str(out), env=env).returncode == 0
+    state_after_first = (out / STATE_FILE).read_bytes()
+
+    async with EventProducer(kafka_bootstrap, topic_prefix) as producer:
+        await producer.send_many(stamp(render_payloads("job-b", tasks=4), start=JOB_B_AT))
+    assert run_cli("export", "parquet", "--out", str(out), env=env).returncode == 0
+    # As if the second run had stopped after its files, before its state.
+    (out / STATE_FILE).write_bytes(state_after_first)
+
+    redone = run_cli("export", "parquet", "--out", str(out), env=env)
+    assert redone.returncode == 0, redone.stderr
+    assert "files an interrupted export left unrecorded" in redone.stdout
+    assert _duck(out, "SELECT COUNT(*), COUNT(DISTINCT event_id) FROM {ClipTaskQueued}") == [(8, 8)]

@@ -14,10 +14,12 @@ from rich.console import Console
 from rich.table import Table
 
 from cli.config_cmd import config_app
+from cli.export_cmd import export_app
 from cli.gc_cmd import gc
 from cli.kafka_cmd import kafka_app
 from cli.kafka_users_cmd import users_app as kafka_users_app
 from cli.logging_setup import configure_logging
+from cli.replay_as_of import cutoff_of, print_as_of
 from cli.runtime import CliError, friendly_errors, kafka_bootstrap
 from cli.storage_cmd import storage_app
 from cli.users_cmd import users_app
@@ -42,6 +44,7 @@ kafka_app.add_typer(kafka_users_app, name="users")
 app.add_typer(events_app, name="events")
 app.add_typer(storage_app, name="storage")
 app.add_typer(config_app, name="config")
+app.add_typer(export_app, name="export")
 app.add_typer(users_app, name="users")
 app.command("gc")(friendly_errors(gc))
 console = Console()
@@ -363,18 +366,38 @@ def worker() -> None:
 @friendly_errors
 def replay(
     into: Annotated[str, typer.Option(help="URL of a fresh database to rebuild into.")],
+    until: Annotated[
+        str | None,
+        typer.Option(
+            help="Rebuild the read models as they stood at this event time (ISO 8601 with a "
+            "zone, e.g. 2026-11-30T12:00:00Z): each partition up to its first event stamped "
+            "later. No comparison with the live ones."
+        ),
+    ] = None,
+    until_offsets: Annotated[
+        str | None,
+        typer.Option(
+            help="Rebuild up to these next offsets, e.g. render.jobs:0=12,clip.events:1=40 "
+            "(as a replay with --until prints them); a partition not named is not folded."
+        ),
+    ] = None,
 ) -> None:
     """Rebuild every read model from offset 0 and compare its digests with the live ones."""
     kafka, db = KafkaSettings(), DatabaseSettings()
+    cutoff = cutoff_of(until, until_offsets, kafka.topic_prefix)
     report = asyncio.run(
         replay_log(
             bootstrap=kafka_bootstrap(kafka),
             prefix=kafka.topic_prefix,
             into=make_engine(into),
-            live=make_engine(db.database_url),
+            live=None if cutoff is not None else make_engine(db.database_url),
             projector_name=db.projector_name,
+            cutoff=cutoff,
         )
     )
+    if cutoff is not None:
+        print_as_of(console, report, cutoff, kafka.topic_prefix)
+        return
     table = Table(title=f"replay of {report.stats.events} events in {report.stats.seconds:.2f} s")
     for col in ("table", "rows", "replayed sha256", "live sha256", ""):
         table.add_column(col)

@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from events.base import Envelope, envelope_model
 from events.registry import LATEST_VERSION, REGISTRY
+from events.topics import Topic
 from events.upcasters import upcast
 
 
@@ -88,3 +89,15 @@ def decode(raw: bytes | None) -> Envelope[Any]:
         return model.model_validate(data)
     except ValidationError as exc:
         raise DecodeError(f"invalid {event_type} v{version}: {_describe(exc)}") from exc
+
+
+def check_placement(env: Envelope[Any], topic: Topic | None, key: bytes | None) -> None:
+    """Reject an event that sits on the wrong topic or under the wrong key: folds rely on both."""
+    if topic != env.payload.topic:
+        where = topic.value if topic else "an unknown topic"
+        raise DecodeError(f"{env.type} belongs on {env.payload.topic.value}, found on {where}")
+    if key is None or key.decode(errors="replace") != env.key:
+        shown = None if key is None else key.decode(errors="replace")
+        raise DecodeError(
+            f"{env.type}: Kafka key {shown!r} does not match envelope key {env.key!r}"
+        )

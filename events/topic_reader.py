@@ -82,6 +82,11 @@ class TopicReader:
     async def _note_positions(self) -> None:
         self._behind = {tp for tp in self._behind if await self.position(tp) < self.end_offsets[tp]}
 
+    def finish(self, tp: TopicPartition) -> None:
+        """Read no more of a partition: a reader that follows until the end stops fetching it
+        and is done once the others are (a batch already fetched may still hold its records)."""
+        self._behind.discard(tp)
+
     @property
     def caught_up(self) -> bool:
         """True once every partition has been read up to the end it had when reading began."""

@@ -21,11 +21,12 @@ from aiokafka.structs import TopicPartition
 from sqlalchemy import Engine
 
 from events.base import Envelope, new_id
-from events.codec import DecodeError, decode
+from events.codec import DecodeError, check_placement, decode
 from events.dead_letter import dead_letter_of
 from events.kafka_io import EventProducer, ensure_topics
 from events.topic_reader import WATCH_WAIT_MS, Batch, TopicReader, follow
-from events.topics import EVENT_TOPICS, Topic, logical_topic, physical_name
+from events.topics import EVENT_TOPICS, logical_topic, physical_name
+from projections.as_of import Cutoff
 from projections.batch import fold_batch, keys_of
 from projections.db import upgrade
 from projections.metrics import (
@@ -63,18 +64,7 @@ class _Decoded:
     events: list[Envelope[Any]] = field(default_factory=list)
     dead: list[tuple[Any, str]] = field(default_factory=list)
     next_offsets: dict[TopicPartitionKey, int] = field(default_factory=dict)
-
-
-def check_placement(env: Envelope[Any], topic: Topic | None, key: bytes | None) -> None:
-    """Reject an event that sits on the wrong topic or under the wrong key: folds rely on both."""
-    if topic != env.payload.topic:
-        where = topic.value if topic else "an unknown topic"
-        raise DecodeError(f"{env.type} belongs on {env.payload.topic.value}, found on {where}")
-    if key is None or key.decode(errors="replace") != env.key:
-        shown = None if key is None else key.decode(errors="replace")
-        raise DecodeError(
-            f"{env.type}: Kafka key {shown!r} does not match envelope key {env.key!r}"
-        )
+    cut: list[TopicPartitionKey] = field(default_factory=list)
 
 
 class Projector:
@@ -90,6 +80,7 @@ class Projector:
         batch_size: int = 5000,
         on_batch: Callable[[ProjectorStats], None] | None = None,
         wait_for_lock: bool = True,
+        cutoff: Cutoff | None = None,
     ) -> None:
         self.bootstrap = bootstrap
         self.prefix = prefix
@@ -100,6 +91,9 @@ class Projector:
         # Another projector of this name on this database: wait for it to stop (a standby),
         # or refuse at once with ProjectorBusy.
         self.wait_for_lock = wait_for_lock
+        # An as-of replay: each partition ends at the cutoff (projections/as_of.py).
+        self.cutoff = cutoff
+        self._cut: set[TopicPartitionKey] = set()
         self.stats = ProjectorStats()
         self._stored: dict[TopicPartitionKey, int] = {}
         self._cache = JobCache()
@@ -179,6 +173,8 @@ class Projector:
             # Decode this batch while the previous one commits in its thread; commits
             # stay strictly in order.
             batch = self._decode(data)
+            for topic, partition in batch.cut:
+                reader.finish(TopicPartition(topic, partition))
             if pending is not None:
                 await pending
             pending = asyncio.create_task(self._store(batch, producer))
@@ -192,15 +188,29 @@ class Projector:
     def _decode(self, data: Batch) -> _Decoded:
         out = _Decoded()
         for tp, records in data.items():
+            where = (tp.topic, tp.partition)
+            if where in self._cut:
+                continue  # fetched before the partition was cut
             topic = logical_topic(self.prefix, tp.topic)
+            next_offset = records[-1].offset + 1
             for record in records:
+                if self.cutoff is not None and self.cutoff.offset_reached(where, record.offset):
+                    next_offset = record.offset
+                    break
                 try:
                     env = decode(record.value)
                     check_placement(env, topic, record.key)
-                    out.events.append(env)
                 except DecodeError as exc:
                     out.dead.append((record, exc.reason))
-            out.next_offsets[(tp.topic, tp.partition)] = records[-1].offset + 1
+                    continue
+                if self.cutoff is not None and self.cutoff.later(env.occurred_at):
+                    next_offset = record.offset
+                    break
+                out.events.append(env)
+            if next_offset <= records[-1].offset:
+                self._cut.add(where)
+                out.cut.append(where)
+            out.next_offsets[where] = next_offset
         return out
 
     async def _store(self, batch: _Decoded, producer: EventProducer) -> None:

@@ -1,12 +1,16 @@
-"""Replay: rebuild every read model from offset 0 into a fresh database and compare digests."""
+"""Replay: rebuild every read model from offset 0 into a fresh database and compare digests,
+or, as of a moment or offsets, rebuild the read models as they stood then."""
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import Engine, func, select
 
+from events.kafka_io import partitions_of
+from events.topics import EVENT_TOPICS, physical_name
+from projections.as_of import Cutoff
 from projections.db import upgrade
 from projections.digest import TableDigest, database_digest
 from projections.models import Base
@@ -26,6 +30,8 @@ class ReplayReport:
     replayed: list[TableDigest]
     live: list[TableDigest] | None
     live_caught_up: bool
+    # The next offset of every partition: where the replay stopped.
+    stopped_at: dict[TopicPartitionKey, int] = field(default_factory=dict)
 
     @property
     def equal(self) -> bool:
@@ -63,6 +69,15 @@ async def _wait_for_live(
         await asyncio.sleep(0.1)
 
 
+async def _stopped_at(
+    bootstrap: str, prefix: str, positions: dict[TopicPartitionKey, int]
+) -> dict[TopicPartitionKey, int]:
+    """Every event partition's next offset after the replay (0 where it folded nothing)."""
+    names = [physical_name(prefix, t) for t in EVENT_TOPICS]
+    every = await partitions_of(bootstrap, names)
+    return {(tp.topic, tp.partition): positions.get((tp.topic, tp.partition), 0) for tp in every}
+
+
 async def replay(
     *,
     bootstrap: str,
@@ -71,14 +86,19 @@ async def replay(
     live: Engine | None,
     projector_name: str = "projector",
     live_timeout_s: float = 30.0,
+    cutoff: Cutoff | None = None,
 ) -> ReplayReport:
     """Fold the whole log into `into`, wait for the live projector to reach the same point,
-    then digest both."""
+    then digest both. With a cutoff, fold the log only up to it and compare with nothing: the
+    live read models are newer."""
     await asyncio.to_thread(ensure_empty, into)
-    projector = Projector(bootstrap=bootstrap, prefix=prefix, engine=into, name=projector_name)
+    projector = Projector(
+        bootstrap=bootstrap, prefix=prefix, engine=into, name=projector_name, cutoff=cutoff
+    )
     stats = await projector.run(until_end=True)
-    if live is None:
-        return ReplayReport(stats, database_digest(into), None, live_caught_up=False)
+    if live is None or cutoff is not None:
+        stopped = await _stopped_at(bootstrap, prefix, stats.positions)
+        return ReplayReport(stats, database_digest(into), None, False, stopped)
     caught_up = False
     for _ in range(3):
         live_offsets = await _wait_for_live(live, projector_name, stats.positions, live_timeout_s)
@@ -91,5 +111,9 @@ async def replay(
         caught_up = True
         break
     return ReplayReport(
-        stats, database_digest(into), database_digest(live), live_caught_up=caught_up
+        stats,
+        database_digest(into),
+        database_digest(live),
+        live_caught_up=caught_up,
+        stopped_at=await _stopped_at(bootstrap, prefix, stats.positions),
     )

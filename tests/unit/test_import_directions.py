@@ -21,10 +21,22 @@ ALLOWED: dict[str, frozenset[str]] = {
     "projections": frozenset({"events", "engine", "storage", "domain"}),
     "agents": frozenset({"events", "engine", "storage", "domain"}),
     "api": frozenset({"events", "engine", "storage", "domain", "projections"}),
+    # Tables for analysts, read from the log (never from the read models).
+    "analytics": frozenset({"events", "engine", "storage", "domain"}),
     # This machine's stack (broker, PostgreSQL, service processes): for people, tests, benches.
     "local_stack": frozenset({"events", "storage"}),
     "cli": frozenset(
-        {"events", "engine", "storage", "domain", "projections", "agents", "api", "local_stack"}
+        {
+            "events",
+            "engine",
+            "storage",
+            "domain",
+            "projections",
+            "agents",
+            "api",
+            "analytics",
+            "local_stack",
+        }
     ),
 }
 # Benches stand on the product, never on the tests.

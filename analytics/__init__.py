@@ -1,0 +1,1 @@
+"""Analytics: the log as tables for analysts (the Parquet export)."""

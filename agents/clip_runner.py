@@ -19,6 +19,7 @@ from typing import Any
 import structlog
 
 from agents.clip_job import ClipDone, render_placeholder, render_segment
+from agents.config_state import LiveConfig
 from agents.metrics import (
     RENDER_CLIP_DURATION_MS,
     RENDER_CLIP_FAILURES,
@@ -111,7 +112,8 @@ class ClipRunner:
     worker_id: str
     emit: Emit
     execute: Execute
-    config: Callable[[], RenderClipConfig]
+    # The live config and its version (agents.config_state): each attempt says which it ran under.
+    config: Callable[[], LiveConfig]
     tmp_root: Path
     # Every source is vetted here first: a refused one fails over like a bad source.
     guard: SourceGuard
@@ -146,6 +148,8 @@ class _Attempts:
         self.task: ClipTaskQueued = env.payload
         self.slot = slot
         self.attempt = 0
+        # One config for the whole task, read once: all its attempts run under this version.
+        self.live = runner.config()
         self.began = time.monotonic()
         self.out = clip_path(runner.tmp_root, self.task.render_job_id, self.task.segment_index)
         self.ids = dict(
@@ -226,7 +230,7 @@ class _Attempts:
     async def run(self) -> None:
         if await self.cancelled():
             return
-        config = self.r.config()
+        config = self.live.config
         chain = self.chain()
         reason, error = FailureReason.NO_CANDIDATES, "no remote or local source"
         for k, (kind, where) in enumerate(chain):
@@ -322,6 +326,7 @@ class _Attempts:
                 worker_id=self.r.worker_id,
                 slot=self.slot,
                 source_type=kind,
+                config_version=self.live.version,
             )
         )
         self.attempt += 1

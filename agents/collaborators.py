@@ -222,7 +222,7 @@ def build_collaborators(
         worker_id=worker.worker_id,
         emit=emit_for,
         execute=pool.run,
-        config=lambda: watcher.live.config,
+        config=lambda: watcher.live,
         tmp_root=artifacts / "render_tmp",
         guard=guard,
         placeholder=str(placeholder),

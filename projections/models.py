@@ -80,6 +80,8 @@ class ClipTask(Base):
     clip_path: Mapped[str | None] = mapped_column(Text)
     duration_ms: Mapped[int | None] = mapped_column(Integer)
     fallback_reasons: Mapped[dict[str, Any]]
+    # The render config version its latest attempt ran under (ClipTaskStarted 2).
+    config_version: Mapped[int | None] = mapped_column(Integer, index=True)
     queued_at: Mapped[datetime | None]
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]

@@ -105,6 +105,16 @@ class ClipTaskSucceeded(_ClipOutcome):
     worker_id: Id | None = None
 
 
+class ClipTaskStarted(_ClipOutcome):
+    """A worker began an attempt of a clip task."""
+
+    event_type: ClassVar[str] = "ClipTaskStarted"
+
+    worker_id: Id
+    slot: int = Field(ge=0, le=INT32_MAX)
+    source_type: SourceType
+
+
 class BeatAnalysisRequested(_AnalysisPayload):
     """An audio track was uploaded and needs its beat grid."""
 

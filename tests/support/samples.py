@@ -110,7 +110,9 @@ def sample_payloads() -> list[Payload]:
             source=SOURCE,
             output=OUTPUT,
         ),
-        ClipTaskStarted(**CLIP, worker_id="w-1", slot=0, source_type=SourceType.REMOTE),
+        ClipTaskStarted(
+            **CLIP, worker_id="w-1", slot=0, source_type=SourceType.REMOTE, config_version=3
+        ),
         ClipTaskRetrying(
             **CLIP, source_type=SourceType.REMOTE, reason=FailureReason.TIMEOUT, backoff_ms=500
         ),
@@ -167,6 +169,7 @@ def sample_payloads() -> list[Payload]:
 def superseded_payloads() -> list[Payload]:
     """Payloads of the versions a newer one replaced, as their producers wrote them."""
     return [
+        superseded.ClipTaskStarted(**CLIP, worker_id="w-1", slot=0, source_type=SourceType.REMOTE),
         superseded.VideoGenerationCompleted(
             **GENERATION,
             provider="local",

@@ -19,6 +19,7 @@ from projections.config_history import ConfigVersion, HistoryEntry
 # More progress events than this under one cause show as one line in the tree (JSON has all).
 _PROGRESS_SHOWN = 3
 _RENDERS_SHOWN = 8
+_ON_BRANCH = ("task_id", "video_id", "segment_index")
 
 
 def _at(value: datetime | None) -> str | None:
@@ -40,7 +41,12 @@ def config_values(config: Mapping[str, Any]) -> str:
 
 def _label(line: AuditLine, start: datetime) -> str:
     since = round((line.occurred_at - start).total_seconds() * 1000)
-    fields = " ".join(f"{k}={v}" for k, v in line.fields.items() if k not in ("task_id",))
+    # The task's ids are on its branch, and settings objects are in --json: one line each.
+    fields = " ".join(
+        f"{k}={v}"
+        for k, v in line.fields.items()
+        if k not in _ON_BRANCH and not isinstance(v, dict | list)
+    )
     where = f"{line.topic}/{line.partition}@{line.offset}"
     return f"[bold]{line.type}[/bold] +{since} ms [dim]{where}[/dim] {escape(fields)}"
 

@@ -80,9 +80,13 @@ async def test_audit_verifies_a_render_and_names_a_hand_altered_read_model(
 
     engine = make_engine(url)
     with engine.begin() as conn:
-        metrics = conn.execute(
-            RenderJob.__table__.select().where(RenderJob.id == JOB)  # type: ignore[attr-defined]
-        ).one()._mapping["metrics"]
+        metrics = (
+            conn.execute(
+                RenderJob.__table__.select().where(RenderJob.id == JOB)  # type: ignore[attr-defined]
+            )
+            .one()
+            ._mapping["metrics"]
+        )
         stats = metrics["render"]["clip_stats"]
         true_success = stats["success_tasks"]
         stats["success_tasks"] = true_success + 5
@@ -92,8 +96,7 @@ async def test_audit_verifies_a_render_and_names_a_hand_altered_read_model(
     altered = run_cli("audit", JOB, "--verify", env=env)
     assert altered.returncode == 1
     assert (
-        f"read model clip_stats.success_tasks is {true_success + 5}; "
-        f"the events give {true_success}"
+        f"read model clip_stats.success_tasks is {true_success + 5}; the events give {true_success}"
     ) in altered.stdout
     assert "RenderCompleted: equal" in altered.stdout
     assert "error: verify failed: 1 difference between the records and the events" in (

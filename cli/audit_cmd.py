@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from sqlalchemy import Engine
 from typer.core import TyperGroup
 
 from cli.audit_view import (
@@ -30,7 +31,7 @@ from projections.audit_queries import (
     renders_by_config_version,
     require_read_models,
 )
-from projections.audit_tree import causal_tree, task_views
+from projections.audit_tree import CausalTree, TaskView, causal_tree, task_views
 from projections.audit_verify import Verification, history_sha256, verify
 from projections.config_history import (
     DEFAULTS_VERSION,
@@ -72,7 +73,7 @@ def _read_log(job: str) -> JobLog:
     return found
 
 
-def _engine() -> Any:
+def _engine() -> Engine:
     engine = make_engine(DatabaseSettings().database_url)
     try:
         require_read_models(engine)
@@ -135,8 +136,8 @@ def job(
 def _show_job(
     job_id: str,
     found: JobLog,
-    tree: Any,
-    tasks: Any,
+    tree: CausalTree,
+    tasks: list[TaskView],
     used: dict[int | None, ConfigVersion | None],
     sha: str,
     verified: Verification | None,

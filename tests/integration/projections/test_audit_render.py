@@ -8,7 +8,7 @@ import json
 import re
 from pathlib import Path
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from events.base import make_event
 from events.kafka_io import EventProducer
@@ -60,8 +60,8 @@ async def test_audit_verifies_a_render_and_names_a_hand_altered_read_model(
     again = run_cli("audit", JOB, "--verify", env=env)
     assert _sha(again.stdout) == _sha(first.stdout)
 
-    doc = json.loads(run_cli("audit", JOB, "--json", env=env).stdout)
-    assert doc["sha256"] == _sha(first.stdout)
+    doc = json.loads(run_cli("audit", JOB, "--json", "--verify", env=env).stdout)
+    assert doc["sha256"] == _sha(first.stdout) and doc["verify"]["passed"]
     # Every event but the request names, as its cause, another event of the job in the log.
     ids = {e["event_id"] for e in doc["events"]}
     uncaused = [
@@ -80,13 +80,7 @@ async def test_audit_verifies_a_render_and_names_a_hand_altered_read_model(
 
     engine = make_engine(url)
     with engine.begin() as conn:
-        metrics = (
-            conn.execute(
-                RenderJob.__table__.select().where(RenderJob.id == JOB)  # type: ignore[attr-defined]
-            )
-            .one()
-            ._mapping["metrics"]
-        )
+        metrics = conn.execute(select(RenderJob.metrics).where(RenderJob.id == JOB)).scalar_one()
         stats = metrics["render"]["clip_stats"]
         true_success = stats["success_tasks"]
         stats["success_tasks"] = true_success + 5

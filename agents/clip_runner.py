@@ -57,7 +57,8 @@ from storage.object_store import ObjectMissing, StorageError, StorageUnavailable
 
 log = structlog.get_logger("render_worker")
 
-Emit = Callable[[Envelope[Any], list[Payload]], Awaitable[None]]
+# Sends events caused by an event; returns the envelopes it sent, if it says.
+Emit = Callable[[Envelope[Any], list[Payload]], Awaitable[list[Envelope[Any]] | None]]
 Execute = Callable[..., Awaitable[ClipDone]]
 # Worth another try on the same source; anything else moves to the next source at once.
 RETRYABLE = frozenset({FailureReason.TIMEOUT, FailureReason.CDN_ERROR, FailureReason.WORKER_CRASH})
@@ -146,6 +147,9 @@ class _Attempts:
         self.r = runner
         self.env = env
         self.task: ClipTaskQueued = env.payload
+        # What an attempt leads to (a retry, a fallback, the clip) names that attempt's
+        # ClipTaskStarted as its cause; the attempts themselves name the queued task.
+        self.cause: Envelope[Any] = env
         self.slot = slot
         self.attempt = 0
         # One config for the whole task, read once: all its attempts run under this version.
@@ -164,7 +168,7 @@ class _Attempts:
         return round((time.monotonic() - self.began) * 1000)
 
     async def emit(self, *payloads: Payload) -> None:
-        await self.r.emit(self.env, list(payloads))
+        await self.r.emit(self.cause, list(payloads))
 
     def chain(self) -> list[tuple[SourceType, Where]]:
         src = self.task.source
@@ -319,16 +323,20 @@ class _Attempts:
         return None, reason, error
 
     async def start(self, kind: SourceType) -> None:
-        await self.emit(
-            ClipTaskStarted(
-                **self.ids,
-                attempt=self.attempt,
-                worker_id=self.r.worker_id,
-                slot=self.slot,
-                source_type=kind,
-                config_version=self.live.version,
-            )
+        sent = await self.r.emit(
+            self.env,
+            [
+                ClipTaskStarted(
+                    **self.ids,
+                    attempt=self.attempt,
+                    worker_id=self.r.worker_id,
+                    slot=self.slot,
+                    source_type=kind,
+                    config_version=self.live.version,
+                )
+            ],
         )
+        self.cause = sent[-1] if sent else self.env
         self.attempt += 1
 
     async def succeeded(self, kind: SourceType, done: ClipDone) -> None:

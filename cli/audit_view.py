@@ -48,7 +48,7 @@ def _label(line: AuditLine, start: datetime) -> str:
         if k not in _ON_BRANCH and not isinstance(v, dict | list)
     )
     where = f"{line.topic}/{line.partition}@{line.offset}"
-    return f"[bold]{line.type}[/bold] +{since} ms [dim]{where}[/dim] {escape(fields)}"
+    return f"[bold]{line.type}[/bold] +{since} ms [dim]{where}[/dim] {escape(fields)}".rstrip()
 
 
 def _task_label(view: TaskView) -> str:

@@ -71,6 +71,13 @@ async def test_audit_verifies_a_render_and_names_a_hand_altered_read_model(
     ]
     assert uncaused == []
     assert [n["type"] for n in doc["tree"]] == ["RenderRequested"] and doc["orphans"] == []
+    # request → tasks → attempts → what each attempt led to
+    tasks = [n for n in doc["tree"][0]["children"] if n["type"] == "ClipTaskQueued"]
+    assert len(tasks) == segments
+    for task in tasks:
+        assert {a["type"] for a in task["children"]} == {"ClipTaskStarted"}
+        led_to = [c["type"] for a in task["children"] for c in a["children"]]
+        assert led_to[-1] == "ClipTaskSucceeded", task
     # Every task ran under version 1, and the audit shows its values.
     assert len(doc["tasks"]) == segments
     assert {tuple(t["config_versions"]) for t in doc["tasks"]} == {(1,)}

@@ -65,10 +65,12 @@ async def run(
     sent: list[Any] = []
     slept: list[float] = []
 
-    async def emit(cause: Any, payloads: list[Any]) -> None:
-        sent.extend(
+    async def emit(cause: Any, payloads: list[Any]) -> list[Any]:
+        made = [
             make_event(p, trace_id=cause.trace_id, causation_id=cause.event_id) for p in payloads
-        )
+        ]
+        sent.extend(made)
+        return made
 
     async def execute(fn: Any, *args: Any) -> ClipDone:
         key = args[2] if fn is render_segment else "placeholder"
@@ -265,3 +267,24 @@ async def test_every_attempt_says_the_config_version_it_ran_under() -> None:
     events, _ = await run({"https://cdn/v.mp4": [TimeoutError("slow")], "/media/v.mp4": ["ok"]})
     starts = [e.payload for e in events if isinstance(e.payload, ClipTaskStarted)]
     assert [(p.attempt, p.config_version) for p in starts] == [(0, 7), (1, 7)]
+
+
+async def test_an_attempt_causes_what_follows_it_and_the_task_causes_its_attempts() -> None:
+    crash = PoolChildDied("a pool process died")
+    events, _ = await run(
+        {"https://cdn/v.mp4": [crash, TimeoutError("slow")], "/media/v.mp4": ["ok"]}
+    )
+    assert shape(events)[:4] == [
+        "Started(0,remote)",
+        "Retrying(0,worker_crash)",
+        "Started(1,remote)",
+        "FellBack(1,remote>local:internal)",
+    ]
+    starts = [e for e in events if isinstance(e.payload, ClipTaskStarted)]
+    assert len({s.causation_id for s in starts}) == 1  # the queued task
+    caused_by = {type(e.payload).__name__: e.causation_id for e in events if e not in starts}
+    assert caused_by == {
+        "ClipTaskRetrying": starts[0].event_id,
+        "ClipTaskFellBack": starts[1].event_id,
+        "ClipTaskSucceeded": starts[2].event_id,
+    }

@@ -9,7 +9,7 @@ from typing import Any
 
 from events.base import Envelope
 from events.codec import encode
-from events.payloads import ClipTaskQueued, RenderRequested
+from events.payloads import ClipTaskQueued, ClipTaskStarted, RenderRequested
 from events.topics import Topic
 from projections.audit import AuditLine, audit_line
 from projections.audit_tree import causal_tree, task_views, uncaused
@@ -22,16 +22,23 @@ JOB = "job-a"
 
 def caused(envs: list[Envelope[Any]]) -> list[Envelope[Any]]:
     """Causes as the services set them: the request causes the plan and the outcome, each
-    ClipTaskQueued causes its task's events."""
+    ClipTaskQueued its task's attempts, each attempt what follows it."""
     request = next(e for e in envs if isinstance(e.payload, RenderRequested))
-    queued = {e.payload.task_id: e.event_id for e in envs if isinstance(e.payload, ClipTaskQueued)}
+    queued: dict[str, str] = {}
+    latest: dict[str, str] = {}  # task → its queued event, then its latest attempt
     out = []
     for e in envs:
         task = getattr(e.payload, "task_id", None)
         if e is request:
             cause = None
-        elif task is not None and not isinstance(e.payload, ClipTaskQueued):
+        elif isinstance(e.payload, ClipTaskQueued):
+            cause = request.event_id
+            queued[task] = latest[task] = e.event_id
+        elif isinstance(e.payload, ClipTaskStarted):
             cause = queued[task]
+            latest[task] = e.event_id
+        elif task is not None:
+            cause = latest[task]
         else:
             cause = request.event_id
         out.append(e.model_copy(update={"causation_id": cause}))
@@ -59,13 +66,11 @@ def test_the_tree_hangs_tasks_and_their_attempts_under_the_request() -> None:
     placeholder_task = next(
         c for c in tree.roots[0].children if c.line.fields.get("segment_index") == 2
     )
-    assert [c.line.type for c in placeholder_task.children] == [
-        "ClipTaskStarted",
-        "ClipTaskRetrying",
-        "ClipTaskStarted",
-        "ClipTaskFellBack",
-        "ClipTaskFellBack",
-        "ClipTaskSucceeded",
+    attempts = placeholder_task.children
+    assert [c.line.type for c in attempts] == ["ClipTaskStarted", "ClipTaskStarted"]
+    assert [[c.line.type for c in a.children] for a in attempts] == [
+        ["ClipTaskRetrying"],
+        ["ClipTaskFellBack", "ClipTaskFellBack", "ClipTaskSucceeded"],
     ]
     assert tree.orphans == [] and tree.copies == 0
 

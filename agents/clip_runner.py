@@ -19,6 +19,7 @@ from typing import Any
 import structlog
 
 from agents.clip_job import ClipDone, render_placeholder, render_segment
+from agents.config_state import LiveConfig
 from agents.metrics import (
     RENDER_CLIP_DURATION_MS,
     RENDER_CLIP_FAILURES,
@@ -56,7 +57,8 @@ from storage.object_store import ObjectMissing, StorageError, StorageUnavailable
 
 log = structlog.get_logger("render_worker")
 
-Emit = Callable[[Envelope[Any], list[Payload]], Awaitable[None]]
+# Sends events caused by an event; returns the envelopes it sent, if it says.
+Emit = Callable[[Envelope[Any], list[Payload]], Awaitable[list[Envelope[Any]] | None]]
 Execute = Callable[..., Awaitable[ClipDone]]
 # Worth another try on the same source; anything else moves to the next source at once.
 RETRYABLE = frozenset({FailureReason.TIMEOUT, FailureReason.CDN_ERROR, FailureReason.WORKER_CRASH})
@@ -111,7 +113,8 @@ class ClipRunner:
     worker_id: str
     emit: Emit
     execute: Execute
-    config: Callable[[], RenderClipConfig]
+    # The live config and its version (agents.config_state): each attempt says which it ran under.
+    config: Callable[[], LiveConfig]
     tmp_root: Path
     # Every source is vetted here first: a refused one fails over like a bad source.
     guard: SourceGuard
@@ -144,8 +147,13 @@ class _Attempts:
         self.r = runner
         self.env = env
         self.task: ClipTaskQueued = env.payload
+        # What an attempt leads to (a retry, a fallback, the clip) names that attempt's
+        # ClipTaskStarted as its cause; the attempts themselves name the queued task.
+        self.cause: Envelope[Any] = env
         self.slot = slot
         self.attempt = 0
+        # One config for the whole task, read once: all its attempts run under this version.
+        self.live = runner.config()
         self.began = time.monotonic()
         self.out = clip_path(runner.tmp_root, self.task.render_job_id, self.task.segment_index)
         self.ids = dict(
@@ -160,7 +168,7 @@ class _Attempts:
         return round((time.monotonic() - self.began) * 1000)
 
     async def emit(self, *payloads: Payload) -> None:
-        await self.r.emit(self.env, list(payloads))
+        await self.r.emit(self.cause, list(payloads))
 
     def chain(self) -> list[tuple[SourceType, Where]]:
         src = self.task.source
@@ -226,7 +234,7 @@ class _Attempts:
     async def run(self) -> None:
         if await self.cancelled():
             return
-        config = self.r.config()
+        config = self.live.config
         chain = self.chain()
         reason, error = FailureReason.NO_CANDIDATES, "no remote or local source"
         for k, (kind, where) in enumerate(chain):
@@ -315,15 +323,20 @@ class _Attempts:
         return None, reason, error
 
     async def start(self, kind: SourceType) -> None:
-        await self.emit(
-            ClipTaskStarted(
-                **self.ids,
-                attempt=self.attempt,
-                worker_id=self.r.worker_id,
-                slot=self.slot,
-                source_type=kind,
-            )
+        sent = await self.r.emit(
+            self.env,
+            [
+                ClipTaskStarted(
+                    **self.ids,
+                    attempt=self.attempt,
+                    worker_id=self.r.worker_id,
+                    slot=self.slot,
+                    source_type=kind,
+                    config_version=self.live.version,
+                )
+            ],
         )
+        self.cause = sent[-1] if sent else self.env
         self.attempt += 1
 
     async def succeeded(self, kind: SourceType, done: ClipDone) -> None:

@@ -91,16 +91,18 @@ def provider_factory(
     return provider
 
 
-EmitFor = Callable[[Envelope[Any], list[Payload]], Awaitable[None]]
+EmitFor = Callable[[Envelope[Any], list[Payload]], Awaitable[list[Envelope[Any]]]]
 
 
 def _emitters(outbox: Outbox) -> tuple[EmitFor, Emit]:
     """Send events caused by an event, and events of a render (its trace, its request)."""
 
-    async def emit_for(cause: Envelope[Any], payloads: list[Payload]) -> None:
-        await outbox.send(
-            [make_event(p, trace_id=cause.trace_id, causation_id=cause.event_id) for p in payloads]
-        )
+    async def emit_for(cause: Envelope[Any], payloads: list[Payload]) -> list[Envelope[Any]]:
+        sent = [
+            make_event(p, trace_id=cause.trace_id, causation_id=cause.event_id) for p in payloads
+        ]
+        await outbox.send(sent)
+        return sent
 
     async def emit_for_job(
         state: JobAssembly, payloads: list[Payload], event_id: str | None = None
@@ -222,7 +224,7 @@ def build_collaborators(
         worker_id=worker.worker_id,
         emit=emit_for,
         execute=pool.run,
-        config=lambda: watcher.live.config,
+        config=lambda: watcher.live,
         tmp_root=artifacts / "render_tmp",
         guard=guard,
         placeholder=str(placeholder),

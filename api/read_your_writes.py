@@ -47,10 +47,16 @@ async def wait_until_projected(services: Services, produced: Produced) -> None:
 
 
 async def emit(
-    services: Services, payload: Payload, *, trace_id: str, wait: bool = True
+    services: Services,
+    payload: Payload,
+    *,
+    trace_id: str,
+    wait: bool = True,
+    causation_id: str | None = None,
 ) -> Produced:
-    """Produce one event; with wait, return once it is projected."""
-    envelope = make_event(payload, trace_id=trace_id)
+    """Produce one event (caused by the event `causation_id` names, if any); with wait,
+    return once it is projected."""
+    envelope = make_event(payload, trace_id=trace_id, causation_id=causation_id)
     meta = await services.producer.send(envelope)
     produced = Produced(envelope, meta.topic, meta.partition, meta.offset)
     log.info(

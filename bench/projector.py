@@ -64,11 +64,15 @@ def task_lifecycle(job: str, task: str, video: str, index: int, duration_ms: int
             source=source,
             output=OUTPUT,
         ),
-        ClipTaskStarted(**ids, attempt=0, worker_id="w", slot=0, source_type=remote),
+        ClipTaskStarted(
+            **ids, attempt=0, worker_id="w", slot=0, source_type=remote, config_version=0
+        ),
         ClipTaskRetrying(
             **ids, attempt=0, source_type=remote, reason=FailureReason.TIMEOUT, backoff_ms=500
         ),
-        ClipTaskStarted(**ids, attempt=1, worker_id="w", slot=0, source_type=remote),
+        ClipTaskStarted(
+            **ids, attempt=1, worker_id="w", slot=0, source_type=remote, config_version=0
+        ),
         ClipTaskSucceeded(
             **ids,
             attempt=1,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -13,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from cli.audit_cmd import audit_app
 from cli.config_cmd import config_app
 from cli.export_cmd import export_app
 from cli.gc_cmd import gc
@@ -25,7 +25,6 @@ from cli.storage_cmd import storage_app
 from cli.users_cmd import users_app
 from events.schema_export import write_schemas
 from events.settings import KafkaSettings
-from projections.audit import audit as audit_log
 from projections.db import make_engine
 from projections.projector import Projector
 from projections.replay import replay as replay_log
@@ -46,6 +45,7 @@ app.add_typer(storage_app, name="storage")
 app.add_typer(config_app, name="config")
 app.add_typer(export_app, name="export")
 app.add_typer(users_app, name="users")
+app.add_typer(audit_app, name="audit")
 app.command("gc")(friendly_errors(gc))
 console = Console()
 
@@ -418,48 +418,3 @@ def replay(
     if not report.equal:
         raise CliError("the replayed read models differ from the live ones")
     console.print("[green]replayed read models are identical to the live ones[/green]")
-
-
-@app.command()
-@friendly_errors
-def audit(
-    render_job_id: Annotated[str, typer.Argument(help="The render job to audit.")],
-    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
-) -> None:
-    """Print a render job's events from the log, in order."""
-    kafka = KafkaSettings()
-    lines, undecodable = asyncio.run(
-        audit_log(kafka_bootstrap(kafka), kafka.topic_prefix, render_job_id)
-    )
-    if not lines:
-        raise CliError(f"no events of render job {render_job_id!r} in the log")
-    if as_json:
-        for ln in lines:
-            print(
-                json.dumps(
-                    {
-                        "occurred_at": ln.occurred_at.isoformat(),
-                        "type": ln.type,
-                        "version": ln.version,
-                        "trace_id": ln.trace_id,
-                        "event_id": ln.event_id,
-                        "topic": ln.topic,
-                        "partition": ln.partition,
-                        "offset": ln.offset,
-                        **ln.fields,
-                    }
-                )
-            )
-        return
-    table = Table(title=f"render job {render_job_id}: {len(lines)} events")
-    for col in ("time (UTC)", "type", "trace_id", "where", "key fields"):
-        table.add_column(col, overflow="fold")
-    for ln in lines:
-        fields = " ".join(f"{k}={v}" for k, v in ln.fields.items())
-        where = f"{ln.topic}/{ln.partition}@{ln.offset}"
-        table.add_row(
-            ln.occurred_at.isoformat(timespec="milliseconds"), ln.type, ln.trace_id, where, fields
-        )
-    console.print(table)
-    if undecodable:
-        console.print(f"[yellow]{undecodable} undecodable messages skipped[/yellow]")

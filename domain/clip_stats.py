@@ -68,6 +68,8 @@ class TaskState:
     duration_ms: int | None = None
     # from_source → reason, one entry per fallback step, so a redelivery adds nothing.
     fallback_reasons: dict[str, str] = field(default_factory=dict)
+    # The render config version the task's latest attempt ran under (None: not recorded).
+    config_version: int | None = None
     queued_at: datetime | None = None
     started_at: datetime | None = None
     finished_at: datetime | None = None
@@ -154,6 +156,7 @@ def fold_task(task: TaskState | None, env: Envelope[Any]) -> TaskState:
             slot=p.slot,
             worker_id=p.worker_id,
             source_type=p.source_type,
+            config_version=p.config_version,
             started_at=earliest(base.started_at, at),
         )
     elif isinstance(p, ClipTaskRetrying):

@@ -65,6 +65,9 @@ class JobState:
     edl_hash: str | None = None
     render_settings: dict[str, Any] | None = None
     trace_id: str | None = None
+    # The event id of the request that owns the job: what a later command on it (a
+    # cancellation) names as its cause.
+    request_event_id: str | None = None
     planned_tasks: int | None = None
     output_path: str | None = None
     # The output in the store (its key and SHA-256), when the assembler put it there.
@@ -114,6 +117,7 @@ def _folded(base: JobState, env: Envelope[Any]) -> JobState:
             edl_hash=p.edl_hash,
             render_settings={"kind": p.kind, **p.output.model_dump(mode="json")},
             trace_id=env.trace_id,
+            request_event_id=env.event_id,
             created_at=earliest(base.created_at, at),
         )
     if isinstance(p, RenderStarted):

@@ -43,6 +43,7 @@ ALL_PAYLOADS: tuple[type[Payload], ...] = (
     RenderCancelled,
     v.ClipTaskQueued,
     ClipTaskQueued,
+    v.ClipTaskStarted,
     ClipTaskStarted,
     ClipTaskRetrying,
     ClipTaskSucceededV1,

@@ -39,6 +39,12 @@ def _render_config_updated_v1_to_v2(payload: JsonDict) -> JsonDict:
     return {**payload, "config": rest}
 
 
+def _clip_task_started_v1_to_v2(payload: JsonDict) -> JsonDict:
+    """v1 did not say which config version the attempt ran under: null, "not recorded"
+    (0 would claim the embedded defaults)."""
+    return {**payload, "config_version": None}
+
+
 def _stored_objects_added(payload: JsonDict) -> JsonDict:
     """The next version may name objects in the store instead of paths; every payload of the
     version before is valid as it is (its paths stay, nothing is in the store)."""
@@ -60,6 +66,7 @@ UPCASTERS: dict[tuple[str, int], Upcaster] = {
     },
     ("ClipTaskSucceeded", 1): _clip_task_succeeded_v1_to_v2,
     ("ClipTaskSucceeded", 2): _stored_objects_added,
+    ("ClipTaskStarted", 1): _clip_task_started_v1_to_v2,
     ("RenderConfigUpdated", 1): _render_config_updated_v1_to_v2,
 }
 

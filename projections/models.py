@@ -35,6 +35,8 @@ class RenderJob(Base):
     edl_hash: Mapped[str | None] = mapped_column(String(128))
     render_settings: Mapped[dict[str, Any] | None]
     trace_id: Mapped[str | None] = mapped_column(String(64))
+    # The owning RenderRequested's event id: the cause a cancellation names.
+    request_event_id: Mapped[str | None] = mapped_column(String(64))
     planned_tasks: Mapped[int | None] = mapped_column(Integer)
     output_path: Mapped[str | None] = mapped_column(Text)
     # The output in the store (storage.keys.render_key) and its SHA-256.
@@ -80,6 +82,8 @@ class ClipTask(Base):
     clip_path: Mapped[str | None] = mapped_column(Text)
     duration_ms: Mapped[int | None] = mapped_column(Integer)
     fallback_reasons: Mapped[dict[str, Any]]
+    # The render config version its latest attempt ran under (ClipTaskStarted 2).
+    config_version: Mapped[int | None] = mapped_column(Integer, index=True)
     queued_at: Mapped[datetime | None]
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]

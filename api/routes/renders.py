@@ -264,7 +264,9 @@ async def cancel_job(
         raise conflict(f"Render {job_id} is already {job.status}; there is nothing to cancel.")
     await run_in_threadpool(session.close)
     cancel = RenderCancelled(render_job_id=job_id, requested_by=user.id, reason="cancelled by user")
-    await emit(services, cancel, trace_id=job.trace_id or trace_id)
+    await emit(
+        services, cancel, trace_id=job.trace_id or trace_id, causation_id=job.request_event_id
+    )
     return job_out(await run_in_threadpool(owned_job, session, workspace, job_id))
 
 

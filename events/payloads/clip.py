@@ -52,13 +52,18 @@ class _ClipOutcome(Payload):
 
 
 class ClipTaskStarted(_ClipOutcome):
-    """A worker began an attempt of a clip task."""
+    """A worker began an attempt of a clip task, under the render config version in force on
+    that worker (0: the embedded defaults; None: an event written before versions were
+    recorded)."""
 
     event_type: ClassVar[str] = "ClipTaskStarted"
+    event_version: ClassVar[int] = 2
 
     worker_id: Id
     slot: int = Field(ge=0, le=INT32_MAX)
     source_type: SourceType
+    # Required on the wire (a producer must say), null only when upcast from version 1.
+    config_version: int | None = Field(ge=0, le=INT32_MAX)
 
 
 class ClipTaskRetrying(_ClipOutcome):

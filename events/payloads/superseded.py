@@ -11,13 +11,13 @@ from typing import Annotated, ClassVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from engine.edl import Segment
+from engine.generation.spec import ClipSpec
 from events.base import Payload
 from events.bounds import INT32_MAX, INT64_MAX
 from events.ids import Id
 from events.payloads.analysis import _AnalysisPayload
 from events.payloads.clip import _ClipOutcome
 from events.payloads.common import OutputSettings, SourceType
-from engine.generation.spec import ClipSpec
 from events.payloads.generation import ProviderName, Url, _GenerationPayload
 from events.payloads.render import ClipStats, _RenderPayload, _RenderRequestFields
 from events.topics import Topic
@@ -104,6 +104,16 @@ class ClipTaskSucceeded(_ClipOutcome):
     clip_path: str = Field(min_length=1)
     # The worker that rendered the clip (absent from events written before it was recorded).
     worker_id: Id | None = None
+
+
+class ClipTaskStarted(_ClipOutcome):
+    """A worker began an attempt of a clip task."""
+
+    event_type: ClassVar[str] = "ClipTaskStarted"
+
+    worker_id: Id
+    slot: int = Field(ge=0, le=INT32_MAX)
+    source_type: SourceType
 
 
 class BeatAnalysisRequested(_AnalysisPayload):

@@ -48,7 +48,9 @@ def task_lifecycle(
             source=source,
             output=OUTPUT,
         ),
-        ClipTaskStarted(**ids, attempt=0, worker_id="w", slot=0, source_type=SourceType.REMOTE),
+        ClipTaskStarted(
+            **ids, attempt=0, worker_id="w", slot=0, source_type=SourceType.REMOTE, config_version=0
+        ),
     ]
     for attempt in range(retries):
         seq.append(
@@ -62,7 +64,12 @@ def task_lifecycle(
         )
         seq.append(
             ClipTaskStarted(
-                **ids, attempt=attempt + 1, worker_id="w", slot=0, source_type=SourceType.REMOTE
+                **ids,
+                attempt=attempt + 1,
+                worker_id="w",
+                slot=0,
+                source_type=SourceType.REMOTE,
+                config_version=0,
             )
         )
     for frm, to, reason in fallbacks:

@@ -110,7 +110,9 @@ def sample_payloads() -> list[Payload]:
             source=SOURCE,
             output=OUTPUT,
         ),
-        ClipTaskStarted(**CLIP, worker_id="w-1", slot=0, source_type=SourceType.REMOTE),
+        ClipTaskStarted(
+            **CLIP, worker_id="w-1", slot=0, source_type=SourceType.REMOTE, config_version=3
+        ),
         ClipTaskRetrying(
             **CLIP, source_type=SourceType.REMOTE, reason=FailureReason.TIMEOUT, backoff_ms=500
         ),
@@ -173,6 +175,7 @@ def superseded_payloads() -> list[Payload]:
             provider="local",
             spec=ClipSpec(kind=LocalKind.TITLE_CARD, prompt="Summer at the lake", seed=7),
         ),
+        superseded.ClipTaskStarted(**CLIP, worker_id="w-1", slot=0, source_type=SourceType.REMOTE),
         superseded.VideoGenerationCompleted(
             **GENERATION,
             provider="local",

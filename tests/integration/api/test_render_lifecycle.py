@@ -9,7 +9,9 @@ import uuid
 from pathlib import Path
 
 from engine.probe import probe
+from events.topics import Topic
 from tests.support.api_stack import Stack, progress_stream, ready_project, sign_up
+from tests.support.pipeline import read_until
 
 
 async def test_upload_analyse_edit_render_follow_and_download(
@@ -132,3 +134,14 @@ async def test_a_cancelled_render_ends_cancelled(stack_worker: Stack, tmp_path: 
         assert job["status"] == "cancelled" and job["video_urls"] == []
         download = await client.get(f"{accepted['status_url']}/download")
         assert download.status_code == 409 and "cancelled" in download.json()["detail"]
+    # The cancellation names the request it cancels as its cause, as every job event does.
+    lifecycle = await read_until(
+        stack_worker.env["BEATSTITCH_KAFKA_BOOTSTRAP"],
+        stack_worker.env["BEATSTITCH_TOPIC_PREFIX"],
+        Topic.RENDER_JOBS,
+        lambda seen: any(
+            e.type == "RenderCancelled" and e.correlation_id == job["job_id"] for e in seen
+        ),
+    )
+    mine = {e.type: e for e in lifecycle if e.correlation_id == job["job_id"]}
+    assert mine["RenderCancelled"].causation_id == mine["RenderRequested"].event_id

@@ -101,7 +101,7 @@ async def test_replay_and_audit_commands(
     assert audited.returncode == 0, audited.stderr
     import json
 
-    lines = [json.loads(line) for line in audited.stdout.splitlines()]
+    lines = json.loads(audited.stdout)["events"]
     assert lines[0]["type"] == "RenderRequested" and lines[-1]["type"] == "RenderCompleted"
     assert {ln["trace_id"] for ln in lines} == {"trace-x"}
     assert [ln["occurred_at"] for ln in lines] == sorted(ln["occurred_at"] for ln in lines)

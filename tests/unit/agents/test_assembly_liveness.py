@@ -57,7 +57,9 @@ def clip(job: str, index: int, clips: Path, seconds: float = 1.0) -> list[Envelo
     path = clips / f"job_{job}" / f"clip_{index}.mp4"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(b"clip")
-    started = ClipTaskStarted(**ids, attempt=0, worker_id="w", slot=0, source_type=SourceType.LOCAL)
+    started = ClipTaskStarted(
+        **ids, attempt=0, worker_id="w", slot=0, source_type=SourceType.LOCAL, config_version=0
+    )
     done = ClipTaskSucceeded(
         **ids, attempt=0, source_type=SourceType.LOCAL, duration_ms=10, clip_path=str(path)
     )

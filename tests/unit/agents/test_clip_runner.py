@@ -10,6 +10,7 @@ import pytest
 
 from agents.clip_job import ClipDone, render_placeholder, render_segment
 from agents.clip_runner import ClipRunner
+from agents.config_state import DEFAULT, LiveConfig
 from agents.pool import PoolChildDied, PoolClosed
 from agents.source_guard import SourceGuard
 from domain.clip_stats import JobClipState, clip_stats, fold_clip_events
@@ -64,10 +65,12 @@ async def run(
     sent: list[Any] = []
     slept: list[float] = []
 
-    async def emit(cause: Any, payloads: list[Any]) -> None:
-        sent.extend(
+    async def emit(cause: Any, payloads: list[Any]) -> list[Any]:
+        made = [
             make_event(p, trace_id=cause.trace_id, causation_id=cause.event_id) for p in payloads
-        )
+        ]
+        sent.extend(made)
+        return made
 
     async def execute(fn: Any, *args: Any) -> ClipDone:
         key = args[2] if fn is render_segment else "placeholder"
@@ -84,7 +87,7 @@ async def run(
         worker_id="w1",
         emit=emit,
         execute=execute,
-        config=lambda: RenderClipConfig(**config),
+        config=lambda: LiveConfig(7, RenderClipConfig(**config)),
         tmp_root=Path("/tmp/rt"),
         guard=guard,
         placeholder="/artifacts/placeholder/clip_placeholder.mp4",
@@ -188,7 +191,7 @@ async def test_a_task_of_a_cancelled_render_does_no_work_and_says_so() -> None:
         worker_id="w1",
         emit=emit,
         execute=execute,
-        config=RenderClipConfig,
+        config=lambda: DEFAULT,
         tmp_root=Path("/tmp/rt"),
         guard=FAKE_SOURCES,
         placeholder="/artifacts/placeholder/clip_placeholder.mp4",
@@ -225,7 +228,7 @@ async def test_a_closing_pool_ends_the_task_without_any_outcome(remote: str | No
         worker_id="w1",
         emit=emit,
         execute=execute,
-        config=RenderClipConfig,
+        config=lambda: DEFAULT,
         tmp_root=Path("/tmp/rt"),
         guard=FAKE_SOURCES,
         placeholder="/artifacts/placeholder/clip_placeholder.mp4",
@@ -258,3 +261,30 @@ async def test_a_refused_remote_and_a_local_copy_outside_the_roots_end_on_the_pl
     assert "loopback, link-local or private" in events[1].payload.error
     assert "'passwd' is outside the media and artifacts folders" in events[3].payload.error
     assert slept == []  # a refusal is not retried
+
+
+async def test_every_attempt_says_the_config_version_it_ran_under() -> None:
+    events, _ = await run({"https://cdn/v.mp4": [TimeoutError("slow")], "/media/v.mp4": ["ok"]})
+    starts = [e.payload for e in events if isinstance(e.payload, ClipTaskStarted)]
+    assert [(p.attempt, p.config_version) for p in starts] == [(0, 7), (1, 7)]
+
+
+async def test_an_attempt_causes_what_follows_it_and_the_task_causes_its_attempts() -> None:
+    crash = PoolChildDied("a pool process died")
+    events, _ = await run(
+        {"https://cdn/v.mp4": [crash, TimeoutError("slow")], "/media/v.mp4": ["ok"]}
+    )
+    assert shape(events)[:4] == [
+        "Started(0,remote)",
+        "Retrying(0,worker_crash)",
+        "Started(1,remote)",
+        "FellBack(1,remote>local:internal)",
+    ]
+    starts = [e for e in events if isinstance(e.payload, ClipTaskStarted)]
+    assert len({s.causation_id for s in starts}) == 1  # the queued task
+    caused_by = {type(e.payload).__name__: e.causation_id for e in events if e not in starts}
+    assert caused_by == {
+        "ClipTaskRetrying": starts[0].event_id,
+        "ClipTaskFellBack": starts[1].event_id,
+        "ClipTaskSucceeded": starts[2].event_id,
+    }

@@ -58,7 +58,9 @@ async def test_a_placeholder_that_meets_a_full_disk_says_disk_full() -> None:
 
 def failed_clip(job: str, index: int) -> list[Any]:
     ids = dict(task_id=task_id(job, index), render_job_id=job, video_id="a", segment_index=index)
-    started = ClipTaskStarted(**ids, attempt=0, worker_id="w", slot=0, source_type=SourceType.LOCAL)
+    started = ClipTaskStarted(
+        **ids, attempt=0, worker_id="w", slot=0, source_type=SourceType.LOCAL, config_version=0
+    )
     failed = ClipTaskFailed(
         **ids, attempt=0, reason=FailureReason.DISK_FULL, duration_ms=5, error="no space left"
     )

@@ -151,3 +151,9 @@ def test_a_second_request_for_a_job_does_not_move_it_to_another_workspace() -> N
     )
     assert (job.workspace_id, job.project_id) == (first.workspace_id, first.project_id)
     assert job.edl_hash == first.edl_hash and job.requested_by == first.requested_by
+
+
+def test_the_job_keeps_its_owning_request_s_event_id_for_a_cancellation_to_name() -> None:
+    first, forged = stamped([render_request(JOB), render_request(JOB)])
+    job = fold_all([first, forged])
+    assert job.request_event_id == first.event_id != forged.event_id

@@ -9,7 +9,7 @@ import pytest
 
 from events.base import Payload, make_event
 from events.codec import DecodeError, decode, encode
-from events.payloads import ClipTaskSucceeded, ClipTaskSucceededV1
+from events.payloads import ClipTaskStarted, ClipTaskSucceeded, ClipTaskSucceededV1, superseded
 from events.payloads.common import SourceType
 from events.registry import LATEST_VERSION, REGISTRY
 from tests.support.samples import CLIP, sample_payloads
@@ -40,6 +40,28 @@ def test_v1_clip_succeeded_reads_back_as_the_newest_version() -> None:
     assert back.version == 3
     assert back.payload == ClipTaskSucceeded(
         **CLIP, source_type=SourceType.REMOTE, duration_ms=1234, clip_path="c.mp4"
+    )
+
+
+def test_v1_clip_started_reads_back_with_its_config_version_not_recorded() -> None:
+    v1 = superseded.ClipTaskStarted(**CLIP, worker_id="w-1", slot=2, source_type=SourceType.LOCAL)
+    back = decode(encode(make_event(v1, trace_id="t")))
+    assert back.version == 2 and back.payload == ClipTaskStarted(
+        **CLIP, worker_id="w-1", slot=2, source_type=SourceType.LOCAL, config_version=None
+    )
+
+
+def test_a_v2_clip_started_must_say_its_config_version() -> None:
+    wire = json.loads(encode(make_event(sample_of("ClipTaskStarted", 2), trace_id="t")))
+    del wire["payload"]["config_version"]
+    with pytest.raises(DecodeError) as info:
+        decode(json.dumps(wire).encode())
+    assert "payload.config_version: Field required" in info.value.reason
+
+
+def sample_of(event_type: str, version: int) -> Payload:
+    return next(
+        p for p in sample_payloads() if (p.event_type, p.event_version) == (event_type, version)
     )
 
 

@@ -26,4 +26,5 @@ def open_store(settings: StorageSettings, default_root: Path) -> ObjectStore:
         region=settings.s3_region,
         access_key=settings.s3_access_key_id,
         secret_key=settings.s3_secret_access_key.get_secret_value(),
+        public_endpoint_url=settings.s3_public_endpoint_url,
     )

@@ -66,11 +66,19 @@ class S3Store:
         secret_key: str,
         multipart_threshold: int = MULTIPART_THRESHOLD,
         client: S3Client | None = None,
+        public_endpoint_url: str | None = None,
     ) -> None:
         self.bucket = bucket
         self.prefix = prefix.strip("/")
         self.endpoint = endpoint_url or f"AWS S3 ({region})"
         self.client = client or s3_client(endpoint_url, region, access_key, secret_key)
+        # A signature covers the host, so URLs for clients elsewhere are signed for theirs
+        # (offline: presigning sends no request).
+        self.presigner = (
+            s3_client(public_endpoint_url, region, access_key, secret_key)
+            if public_endpoint_url
+            else self.client
+        )
         self.transfer = TransferConfig(
             multipart_threshold=multipart_threshold,
             multipart_chunksize=multipart_threshold,
@@ -216,7 +224,7 @@ class S3Store:
     def download_url(self, key: str, filename: str, expires_s: int) -> str | None:
         """A presigned GET (the browser saves it as filename), valid for expires_s seconds."""
         try:
-            return self.client.generate_presigned_url(
+            return self.presigner.generate_presigned_url(
                 "get_object",
                 Params={
                     "Bucket": self.bucket,

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from storage.keys import check_key
@@ -96,6 +96,10 @@ class StorageSettings(BaseSettings):
     storage_url: str = ""
     # The S3 endpoint (http://127.0.0.1:9000 for MinIO or S3Proxy); unset: AWS's own.
     s3_endpoint_url: str | None = None
+    # The endpoint download URLs name, for clients outside the services' network (Docker
+    # Compose: http://localhost:9000 while the services reach http://minio:9000); unset: the
+    # endpoint above.
+    s3_public_endpoint_url: str | None = None
     s3_region: str = "us-east-1"
     s3_access_key_id: str = ""
     s3_secret_access_key: SecretStr = SecretStr("")
@@ -113,16 +117,15 @@ class StorageSettings(BaseSettings):
         parse_storage_url(url)
         return url
 
-    @field_validator("s3_endpoint_url")
+    @field_validator("s3_endpoint_url", "s3_public_endpoint_url")
     @classmethod
-    def _http_endpoint(cls, url: str | None) -> str | None:
+    def _http_endpoint(cls, url: str | None, info: ValidationInfo) -> str | None:
         if url is None or url == "":
             return None
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ValueError(
-                f"BEATSTITCH_S3_ENDPOINT_URL {url!r} is not an http:// or https:// address"
-            )
+            name = f"BEATSTITCH_{(info.field_name or '').upper()}"
+            raise ValueError(f"{name} {url!r} is not an http:// or https:// address")
         return url
 
     @model_validator(mode="after")

@@ -129,6 +129,34 @@ def test_presigned_url_downloads_as_an_attachment_and_serves_ranges(
     assert part.content == source.read_bytes()[100:200]
 
 
+def test_download_urls_are_signed_for_the_public_endpoint_when_one_is_set(
+    s3proxy: RunningS3Proxy, s3_store: S3Store, tmp_path: Path
+) -> None:
+    # The services reach the store at 127.0.0.1; browsers (here: the same server by the name
+    # localhost) at the public endpoint, and a signature covers the host it was made for.
+    public = s3proxy.endpoint_url.replace("127.0.0.1", "localhost")
+    assert public != s3proxy.endpoint_url
+    seen_elsewhere = S3Store(
+        s3_store.bucket,
+        endpoint_url=s3proxy.endpoint_url,
+        region=s3proxy.region,
+        access_key=s3proxy.access_key,
+        secret_key=s3proxy.secret_key,
+        public_endpoint_url=public,
+    )
+    source = _file(tmp_path / "out.mp4", 10_000)
+    seen_elsewhere.put_file("renders/j3/out.mp4", source, "video/mp4")
+    url = seen_elsewhere.download_url("renders/j3/out.mp4", "out.mp4", expires_s=60)
+    inside = s3_store.download_url("renders/j3/out.mp4", "out.mp4", expires_s=60)
+    assert url is not None and inside is not None
+    assert url.startswith(f"{public}/") and inside.startswith(f"{s3proxy.endpoint_url}/")
+    with httpx.Client(trust_env=False) as browser:
+        assert browser.get(url).content == source.read_bytes()
+        # The inside URL's signature names the other host: sent to the public one, refused.
+        moved = inside.replace(s3proxy.endpoint_url, public)
+        assert browser.get(moved).status_code == 403
+
+
 def test_a_damaged_download_is_refused_and_discarded(s3_store: S3Store, tmp_path: Path) -> None:
     s3_store.client.put_object(
         Bucket=s3_store.bucket,

@@ -130,6 +130,8 @@ def test_an_endpoint_is_an_http_address() -> None:
     assert says in refusal(s3_endpoint_url="ftp://host")
     assert "is not an http:// or https:// address" in refusal(s3_endpoint_url="localhost:9000")
     assert StorageSettings(s3_endpoint_url="").s3_endpoint_url is None
+    says = "BEATSTITCH_S3_PUBLIC_ENDPOINT_URL 'minio:9000' is not an http:// or https:// address"
+    assert says in refusal(s3_public_endpoint_url="minio:9000")
 
 
 @pytest.mark.parametrize(

@@ -8,12 +8,15 @@ from typing import Literal
 
 import structlog
 from aiokafka.errors import KafkaError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from api.models import Project
-from api.read_models import MediaProxy
+from api.models import MediaAssetRow, Project
+from api.read_models import MediaProxy, proxies_of
 from api.read_your_writes import emit
 from api.schemas import ProxyOut
 from api.services import Services
+from api.stored_files import media_file
 from domain.render_request import SourceFile
 from engine.render_settings import RenderSettings
 from events.payloads import MediaProxyRequested
@@ -56,6 +59,30 @@ async def request_proxy(services: Services, request: MediaProxyRequested, trace_
             kind=request.kind,
             error=str(exc),
         )
+
+
+async def request_resized_proxies(
+    services: Services, session: Session, project: Project, trace_id: str
+) -> int:
+    """After a project's output size changed: ask for its photos' and clips' proxies at the
+    new size, except those made or asked for already; how many were asked for. Until they
+    are made, renders read the originals."""
+    out = RenderSettings.model_validate(project.settings).output
+    variant = f"{out.width}x{out.height}"
+    rows = session.scalars(select(MediaAssetRow).where(MediaAssetRow.project_id == project.id))
+    media = list(rows)
+    known = proxies_of(session, [row.id for row in media])
+    asked = 0
+    for row in media:
+        if any(p.variant == variant and p.status != "failed" for p in known[row.id]):
+            continue
+        kind = "image" if row.kind == "image" else "video"
+        file = media_file(services.store, row)
+        await request_proxy(
+            services, proxy_request(project, row.id, kind, row.checksum, file), trace_id
+        )
+        asked += 1
+    return asked
 
 
 def made_proxies(rows: list[MediaProxy]) -> list[ProxyRef]:

@@ -11,7 +11,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from api.clock import new_id, now
-from api.deps import CurrentUser, OwnedProject, ServicesDep, SessionDep, first_workspace
+from api.deps import CurrentUser, OwnedProject, ServicesDep, SessionDep, TraceId, first_workspace
 from api.errors import not_found, unprocessable
 from api.models import AudioTrack, MediaAssetRow, Project, Timeline, Workspace
 from api.openapi_errors import BODY, OWNED, TOKEN, errors
@@ -22,6 +22,7 @@ from api.schemas import ProjectCreate, ProjectOut, ProjectUpdate
 from api.storage import project_dir
 from api.stored_files import delete_objects
 from api.timelines import drop_generated_timeline
+from api.upload_proxies import request_resized_proxies
 from engine.render_settings import RenderSettings
 
 router = APIRouter(prefix="/api/v1/projects", tags=["projects"])
@@ -98,10 +99,18 @@ def get_project(project: OwnedProject, session: SessionDep) -> ProjectOut:
 
 
 @router.patch("/{project_id}", responses=errors(*OWNED, *BODY))
-def update_project(body: ProjectUpdate, project: OwnedProject, session: SessionDep) -> ProjectOut:
-    """Rename a project or change its settings (merged, then validated as a whole)."""
+async def update_project(
+    body: ProjectUpdate,
+    project: OwnedProject,
+    session: SessionDep,
+    services: ServicesDep,
+    trace_id: TraceId,
+) -> ProjectOut:
+    """Rename a project or change its settings (merged, then validated as a whole); a new
+    output size asks for the media's proxies at that size."""
     if body.name is not None:
         project.name = body.name
+    resized = False
     if body.settings is not None:
         merged = _deep_merge(project.settings, body.settings)
         try:
@@ -109,11 +118,18 @@ def update_project(body: ProjectUpdate, project: OwnedProject, session: SessionD
         except ValidationError as exc:
             raise unprocessable(exc, "body", "settings") from None
         if settings.model_dump(mode="json") != project.settings:
+            before = RenderSettings.model_validate(project.settings).output
+            resized = (before.width, before.height) != (
+                settings.output.width,
+                settings.output.height,
+            )
             project.settings = settings.model_dump(mode="json")
             # A generated timeline no longer matches the settings; an edited one is the user's.
             drop_generated_timeline(session, project.id)
     project.updated_at = now()
     session.commit()
+    if resized:
+        await request_resized_proxies(services, session, project, trace_id)
     return project_out(session, project)
 
 

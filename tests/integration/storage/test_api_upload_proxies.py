@@ -94,3 +94,33 @@ async def test_uploads_get_proxies_and_the_render_cuts_its_clips_from_them(
     ]
     assert len(cut) == stats["total_tasks"], log_tail(stack.logs, "worker")
     assert all(line["from_proxy"] is True for line in cut), cut
+
+
+async def test_a_new_output_size_asks_for_proxies_at_that_size(
+    stack_worker: Stack, tmp_path: Path
+) -> None:
+    stack = stack_worker
+    account = await sign_up(stack, f"resized-{uuid.uuid4().hex[:8]}@example.com")
+    async with stack.client(account.token) as client:
+        pid = await upload_all(client, tmp_path)
+        await proxies_made(client, pid, stack)
+        # Only the frame rate: the proxies still fit, nothing is asked for.
+        fps = await client.patch(
+            f"/api/v1/projects/{pid}", json={"settings": {"output": {"fps": 10}}}
+        )
+        assert fps.status_code == 200, fps.text
+        smaller = {"settings": {"output": {"width": 256, "height": 144}}}
+        resized = await client.patch(f"/api/v1/projects/{pid}", json=smaller)
+        assert resized.status_code == 200, resized.text
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            media = (await client.get(f"/api/v1/projects/{pid}/media")).json()
+            shown = [sorted((p["variant"], p["status"]) for p in m["proxies"]) for m in media]
+            if all(("256x144", "completed") in variants for variants in shown):
+                break
+            await asyncio.sleep(0.5)
+    # What a user sees on each photo and clip: the proxy for the new size beside the old one,
+    # and none for the frame rate alone.
+    assert shown == [[("256x144", "completed"), ("320x180", "completed")]] * 3, (
+        f"{shown}\n{log_tail(stack.logs, 'worker')}"
+    )

@@ -16,7 +16,7 @@ import structlog
 
 from agents.clip_job import PieceSource
 from agents.source_guard import SourceGuard
-from agents.stored_media import StoredMedia, local_copy, required
+from agents.stored_media import StoredMedia, local_copy, proxy_file, required
 from events.payloads.common import MediaSource, ObjectRef
 from events.payloads.render import AudioSource
 from storage.keys import clips_prefix, render_key
@@ -57,12 +57,7 @@ class JoinMedia:
 
     async def music_proxy(self, stack: contextlib.AsyncExitStack, audio: AudioSource) -> str | None:
         """The song's upload-time proxy as a file here, if it has one that can be fetched."""
-        if audio.proxy is None or self.media is None:
-            return None
-        try:
-            return await stack.enter_async_context(self.media.local(audio.proxy))
-        except StorageError:
-            return None  # a proxy makes the music cheaper, never fails it
+        return await proxy_file(self.media, stack, audio.proxy, None)
 
     async def keep(self, job: str, muxed: Path, final: Path) -> tuple[str | None, ObjectRef | None]:
         """Put the finished MP4 where downloads find it: renders/ on a shared disk (its path),

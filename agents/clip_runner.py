@@ -29,7 +29,7 @@ from agents.metrics import (
 from agents.pool import PoolChildDied, PoolClosed
 from agents.recent_ids import RecentIds
 from agents.source_guard import SourceGuard
-from agents.stored_media import StoredMedia, file_sha256, local_copy, required
+from agents.stored_media import StoredMedia, file_sha256, local_copy, proxy_file, required
 from domain.confinement import PathOutsideRoot
 from domain.remote_sources import SourceRefused
 from engine.errors import EngineError, is_disk_full
@@ -193,13 +193,7 @@ class _Attempts:
         them)."""
         ref = fitting_proxy(self.task.source, self.task.output)
         async with contextlib.AsyncExitStack() as held:
-            path = None
-            if ref is not None and self.r.media is not None:
-                try:
-                    path = await held.enter_async_context(self.r.media.local(ref))
-                except StorageError as exc:
-                    self.log.warning("render_worker.proxy_passed_over", key=ref.key, error=str(exc))
-            yield path
+            yield await proxy_file(self.r.media, held, ref, self.env.trace_id)
 
     async def kept(self, done: ClipDone) -> ClipDone:
         """The clip kept in the store when the workers share no disk (else as it is)."""

@@ -14,11 +14,15 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import structlog
+
 from events.payloads.common import ObjectRef
 from storage.cache import ObjectCache
 from storage.filesystem import FilesystemStore
 from storage.keys import check_key
 from storage.object_store import ObjectStore, StorageError, StoredObject
+
+log = structlog.get_logger(__name__)
 
 
 @dataclass
@@ -62,6 +66,25 @@ class StoredMedia:
             return len(keys)
 
         return await asyncio.to_thread(remove)
+
+
+async def proxy_file(
+    media: StoredMedia | None,
+    held: contextlib.AsyncExitStack,
+    ref: ObjectRef | None,
+    trace_id: str | None,
+) -> str | None:
+    """An upload-time proxy as a file here (held until `held` closes), or None when there is
+    none or it cannot be fetched: a proxy makes work cheaper, never fails it."""
+    if ref is None or media is None:
+        return None
+    try:
+        return await held.enter_async_context(media.local(ref))
+    except StorageError as exc:
+        log.warning(
+            "render_worker.proxy_passed_over", trace_id=trace_id, key=ref.key, error=str(exc)
+        )
+        return None
 
 
 def local_copy(

@@ -106,7 +106,7 @@ async def test_a_new_output_size_asks_for_proxies_at_that_size(
         await proxies_made(client, pid, stack)
         # Only the frame rate: the proxies still fit, nothing is asked for.
         fps = await client.patch(
-            f"/api/v1/projects/{pid}", json={"settings": {"output": {"fps": 10}}}
+            f"/api/v1/projects/{pid}", json={"settings": {"output": {"fps": 15}}}
         )
         assert fps.status_code == 200, fps.text
         smaller = {"settings": {"output": {"width": 256, "height": 144}}}

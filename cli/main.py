@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from cli.analytics_cmd import analytics
 from cli.config_cmd import config_app
 from cli.export_cmd import export_app
 from cli.gc_cmd import gc
@@ -47,6 +48,7 @@ app.add_typer(config_app, name="config")
 app.add_typer(export_app, name="export")
 app.add_typer(users_app, name="users")
 app.command("gc")(friendly_errors(gc))
+app.command("analytics")(analytics)
 console = Console()
 
 

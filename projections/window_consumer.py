@@ -16,6 +16,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import Connection, Engine
 
 from events.base import Envelope
+from events.topics import Topic
 from projections.projector import Projector
 from projections.store import TopicPartitionKey
 from projections.window_store import load_windows, save_windows
@@ -40,7 +41,7 @@ class AnalyticsSettings(BaseSettings):
 class WindowSink:
     """Folds each batch into the analytics windows (projections.windows)."""
 
-    topics = WINDOW_TOPICS
+    topics: tuple[Topic, ...] = WINDOW_TOPICS
     dead_letters = False
 
     def __init__(self, grace: timedelta) -> None:

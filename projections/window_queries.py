@@ -92,7 +92,7 @@ def read_windows(
         counts_t.c.window_start < until,
     )
     for row in conn.execute(stmt):
-        counts[_utc(row.window_start)][(row.metric, row.dimension)] = row.count
+        counts[_utc(row.window_start)][(row.metric, row.dimension)] = row._mapping["count"]
     samples: dict[datetime, list[Any]] = defaultdict(list)
     stmt = select(samples_t).where(
         samples_t.c.size_s == size,

@@ -108,15 +108,15 @@ def _save_counts(conn: Connection, state: WindowState) -> None:
     for chunk in _chunks(starts):
         for row in conn.execute(select(table).where(table.c.window_start.in_(chunk))):
             key = (row.size_s, _utc(row.window_start), row.metric, row.dimension)
-            existing[key] = row.count
+            existing[key] = row._mapping["count"]
     new, old = [], []
     for size, start, metric, dimension in sorted(keys):
         key = (size, start, metric, dimension)
-        row = {"size_s": size, "window_start": start, "metric": metric, "dimension": dimension}
+        values = {"size_s": size, "window_start": start, "metric": metric, "dimension": dimension}
         if key in existing:
-            old.append({**row, "count": existing[key] + state.counts[key]})
+            old.append({**values, "count": existing[key] + state.counts[key]})
         else:
-            new.append({**row, "count": state.counts[key]})
+            new.append({**values, "count": state.counts[key]})
     if new:
         conn.execute(insert(table), new)
     if old:

@@ -11,8 +11,8 @@ from rich.console import Console
 from cli.runtime import friendly_errors, kafka_bootstrap
 from events.settings import KafkaSettings
 from projections.db import make_engine
-from projections.settings import DatabaseSettings
-from projections.window_consumer import AnalyticsSettings, analytics_consumer
+from projections.settings import AnalyticsSettings, DatabaseSettings
+from projections.window_consumer import analytics_consumer, grant_reader
 
 console = Console()
 
@@ -42,6 +42,8 @@ def analytics(
         start_http_server(metrics_port)
     bootstrap = kafka_bootstrap(kafka)
     engine = make_engine(db.database_url)
+    if settings.reader_role:
+        grant_reader(engine, settings.reader_role)
     runner = analytics_consumer(
         bootstrap=bootstrap,
         prefix=kafka.topic_prefix,

@@ -11,31 +11,16 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, text
 
 from events.base import Envelope
 from events.topics import Topic
+from projections.db import upgrade
 from projections.projector import Projector
+from projections.settings import AnalyticsSettings
 from projections.store import TopicPartitionKey
 from projections.window_store import load_windows, save_windows
 from projections.windows import WINDOW_TOPICS, fold_windows
-
-ANALYTICS_NAME = "analytics-windows"
-
-
-class AnalyticsSettings(BaseSettings):
-    """The analytics consumer's name and grace, from BEATSTITCH_ANALYTICS_*."""
-
-    model_config = SettingsConfigDict(env_prefix="BEATSTITCH_ANALYTICS_", extra="ignore")
-
-    # Its offsets' name; a second analytics consumer on the same database needs another.
-    name: str = Field(default=ANALYTICS_NAME, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-    # How long after a window's end (in event time, against its partition's newest event) an
-    # event still changes it; a day at most, so late state stays bounded.
-    grace_s: int = Field(default=600, ge=0, le=86_400)
-    batch_size: int = Field(default=5000, ge=1, le=100_000)
 
 
 class WindowSink:
@@ -84,3 +69,19 @@ def analytics_consumer(
         sink=WindowSink(timedelta(seconds=settings.grace_s)),
         **options,
     )
+
+
+# What a dashboard's role may read: the figures, not the fold's state.
+READABLE = ("analytics_window_counts", "analytics_window_samples")
+
+
+def grant_reader(engine: Engine, role: str) -> None:
+    """PostgreSQL: let `role` read the window tables and nothing else of ours (after the
+    migrations, which create them). Other databases have no roles; nothing to do."""
+    if engine.url.get_backend_name() != "postgresql":
+        return
+    upgrade(engine)
+    with engine.begin() as conn:
+        quote = conn.dialect.identifier_preparer.quote
+        tables = ", ".join(quote(t) for t in READABLE)
+        conn.execute(text(f"GRANT SELECT ON {tables} TO {quote(role)}"))

@@ -3,9 +3,15 @@ events in their window (or counted as too late past the grace), and a replay ide
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ProgrammingError
 
 from events.base import Envelope, make_event
 from events.kafka_io import EventProducer
@@ -13,7 +19,8 @@ from events.payloads import ClipTaskFellBack
 from events.payloads.common import FailureReason, SourceType
 from projections.db import make_engine
 from projections.digest import analytics_digest
-from projections.window_consumer import AnalyticsSettings, analytics_consumer
+from projections.settings import AnalyticsSettings
+from projections.window_consumer import analytics_consumer, grant_reader
 from projections.window_queries import read_windows
 from tests.support.clip_events import render_payloads
 from tests.support.window_events import W0, recount, spread_run
@@ -106,3 +113,21 @@ async def test_windows_equal_a_recount_take_late_events_and_replay_identically(
     replayed = analytics_digest(make_engine(again))
     assert replayed == live
     assert [d.rows for d in live][:2] == [d.rows for d in replayed][:2] != [0, 0]
+
+
+def test_a_dashboard_role_reads_the_figures_and_nothing_else(postgres_url: str) -> None:
+    owner = make_engine(postgres_url)
+    role = f"dash_{uuid.uuid4().hex[:8]}"
+    with owner.begin() as conn:
+        conn.execute(sa.text(f"CREATE ROLE {role} LOGIN PASSWORD 'dash-pass-1'"))
+    grant_reader(owner, role)
+    as_reader = make_url(postgres_url).set(username=role, password="dash-pass-1")
+    reader = make_engine(as_reader.render_as_string(hide_password=False))
+    with reader.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM analytics_window_samples")).scalar() == 0
+    with reader.connect() as conn, pytest.raises(ProgrammingError, match="permission denied"):
+        conn.execute(sa.text("SELECT * FROM analytics_tasks"))
+    with reader.connect() as conn, pytest.raises(ProgrammingError, match="permission denied"):
+        conn.execute(sa.text("SELECT * FROM render_jobs"))
+    reader.dispose()
+    owner.dispose()

@@ -24,6 +24,7 @@ from api.projection_watch import ProjectionWatcher
 from api.rate_limit import auth_limits
 from api.read_your_writes import ProjectionLagging
 from api.routes import (
+    analytics,
     audio,
     auth,
     generations,
@@ -68,7 +69,7 @@ def create_app(
         ),
     )
     routers = (auth, users, projects, media, generations, audio, timeline, renders)
-    for module in (*routers, render_config, health):
+    for module in (*routers, render_config, analytics, health):
         app.include_router(module.router)
     app.mount("/metrics", make_asgi_app())
     # Inside the tracing middleware, so a refused body is traced, counted and logged too.

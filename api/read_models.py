@@ -6,7 +6,9 @@ the projections' tables can change behind one module.
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from aiokafka.structs import TopicPartition
 from sqlalchemy import ColumnElement, Engine, select
@@ -24,8 +26,12 @@ from projections.models import (
     table_of,
 )
 from projections.store import job_from_row, next_offset
+from projections.window_queries import read_windows
+from projections.windows import SIZE_NAMES as WINDOW_SIZES
 
 __all__ = [
+    "WINDOW_SIZES",
+    "analytics_windows",
     "AudioAnalysis",
     "MediaProxy",
     "RenderConfigVersion",
@@ -182,3 +188,10 @@ def current_audio(session: Session) -> tuple[frozenset[Path], frozenset[Path]]:
         frozenset(Path(t.path).resolve() for t in newest.values()),
         frozenset(Path(g).resolve() for g in grids if g),
     )
+
+
+def analytics_windows(
+    session: Session, size_s: int, since: datetime, until: datetime
+) -> list[dict[str, Any]]:
+    """The analytics windows of one size starting in [since, until), with their figures."""
+    return read_windows(session.connection(), size_s, since, until)

@@ -1,8 +1,9 @@
 """Projector throughput: 200,000 clip-task events from Kafka into SQLite and PostgreSQL.
 
 Run: .venv/bin/python -m bench.projector [--events N]
-Prints events/s for each database and the time of a full replay; last line
-`RESULT projector_sqlite_eps=N projector_postgres_eps=N replay_s=N`.
+Prints events/s for each database, the analytics consumer's events/s into the SQLite one
+(its one-minute and one-hour windows) and the time of a full replay; last line
+`RESULT projector_sqlite_eps=N projector_postgres_eps=N analytics_sqlite_eps=N replay_s=N`.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from local_stack.postgres import LocalPostgres
 from projections.db import make_engine
 from projections.projector import Projector
 from projections.replay import replay
+from projections.window_consumer import analytics_consumer
 
 TASKS_PER_JOB = 20
 EVENTS_PER_TASK = 5  # queued, started, retrying, started again, succeeded
@@ -112,10 +114,17 @@ async def produce(bootstrap: str, prefix: str, events: int) -> int:
     return sent
 
 
-async def fold_into(bootstrap: str, prefix: str, url: str, label: str) -> float:
-    """Run the projector from offset 0 to the end of the log; return events/s."""
+async def fold_into(
+    bootstrap: str, prefix: str, url: str, label: str, windows: bool = False
+) -> float:
+    """Run the projector (or, with `windows`, the analytics consumer) from offset 0 to the end
+    of the log; return events/s."""
     engine = make_engine(url)
-    stats = await Projector(bootstrap=bootstrap, prefix=prefix, engine=engine).run(until_end=True)
+    if windows:
+        runner = analytics_consumer(bootstrap=bootstrap, prefix=prefix, engine=engine)
+    else:
+        runner = Projector(bootstrap=bootstrap, prefix=prefix, engine=engine)
+    stats = await runner.run(until_end=True)
     engine.dispose()
     eps = stats.events / stats.seconds
     print(
@@ -133,6 +142,8 @@ async def main(events: int) -> None:
         await produce(bootstrap, prefix, events)
         sqlite_url = f"sqlite:///{tmp}/live.db"
         sqlite_eps = await fold_into(bootstrap, prefix, sqlite_url, "sqlite")
+        # Beside the read models in the same database, as `beatstitch analytics` runs.
+        windows_eps = await fold_into(bootstrap, prefix, sqlite_url, "analytics", windows=True)
         pg = LocalPostgres(durable=True)
         pg.start()
         try:
@@ -153,7 +164,7 @@ async def main(events: int) -> None:
         )
     print(
         f"RESULT projector_sqlite_eps={sqlite_eps:.0f} projector_postgres_eps={pg_eps:.0f} "
-        f"replay_s={replay_s:.2f}"
+        f"analytics_sqlite_eps={windows_eps:.0f} replay_s={replay_s:.2f}"
     )
 
 

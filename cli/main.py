@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from cli.analytics_cmd import analytics
 from cli.audit_cmd import audit_app
 from cli.config_cmd import config_app
 from cli.export_cmd import export_app
@@ -47,6 +48,7 @@ app.add_typer(export_app, name="export")
 app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")
 app.command("gc")(friendly_errors(gc))
+app.command("analytics")(analytics)
 console = Console()
 
 

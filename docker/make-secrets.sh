@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Write docker/.env with random passwords for Kafka's two principals, PostgreSQL, MinIO's
-# root account and the services' MinIO user, and Grafana's admin (once: an existing file is kept, as the volumes hold data made with it).
+# root account and the services' MinIO user, Grafana's admin and Grafana's read-only database role (once: an existing file is kept, as the volumes hold data made with it).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 target="$here/.env"
@@ -18,5 +18,6 @@ umask 077
   echo "GRAFANA_ADMIN_PASSWORD=$(secret)"
   echo "MINIO_ROOT_PASSWORD=$(secret)"
   echo "S3_SECRET_ACCESS_KEY=$(secret)"
+  echo "GRAFANA_DB_PASSWORD=$(secret)"
 } > "$target"
 echo "Wrote $target (readable by you only). Grafana: admin / the GRAFANA_ADMIN_PASSWORD there."

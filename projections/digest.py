@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Engine, select
 
 from projections.models import READ_MODEL_TABLES, Base
+from projections.window_models import ANALYTICS_TABLES
 
 
 @dataclass(frozen=True)
@@ -49,3 +50,8 @@ def table_digest(engine: Engine, name: str) -> TableDigest:
 def database_digest(engine: Engine) -> list[TableDigest]:
     """Digest every read-model table (not the offsets, which are bookkeeping)."""
     return [table_digest(engine, name) for name in READ_MODEL_TABLES]
+
+
+def analytics_digest(engine: Engine) -> list[TableDigest]:
+    """Digest every analytics window table (projections.window_models)."""
+    return [table_digest(engine, name) for name in ANALYTICS_TABLES]

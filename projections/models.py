@@ -217,3 +217,7 @@ def table_of(model: type[Base]) -> Table:
     table = model.__table__
     assert isinstance(table, Table)
     return table
+
+
+# The analytics windows' tables share the metadata (and the Alembic history).
+from projections import window_models as _window_models  # noqa: E402,F401

@@ -14,18 +14,18 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 import structlog
 from aiokafka.structs import TopicPartition
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from events.base import Envelope, new_id
 from events.codec import DecodeError, check_placement, decode
 from events.dead_letter import dead_letter_of
 from events.kafka_io import EventProducer, ensure_topics
 from events.topic_reader import WATCH_WAIT_MS, Batch, TopicReader, follow
-from events.topics import EVENT_TOPICS, logical_topic, physical_name
+from events.topics import EVENT_TOPICS, Topic, logical_topic, physical_name
 from projections.as_of import Cutoff
 from projections.batch import fold_batch, keys_of
 from projections.db import upgrade
@@ -62,9 +62,60 @@ class ProjectorStats:
 @dataclass
 class _Decoded:
     events: list[Envelope[Any]] = field(default_factory=list)
+    # The partition each event came from, in the same order.
+    origins: list[TopicPartitionKey] = field(default_factory=list)
     dead: list[tuple[Any, str]] = field(default_factory=list)
     next_offsets: dict[TopicPartitionKey, int] = field(default_factory=dict)
     cut: list[TopicPartitionKey] = field(default_factory=list)
+
+
+class Sink(Protocol):
+    """What a projector folds into: the read models, or the analytics windows."""
+
+    topics: tuple[Topic, ...]
+    # Whether undecodable records go to the dead-letter topic (only one consumer should).
+    dead_letters: bool
+
+    def commit(
+        self, conn: Connection, events: list[Envelope[Any]], origins: list[TopicPartitionKey]
+    ) -> None:
+        """Fold a batch and write its rows in the caller's transaction."""
+
+    def committed(self) -> None:
+        """The transaction of the last commit went through."""
+
+    def rolled_back(self) -> None:
+        """The transaction of the last commit failed; forget anything cached from it."""
+
+
+class ReadModelSink:
+    """The read models: jobs, clip tasks, configs, analyses, generations and proxies."""
+
+    topics: tuple[Topic, ...] = tuple(EVENT_TOPICS)
+    dead_letters = True
+
+    def __init__(self) -> None:
+        self._cache = JobCache()
+        self._last: tuple[Any, set[str]] | None = None
+
+    def commit(
+        self, conn: Connection, events: list[Envelope[Any]], origins: list[TopicPartitionKey]
+    ) -> None:
+        """Fold the batch into the rows it touches and write them."""
+        self._last = None
+        if events:
+            loaded = load_batch(conn, *keys_of(events), cache=self._cache)
+            folded, changed = fold_batch(loaded, events)
+            self._last = (folded, save_batch(conn, loaded, folded, changed))
+
+    def committed(self) -> None:
+        """Remember the committed jobs, so the next batch need not read them back."""
+        if self._last is not None:
+            self._cache.put_committed(*self._last)
+
+    def rolled_back(self) -> None:
+        """Forget every cached job."""
+        self._cache.clear()
 
 
 class Projector:
@@ -81,6 +132,7 @@ class Projector:
         on_batch: Callable[[ProjectorStats], None] | None = None,
         wait_for_lock: bool = True,
         cutoff: Cutoff | None = None,
+        sink: Sink | None = None,
     ) -> None:
         self.bootstrap = bootstrap
         self.prefix = prefix
@@ -96,7 +148,7 @@ class Projector:
         self._cut: set[TopicPartitionKey] = set()
         self.stats = ProjectorStats()
         self._stored: dict[TopicPartitionKey, int] = {}
-        self._cache = JobCache()
+        self.sink: Sink = sink or ReadModelSink()
         self._log = log.bind(trace_id=f"projector-{new_id()}", projector=name)
 
     async def run(
@@ -136,7 +188,7 @@ class Projector:
     async def _run_locked(self, stop: asyncio.Event | None, until_end: bool) -> ProjectorStats:
         # Offsets are read only once the lock is held: a previous owner may have moved them.
         self._stored = await asyncio.to_thread(self._load_offsets)
-        names = [physical_name(self.prefix, t) for t in EVENT_TOPICS]
+        names = [physical_name(self.prefix, t) for t in self.sink.topics]
         # A partition without a stored offset starts at its beginning.
         stored = {TopicPartition(topic, p): offset for (topic, p), offset in self._stored.items()}
         reading = follow(
@@ -207,6 +259,7 @@ class Projector:
                     next_offset = record.offset
                     break
                 out.events.append(env)
+                out.origins.append(where)
             if next_offset <= records[-1].offset:
                 self._cut.add(where)
                 out.cut.append(where)
@@ -215,9 +268,18 @@ class Projector:
 
     async def _store(self, batch: _Decoded, producer: EventProducer) -> None:
         t0 = time.perf_counter()
-        if batch.dead:
+        if batch.dead and self.sink.dead_letters:
             # Dead letters are written before the offsets move past them (at least once).
             await self._dead_letter(batch.dead, producer)
+        for record, reason in batch.dead if not self.sink.dead_letters else ():
+            # The projector dead-letters the same record; this consumer only says so.
+            self._log.warning(
+                "projector.undecodable_skipped",
+                reason=reason,
+                topic=record.topic,
+                partition=record.partition,
+                offset=record.offset,
+            )
         await asyncio.to_thread(self._commit, batch)
         self._stored.update(batch.next_offsets)
         self.stats.events += len(batch.events)
@@ -230,19 +292,14 @@ class Projector:
             self.on_batch(self.stats)
 
     def _commit(self, batch: _Decoded) -> None:
-        folded, written = None, set()
         try:
             with self.engine.begin() as conn:
-                if batch.events:
-                    loaded = load_batch(conn, *keys_of(batch.events), cache=self._cache)
-                    folded, changed = fold_batch(loaded, batch.events)
-                    written = save_batch(conn, loaded, folded, changed)
+                self.sink.commit(conn, batch.events, batch.origins)
                 save_offsets(conn, self.name, batch.next_offsets, self._stored)
         except BaseException:
-            self._cache.clear()
+            self.sink.rolled_back()
             raise
-        if folded is not None:
-            self._cache.put_committed(folded, written)
+        self.sink.committed()
 
     async def _dead_letter(self, dead: list[tuple[Any, str]], producer: EventProducer) -> None:
         now = datetime.now(UTC)

@@ -26,7 +26,11 @@ PUBLIC = {
     ("GET", "/healthz/pipeline"),
 }
 # Admin-only: another (non-admin) user's token is a 403, not a 404.
-ADMIN_ONLY = {("PATCH", "/api/v1/render/config"), ("POST", "/api/v1/users")}
+ADMIN_ONLY = {
+    ("PATCH", "/api/v1/render/config"),
+    ("POST", "/api/v1/users"),
+    ("GET", "/api/v1/analytics/windows"),
+}
 LOGOUT = ("POST", "/api/v1/auth/logout")
 PARAM = re.compile(r"\{([a-z_]+)\}")
 

@@ -43,7 +43,9 @@ def media(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 @pytest.fixture
 def page(browser: Browser, stack_worker: Stack, tmp_path: Path) -> Iterator[Page]:
     """A fresh desktop page (1280×800) that records every host it asks."""
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, base_url=stack_worker.url)
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 800}, base_url=stack_worker.url
+    )
     opened = context.new_page()
     asked: list[str] = []
     opened.on("request", lambda r: asked.append(r.url))

@@ -1,7 +1,7 @@
-/** 1536 → "1.5 KB": sizes as people read them. */
+/** 1536 → "1.5 KiB": in the units of the API's sentences. */
 export function formatBytes(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;
-  const units = ["KB", "MB", "GB"];
+  const units = ["KiB", "MiB", "GiB"];
   let value = bytes / 1024;
   let unit = 0;
   while (value >= 1024 && unit < units.length - 1) {

@@ -4,7 +4,6 @@ a phone screen; the keyboard; no request to any other host."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,9 +13,15 @@ from playwright.sync_api import Browser, Page, expect
 
 from engine.sample_media import write_clip, write_song, write_still
 from tests.e2e.conftest import run_async
-from tests.support.api_stack import Stack, sign_up
-
-PASSWORD = "correct horse 42"
+from tests.e2e.studio_pages import (
+    PASSWORD,
+    create_project,
+    drop_files,
+    new_email,
+    sign_up_in_browser,
+    tiles,
+)
+from tests.support.api_stack import Stack, second_api, sign_up
 
 
 @pytest.fixture(scope="module")
@@ -53,30 +58,6 @@ def page(browser: Browser, stack_worker: Stack, tmp_path: Path) -> Iterator[Page
     context.close()
     foreign = [u for u in asked if not u.startswith((stack_worker.url, "blob:", "data:"))]
     assert foreign == [], f"requests to another host: {foreign}"
-
-
-def new_email() -> str:
-    return f"studio-{uuid.uuid4().hex[:8]}@example.com"
-
-
-def sign_up_in_browser(page: Page, email: str) -> None:
-    """Create an account through the studio's form (the page signs in after)."""
-    page.goto("/")
-    page.get_by_role("button", name="New here? Create an account").click()
-    page.get_by_label("E-mail").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign up").click()
-    expect(page.get_by_role("heading", name="Projects")).to_be_visible()
-
-
-def create_project(page: Page, name: str) -> None:
-    page.get_by_label("New project name").fill(name)
-    page.get_by_role("button", name="Create project").click()
-    expect(page.get_by_role("heading", name=name)).to_be_visible()
-
-
-def tiles(page: Page) -> list[str]:
-    return page.get_by_test_id("media-tile").locator(".name").all_inner_texts()
 
 
 def test_sign_up_create_a_project_upload_and_see_the_grid(
@@ -133,7 +114,8 @@ def test_refused_uploads_show_the_api_sentence_next_to_the_file(
     sign_up_in_browser(page, new_email())
     create_project(page, "Broken files")
     project_id = page.url.rsplit("/", 1)[-1]
-    page.locator("#file-input").set_input_files([media["cut"], media["text"], media["photo_1"]])
+    # Dropped on the drop zone, as from a desktop.
+    drop_files(page, [media["cut"], media["text"], media["photo_1"]])
     rows = page.get_by_test_id("upload-row")
     expect(rows.filter(has_text="Uploaded")).to_have_count(1, timeout=60_000)
     expect(rows.locator(".error")).to_have_count(2)
@@ -146,6 +128,28 @@ def test_refused_uploads_show_the_api_sentence_next_to_the_file(
     assert "not a supported photo, video or audio file" in said["text"]
     assert tiles(page) == ["photo_1.jpg"]
     page.screenshot(path=tmp_path / "refused.png", full_page=True)
+
+
+def test_a_file_over_the_upload_limit_shows_413_next_to_it(
+    browser: Browser, stack_worker: Stack, media: dict[str, Path], tmp_path: Path
+) -> None:
+    big = write_still(tmp_path / "big.jpg", 1600, 1200, 5)
+    assert big.stat().st_size > 60_000
+    with second_api(stack_worker, tmp_path / "logs", BEATSTITCH_UPLOAD_MAX_BYTES="40960") as small:
+        context = browser.new_context(viewport={"width": 1280, "height": 800}, base_url=small.url)
+        page = context.new_page()
+        try:
+            sign_up_in_browser(page, new_email())
+            create_project(page, "Too big")
+            page.locator("#file-input").set_input_files([big, media["photo_2"]])
+            rows = page.get_by_test_id("upload-row")
+            expect(rows.filter(has_text="Uploaded")).to_have_count(1, timeout=60_000)
+            refused = rows.filter(has_text="big.jpg").locator(".error")
+            expect(refused).to_have_text("413: big.jpg is larger than the 40 KiB upload limit.")
+            assert tiles(page) == ["photo_2.jpg"]
+            page.screenshot(path=tmp_path / "too-large.png", full_page=True)
+        finally:
+            context.close()
 
 
 async def _api_sentences(stack: Stack, project_id: str, media: dict[str, Path]) -> dict[str, str]:

@@ -16,7 +16,7 @@ from api.deps import CurrentUser, OwnedProject, ServicesDep, SessionDep, TraceId
 from api.errors import conflict, not_found
 from api.generated_media import adopt_generated, remove_asset
 from api.models import MediaAssetRow, Project
-from api.openapi_errors import EMITS, OWNED, UPLOAD, errors
+from api.openapi_errors import BODY, EMITS, OWNED, UPLOAD, errors
 from api.openapi_links import created_asset
 from api.read_models import MediaProxy, proxies_of
 from api.read_your_writes import emit
@@ -188,7 +188,7 @@ def list_media(project: OwnedProject, session: SessionDep, services: ServicesDep
     return [media_out(r, proxies[r.id]) for r in assets]
 
 
-@router.put("/order", responses=errors(*OWNED, 409, 422))
+@router.put("/order", responses=errors(*OWNED, *BODY, 409))
 def reorder_media(
     body: MediaOrder, project: OwnedProject, session: SessionDep, services: ServicesDep
 ) -> list[MediaOut]:

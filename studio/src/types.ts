@@ -30,7 +30,11 @@ export interface Audio {
   filename: string;
   size_bytes: number;
   duration_ms: number;
-  analysis_status: string;
+  analysis_status: "pending" | "completed" | "failed";
+  bpm: number | null;
+  beat_count: number;
+  beat_found: boolean | null;
+  analysis_error: string | null;
 }
 
 export interface TokenOut {

@@ -4,6 +4,7 @@ a phone screen; the keyboard; no request to any other host."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -100,11 +101,15 @@ def test_sign_up_create_a_project_upload_and_see_the_grid(
     expect(page.get_by_test_id("media-tile").first).to_contain_text("clip_2.mp4")
     page.reload()
     expect(page.get_by_test_id("media-tile").first).to_contain_text("clip_2.mp4")
+    # The worker finds the beats; the page looks again until it has (draft → analyzing → ready).
+    song = page.get_by_test_id("song")
+    expect(song).to_contain_text(re.compile(r"· 120\.\d BPM · \d+ beats"), timeout=60_000)
+    expect(page.locator("#project-title .status")).to_have_text("ready")
     page.screenshot(path=tmp_path / "project-reordered.png", full_page=True)
     page.get_by_role("link", name="BeatStitch Studio").click()
     card = page.locator(".project", has_text="Summer trip")
     expect(card).to_contain_text("3 files · song")
-    expect(card.locator(".status")).to_be_visible()
+    expect(card.locator(".status")).to_have_text("ready")
     page.screenshot(path=tmp_path / "projects.png")
 
 

@@ -3,7 +3,15 @@ import { StatusBadge } from "../components/StatusBadge";
 import { MediaGrid } from "../components/MediaGrid";
 import { Uploader } from "../components/Uploader";
 import { formatBytes, formatDuration } from "../format";
+import type { Audio } from "../types";
 import { audio, loadProject, media, pageError, project, uploads } from "../project-store";
+
+function beats(song: Audio): string {
+  if (song.analysis_status === "pending") return "finding the beats…";
+  if (song.analysis_status === "failed") return song.analysis_error ?? "the beats were not found";
+  if (!song.beat_found || song.bpm === null) return "no clear beat: cut at a steady pace";
+  return `${song.bpm.toFixed(1)} BPM · ${song.beat_count} beats`;
+}
 
 function Song() {
   const song = audio.value;
@@ -14,8 +22,7 @@ function Song() {
         <p data-testid="song">
           <span class="name">{song.filename}</span>{" "}
           <span class="meta">
-            {formatDuration(song.duration_ms)} · {formatBytes(song.size_bytes)} · beats:{" "}
-            {song.analysis_status}
+            {formatDuration(song.duration_ms)} · {formatBytes(song.size_bytes)} · {beats(song)}
           </span>
         </p>
       ) : (
@@ -37,6 +44,14 @@ export function ProjectPage({ id }: { id: string }) {
     void loadProject(id);
   }, [id]);
   const p = project.value;
+  // While a worker finds the beats (or renders), look again every 2 s; the render's own
+  // progress will come from its server-sent events.
+  const busy = p?.status === "analyzing" || p?.status === "rendering";
+  useEffect(() => {
+    if (!busy) return;
+    const timer = window.setInterval(() => void loadProject(id), 2000);
+    return () => window.clearInterval(timer);
+  }, [id, busy]);
   return (
     <article aria-labelledby="project-title">
       <h1 id="project-title">

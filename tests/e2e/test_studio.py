@@ -223,6 +223,13 @@ def test_sign_in_by_keyboard_alone(page: Page, tmp_path: Path, stack_worker: Sta
             break
     expect(page.get_by_label("Choose files")).to_be_focused()
     page.screenshot(path=tmp_path / "keyboard.png")
+    # Someone else's (or no) project: the API's 404 sentence, not a blank page.
+    page.goto("/projects/proj-nobody")
+    expect(page.get_by_role("alert")).to_have_text("project proj-nobody not found")
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    page.reload()
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
 
 
 def test_the_page_may_ask_no_other_host(page: Page, stack_worker: Stack, tmp_path: Path) -> None:

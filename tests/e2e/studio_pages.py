@@ -61,3 +61,17 @@ def drop_files(page: Page, paths: list[Path]) -> None:
         files,
     )
     page.get_by_test_id("dropzone").dispatch_event("drop", {"dataTransfer": transfer})
+
+
+def unnamed_controls(page: Page) -> list[str]:
+    """Every button, input and link a screen reader would announce without a name."""
+    found: list[str] = page.evaluate(
+        """() => [...document.querySelectorAll('button, input, select, textarea, a[href]')]
+            .filter(el => {
+                const labels = el.labels ? [...el.labels].map(l => l.textContent).join('') : '';
+                const name = el.getAttribute('aria-label') || labels || el.textContent || '';
+                return name.trim() === '';
+            })
+            .map(el => el.outerHTML)"""
+    )
+    return found

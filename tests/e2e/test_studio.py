@@ -21,6 +21,7 @@ from tests.e2e.studio_pages import (
     new_email,
     sign_up_in_browser,
     tiles,
+    unnamed_controls,
 )
 from tests.support.api_stack import Stack, second_api, sign_up
 
@@ -72,6 +73,7 @@ def test_sign_up_create_a_project_upload_and_see_the_grid(
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("alert")).to_have_text("E-mail or password is wrong.")
     page.screenshot(path=tmp_path / "sign-in-refused.png")
+    assert unnamed_controls(page) == []
     sign_up_in_browser(page, email)
     create_project(page, "Summer trip")
     assert "/projects/proj" in page.url
@@ -89,6 +91,7 @@ def test_sign_up_create_a_project_upload_and_see_the_grid(
     expect(page.get_by_test_id("media-tile").first).to_contain_text("0:01.0")
     expect(page.get_by_test_id("media-tile").nth(1)).to_contain_text("400×300")
     page.screenshot(path=tmp_path / "project-grid.png", full_page=True)
+    assert unnamed_controls(page) == []
     # Reorder (the arrow buttons do what dragging does) and remove; a reload shows the API's.
     page.get_by_role("button", name="Move clip_1.mp4 later").click()
     expect(page.get_by_test_id("media-tile").first).to_contain_text("photo_1.jpg")
@@ -111,6 +114,7 @@ def test_sign_up_create_a_project_upload_and_see_the_grid(
     expect(card).to_contain_text("3 files · song")
     expect(card.locator(".status")).to_have_text("ready")
     page.screenshot(path=tmp_path / "projects.png")
+    assert unnamed_controls(page) == []
 
 
 def test_refused_uploads_show_the_api_sentence_next_to_the_file(

@@ -47,7 +47,7 @@ export function Uploader({ projectId }: { projectId: string }) {
         </label>
       </div>
       {uploads.value.length > 0 && (
-        <ul class="uploads" aria-label="Uploads">
+        <ul class="uploads" aria-label="Uploads" aria-live="polite">
           {uploads.value.map((u) => (
             <li key={u.key} class={`upload ${u.state}`} data-testid="upload-row">
               <span class="name">{u.name}</span>

@@ -6,6 +6,11 @@ import { defineConfig } from "vite";
 export default defineConfig({
   plugins: [preact()],
   base: "/",
+  // `npm run dev`: live reload while working on the page, the API's routes passed to a
+  // running `beatstitch api` (the built page, served by the API, is what ships).
+  server: {
+    proxy: { "/api": "http://127.0.0.1:8000", "/healthz": "http://127.0.0.1:8000" },
+  },
   build: {
     outDir: "../api/studio_static",
     emptyOutDir: true,

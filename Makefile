@@ -5,13 +5,15 @@ PY := .venv/bin/python
 VENV_STAMP := .venv/.installed-stamp
 KAFKA_STAMP := .data/kafka-libs/.installed-stamp
 S3PROXY_STAMP := .data/s3proxy-libs/.installed-stamp
+STUDIO_STAMP := api/studio_static/.built-stamp
+STUDIO_SOURCES := $(shell find studio/src -type f 2>/dev/null) studio/index.html studio/package.json studio/package-lock.json studio/tsconfig.json studio/vite.config.ts
 
-.PHONY: demo test lint install kafka-jars s3proxy-jars system-deps clean
+.PHONY: demo test lint install kafka-jars s3proxy-jars system-deps studio clean
 
-demo: $(VENV_STAMP) $(KAFKA_STAMP) $(S3PROXY_STAMP)
+demo: $(VENV_STAMP) $(KAFKA_STAMP) $(S3PROXY_STAMP) $(STUDIO_STAMP)
 	.venv/bin/beatstitch demo
 
-test: $(VENV_STAMP) $(KAFKA_STAMP) $(S3PROXY_STAMP) system-deps
+test: $(VENV_STAMP) $(KAFKA_STAMP) $(S3PROXY_STAMP) $(STUDIO_STAMP) system-deps
 	.venv/bin/ruff check .
 	.venv/bin/mypy
 	.venv/bin/pytest -q --durations=25
@@ -20,7 +22,7 @@ lint: $(VENV_STAMP)
 	.venv/bin/ruff check .
 	.venv/bin/mypy
 
-install: $(VENV_STAMP) $(KAFKA_STAMP) $(S3PROXY_STAMP)
+install: $(VENV_STAMP) $(KAFKA_STAMP) $(S3PROXY_STAMP) $(STUDIO_STAMP)
 
 $(VENV_STAMP): pyproject.toml
 	test -x $(PY) || python3.11 -m venv .venv || python3 -m venv .venv
@@ -45,9 +47,18 @@ $(S3PROXY_STAMP): s3proxy/pom.xml
 	mvn -q -B -Dstyle.color=never -f s3proxy/pom.xml dependency:copy-dependencies -DoutputDirectory=$(CURDIR)/.data/s3proxy-libs -DincludeScope=runtime
 	touch $@
 
+# The studio (studio/: TypeScript, Preact, Vite) built into api/studio_static, which the API
+# serves at / and the Python package ships; the type check runs in the build.
+studio: $(STUDIO_STAMP)
+
+$(STUDIO_STAMP): $(STUDIO_SOURCES)
+	@command -v npm >/dev/null 2>&1 || { echo "The studio needs Node.js 20 and npm: install them (apt-get install nodejs npm) and run make again."; exit 1; }
+	cd studio && npm ci --no-audit --no-fund --loglevel=error && npm run build
+	touch $@
+
 # kcat (a Kafka client nobody here wrote) and a PostgreSQL server for the tests.
 system-deps:
 	@bash scripts/install-system-deps.sh
 
 clean:
-	rm -rf .venv .data artifacts
+	rm -rf .venv .data artifacts api/studio_static studio/node_modules

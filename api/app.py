@@ -40,6 +40,7 @@ from api.services import Services
 from api.settings import ApiSettings
 from api.storage import media_root
 from api.stream_slots import StreamSlots
+from api.studio import mount_studio
 from events.kafka_io import EventProducer, ensure_topics, partitions_of
 from events.settings import KafkaSettings
 from events.topics import Topic, physical_name
@@ -72,6 +73,7 @@ def create_app(
     for module in (*routers, render_config, analytics, health):
         app.include_router(module.router)
     app.mount("/metrics", make_asgi_app())
+    mount_studio(app)
     # Inside the tracing middleware, so a refused body is traced, counted and logged too.
     caps = Caps(upload_bytes=settings.upload_max_bytes, json_bytes=settings.json_max_bytes)
     app.add_middleware(BodyLimits, caps=caps, token_check=_token_check(app))

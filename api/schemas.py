@@ -157,6 +157,14 @@ class ProxyOut(BaseModel):
     status: Literal["pending", "completed", "failed"]
 
 
+class MediaOrder(BaseModel):
+    """A project's photos and clips in their new timeline order: every asset, once."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    asset_ids: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(max_length=10_000)
+
+
 class MediaOut(BaseModel):
     """An uploaded photo or clip and what probing found."""
 

@@ -13,10 +13,10 @@ from starlette.concurrency import run_in_threadpool
 
 from api.clock import new_id, now
 from api.deps import CurrentUser, OwnedProject, ServicesDep, SessionDep, TraceId
-from api.errors import not_found
+from api.errors import conflict, not_found
 from api.generated_media import adopt_generated, remove_asset
 from api.models import MediaAssetRow, Project
-from api.openapi_errors import EMITS, OWNED, UPLOAD, errors
+from api.openapi_errors import BODY, EMITS, OWNED, UPLOAD, errors
 from api.openapi_links import created_asset
 from api.read_models import MediaProxy, proxies_of
 from api.read_your_writes import emit
@@ -28,7 +28,7 @@ from api.routes.uploads import (
     within_account_bytes,
     within_project_count,
 )
-from api.schemas import MediaOut
+from api.schemas import MediaOrder, MediaOut
 from api.served_objects import REDIRECT, serve_object
 from api.storage import SavedUpload, served_file
 from api.stored_files import incoming_dir, local_file, media_file, move_to, put_upload
@@ -186,6 +186,33 @@ def list_media(project: OwnedProject, session: SessionDep, services: ServicesDep
     assets = list(rows)
     proxies = proxies_of(session, [r.id for r in assets])
     return [media_out(r, proxies[r.id]) for r in assets]
+
+
+@router.put("/order", responses=errors(*OWNED, *BODY, 409))
+def reorder_media(
+    body: MediaOrder, project: OwnedProject, session: SessionDep, services: ServicesDep
+) -> list[MediaOut]:
+    """Put the project's photos and clips in the given order (every asset id, once); 409
+    when the list is not the project's media as it is now (one was added or removed)."""
+    rows = list(
+        session.scalars(select(MediaAssetRow).where(MediaAssetRow.project_id == project.id))
+    )
+    by_id = {r.id: r for r in rows}
+    if len(set(body.asset_ids)) != len(body.asset_ids) or set(body.asset_ids) != set(by_id):
+        raise conflict(
+            "The order must list each of the project's photos and clips once; reload the "
+            "media and try again."
+        )
+    changed = False
+    for position, asset_id in enumerate(body.asset_ids):
+        row = by_id[asset_id]
+        changed = changed or row.position != position
+        row.position = position
+    if changed:
+        # The generated timeline followed the old order; an edited one is the user's.
+        drop_generated_timeline(session, project.id)
+    session.commit()
+    return list_media(project, session, services)
 
 
 def _owned_asset(session: SessionDep, project: Project, asset_id: str) -> MediaAssetRow:

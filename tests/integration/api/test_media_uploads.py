@@ -114,3 +114,35 @@ async def test_an_upload_over_the_limit_is_refused_and_leaves_nothing_behind(
         "message": "big.mp4 is larger than the 29 KiB upload limit.",
     }
     assert stored_files(stack, pid) == []
+
+
+async def test_media_are_reordered_only_by_a_list_of_each_asset_once(
+    stack: Stack, tmp_path: Path
+) -> None:
+    token, pid = await new_user_project(stack, "order")
+    names = ["a.png", "b.png", "c.png"]
+    async with stack.client(token) as client:
+        ids = []
+        for i, name in enumerate(names):
+            photo = write_still(tmp_path / name, square_picture(64, 48, 10 * i))
+            with photo.open("rb") as f:
+                made = await client.post(f"/api/v1/projects/{pid}/media", files={"file": f})
+            assert made.status_code == 201, made.text
+            ids.append(made.json()["id"])
+        url = f"/api/v1/projects/{pid}/media/order"
+        moved = await client.put(url, json={"asset_ids": [ids[2], ids[0], ids[1]]})
+        assert moved.status_code == 200, moved.text
+        assert [m["filename"] for m in moved.json()] == ["c.png", "a.png", "b.png"]
+        assert [m["position"] for m in moved.json()] == [0, 1, 2]
+        listed = (await client.get(f"/api/v1/projects/{pid}/media")).json()
+        assert [m["filename"] for m in listed] == ["c.png", "a.png", "b.png"]
+        for wrong in ([ids[0], ids[1]], [ids[0], ids[0], ids[1], ids[2]], [*ids, "asset_x"]):
+            refused = await client.put(url, json={"asset_ids": wrong})
+            assert refused.status_code == 409
+            assert refused.json()["detail"].startswith(
+                "The order must list each of the project's photos and clips once"
+            )
+        shaped = await client.put(url, json={"ids": ids})
+        assert shaped.status_code == 422
+    async with stack.client() as anonymous:
+        assert (await anonymous.put(url, json={"asset_ids": ids})).status_code == 401

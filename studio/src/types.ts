@@ -1,0 +1,45 @@
+// The API's shapes the studio reads (api/schemas.py is the source of truth).
+
+export type ProjectStatus = "draft" | "analyzing" | "ready" | "rendering" | "complete" | "error";
+
+export interface Project {
+  id: string;
+  name: string;
+  status: ProjectStatus;
+  media_count: number;
+  audio_track_id: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface Media {
+  id: string;
+  position: number;
+  kind: "image" | "video";
+  content_type: string;
+  filename: string;
+  size_bytes: number;
+  width: number;
+  height: number;
+  duration_ms: number | null;
+  thumbnail_url: string;
+}
+
+export interface Audio {
+  id: string;
+  filename: string;
+  size_bytes: number;
+  duration_ms: number;
+  analysis_status: "pending" | "completed" | "failed";
+  bpm: number | null;
+  beat_count: number;
+  beat_found: boolean | null;
+  analysis_error: string | null;
+}
+
+export interface TokenOut {
+  access_token: string;
+  user_id: string;
+  workspace_id: string;
+  role: string;
+}

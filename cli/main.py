@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -139,6 +140,38 @@ def demo(
     _render_locally(
         song, media, settings, "final", Path("artifacts/demo.mp4"), keep_kafka, 1, title
     )
+    console.print("to look at it in the studio: .venv/bin/beatstitch up (then sign up)")
+
+
+@app.command()
+@friendly_errors
+def up(
+    port: Annotated[
+        int, typer.Option(help="The port of the API and the studio (0: any free one).")
+    ] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=8, help="Render workers to start.")] = 1,
+    keep_kafka: Annotated[bool, typer.Option(help="Leave the local Kafka running.")] = False,
+) -> None:
+    """Start the local stack (Kafka, projector, API, workers) and keep it running, with the
+    studio's address printed; Ctrl-C stops it."""
+    from local_stack.ports import LOOPBACK, port_free
+    from local_stack.services import run_services
+
+    if port and not port_free(LOOPBACK, port):
+        raise CliError(f"port {port} is in use on this machine; pass --port N, or --port 0")
+    logs = Path(".data/logs")
+    configure_logging("WARNING")
+    with _kafka_for_demo(keep_kafka) as bootstrap:
+        console.print(f"starting the projector, the API and {workers} worker(s); logs in {logs}/")
+        with run_services(bootstrap, logs, workers, port) as stack:
+            console.print(f"studio at {stack.api_url}/", soft_wrap=True)
+            console.print(f"API docs at {stack.api_url}/docs; Ctrl-C stops everything")
+            try:
+                while True:
+                    stack.check()
+                    time.sleep(1)
+            except KeyboardInterrupt:
+                console.print("stopping…")
 
 
 @app.command()

@@ -105,10 +105,14 @@ def _down_sentence(part: str, state: str, for_s: float) -> str:
 
 
 @contextlib.contextmanager
-def run_services(bootstrap: str, logs: Path, workers: int = 1) -> Iterator[LocalStack]:
-    """Start the projector, the API (on a free port) and the workers; stop them afterwards."""
+def run_services(
+    bootstrap: str, logs: Path, workers: int = 1, port: int = 0
+) -> Iterator[LocalStack]:
+    """Start the projector, the API (on `port`, 0: a free one) and the workers; stop them
+    afterwards."""
     logs.mkdir(parents=True, exist_ok=True)
-    (port,) = free_tcp_ports(1)
+    if not port:
+        (port,) = free_tcp_ports(1)
     env = {**os.environ, "BEATSTITCH_KAFKA_BOOTSTRAP": bootstrap, "BEATSTITCH_API_PORT": str(port)}
     names = ["projector", "api", *(f"worker-{i + 1}" for i in range(workers))]
     procs: dict[str, subprocess.Popen[bytes]] = {}

@@ -41,7 +41,6 @@ __all__ = [
     "audio_track_of",
     "job_snapshot",
     "latest_config_version",
-    "latest_render_status",
     "projected_offset",
     "projected_offsets",
     "render_job",
@@ -117,12 +116,6 @@ def _newest_jobs(session: Session, where: ColumnElement[bool], limit: int) -> li
             .limit(limit)
         )
     )
-
-
-def latest_render_status(session: Session, project_id: str) -> str | None:
-    """Status of the project's newest render, if any."""
-    jobs = render_jobs_of(session, project_id, limit=1)
-    return jobs[0].status if jobs else None
 
 
 def latest_config_version(session: Session) -> RenderConfigVersion | None:

@@ -135,6 +135,19 @@ class ProjectUpdate(BaseModel):
 ProjectStatus = Literal["draft", "analyzing", "ready", "rendering", "complete", "error"]
 
 
+class LatestRender(BaseModel):
+    """A project's newest render, as a project card shows it."""
+
+    job_id: str
+    kind: str | None
+    status: str
+    progress: float
+    status_url: str
+    poster_url: str | None = Field(
+        description="A JPEG of the video once the render is complete (made on first request)"
+    )
+
+
 class ProjectOut(BaseModel):
     """A project with its status derived from its audio analysis and latest render."""
 
@@ -145,6 +158,7 @@ class ProjectOut(BaseModel):
     settings: RenderSettings
     media_count: int
     audio_track_id: str | None
+    latest_render: LatestRender | None = None
     created_at: Utc
     updated_at: Utc
 

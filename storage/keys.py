@@ -121,6 +121,11 @@ def render_key(job_id: str) -> str:
     return check_key(f"renders/{_one_segment('render job id', job_id)}.mp4")
 
 
+def render_poster_key(job_id: str) -> str:
+    """Where a render's poster (a JPEG of its video) is kept: renders/<job>.jpg."""
+    return check_key(f"renders/{_one_segment('render job id', job_id)}.jpg")
+
+
 def clips_prefix(job_id: str) -> str:
     """The prefix of every clip kept for a render: clips/<job>/."""
     return f"clips/{_one_segment('render job id', job_id)}/"

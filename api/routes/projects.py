@@ -17,8 +17,8 @@ from api.models import AudioTrack, MediaAssetRow, Project, Timeline, Workspace
 from api.openapi_errors import BODY, OWNED, TOKEN, errors
 from api.openapi_links import created_project
 from api.project_status import project_status
-from api.read_models import analysis_of, audio_track_of, latest_render_status
-from api.schemas import ProjectCreate, ProjectOut, ProjectUpdate
+from api.read_models import RenderJob, analysis_of, audio_track_of, render_jobs_of
+from api.schemas import LatestRender, ProjectCreate, ProjectOut, ProjectUpdate
 from api.storage import project_dir
 from api.stored_files import delete_objects
 from api.timelines import drop_generated_timeline
@@ -37,6 +37,7 @@ def project_out(session: Session, project: Project) -> ProjectOut:
         .select_from(MediaAssetRow)
         .where(MediaAssetRow.project_id == project.id)
     )
+    newest = next(iter(render_jobs_of(session, project.id, limit=1)), None)
     return ProjectOut(
         id=project.id,
         workspace_id=project.workspace_id,
@@ -44,13 +45,28 @@ def project_out(session: Session, project: Project) -> ProjectOut:
         status=project_status(
             track is not None,
             analysis.status if analysis else None,
-            latest_render_status(session, project.id),
+            newest.status if newest else None,
         ),
         settings=RenderSettings.model_validate(project.settings),
         media_count=media_count or 0,
         audio_track_id=track.id if track else None,
+        latest_render=latest_render(project.workspace_id, newest) if newest else None,
         created_at=project.created_at,
         updated_at=project.updated_at,
+    )
+
+
+def latest_render(workspace_id: str, job: RenderJob) -> LatestRender:
+    """A project's newest render as its card shows it, the poster once it is complete."""
+    status_url = f"/api/v1/video/workspaces/{workspace_id}/render/jobs/{job.id}"
+    done = job.status == "complete"
+    return LatestRender(
+        job_id=job.id,
+        kind=job.kind,
+        status=job.status,
+        progress=job.progress,
+        status_url=status_url,
+        poster_url=f"{status_url}/poster" if done else None,
     )
 
 

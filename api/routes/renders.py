@@ -35,6 +35,7 @@ from api.read_models import (
     workspace_render_jobs,
 )
 from api.read_your_writes import emit
+from api.render_posters import NoPoster, ensure_poster
 from api.schemas import (
     PlaceholderOut,
     RenderAccepted,
@@ -336,6 +337,33 @@ def _event_id(given: str | None) -> int | None:
             detail=f"Last-Event-ID {given!r} is not an id this stream sends (an integer); "
             "reconnect without it to start from the render's current state.",
         ) from None
+
+
+@router.get(
+    "/jobs/{job_id}/poster",
+    response_class=FileResponse,
+    responses={**REDIRECT, **errors(*OWNED, 409, store=True)},
+)
+async def poster(
+    job_id: str, workspace: OwnedWorkspace, session: SessionDep, services: ServicesDep
+) -> Response:
+    """A JPEG of a completed render's video (made on the first request, then kept beside
+    the video); from an S3 store, a 307 to a short-lived URL of it."""
+    job = owned_job(session, workspace, job_id)
+    if job.status != "complete" or not (job.output_key or job.output_path):
+        raise conflict(f"Render {job_id} is {job.status}; it has no picture yet.")
+    try:
+        key = await run_in_threadpool(ensure_poster, services.store, services.settings, job)
+    except NoPoster as exc:
+        raise conflict(f"Render {job_id} has no picture: {exc}.") from None
+    return serve_object(
+        services.store,
+        key,
+        fallback=None,
+        what=f"The picture of render {job_id}",
+        media_type="image/jpeg",
+        ttl_s=services.download_url_ttl_s,
+    )
 
 
 @router.get(

@@ -2,12 +2,23 @@
 
 export type ProjectStatus = "draft" | "analyzing" | "ready" | "rendering" | "complete" | "error";
 
+/** A project's newest render as its card shows it; the poster once it is complete. */
+export interface LatestRender {
+  job_id: string;
+  kind: string | null;
+  status: string;
+  progress: number;
+  status_url: string;
+  poster_url: string | null;
+}
+
 export interface Project {
   id: string;
   name: string;
   status: ProjectStatus;
   media_count: number;
   audio_track_id: string | null;
+  latest_render: LatestRender | null;
   created_at: string;
   updated_at: string;
 }

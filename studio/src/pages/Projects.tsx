@@ -2,6 +2,7 @@ import { signal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
 import { api, ApiError } from "../api";
 import { StatusBadge } from "../components/StatusBadge";
+import { Thumbnail } from "../components/Thumbnail";
 import { navigate } from "../router";
 import type { Project } from "../types";
 
@@ -65,8 +66,11 @@ export function Projects() {
       <ul class="projects">
         {projects.value?.map((p) => (
           <li key={p.id} class="card project">
-            {/* The newest render's thumbnail goes here once the API serves one. */}
-            <div class="thumb empty" aria-hidden="true" />
+            {p.latest_render?.poster_url ? (
+              <Thumbnail src={p.latest_render.poster_url} alt={`The newest render of ${p.name}`} />
+            ) : (
+              <div class="thumb empty" aria-hidden="true" />
+            )}
             <a href={`/projects/${p.id}`} onClick={(e) => open(e, p.id)}>
               {p.name}
             </a>

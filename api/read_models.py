@@ -18,6 +18,7 @@ from api.models import AudioTrack, Project
 from domain.render_job import JobState
 from projections.models import (
     AudioAnalysis,
+    ClipTask,
     MediaProxy,
     ProjectorOffset,
     RenderConfigVersion,
@@ -33,6 +34,7 @@ __all__ = [
     "WINDOW_SIZES",
     "analytics_windows",
     "AudioAnalysis",
+    "ClipTask",
     "MediaProxy",
     "RenderConfigVersion",
     "RenderJob",
@@ -45,6 +47,7 @@ __all__ = [
     "projected_offsets",
     "render_job",
     "render_jobs_of",
+    "clip_tasks_of",
     "workspace_render_jobs",
     "generation_of",
     "generations_of",
@@ -100,6 +103,12 @@ def render_job(session: Session, job_id: str) -> RenderJob | None:
 def render_jobs_of(session: Session, project_id: str, limit: int = 100) -> list[RenderJob]:
     """A project's renders, newest first."""
     return _newest_jobs(session, RenderJob.project_id == project_id, limit)
+
+
+def clip_tasks_of(session: Session, job_id: str) -> list[ClipTask]:
+    """A render's clip tasks, in timeline order."""
+    rows = session.scalars(select(ClipTask).where(ClipTask.render_job_id == job_id))
+    return sorted(rows, key=lambda t: (t.segment_index is None, t.segment_index or 0, t.task_id))
 
 
 def workspace_render_jobs(session: Session, workspace_id: str, limit: int = 100) -> list[RenderJob]:

@@ -135,6 +135,31 @@ class ProjectUpdate(BaseModel):
 ProjectStatus = Literal["draft", "analyzing", "ready", "rendering", "complete", "error"]
 
 
+ClipState = Literal["queued", "running", "done", "fell back", "placeholder", "failed"]
+
+
+class ClipOut(BaseModel):
+    """One clip task of a render, as a timeline block shows it."""
+
+    segment_index: int | None
+    timeline_in_ms: int | None
+    timeline_out_ms: int | None
+    state: ClipState = Field(
+        description="queued, running, done (from its own file), fell back (done from a "
+        "fallback source), placeholder (the black clip instead of the file) or failed"
+    )
+    source_type: str | None
+    attempts: int
+    fallback_reasons: dict[str, Any]
+    worker_id: str | None
+    slot: int | None
+    duration_ms: int | None
+    queued_at: Utc | None
+    started_at: Utc | None
+    finished_at: Utc | None
+    error_message: str | None
+
+
 class LatestRender(BaseModel):
     """A project's newest render, as a project card shows it."""
 

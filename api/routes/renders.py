@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from sse_starlette import EventSourceResponse
 from starlette.concurrency import run_in_threadpool
 
+from api.clip_views import clip_out
 from api.clock import new_id
 from api.deps import (
     BearerCredentials,
@@ -29,6 +30,7 @@ from api.openapi_errors import BODY, CAPPED, EMITS, OWNED, errors
 from api.progress_stream import ProgressStream
 from api.read_models import (
     RenderJob,
+    clip_tasks_of,
     proxies_of,
     render_job,
     render_jobs_of,
@@ -37,6 +39,7 @@ from api.read_models import (
 from api.read_your_writes import emit
 from api.render_posters import NoPoster, ensure_poster
 from api.schemas import (
+    ClipOut,
     PlaceholderOut,
     RenderAccepted,
     RenderCreate,
@@ -337,6 +340,14 @@ def _event_id(given: str | None) -> int | None:
             detail=f"Last-Event-ID {given!r} is not an id this stream sends (an integer); "
             "reconnect without it to start from the render's current state.",
         ) from None
+
+
+@router.get("/jobs/{job_id}/clips", responses=errors(*OWNED))
+def job_clips(job_id: str, workspace: OwnedWorkspace, session: SessionDep) -> list[ClipOut]:
+    """The render's clip tasks in timeline order, each with its state (queued, running,
+    done, fell back, placeholder, failed), source, worker and times."""
+    owned_job(session, workspace, job_id)
+    return [clip_out(task) for task in clip_tasks_of(session, job_id)]
 
 
 @router.get(

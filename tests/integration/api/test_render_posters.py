@@ -1,5 +1,6 @@
 """A project's newest render on its card: its status, and once complete a poster (a JPEG of
-the video) made on the first request and kept beside the video."""
+the video) made on the first request and kept beside the video; the render's clip tasks as
+timeline blocks."""
 
 from __future__ import annotations
 
@@ -45,7 +46,21 @@ async def test_a_complete_render_shows_on_its_project_with_a_poster(
         # Made once: the second answer is the kept file, byte for byte.
         assert (await client.get(newest["poster_url"])).content == first.content
 
+        # The timeline's blocks: one per segment, in order, each done by a worker.
+        clips = (await client.get(f"{newest['status_url']}/clips")).json()
+        job = (await client.get(newest["status_url"])).json()
+        assert [c["segment_index"] for c in clips] == list(range(job["clip_stats"]["total_tasks"]))
+        assert {c["state"] for c in clips} == {"done"}
+        assert all(c["worker_id"] and c["attempts"] == 1 for c in clips)
+        assert all(c["queued_at"] <= c["started_at"] <= c["finished_at"] for c in clips)
+        assert clips[0]["timeline_in_ms"] == 0
+        assert all(a["timeline_out_ms"] > a["timeline_in_ms"] for a in clips)
+
     stranger = await sign_up(stack_worker, f"other-{uuid.uuid4().hex[:8]}@example.com")
     async with stack_worker.client(stranger.token) as other:
         peek = await other.get(newest["poster_url"].replace(ws, stranger.workspace_id))
         assert peek.status_code == 404
+        clips_peek = await other.get(
+            f"{newest['status_url']}/clips".replace(ws, stranger.workspace_id)
+        )
+        assert clips_peek.status_code == 404

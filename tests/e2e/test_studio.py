@@ -1,6 +1,7 @@
 """The studio in a real browser against the real stack (API, projector, worker on Kafka):
-sign up, create a project, upload the song and media, see them; refusals next to the file;
-a phone screen; the keyboard; no request to any other host."""
+sign up, create a project, upload the song and media, see them; the song's waveform with its
+beats, played and seeked; refusals next to the file; a phone screen; the keyboard; no request
+to any other host."""
 
 from __future__ import annotations
 
@@ -128,7 +129,8 @@ def test_the_song_s_waveform_shows_every_beat_and_plays(
     tempo = page.get_by_test_id("tempo")
     expect(tempo).to_contain_text(re.compile(r"^120\.\d BPM · \d+% sure"), timeout=60_000)
     token = page.evaluate("sessionStorage.getItem('beatstitch.token')")
-    grid = run_async(_beat_grid(stack_worker, project_id, token))
+    grid, song = run_async(_beat_grid_and_song(stack_worker, project_id, token))
+    assert song == media["song"].read_bytes()
     downbeats = [b for b in grid["beats"] if b["is_downbeat"]]
     assert len(grid["beats"]) >= 6 and len(downbeats) >= 1
     wave = page.get_by_test_id("waveform")
@@ -163,15 +165,20 @@ def test_the_song_s_waveform_shows_every_beat_and_plays(
     assert unnamed_controls(page) == []
 
 
-async def _beat_grid(stack: Stack, project_id: str, token: str) -> dict[str, Any]:
+async def _beat_grid_and_song(
+    stack: Stack, project_id: str, token: str
+) -> tuple[dict[str, Any], bytes]:
+    """The API's beat grid and song file, as the page's own token reads them."""
     async with httpx.AsyncClient(base_url=stack.url, timeout=30) as client:
-        answer = await client.get(
-            f"/api/v1/projects/{project_id}/audio/beats",
-            headers={"Authorization": f"Bearer {token}"},
-        )
+        headers = {"Authorization": f"Bearer {token}"}
+        base = f"/api/v1/projects/{project_id}/audio"
+        answer = await client.get(f"{base}/beats", headers=headers)
         answer.raise_for_status()
         grid: dict[str, Any] = answer.json()
-        return grid
+        song = await client.get(f"{base}/file", headers=headers)
+        song.raise_for_status()
+        assert song.headers["content-type"].startswith("audio/")
+        return grid, song.content
 
 
 def test_refused_uploads_show_the_api_sentence_next_to_the_file(

@@ -178,6 +178,12 @@ async def _beat_grid_and_song(
         song = await client.get(f"{base}/file", headers=headers)
         song.raise_for_status()
         assert song.headers["content-type"].startswith("audio/")
+        # The <audio> element asks for ranges; someone else's token sees no song at all.
+        part = await client.get(f"{base}/file", headers={**headers, "Range": "bytes=0-3"})
+        assert (part.status_code, part.content) == (206, b"RIFF")
+        other = await sign_up(stack, new_email())
+        foreign = {"Authorization": f"Bearer {other.token}"}
+        assert (await client.get(f"{base}/file", headers=foreign)).status_code == 404
         return grid, song.content
 
 

@@ -161,6 +161,14 @@ def test_the_song_s_waveform_shows_every_beat_and_plays(
         "'[data-testid=playhead]').dataset.seconds); return s > lo && s < hi; }",
         arg=[seconds * 0.7, seconds * 0.8],
     )
+    # By keyboard: Home to the start, then the right arrow to the next beat.
+    slider = page.get_by_role("slider", name=re.compile("Song position"))
+    slider.focus()
+    page.keyboard.press("Home")
+    expect(slider).to_have_attribute("aria-valuenow", "0")
+    page.keyboard.press("ArrowRight")
+    after = next(b["time_ms"] for b in grid["beats"] if b["time_ms"] > 10) / 1000
+    expect(slider).to_have_attribute("aria-valuenow", f"{round(after, 1):g}")
     page.screenshot(path=tmp_path / "waveform.png", full_page=True)
     assert unnamed_controls(page) == []
 

@@ -62,6 +62,16 @@ function Ticks({ grid, duration }: { grid: BeatGrid; duration: number }) {
   );
 }
 
+/** Where an arrow key moves the playhead: the next (or previous) beat, Home/End the ends. */
+export function stepTo(key: string, now: number, grid: BeatGrid, duration: number): number | null {
+  const times = grid.beats.map((b) => b.time_ms / 1000);
+  if (key === "Home") return 0;
+  if (key === "End") return duration;
+  if (key === "ArrowRight") return times.find((t) => t > now + 0.01) ?? duration;
+  if (key === "ArrowLeft") return [...times].reverse().find((t) => t < now - 0.01) ?? 0;
+  return null;
+}
+
 function tempo(grid: BeatGrid): string {
   const downbeats = grid.beats.filter((b) => b.is_downbeat).length;
   const sure = `${Math.round(grid.bpm_confidence * 100)}% sure`;
@@ -141,7 +151,24 @@ export function Waveform({ projectId, song }: { projectId: string; song: Audio }
         {tempo(loaded.grid)}
       </p>
       <div class="wave-area">
-        <div ref={box} class="wave" data-testid="wave" />
+        <div
+          ref={box}
+          class="wave"
+          data-testid="wave"
+          role="slider"
+          tabIndex={0}
+          aria-label="Song position (arrow keys: previous or next beat)"
+          aria-valuemin={0}
+          aria-valuemax={Number(duration.toFixed(1))}
+          aria-valuenow={Number(time.toFixed(1))}
+          aria-valuetext={formatDuration(time * 1000)}
+          onKeyDown={(e) => {
+            const to = stepTo(e.key, time, loaded.grid, duration);
+            if (to === null) return;
+            e.preventDefault();
+            player.current?.setTime(to);
+          }}
+        />
         <Ticks grid={loaded.grid} duration={duration} />
       </div>
       <div class="wave-controls">

@@ -1,6 +1,7 @@
 // The song's waveform with its beat grid: a tick per beat (downbeats taller), the tempo and
 // how sure the analysis is, a play/pause button, click-to-seek and a playhead.
 import { useEffect, useRef, useState } from "preact/hooks";
+import type { RefObject } from "preact";
 import WaveSurfer from "wavesurfer.js";
 import { api, ApiError, audioBytes } from "../api";
 import { formatDuration } from "../format";
@@ -79,16 +80,11 @@ function tempo(grid: BeatGrid): string {
   return `${grid.bpm.toFixed(1)} BPM · ${sure} · ${grid.beats.length} beats, ${downbeats} downbeats`;
 }
 
-/** The waveform of a song whose beats were found; nothing while the analysis runs. */
-export function Waveform({ projectId, song }: { projectId: string; song: Audio }) {
-  const box = useRef<HTMLDivElement>(null);
-  const player = useRef<WaveSurfer | null>(null);
+/** The song's bytes and beat grid once the analysis completed, or the sentence why not. */
+function useLoaded(projectId: string, song: Audio): [Loaded | null, string | null] {
   const [loaded, setLoaded] = useState<Loaded | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [time, setTime] = useState(0);
-  const [playing, setPlaying] = useState(false);
   const done = song.analysis_status === "completed";
-
   useEffect(() => {
     if (!done) return;
     let live = true;
@@ -109,7 +105,14 @@ export function Waveform({ projectId, song }: { projectId: string; song: Audio }
       if (url) URL.revokeObjectURL(url);
     };
   }, [projectId, song.id, done]);
+  return [loaded, error];
+}
 
+/** wavesurfer drawn in `box`, with the playhead's time and whether it plays. */
+function usePlayer(box: RefObject<HTMLDivElement>, loaded: Loaded | null) {
+  const player = useRef<WaveSurfer | null>(null);
+  const [time, setTime] = useState(0);
+  const [playing, setPlaying] = useState(false);
   useEffect(() => {
     if (!loaded || !box.current) return;
     const media = document.createElement("audio");
@@ -135,6 +138,15 @@ export function Waveform({ projectId, song }: { projectId: string; song: Audio }
       player.current = null;
     };
   }, [loaded]);
+  return { player, time, playing };
+}
+
+/** The waveform of a song whose beats were found; nothing while the analysis runs. */
+export function Waveform({ projectId, song }: { projectId: string; song: Audio }) {
+  const box = useRef<HTMLDivElement>(null);
+  const [loaded, error] = useLoaded(projectId, song);
+  const { player, time, playing } = usePlayer(box, loaded);
+  const done = song.analysis_status === "completed";
 
   if (!done) return null;
   if (error)

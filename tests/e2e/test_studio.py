@@ -161,15 +161,23 @@ def test_the_song_s_waveform_shows_every_beat_and_plays(
         "'[data-testid=playhead]').dataset.seconds); return s > lo && s < hi; }",
         arg=[seconds * 0.7, seconds * 0.8],
     )
-    # By keyboard: Home to the start, then the right arrow to the next beat.
+    # By keyboard: the arrows jump from the seeked point beat to beat; Home to the start.
+    now = float(playhead.get_attribute("data-seconds") or "nan")
+    before = [b["time_ms"] / 1000 for b in grid["beats"] if b["time_ms"] / 1000 < now - 0.01]
+    assert len(before) >= 2, f"fewer than two beats before {now} s"
     slider = page.get_by_role("slider", name=re.compile("Song position"))
     slider.focus()
+    for key, beat in (
+        ("ArrowLeft", before[-1]),
+        ("ArrowLeft", before[-2]),
+        ("ArrowRight", before[-1]),
+    ):
+        page.keyboard.press(key)
+        expect(slider).to_have_attribute("aria-valuenow", f"{round(beat, 1):g}")
+        expect(playhead).to_contain_text(f"0:0{beat:.1f} / ")
+    page.screenshot(path=tmp_path / "waveform.png", full_page=True)
     page.keyboard.press("Home")
     expect(slider).to_have_attribute("aria-valuenow", "0")
-    page.keyboard.press("ArrowRight")
-    after = next(b["time_ms"] for b in grid["beats"] if b["time_ms"] > 10) / 1000
-    expect(slider).to_have_attribute("aria-valuenow", f"{round(after, 1):g}")
-    page.screenshot(path=tmp_path / "waveform.png", full_page=True)
     assert unnamed_controls(page) == []
 
 

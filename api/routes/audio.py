@@ -1,4 +1,4 @@
-"""Audio: upload the music (its beat analysis runs in a worker) and read the beat grid."""
+"""Audio: upload the music (its beat analysis runs in a worker), read it and its beat grid."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from api.read_models import analysis_of, audio_track_of, proxies_of
 from api.read_your_writes import emit
 from api.routes.uploads import probed_audio, receive, rejected, within_account_bytes
 from api.schemas import AnalysisStatus, AudioOut
+from api.served_objects import REDIRECT, serve_object
 from api.storage import SavedUpload, served_file
 from api.stored_files import (
     incoming_dir,
@@ -158,6 +159,24 @@ def _track(session: SessionDep, project: Project) -> AudioTrack:
 def get_audio(project: OwnedProject, session: SessionDep) -> AudioOut:
     """The project's music and the state of its beat analysis."""
     return audio_out(session, _track(session, project))
+
+
+@router.get(
+    "/file", response_class=FileResponse, responses={**REDIRECT, **errors(*OWNED, store=True)}
+)
+def get_audio_file(project: OwnedProject, session: SessionDep, services: ServicesDep) -> Response:
+    """The song's file as uploaded (HTTP Range requests supported), for the studio's waveform
+    and player; from an S3 store, a 307 to a short-lived URL of it."""
+    track = _track(session, project)
+    return serve_object(
+        services.store,
+        track.storage_key,
+        fallback=served_file(services.settings, track.path),
+        what=f"The song of {project.id}",
+        media_type=track.content_type,
+        filename=track.filename,
+        ttl_s=services.download_url_ttl_s,
+    )
 
 
 @router.get("/beats", response_class=FileResponse, responses=errors(*OWNED, 409, store=True))

@@ -111,3 +111,10 @@ export async function imageUrl(path: string): Promise<string> {
   if (!response.ok) throw new ApiError(response.status, "The image could not be loaded.");
   return URL.createObjectURL(await response.blob());
 }
+
+/** The bytes of a protected file (an <audio src> cannot send the bearer token either). */
+export async function audioBytes(path: string): Promise<ArrayBuffer> {
+  const response = await fetch(path, { headers: headers(false) });
+  if (!response.ok) throw new ApiError(response.status, "The song could not be loaded.");
+  return response.arrayBuffer();
+}

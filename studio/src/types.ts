@@ -42,8 +42,11 @@ export interface Audio {
   size_bytes: number;
   duration_ms: number;
   analysis_status: "pending" | "completed" | "failed";
+  content_type: string;
   bpm: number | null;
+  bpm_confidence: number | null;
   beat_count: number;
+  beats_url: string;
   beat_found: boolean | null;
   analysis_error: string | null;
 }
@@ -53,4 +56,20 @@ export interface TokenOut {
   user_id: string;
   workspace_id: string;
   role: string;
+}
+
+export interface Beat {
+  time_ms: number;
+  beat_number: number;
+  is_downbeat: boolean;
+  confidence: number;
+}
+
+/** The beat grid JSON of `beats_url` (engine/beat_grid.py). */
+export interface BeatGrid {
+  bpm: number | null;
+  bpm_confidence: number;
+  downbeat_confidence: number;
+  beats: Beat[];
+  duration_ms: number;
 }

@@ -1,12 +1,14 @@
 """The studio in a real browser against the real stack (API, projector, worker on Kafka):
-sign up, create a project, upload the song and media, see them; refusals next to the file;
-a phone screen; the keyboard; no request to any other host."""
+sign up, create a project, upload the song and media, see them; the song's waveform with its
+beats, played and seeked; refusals next to the file; a phone screen; the keyboard; no request
+to any other host."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -117,6 +119,90 @@ def test_sign_up_create_a_project_upload_and_see_the_grid(
     assert unnamed_controls(page) == []
 
 
+def test_the_song_s_waveform_shows_every_beat_and_plays(
+    page: Page, stack_worker: Stack, media: dict[str, Path], tmp_path: Path
+) -> None:
+    sign_up_in_browser(page, new_email())
+    create_project(page, "Waveform")
+    project_id = page.url.rsplit("/", 1)[-1]
+    page.locator("#file-input").set_input_files([media["song"]])
+    tempo = page.get_by_test_id("tempo")
+    expect(tempo).to_contain_text(re.compile(r"^120\.\d BPM · \d+% sure"), timeout=60_000)
+    token = page.evaluate("sessionStorage.getItem('beatstitch.token')")
+    grid, song = run_async(_beat_grid_and_song(stack_worker, project_id, token))
+    assert song == media["song"].read_bytes()
+    downbeats = [b for b in grid["beats"] if b["is_downbeat"]]
+    assert len(grid["beats"]) >= 6 and len(downbeats) >= 1
+    wave = page.get_by_test_id("waveform")
+    expect(wave.locator("[data-beat]")).to_have_count(len(grid["beats"]))
+    expect(wave.locator("[data-downbeat]")).to_have_count(len(downbeats))
+    sure = round(grid["bpm_confidence"] * 100)
+    expect(tempo).to_contain_text(f"{grid['bpm']:.1f} BPM · {sure}% sure")
+    # The first downbeat's tick sits where its time falls on the waveform's width.
+    box = page.get_by_test_id("wave").bounding_box()
+    tick = wave.locator("[data-downbeat]").first.bounding_box()
+    assert box is not None and tick is not None
+    at = (tick["x"] + tick["width"] / 2 - box["x"]) / box["width"]
+    assert abs(at - downbeats[0]["time_ms"] / grid["duration_ms"]) < 0.02
+    playhead = page.get_by_test_id("playhead")
+    expect(playhead).to_have_attribute("data-seconds", "0.000")
+    page.get_by_role("button", name="Play").click()
+    expect(page.get_by_role("button", name="Pause")).to_be_visible()
+    page.wait_for_function(
+        "() => Number(document.querySelector('[data-testid=playhead]').dataset.seconds) > 0.3"
+    )
+    page.get_by_role("button", name="Pause").click()
+    expect(page.get_by_role("button", name="Play")).to_be_visible()
+    # A click three quarters along the waveform moves the playhead there.
+    page.get_by_test_id("wave").click(position={"x": box["width"] * 0.75, "y": box["height"] / 2})
+    seconds = grid["duration_ms"] / 1000
+    page.wait_for_function(
+        "([lo, hi]) => { const s = Number(document.querySelector("
+        "'[data-testid=playhead]').dataset.seconds); return s > lo && s < hi; }",
+        arg=[seconds * 0.7, seconds * 0.8],
+    )
+    # By keyboard: the arrows jump from the seeked point beat to beat; Home to the start.
+    now = float(playhead.get_attribute("data-seconds") or "nan")
+    before = [b["time_ms"] / 1000 for b in grid["beats"] if b["time_ms"] / 1000 < now - 0.01]
+    assert len(before) >= 2, f"fewer than two beats before {now} s"
+    slider = page.get_by_role("slider", name=re.compile("Song position"))
+    slider.focus()
+    for key, beat in (
+        ("ArrowLeft", before[-1]),
+        ("ArrowLeft", before[-2]),
+        ("ArrowRight", before[-1]),
+    ):
+        page.keyboard.press(key)
+        expect(slider).to_have_attribute("aria-valuenow", f"{round(beat, 1):g}")
+        expect(playhead).to_contain_text(f"0:0{beat:.1f} / ")
+    page.screenshot(path=tmp_path / "waveform.png", full_page=True)
+    page.keyboard.press("Home")
+    expect(slider).to_have_attribute("aria-valuenow", "0")
+    assert unnamed_controls(page) == []
+
+
+async def _beat_grid_and_song(
+    stack: Stack, project_id: str, token: str
+) -> tuple[dict[str, Any], bytes]:
+    """The API's beat grid and song file, as the page's own token reads them."""
+    async with httpx.AsyncClient(base_url=stack.url, timeout=30) as client:
+        headers = {"Authorization": f"Bearer {token}"}
+        base = f"/api/v1/projects/{project_id}/audio"
+        answer = await client.get(f"{base}/beats", headers=headers)
+        answer.raise_for_status()
+        grid: dict[str, Any] = answer.json()
+        song = await client.get(f"{base}/file", headers=headers)
+        song.raise_for_status()
+        assert song.headers["content-type"].startswith("audio/")
+        # The <audio> element asks for ranges; someone else's token sees no song at all.
+        part = await client.get(f"{base}/file", headers={**headers, "Range": "bytes=0-3"})
+        assert (part.status_code, part.content) == (206, b"RIFF")
+        other = await sign_up(stack, new_email())
+        foreign = {"Authorization": f"Bearer {other.token}"}
+        assert (await client.get(f"{base}/file", headers=foreign)).status_code == 404
+        return grid, song.content
+
+
 def test_refused_uploads_show_the_api_sentence_next_to_the_file(
     page: Page, stack_worker: Stack, media: dict[str, Path], tmp_path: Path
 ) -> None:
@@ -191,8 +277,12 @@ def test_a_phone_screen_has_no_horizontal_scroll(
         sign_up_in_browser(page, new_email())
         assert _overflow(page) == 0
         create_project(page, "A project with a rather long name for a phone screen")
-        page.locator("#file-input").set_input_files([media["clip_1"], media["photo_1"]])
+        files = [media["song"], media["clip_1"], media["photo_1"]]
+        page.locator("#file-input").set_input_files(files)
         expect(page.get_by_test_id("media-tile")).to_have_count(2, timeout=60_000)
+        expect(page.get_by_test_id("waveform").locator("[data-beat]").first).to_be_attached(
+            timeout=60_000
+        )
         assert _overflow(page) == 0
         page.screenshot(path=tmp_path / "phone-project.png", full_page=True)
     finally:

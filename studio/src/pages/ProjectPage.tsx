@@ -2,6 +2,7 @@ import { useEffect } from "preact/hooks";
 import { StatusBadge } from "../components/StatusBadge";
 import { MediaGrid } from "../components/MediaGrid";
 import { Uploader } from "../components/Uploader";
+import { Waveform } from "../components/Waveform";
 import { formatBytes, formatDuration } from "../format";
 import type { Audio } from "../types";
 import { audio, loadProject, media, pageError, project, uploads } from "../project-store";
@@ -13,7 +14,7 @@ function beats(song: Audio): string {
   return `${song.bpm.toFixed(1)} BPM · ${song.beat_count} beats`;
 }
 
-function Song() {
+function Song({ projectId }: { projectId: string }) {
   const song = audio.value;
   return (
     <section aria-labelledby="song-title">
@@ -28,7 +29,7 @@ function Song() {
       ) : (
         <p>No song yet: drop a WAV, MP3, FLAC, Ogg or M4A file above.</p>
       )}
-      {/* The waveform with its beats comes here. */}
+      {song && <Waveform projectId={projectId} song={song} />}
     </section>
   );
 }
@@ -63,7 +64,7 @@ export function ProjectPage({ id }: { id: string }) {
         </p>
       )}
       <Uploader projectId={id} />
-      <Song />
+      <Song projectId={id} />
       <MediaGrid projectId={id} />
     </article>
   );

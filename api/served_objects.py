@@ -36,11 +36,14 @@ def serve_object(
     media_type: str,
     filename: str | None = None,
     ttl_s: int,
+    redirect: bool = True,
 ) -> Response:
     """The GET answer for an object of the store (or, when `key` is None or names nothing,
-    the local file `fallback`); `what` names it in the 404's sentence."""
+    the local file `fallback`); `what` names it in the 404's sentence. `redirect=False`
+    streams an S3 object through the API instead of a 307 (for a page whose policy lets it
+    fetch from this server only)."""
     if key is not None:
-        answer = _from_store(store, key, media_type, filename, ttl_s)
+        answer = _from_store(store, key, media_type, filename, ttl_s if redirect else None)
         if answer is not None:
             return answer
     if fallback is not None:
@@ -49,7 +52,7 @@ def serve_object(
 
 
 def _from_store(
-    store: ObjectStore, key: str, media_type: str, filename: str | None, ttl_s: int
+    store: ObjectStore, key: str, media_type: str, filename: str | None, ttl_s: int | None
 ) -> Response | None:
     try:
         if on_shared_disk(store):
@@ -60,7 +63,8 @@ def _from_store(
         found = store.stat(key)
         if found is None:
             return None
-        url = store.download_url(key, filename or key.rpartition("/")[2], ttl_s)
+        name = filename or key.rpartition("/")[2]
+        url = None if ttl_s is None else store.download_url(key, name, ttl_s)
     except StorageError as exc:
         raise unavailable(exc) from None
     if url is not None:

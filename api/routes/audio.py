@@ -18,7 +18,7 @@ from api.read_models import analysis_of, audio_track_of, proxies_of
 from api.read_your_writes import emit
 from api.routes.uploads import probed_audio, receive, rejected, within_account_bytes
 from api.schemas import AnalysisStatus, AudioOut
-from api.served_objects import REDIRECT, serve_object
+from api.served_objects import serve_object
 from api.storage import SavedUpload, served_file
 from api.stored_files import (
     incoming_dir,
@@ -161,12 +161,11 @@ def get_audio(project: OwnedProject, session: SessionDep) -> AudioOut:
     return audio_out(session, _track(session, project))
 
 
-@router.get(
-    "/file", response_class=FileResponse, responses={**REDIRECT, **errors(*OWNED, store=True)}
-)
+@router.get("/file", response_class=FileResponse, responses=errors(*OWNED, store=True))
 def get_audio_file(project: OwnedProject, session: SessionDep, services: ServicesDep) -> Response:
-    """The song's file as uploaded (HTTP Range requests supported), for the studio's waveform
-    and player; from an S3 store, a 307 to a short-lived URL of it."""
+    """The song's file as uploaded, for the studio's waveform and player: from the folder
+    store with HTTP Range, from an S3 store streamed through the API (the studio's policy
+    lets it fetch from this server only)."""
     track = _track(session, project)
     return serve_object(
         services.store,
@@ -176,6 +175,7 @@ def get_audio_file(project: OwnedProject, session: SessionDep, services: Service
         media_type=track.content_type,
         filename=track.filename,
         ttl_s=services.download_url_ttl_s,
+        redirect=False,
     )
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from engine.sample_media import write_tone
 from events.base import make_event
 from events.kafka_io import EventProducer
 from events.payloads import ClipStats, RenderCompleted
@@ -152,6 +153,29 @@ async def test_a_render_in_the_store_downloads_from_a_presigned_url_with_range(
     assert part.status_code == 206 and part.content == video.read_bytes()[:100]
     assert whole.content == video.read_bytes()
     assert f"{job}.mp4" in whole.headers.get("content-disposition", "")
+    # Its poster is made from the stored video on the first request and kept beside it.
+    async with s3_stack.client(token) as client:
+        poster = await client.get(
+            f"/api/v1/video/workspaces/{workspace}/render/jobs/{job}/poster",
+            follow_redirects=True,
+        )
+    assert poster.status_code == 200 and poster.content[:3] == b"\xff\xd8\xff", poster.text
+    assert s3proxy.store(bucket).stat(f"renders/{job}.jpg") is not None
+
+
+async def test_the_studio_gets_the_song_from_the_api_not_from_the_bucket(
+    s3_stack: Stack, tmp_path: Path
+) -> None:
+    token, pid = await new_user_project(s3_stack, "s3-song")
+    song = write_tone(tmp_path / "song.wav", 1.0)
+    async with s3_stack.client(token) as client:
+        with song.open("rb") as f:
+            made = await client.post(f"/api/v1/projects/{pid}/audio", files={"file": f})
+        assert made.status_code == 202, made.text
+        got = await client.get(f"/api/v1/projects/{pid}/audio/file")
+    # The studio may fetch from this server only (its CSP): the bytes, not a 307 to S3.
+    assert got.status_code == 200, got.text
+    assert got.content == song.read_bytes()
 
 
 async def test_a_store_that_does_not_answer_is_a_503_naming_it(

@@ -59,6 +59,20 @@ def test_an_object_in_s3_is_a_redirect_to_its_short_lived_url() -> None:
     assert answer.headers["location"] == "http://s3.test/b/renders/j.mp4?expires=60"
 
 
+def test_an_object_in_s3_asked_without_a_redirect_is_streamed() -> None:
+    answer = serve_object(
+        FarStore({"projects/p/audio/s.wav": b"RIFF"}),
+        "projects/p/audio/s.wav",
+        fallback=None,
+        what="The song of p",
+        media_type="audio/wav",
+        ttl_s=60,
+        redirect=False,
+    )
+    assert isinstance(answer, StreamingResponse)
+    assert answer.headers["content-length"] == "4"
+
+
 def test_a_store_without_download_urls_streams_the_bytes() -> None:
     answer = serve(FarStore({"renders/j.mp4": b"mp4"}, presigns=False), "renders/j.mp4")
     assert isinstance(answer, StreamingResponse)

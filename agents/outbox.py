@@ -111,7 +111,10 @@ class Outbox:
             await broken.stop_within(STOP_GRACE_S)
 
     async def dead_letter(self, message: Any, reason: str, consumer: str) -> None:
-        """Send an undecodable message to the dead-letter topic with its origin."""
+        """Send an undecodable message to the dead-letter topic with its origin; logged once
+        the letter is in the log (a reader told by the line finds it there)."""
+        letter = dead_letter_of(message, reason, consumer, datetime.now(UTC))
+        await self._within_deadline(lambda producer: producer.send_dead_letter(letter))
         log.warning(
             "render_worker.dead_letter",
             reason=reason,
@@ -120,8 +123,6 @@ class Outbox:
             offset=message.offset,
             trace_id=None,
         )
-        letter = dead_letter_of(message, reason, consumer, datetime.now(UTC))
-        await self._within_deadline(lambda producer: producer.send_dead_letter(letter))
 
     async def close(self) -> None:
         """Flush and stop the producer if it was started; sends from now on fail."""

@@ -18,6 +18,7 @@ from api.openapi_errors import BODY, OWNED, TOKEN, errors
 from api.openapi_links import created_project
 from api.project_status import project_status
 from api.read_models import RenderJob, analysis_of, audio_track_of, render_jobs_of
+from api.routes.renders import job_urls
 from api.schemas import LatestRender, ProjectCreate, ProjectOut, ProjectUpdate
 from api.storage import project_dir
 from api.stored_files import delete_objects
@@ -58,7 +59,7 @@ def project_out(session: Session, project: Project) -> ProjectOut:
 
 def latest_render(workspace_id: str, job: RenderJob) -> LatestRender:
     """A project's newest render as its card shows it, the poster once it is complete."""
-    status_url = f"/api/v1/video/workspaces/{workspace_id}/render/jobs/{job.id}"
+    status_url, _, _ = job_urls(workspace_id, job.id)
     done = job.status == "complete"
     return LatestRender(
         job_id=job.id,

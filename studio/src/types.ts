@@ -73,3 +73,43 @@ export interface BeatGrid {
   beats: Beat[];
   duration_ms: number;
 }
+
+/** A clip task's state as `GET …/render/jobs/{job}/clips` words it (api/clip_views.py). */
+export type ClipState = "queued" | "running" | "done" | "fell back" | "placeholder" | "failed";
+
+export interface ClipView {
+  segment_index: number;
+  timeline_in_ms: number;
+  timeline_out_ms: number;
+  state: ClipState;
+  source_type: string;
+  attempts: number;
+  fallback_reasons: Record<string, string>;
+  worker_id: string | null;
+  slot: number | null;
+  duration_ms: number | null;
+  queued_at: string | null;
+  started_at: string | null;
+  finished_at: string | null;
+  error_message: string | null;
+}
+
+/** A render job as `GET …/render/jobs/{job}` shows it (RenderJobOut). */
+export interface RenderJob {
+  job_id: string;
+  project_id: string | null;
+  kind: string | null;
+  status: string;
+  progress: number;
+  message: string;
+  edl_hash: string | null;
+  video_urls: string[];
+  file_size: number | null;
+  duration_ms: number | null;
+  clip_stats: Record<string, unknown> | null;
+  error_message: string | null;
+  error_code: string | null;
+  created_at: string | null;
+  started_at: string | null;
+  completed_at: string | null;
+}

@@ -9,10 +9,10 @@ before the store. A missing object is 404 with a sentence; a store that does not
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import HTTPException, Response, status
+from fastapi import HTTPException, Query, Response, status
 from fastapi.responses import FileResponse, RedirectResponse, StreamingResponse
 
 from api.stored_files import on_shared_disk, unavailable
@@ -25,6 +25,16 @@ REDIRECT: dict[int | str, dict[str, Any]] = {
         "Location (Range requests supported there)."
     }
 }
+
+# `?stream=true` on a route that may redirect: the bytes through the API instead, for a page
+# whose policy lets it fetch from this server only (the studio).
+StreamThrough = Annotated[
+    bool,
+    Query(
+        description="From an S3 store, stream the bytes through the API instead of a 307 "
+        "(for a page that may fetch from this server only)."
+    ),
+]
 
 
 def serve_object(

@@ -29,7 +29,7 @@ from api.routes.uploads import (
     within_project_count,
 )
 from api.schemas import MediaOrder, MediaOut
-from api.served_objects import REDIRECT, serve_object
+from api.served_objects import REDIRECT, StreamThrough, serve_object
 from api.storage import SavedUpload, served_file
 from api.stored_files import incoming_dir, local_file, media_file, move_to, put_upload
 from api.timelines import drop_generated_timeline
@@ -235,7 +235,11 @@ def get_media(asset_id: str, project: OwnedProject, session: SessionDep) -> Medi
     responses={**REDIRECT, **errors(*OWNED, store=True)},
 )
 def get_thumbnail(
-    asset_id: str, project: OwnedProject, session: SessionDep, services: ServicesDep
+    asset_id: str,
+    project: OwnedProject,
+    session: SessionDep,
+    services: ServicesDep,
+    stream: StreamThrough = False,
 ) -> Response:
     """The asset's JPEG thumbnail (longer side 320 px); from an S3 store, a 307 to it."""
     row = _owned_asset(session, project, asset_id)
@@ -246,6 +250,7 @@ def get_thumbnail(
         what=f"The thumbnail of {asset_id}",
         media_type="image/jpeg",
         ttl_s=services.download_url_ttl_s,
+        redirect=not stream,
     )
 
 
@@ -255,7 +260,11 @@ def get_thumbnail(
     responses={**REDIRECT, **errors(*OWNED, store=True)},
 )
 def get_file(
-    asset_id: str, project: OwnedProject, session: SessionDep, services: ServicesDep
+    asset_id: str,
+    project: OwnedProject,
+    session: SessionDep,
+    services: ServicesDep,
+    stream: StreamThrough = False,
 ) -> Response:
     """The asset's file as stored (HTTP Range requests supported); from an S3 store, a 307
     to a short-lived URL of it."""
@@ -268,6 +277,7 @@ def get_file(
         media_type=row.content_type,
         filename=row.filename,
         ttl_s=services.download_url_ttl_s,
+        redirect=not stream,
     )
 
 

@@ -46,7 +46,7 @@ from api.schemas import (
     RenderJobOut,
     RenderProvenance,
 )
-from api.served_objects import REDIRECT, serve_object
+from api.served_objects import REDIRECT, StreamThrough, serve_object
 from api.services import Services
 from api.storage import served_file
 from api.stored_files import media_file, music_file
@@ -356,7 +356,11 @@ def job_clips(job_id: str, workspace: OwnedWorkspace, session: SessionDep) -> li
     responses={**REDIRECT, **errors(*OWNED, 409, store=True)},
 )
 async def poster(
-    job_id: str, workspace: OwnedWorkspace, session: SessionDep, services: ServicesDep
+    job_id: str,
+    workspace: OwnedWorkspace,
+    session: SessionDep,
+    services: ServicesDep,
+    stream: StreamThrough = False,
 ) -> Response:
     """A JPEG of a completed render's video (made on the first request, then kept beside
     the video); from an S3 store, a 307 to a short-lived URL of it."""
@@ -374,6 +378,7 @@ async def poster(
         what=f"The picture of render {job_id}",
         media_type="image/jpeg",
         ttl_s=services.download_url_ttl_s,
+        redirect=not stream,
     )
 
 
@@ -383,7 +388,11 @@ async def poster(
     responses={**REDIRECT, **errors(*OWNED, 409, store=True)},
 )
 def download(
-    job_id: str, workspace: OwnedWorkspace, session: SessionDep, services: ServicesDep
+    job_id: str,
+    workspace: OwnedWorkspace,
+    session: SessionDep,
+    services: ServicesDep,
+    stream: StreamThrough = False,
 ) -> Response:
     """The MP4 of a completed render (HTTP Range requests supported); from an S3 store, a
     307 to a short-lived URL of it."""
@@ -400,4 +409,5 @@ def download(
         media_type="video/mp4",
         filename=f"{job_id}.mp4",
         ttl_s=services.download_url_ttl_s,
+        redirect=not stream,
     )

@@ -27,7 +27,7 @@ type FieldProblem = { loc?: unknown[]; msg?: string; message?: string };
 
 /** The sentence of an error body: the API answers {detail: str}, {detail: {message}} or a
  * list of FastAPI validation problems. */
-export function errorOf(status: number, body: unknown): ApiError {
+export function errorOf(status: number, body: unknown, fallback?: string): ApiError {
   const detail = (body as { detail?: unknown } | null)?.detail;
   if (typeof detail === "string") return new ApiError(status, detail);
   if (detail && typeof detail === "object" && !Array.isArray(detail)) {
@@ -41,7 +41,7 @@ export function errorOf(status: number, body: unknown): ApiError {
     const text = first.msg ?? first.message ?? "The request was refused.";
     return new ApiError(status, field ? `${field}: ${text}` : text, field);
   }
-  return new ApiError(status, `The server answered ${status}.`);
+  return new ApiError(status, fallback ?? `The server answered ${status}.`);
 }
 
 function headers(json: boolean): Record<string, string> {
@@ -67,7 +67,8 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
   return parsed as T;
 }
 
-function safeJson(text: string): unknown {
+/** The parsed JSON of a body, or null when it is not JSON. */
+export function safeJson(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
@@ -105,11 +106,30 @@ export function upload<T>(
   });
 }
 
-/** An object URL of a protected image (an <img src> cannot send the bearer token). */
-export async function imageUrl(path: string): Promise<string> {
-  const response = await fetch(path, { headers: headers(false) });
-  if (!response.ok) throw new ApiError(response.status, "The image could not be loaded.");
+/** A stored object's route asked to stream its bytes through the API: the page may not
+ * follow a redirect to an S3 store (its policy allows this server only). */
+export function streamed(path: string): string {
+  return `${path}${path.includes("?") ? "&" : "?"}stream=true`;
+}
+
+/** An object URL of a protected file (an <img> or <video> src cannot send the bearer token). */
+export async function objectUrl(path: string, what: string): Promise<string> {
+  const response = await fetch(streamed(path), { headers: headers(false) });
+  if (!response.ok) {
+    const text = await response.text();
+    throw errorOf(response.status, text ? safeJson(text) : null, `${what} could not be loaded.`);
+  }
   return URL.createObjectURL(await response.blob());
+}
+
+/** An object URL of a protected image. */
+export function imageUrl(path: string): Promise<string> {
+  return objectUrl(path, "The image");
+}
+
+/** The Authorization header for a request the page makes by other means (its SSE stream). */
+export function authHeaders(): Record<string, string> {
+  return headers(false);
 }
 
 /** The bytes of a protected file (an <audio src> cannot send the bearer token either). */

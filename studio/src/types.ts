@@ -13,6 +13,7 @@ export interface LatestRender {
 }
 
 export interface Project {
+  workspace_id: string;
   id: string;
   name: string;
   status: ProjectStatus;

@@ -3,6 +3,10 @@ import { StatusBadge } from "../components/StatusBadge";
 import { MediaGrid } from "../components/MediaGrid";
 import { Uploader } from "../components/Uploader";
 import { Waveform } from "../components/Waveform";
+import { RenderHistory } from "../components/RenderHistory";
+import { RenderPanel } from "../components/RenderPanel";
+import { ResultView } from "../components/ResultView";
+import { currentJob, loadRenders, resetRenders } from "../render-store";
 import { formatBytes, formatDuration } from "../format";
 import type { Audio } from "../types";
 import { audio, loadProject, media, pageError, project, uploads } from "../project-store";
@@ -45,6 +49,17 @@ export function ProjectPage({ id }: { id: string }) {
     void loadProject(id);
   }, [id]);
   const p = project.value;
+  // The renders are the workspace's: asked for once the project (and its workspace) is known.
+  const workspaceId = p?.workspace_id ?? null;
+  useEffect(() => {
+    if (workspaceId) void loadRenders(workspaceId, id);
+  }, [id, workspaceId]);
+  useEffect(() => resetRenders, [id]);
+  // A render that starts or ends changes the project's status: ask for it again.
+  const renderStatus = currentJob.value?.status;
+  useEffect(() => {
+    if (renderStatus) void loadProject(id);
+  }, [id, renderStatus]);
   // While a worker finds the beats (or renders), look again every 2 s; the render's own
   // progress will come from its server-sent events.
   const busy = p?.status === "analyzing" || p?.status === "rendering";
@@ -66,6 +81,9 @@ export function ProjectPage({ id }: { id: string }) {
       <Uploader projectId={id} />
       <Song projectId={id} />
       <MediaGrid projectId={id} />
+      {p && <RenderPanel project={p} />}
+      <ResultView />
+      <RenderHistory />
     </article>
   );
 }

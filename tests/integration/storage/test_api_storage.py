@@ -99,6 +99,9 @@ async def test_an_upload_lands_in_the_bucket_and_nothing_stays_on_the_api_disk(
         assert got.content == clip.read_bytes()
         thumb = await client.get(asset["thumbnail_url"], follow_redirects=True)
         assert thumb.status_code == 200 and thumb.content[:3] == b"\xff\xd8\xff"
+        # The studio's way: through the API, no redirect to follow.
+        through = await client.get(f"{asset['thumbnail_url']}?stream=true")
+        assert through.status_code == 200 and through.content == thumb.content
 
 
 async def completed_render(
@@ -161,6 +164,15 @@ async def test_a_render_in_the_store_downloads_from_a_presigned_url_with_range(
         )
     assert poster.status_code == 200 and poster.content[:3] == b"\xff\xd8\xff", poster.text
     assert s3proxy.store(bucket).stat(f"renders/{job}.jpg") is not None
+    # The studio may fetch from this server only: with ?stream=true the bytes come through
+    # the API, whole, instead of a 307 its page policy would refuse to follow.
+    base = f"/api/v1/video/workspaces/{workspace}/render/jobs/{job}"
+    async with s3_stack.client(token) as client:
+        streamed = await client.get(f"{base}/download?stream=true")
+        picture = await client.get(f"{base}/poster?stream=true")
+    assert streamed.status_code == 200 and streamed.content == video.read_bytes()
+    assert streamed.headers["content-type"] == "video/mp4"
+    assert picture.status_code == 200 and picture.content == poster.content
 
 
 async def test_the_studio_gets_the_song_from_the_api_not_from_the_bucket(

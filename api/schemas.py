@@ -367,9 +367,10 @@ class ConfigField(BaseModel):
 
     name: str
     type: str
-    minimum: int | None
-    maximum: int | None
-    default: int | None
+    # Whole numbers today; a float setting added later is shown as it is.
+    minimum: int | float | None
+    maximum: int | float | None
+    default: int | float | None
     description: str
 
 

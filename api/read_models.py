@@ -48,6 +48,7 @@ __all__ = [
     "render_job",
     "render_jobs_of",
     "clip_tasks_of",
+    "config_versions",
     "workspace_render_jobs",
     "generation_of",
     "generations_of",
@@ -132,6 +133,16 @@ def latest_config_version(session: Session) -> RenderConfigVersion | None:
     return session.scalars(
         select(RenderConfigVersion).order_by(RenderConfigVersion.version.desc()).limit(1)
     ).first()
+
+
+def config_versions(
+    session: Session, *, before: int | None, limit: int
+) -> list[RenderConfigVersion]:
+    """Up to `limit` render clip config versions below `before` (all if None), newest first."""
+    query = select(RenderConfigVersion)
+    if before is not None:
+        query = query.where(RenderConfigVersion.version < before)
+    return list(session.scalars(query.order_by(RenderConfigVersion.version.desc()).limit(limit)))
 
 
 def audio_track_of(session: Session, project: Project) -> AudioTrack | None:

@@ -361,6 +361,49 @@ class ConfigOut(BaseModel):
     updated_at: Utc | None
 
 
+class ConfigField(BaseModel):
+    """One setting of the render clip config: its range, default and meaning, as
+    RenderClipConfig's JSON Schema states them."""
+
+    name: str
+    type: str
+    # Whole numbers today; a float setting added later is shown as it is.
+    minimum: int | float | None
+    maximum: int | float | None
+    default: int | float | None
+    description: str
+
+
+class ConfigFieldsOut(BaseModel):
+    """The config's settings in order, and whether the caller may change them (if not, the
+    sentence a PATCH would answer)."""
+
+    fields: list[ConfigField]
+    may_edit: bool
+    why_not: str | None
+
+
+class ConfigChange(BaseModel):
+    """One value a version changed, against the version before it (version 0: defaults)."""
+
+    field: str
+    before: Any
+    after: Any
+
+
+class ConfigVersionOut(ConfigOut):
+    """A past or current version, with what it changed."""
+
+    changes: list[ConfigChange]
+
+
+class ConfigVersionsOut(BaseModel):
+    """A page of versions, newest first; `next_before` asks for the next (older) page."""
+
+    versions: list[ConfigVersionOut]
+    next_before: int | None
+
+
 class WorkerGroupState(BaseModel):
     """The worker consumer group: live members, and clip tasks none of them has taken."""
 

@@ -45,6 +45,7 @@ def studio_home() -> Response:
 
 
 # The studio's own client routes; /api, /metrics and /health* are never answered here.
+@router.get("/admin")
 @router.get("/projects")
 @router.get("/projects/{rest:path}")
 def studio_route(rest: str = "") -> Response:

@@ -4,24 +4,28 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, HTTPException, status
+from fastapi import APIRouter, Body, HTTPException, Query, status
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from api.config_fields import changes_newest_first, config_fields
 from api.config_log import config_updates
 from api.deps import AdminUser, CurrentUser, ServicesDep, SessionDep, TraceId
 from api.errors import unprocessable
 from api.openapi_errors import BODY, EMITS, TOKEN, errors
-from api.read_models import latest_config_version
+from api.read_models import config_versions, latest_config_version
 from api.read_your_writes import emit
-from api.roles import visible_updated_by
-from api.schemas import ConfigOut
+from api.roles import ADMIN_ONLY, may_administer, visible_updated_by
+from api.schemas import ConfigFieldsOut, ConfigOut, ConfigVersionOut, ConfigVersionsOut
 from domain.render_config import config_in_force, highest_version
 from events.payloads import RenderConfigUpdated
 from events.payloads.config import PLACEHOLDER_FIXED, RenderClipConfig
 
 router = APIRouter(prefix="/api/v1/render/config", tags=["render config"])
+# A page of the history: enough for a screen, small enough that a long history stays cheap.
+VERSIONS_PAGE = 20
+VERSIONS_MAX = 100
 
 
 def current_config(session: Session, role: str, email: str) -> ConfigOut:
@@ -45,6 +49,46 @@ def get_config(user: CurrentUser, session: SessionDep) -> ConfigOut:
     """The configuration every worker applies (max_parallelism, per_video_limit, retries…);
     an administrator's e-mail in `updated_by` is shown to administrators only."""
     return current_config(session, user.role, user.email)
+
+
+@router.get("/fields", responses=errors(*TOKEN))
+def get_config_fields(user: CurrentUser) -> ConfigFieldsOut:
+    """Each setting's minimum, maximum, default and meaning (from RenderClipConfig's JSON
+    Schema), and whether the caller may change them: if not, `why_not` is the 403's sentence."""
+    may_edit = may_administer(user.role)
+    return ConfigFieldsOut(
+        fields=config_fields(), may_edit=may_edit, why_not=None if may_edit else ADMIN_ONLY
+    )
+
+
+@router.get("/versions", responses=errors(*TOKEN))
+def get_config_versions(
+    user: CurrentUser,
+    session: SessionDep,
+    limit: Annotated[
+        int, Query(ge=1, le=VERSIONS_MAX, description="Versions per page.")
+    ] = VERSIONS_PAGE,
+    before: Annotated[
+        int | None, Query(ge=1, description="Only versions below this one (the next page).")
+    ] = None,
+) -> ConfigVersionsOut:
+    """The config's versions, newest first, each with what it changed against the version
+    before it (version 1 against the defaults); `updated_by` as `GET …/config` shows it."""
+    # One row more than the page: the version before the page's oldest, to say what it changed.
+    rows = config_versions(session, before=before, limit=limit + 1)
+    page, below = rows[:limit], rows[limit:]
+    changed = changes_newest_first([row.config for row in page], below[0].config if below else None)
+    versions = [
+        ConfigVersionOut(
+            version=row.version,
+            config=row.config,
+            updated_by=visible_updated_by(row.updated_by, user.role, user.email),
+            updated_at=row.occurred_at,
+            changes=changes,
+        )
+        for row, changes in zip(page, changed, strict=True)
+    ]
+    return ConfigVersionsOut(versions=versions, next_before=page[-1].version if below else None)
 
 
 @router.patch("", responses=errors(*BODY, 401, 403, *EMITS))

@@ -42,11 +42,32 @@ class RenderClipConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
-    max_parallelism: int = Field(default=4, ge=1, le=6)
-    per_video_limit: int = Field(default=2, ge=1, le=6)
-    max_retry: int = Field(default=2, ge=0, le=10)
-    retry_backoff_base_ms: int = Field(default=500, ge=0, le=60_000)
-    metrics_flush_interval_s: int = Field(default=5, ge=1, le=300)
+    # The descriptions are what the studio's admin page writes beside each field.
+    max_parallelism: int = Field(
+        default=4, ge=1, le=6, description="Clip tasks one worker renders at once."
+    )
+    per_video_limit: int = Field(
+        default=2, ge=1, le=6, description="Clip tasks cut from one source video at once."
+    )
+    max_retry: int = Field(
+        default=2,
+        ge=0,
+        le=10,
+        description="Retries of a failing clip source before the next source is tried.",
+    )
+    retry_backoff_base_ms: int = Field(
+        default=500,
+        ge=0,
+        le=60_000,
+        description="Wait before the first retry, in milliseconds; doubled at each retry.",
+    )
+    metrics_flush_interval_s: int = Field(
+        default=5,
+        ge=1,
+        le=300,
+        description="Seconds between a worker's metrics flushes (workers serve their "
+        "Prometheus metrics live and do not read it today).",
+    )
 
     @model_validator(mode="before")
     @classmethod

@@ -1,8 +1,9 @@
 import { api, setToken, token } from "./api";
+import { Admin } from "./pages/Admin";
 import { ProjectPage } from "./pages/ProjectPage";
 import { Projects } from "./pages/Projects";
 import { SignIn } from "./pages/SignIn";
-import { navigate, path, projectIdOf } from "./router";
+import { ADMIN_PATH, isAdminPath, navigate, path, projectIdOf } from "./router";
 
 async function signOut(): Promise<void> {
   try {
@@ -30,11 +31,32 @@ export function App() {
         >
           BeatStitch Studio
         </a>
-        <button type="button" class="quiet" onClick={() => void signOut()}>
-          Sign out
-        </button>
+        <nav class="nav" aria-label="Studio">
+          {/* The admin page: the render clip config, read-only for users. */}
+          <a
+            href={ADMIN_PATH}
+            aria-current={isAdminPath(path.value) ? "page" : undefined}
+            onClick={(e) => {
+              e.preventDefault();
+              navigate(ADMIN_PATH);
+            }}
+          >
+            Admin
+          </a>
+          <button type="button" class="quiet" onClick={() => void signOut()}>
+            Sign out
+          </button>
+        </nav>
       </header>
-      <main id="main">{projectId ? <ProjectPage id={projectId} /> : <Projects />}</main>
+      <main id="main">
+        {isAdminPath(path.value) ? (
+          <Admin />
+        ) : projectId ? (
+          <ProjectPage id={projectId} />
+        ) : (
+          <Projects />
+        )}
+      </main>
     </>
   );
 }

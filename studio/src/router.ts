@@ -18,3 +18,10 @@ export function projectIdOf(p: string): string | null {
   const match = /^\/projects\/([A-Za-z0-9_-]{1,64})\/?$/.exec(p);
   return match ? (match[1] ?? null) : null;
 }
+
+/** The admin page's path (the render clip config and its history). */
+export const ADMIN_PATH = "/admin";
+
+export function isAdminPath(p: string): boolean {
+  return p === ADMIN_PATH || p === `${ADMIN_PATH}/`;
+}

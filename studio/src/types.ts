@@ -114,3 +114,44 @@ export interface RenderJob {
   started_at: string | null;
   completed_at: string | null;
 }
+
+// The admin page's shapes: the render clip config (api/schemas.py ConfigOut and neighbours).
+
+/** The render clip config in force; version 0 means never set (the defaults). */
+export interface ConfigOut {
+  version: number;
+  config: Record<string, number>;
+  updated_by: string | null;
+  updated_at: string | null;
+}
+
+/** One setting with its range, from RenderClipConfig's JSON Schema. */
+export interface ConfigField {
+  name: string;
+  type: string;
+  minimum: number | null;
+  maximum: number | null;
+  default: number | null;
+  description: string;
+}
+
+export interface ConfigFieldsOut {
+  fields: ConfigField[];
+  may_edit: boolean;
+  why_not: string | null;
+}
+
+export interface ConfigChange {
+  field: string;
+  before: unknown;
+  after: unknown;
+}
+
+export interface ConfigVersion extends ConfigOut {
+  changes: ConfigChange[];
+}
+
+export interface ConfigVersionsOut {
+  versions: ConfigVersion[];
+  next_before: number | null;
+}

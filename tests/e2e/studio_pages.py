@@ -75,3 +75,12 @@ def unnamed_controls(page: Page) -> list[str]:
             .map(el => el.outerHTML)"""
     )
     return found
+
+
+def sign_in_in_browser(page: Page, email: str) -> None:
+    """Sign in with an existing account (one an operator made, say) through the studio's form."""
+    page.goto("/")
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Projects")).to_be_visible()

@@ -19,7 +19,7 @@ def client() -> TestClient:
 def test_the_page_and_its_client_routes_carry_the_policy() -> None:
     web = client()
     built = (STATIC_DIR / "index.html").is_file()
-    for path in ("/", "/projects", "/projects/proj_123"):
+    for path in ("/", "/projects", "/projects/proj_123", "/admin"):
         answer = web.get(path)
         assert answer.status_code == (200 if built else 503), path
         policy = answer.headers["content-security-policy"]

@@ -14,7 +14,7 @@ export function RenderHistory() {
     <section aria-labelledby="history-title">
       <h2 id="history-title">Render history</h2>
       <div class="table-scroll">
-        <table class="history" data-testid="render-history">
+        <table class="renders" data-testid="render-history">
           <thead>
             <tr>
               <th scope="col">Asked</th>

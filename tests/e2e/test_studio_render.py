@@ -5,6 +5,7 @@ from the page."""
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -97,7 +98,7 @@ def test_a_preview_renders_with_live_progress_and_plays_in_the_page(
     for key in ("total_tasks", "success_tasks", "failed_tasks", "peak_parallelism"):
         expect(table.locator(f"[data-stat={key}] td")).to_have_text(str(stats[key]))
     expect(table.locator("[data-stat=avg_task_duration_ms] td")).to_have_text(
-        f"{round(stats['avg_task_duration_ms'])} ms"
+        f"{_js_round(stats['avg_task_duration_ms'])} ms"
     )
     # The two charts are drawn (uPlot's canvas), one point per task for the durations.
     for chart in ("chart-durations", "chart-parallelism"):
@@ -186,3 +187,8 @@ async def _video(stack: Stack, job: dict[str, Any], token: str) -> bytes:
         )
         answer.raise_for_status()
         return answer.content
+
+
+def _js_round(value: float) -> int:
+    """Math.round as the page does it: halves go up (Python's round sends 338.5 to 338)."""
+    return math.floor(value + 0.5)

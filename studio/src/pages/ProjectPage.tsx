@@ -3,6 +3,7 @@ import { StatusBadge } from "../components/StatusBadge";
 import { MediaGrid } from "../components/MediaGrid";
 import { Uploader } from "../components/Uploader";
 import { Waveform } from "../components/Waveform";
+import { Timeline } from "../components/Timeline";
 import { formatBytes, formatDuration } from "../format";
 import type { Audio } from "../types";
 import { audio, loadProject, media, pageError, project, uploads } from "../project-store";
@@ -65,6 +66,7 @@ export function ProjectPage({ id }: { id: string }) {
       )}
       <Uploader projectId={id} />
       <Song projectId={id} />
+      <Timeline projectId={id} />
       <MediaGrid projectId={id} />
     </article>
   );

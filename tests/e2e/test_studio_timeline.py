@@ -106,6 +106,28 @@ def _assert_on_the_wave_axis(page: Page, timeline: dict[str, Any]) -> None:
         assert block["y"] > wave["y"] + wave["height"]
 
 
+CLIP_STATES = ("queued", "running", "done", "fell back", "placeholder", "failed")
+
+
+def _state_styles(block: Locator) -> list[str]:
+    """The bar each render state draws along a block's foot (the class the state gives it)."""
+    styles: list[str] = block.evaluate(
+        """(el, states) => {
+            const before = el.className;
+            const seen = states.map(s => {
+                el.className = 'timeline-block state-' + s.replace(' ', '-');
+                const bar = getComputedStyle(el, '::after');
+                return bar.backgroundColor + ' ' + bar.backgroundImage;
+            });
+            el.className = before;
+            return seen;
+        }""",
+        list(CLIP_STATES),
+    )
+    assert all(s != "rgba(0, 0, 0, 0) none" for s in styles), styles
+    return styles
+
+
 def _block(page: Page, index: int) -> Locator:
     return page.locator(f"[data-testid='timeline-block'][data-segment='{index}']")
 
@@ -114,10 +136,10 @@ def _edit_segment(page: Page, index: int, kind: str, ms: int) -> dict[str, Any]:
     """Open segment `index`'s editor, set its outgoing transition and save; the PUT's answer."""
     _block(page, index).click()
     editor = page.get_by_test_id("segment-editor")
-    editor.get_by_label(f"Transition into segment {index + 2}").select_option(label=kind)
+    editor.get_by_label(f"Transition into segment {index + 1}").select_option(label=kind)
     editor.get_by_label("Its duration (ms)").fill(str(ms))
     with page.expect_response(lambda r: r.request.method == "PUT") as answer:
-        editor.get_by_role("button", name=f"Save segment {index + 1}").click()
+        editor.get_by_role("button", name=f"Save segment {index}").click()
     return {"status": answer.value.status, "body": answer.value.json()}
 
 
@@ -139,6 +161,7 @@ def test_the_timeline_sits_on_the_wave_axis_and_its_edits_reach_the_api(
     expect(blocks.first.locator("img.thumb")).to_have_js_property("complete", True)
     assert blocks.first.locator("img.thumb").evaluate("img => img.naturalWidth") > 0
     expect(blocks.first).to_have_attribute("data-state", "idle")
+    assert len(set(_state_styles(blocks.first))) == len(CLIP_STATES)
     moving = [s["index"] for s in first["edl"]["segments"] if s["effects"]["ken_burns"]]
     assert moving, "Ken Burns is on by default for photos"
     expect(page.get_by_test_id("ken-burns")).to_have_count(len(moving))
@@ -163,7 +186,7 @@ def test_the_timeline_sits_on_the_wave_axis_and_its_edits_reach_the_api(
     _block(page, photo["index"]).click()
     editor = page.get_by_test_id("segment-editor")
     editor.get_by_label("Ken Burns pan and zoom on this segment").check()
-    editor.get_by_role("button", name=f"Save segment {photo['index'] + 1}").click()
+    editor.get_by_role("button", name=f"Save segment {photo['index']}").click()
     expect(_block(page, photo["index"]).get_by_test_id("ken-burns")).to_be_visible()
     expect(page.get_by_test_id("ken-burns")).to_have_count(1)
     saved = _edit_segment(page, 1, "Crossfade", 200)
@@ -206,13 +229,21 @@ def test_the_timeline_by_keyboard_and_on_a_phone(
     expect(phone.get_by_test_id("timeline-block")).to_have_count(timeline["segment_count"])
     _assert_on_the_wave_axis(phone, timeline)
     assert _overflow(phone) == 0
-    # A block is a button: focused and opened by keyboard, its editor saved by keyboard.
+    # The track is one tab stop; the arrows move between blocks, Enter opens one's editor,
+    # which is saved by keyboard too.
+    expect(phone.locator("[data-testid='timeline-block'][tabindex='0']")).to_have_count(1)
     _block(phone, 0).focus()
+    phone.keyboard.press("ArrowRight")
+    expect(_block(phone, 1)).to_be_focused()
+    phone.keyboard.press("End")
+    expect(_block(phone, timeline["segment_count"] - 1)).to_be_focused()
+    phone.keyboard.press("Home")
+    expect(_block(phone, 0)).to_be_focused()
     phone.keyboard.press("Enter")
     expect(_block(phone, 0)).to_have_attribute("aria-pressed", "true")
     editor = phone.get_by_test_id("segment-editor")
-    editor.get_by_label("Transition into segment 2").focus()
-    editor.get_by_label("Transition into segment 2").select_option("crossfade")
+    editor.get_by_label("Transition into segment 1").focus()
+    editor.get_by_label("Transition into segment 1").select_option("crossfade")
     duration = editor.get_by_label("Its duration (ms)")
     duration.focus()
     duration.fill("1990")

@@ -1,6 +1,7 @@
 // The timeline under the waveform, on its time axis: a block per segment with its media's
 // thumbnail, each transition drawn over the cut it belongs to, an arrow for a Ken Burns move,
 // the render's state of each clip, and the API's refusal next to the block it names.
+import { signal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
 import { Thumbnail } from "./Thumbnail";
 import { TimelineEditor } from "./TimelineEditor";
@@ -10,6 +11,7 @@ import { audio, media } from "../project-store";
 import { clipStates } from "../render-store";
 import { axisMs, percentAt } from "../time-axis";
 import {
+  currentSettings,
   generateTimeline,
   loadTimeline,
   problems,
@@ -51,28 +53,50 @@ function moveWords(kb: KenBurns): string {
 function KenBurnsArrow({ kb }: { kb: KenBurns }) {
   return (
     <span class="kb-arrow" data-testid="ken-burns" role="img" aria-label={moveWords(kb)}>
-      <span class="kb-glyph" style={{ transform: `rotate(${moveAngle(kb)}deg)` }} aria-hidden="true">
+      <span
+        class="kb-glyph"
+        style={{ transform: `rotate(${moveAngle(kb)}deg)` }}
+        aria-hidden="true"
+      >
         ➜
       </span>
     </span>
   );
 }
 
+// One tab stop for the whole track (the selected block, else the last one focused); the
+// arrow keys, Home and End move between blocks, Enter or Space opens one's editor.
+const focused = signal(0);
+
+function moveFocus(e: KeyboardEvent, index: number, last: number): void {
+  const to =
+    e.key === "ArrowRight" ? Math.min(last, index + 1)
+    : e.key === "ArrowLeft" ? Math.max(0, index - 1)
+    : e.key === "Home" ? 0
+    : e.key === "End" ? last
+    : null;
+  if (to === null) return;
+  e.preventDefault();
+  const track = (e.currentTarget as HTMLElement).parentElement;
+  track?.querySelector<HTMLElement>(`[data-segment="${to}"]`)?.focus();
+}
+
 interface BlockProps {
   seg: Segment;
+  last: number;
   total: number;
   asset: Media | undefined;
   state: ClipState | undefined;
   notes: EdlProblem[];
 }
 
-function Block({ seg, total, asset, state, notes }: BlockProps) {
+function Block({ seg, last, total, asset, state, notes }: BlockProps) {
   const left = percentAt(seg.timeline_in_ms, total);
   const width = percentAt(seg.timeline_out_ms, total) - left;
   const name = asset?.filename ?? (seg.effects.generated ? "a generated clip" : seg.asset_id);
   const kb = seg.effects.ken_burns;
   const label =
-    `Segment ${seg.index + 1}: ${name}, ${formatDuration(seg.timeline_in_ms)} to ` +
+    `Segment ${seg.index}: ${name}, ${formatDuration(seg.timeline_in_ms)} to ` +
     `${formatDuration(seg.timeline_out_ms)}, then ${transitionWords(seg.transition_out)}` +
     (kb ? ", Ken Burns" : "");
   const invalid = notes.length > 0;
@@ -88,12 +112,15 @@ function Block({ seg, total, asset, state, notes }: BlockProps) {
       aria-pressed={selected.value === seg.index}
       aria-invalid={invalid ? "true" : undefined}
       aria-describedby={invalid ? `segment-problem-${seg.index}` : undefined}
+      tabIndex={seg.index === Math.min(selected.value ?? focused.value, last) ? 0 : -1}
       style={{ left: `${left}%`, width: `${width}%` }}
       onClick={() => (selected.value = selected.value === seg.index ? null : seg.index)}
+      onFocus={() => (focused.value = seg.index)}
+      onKeyDown={(e) => moveFocus(e, seg.index, last)}
     >
       {asset ? <Thumbnail src={asset.thumbnail_url} alt="" /> : <span class="thumb empty" />}
       <span class="block-number" aria-hidden="true">
-        {seg.index + 1}
+        {seg.index}
       </span>
       {kb && <KenBurnsArrow kb={kb} />}
       <span class="sr-only">{state ? `render: ${state}` : ""}</span>
@@ -127,7 +154,13 @@ function Transitions({ segments, total }: { segments: Segment[]; total: number }
 }
 
 /** The problems of the last refused edit, each under the block it names. */
-function ProblemNotes({ list, segments, total }: { list: EdlProblem[]; segments: Segment[]; total: number }) {
+interface NotesProps {
+  list: EdlProblem[];
+  segments: Segment[];
+  total: number;
+}
+
+function ProblemNotes({ list, segments, total }: NotesProps) {
   const bySegment = new Map<number, string[]>();
   for (const p of list) {
     if (p.segment_index === null) continue;
@@ -162,11 +195,17 @@ function Track({ out }: { out: TimelineOut }) {
   const list = problems.value;
   return (
     <>
-      <div class="timeline-track" data-testid="timeline-track" role="group" aria-label="Segments">
+      <div
+        class="timeline-track"
+        data-testid="timeline-track"
+        role="group"
+        aria-label="Segments (arrow keys move between them, Enter opens one)"
+      >
         {segments.map((seg) => (
           <Block
             key={seg.index}
             seg={seg}
+            last={segments.length - 1}
             total={total}
             asset={media.value.find((m) => m.id === seg.asset_id)}
             state={states[seg.index]}
@@ -198,12 +237,20 @@ export function Timeline({ projectId }: { projectId: string }) {
   if (!song) return null;
   const out = timeline.value;
   return (
-    <section class="timeline" data-testid="timeline" aria-labelledby="timeline-title" aria-busy={timelineBusy.value !== null}>
+    <section
+      class="timeline"
+      data-testid="timeline"
+      aria-labelledby="timeline-title"
+      aria-busy={timelineBusy.value !== null}
+    >
       <h2 id="timeline-title">Timeline</h2>
       {out && (
         <p class="meta" data-testid="timeline-summary">
           <span data-testid="segment-count">{out.segment_count} segments</span> ·{" "}
-          <span data-testid="timeline-duration">{formatDuration(out.total_duration_ms)}</span> ·{" "}
+          <span data-testid="timeline-duration">
+            {formatDuration(out.total_duration_ms)}
+          </span>{" "}
+          ·{" "}
           {out.cutting}
         </p>
       )}
@@ -211,7 +258,11 @@ export function Timeline({ projectId }: { projectId: string }) {
       {!ready && <p class="meta">The timeline is cut once the beats are found.</p>}
       {ready && timelineLoad.value === "none" && !out && (
         <p>
-          <button type="button" onClick={() => void generateTimeline(projectId)} disabled={timelineBusy.value !== null}>
+          <button
+            type="button"
+            onClick={() => void generateTimeline(projectId)}
+            disabled={timelineBusy.value !== null}
+          >
             Generate timeline
           </button>
         </p>
@@ -224,8 +275,20 @@ export function Timeline({ projectId }: { projectId: string }) {
           {timelineError.value}
         </p>
       )}
-      {out && selected.value !== null && <TimelineEditor projectId={projectId} out={out} index={selected.value} />}
-      {ready && <TimelineSettingsForm projectId={projectId} />}
+      {out && selected.value !== null && (
+        <TimelineEditor
+          key={`${selected.value}@${out.updated_at}`}
+          projectId={projectId}
+          out={out}
+          index={selected.value}
+        />
+      )}
+      {ready && (
+        <TimelineSettingsForm
+          key={`${projectId}:${JSON.stringify(currentSettings())}`}
+          projectId={projectId}
+        />
+      )}
     </section>
   );
 }

@@ -1,8 +1,15 @@
 // One segment's own edits: the transition into the next segment and its Ken Burns move,
 // saved by sending the whole edited EDL (PUT …/timeline).
-import { useEffect, useState } from "preact/hooks";
+import { useState } from "preact/hooks";
 import { formatDuration } from "../format";
-import { problems, saveEdl, selected, timelineBusy, withKenBurns, withTransition } from "../timeline-store";
+import {
+  problems,
+  saveEdl,
+  selected,
+  timelineBusy,
+  withKenBurns,
+  withTransition,
+} from "../timeline-store";
 import type { TimelineOut, TransitionType } from "../types";
 import { TRANSITION_CHOICES } from "./TimelineSettings";
 
@@ -12,18 +19,13 @@ interface Props {
   index: number;
 }
 
-/** The editor of segment `index`; its fields start from the saved EDL. */
+/** The editor of segment `index`; its fields start from the saved EDL (the parent keys it by
+ * segment and save, so a new one starts afresh without an effect racing the person's input). */
 export function TimelineEditor({ projectId, out, index }: Props) {
   const seg = out.edl.segments.find((s) => s.index === index);
-  const [type, setType] = useState<TransitionType>("cut");
-  const [duration, setDuration] = useState("0");
-  const [kenBurns, setKenBurns] = useState(false);
-  useEffect(() => {
-    if (!seg) return;
-    setType(seg.transition_out.type);
-    setDuration(String(seg.transition_out.duration_ms));
-    setKenBurns(seg.effects.ken_burns !== null);
-  }, [index, out.edl_hash, out.updated_at]);
+  const [type, setType] = useState<TransitionType>(seg?.transition_out.type ?? "cut");
+  const [duration, setDuration] = useState(String(seg?.transition_out.duration_ms ?? 0));
+  const [kenBurns, setKenBurns] = useState(Boolean(seg?.effects.ken_burns));
   if (!seg) return null;
   const last = index === out.edl.segments.length - 1;
   const length = seg.timeline_out_ms - seg.timeline_in_ms;
@@ -39,16 +41,23 @@ export function TimelineEditor({ projectId, out, index }: Props) {
     void saveEdl(projectId, edl);
   };
   return (
-    <form class="card segment-editor" data-testid="segment-editor" onSubmit={save} noValidate aria-labelledby="segment-editor-title">
+    <form
+      class="card segment-editor"
+      data-testid="segment-editor"
+      onSubmit={save}
+      noValidate
+      aria-labelledby="segment-editor-title"
+    >
       <h3 id="segment-editor-title">
-        Segment {index + 1} · {formatDuration(seg.timeline_in_ms)}–{formatDuration(seg.timeline_out_ms)} ({length} ms)
+        Segment {index} · {formatDuration(seg.timeline_in_ms)}–
+        {formatDuration(seg.timeline_out_ms)} ({length} ms)
       </h3>
       {last ? (
         <p class="meta">The last segment ends with the song: no transition after it.</p>
       ) : (
         <div class="fields">
           <label>
-            Transition into segment {index + 2}
+            Transition into segment {index + 1}
             <select value={type} onChange={(e) => setType(e.currentTarget.value as TransitionType)}>
               {TRANSITION_CHOICES.map(([value, words]) => (
                 <option key={value} value={value}>
@@ -72,7 +81,11 @@ export function TimelineEditor({ projectId, out, index }: Props) {
         </div>
       )}
       <label class="check">
-        <input type="checkbox" checked={kenBurns} onChange={(e) => setKenBurns(e.currentTarget.checked)} />
+        <input
+          type="checkbox"
+          checked={kenBurns}
+          onChange={(e) => setKenBurns(e.currentTarget.checked)}
+        />
         Ken Burns pan and zoom on this segment
       </label>
       {mine.length > 0 && (
@@ -82,7 +95,7 @@ export function TimelineEditor({ projectId, out, index }: Props) {
       )}
       <div class="actions">
         <button type="submit" disabled={timelineBusy.value !== null}>
-          Save segment {index + 1}
+          Save segment {index}
         </button>
         <button type="button" class="quiet" onClick={() => (selected.value = null)}>
           Close the editor

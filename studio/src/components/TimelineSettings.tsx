@@ -1,7 +1,6 @@
 // The project-wide settings that cut the timeline: beats per cut, the transition at every
 // cut and Ken Burns on photos. Saving them (PATCH) cuts the timeline again (POST).
-import { useEffect, useState } from "preact/hooks";
-import { project } from "../project-store";
+import { useState } from "preact/hooks";
 import { currentSettings, saveSettings, timelineBusy } from "../timeline-store";
 import type { TimelineSettings, TransitionType } from "../types";
 
@@ -13,20 +12,14 @@ export const TRANSITION_CHOICES: [TransitionType, string][] = [
 ];
 const BEATS: TimelineSettings["beats_per_cut"][] = [1, 2, 4, 8, 16];
 
-/** The settings form; its fields start from the project's saved settings. */
+/** The settings form; its fields start from the project's saved settings (the parent keys it
+ * by them, so saved settings from the API start a fresh form). */
 export function TimelineSettingsForm({ projectId }: { projectId: string }) {
   const saved = currentSettings();
   const [beats, setBeats] = useState(saved.beats_per_cut);
   const [type, setType] = useState<TransitionType>(saved.transition.type);
   const [duration, setDuration] = useState(String(saved.transition.duration_ms));
   const [kenBurns, setKenBurns] = useState(saved.ken_burns.enabled);
-  const savedKey = JSON.stringify(saved);
-  useEffect(() => {
-    setBeats(saved.beats_per_cut);
-    setType(saved.transition.type);
-    setDuration(String(saved.transition.duration_ms));
-    setKenBurns(saved.ken_burns.enabled);
-  }, [project.value?.id, savedKey]);
   const save = (e: Event) => {
     e.preventDefault();
     const ms = type === "cut" ? 0 : Math.round(Number(duration));
@@ -37,12 +30,21 @@ export function TimelineSettingsForm({ projectId }: { projectId: string }) {
     });
   };
   return (
-    <form class="card timeline-settings" data-testid="timeline-settings" onSubmit={save} noValidate aria-labelledby="timeline-settings-title">
+    <form
+      class="card timeline-settings"
+      data-testid="timeline-settings"
+      onSubmit={save}
+      noValidate
+      aria-labelledby="timeline-settings-title"
+    >
       <h3 id="timeline-settings-title">Cutting</h3>
       <div class="fields">
         <label>
           Beats per cut
-          <select value={String(beats)} onChange={(e) => setBeats(Number(e.currentTarget.value) as typeof beats)}>
+          <select
+            value={String(beats)}
+            onChange={(e) => setBeats(Number(e.currentTarget.value) as typeof beats)}
+          >
             {BEATS.map((n) => (
               <option key={n} value={String(n)}>
                 {n}
@@ -75,10 +77,16 @@ export function TimelineSettingsForm({ projectId }: { projectId: string }) {
         </label>
       </div>
       <label class="check">
-        <input type="checkbox" checked={kenBurns} onChange={(e) => setKenBurns(e.currentTarget.checked)} />
+        <input
+          type="checkbox"
+          checked={kenBurns}
+          onChange={(e) => setKenBurns(e.currentTarget.checked)}
+        />
         Ken Burns pan and zoom on photos
       </label>
-      <p class="meta">Saving cuts the timeline again: edits made segment by segment are replaced.</p>
+      <p class="meta">
+        Saving cuts the timeline again: edits made segment by segment are replaced.
+      </p>
       <div class="actions">
         <button type="submit" disabled={timelineBusy.value !== null}>
           Save and cut again

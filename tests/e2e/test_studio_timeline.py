@@ -147,6 +147,8 @@ def test_the_timeline_sits_on_the_wave_axis_and_its_edits_reach_the_api(
     page: Page, stack_worker: Stack, media: dict[str, Path], tmp_path: Path
 ) -> None:
     files = [media[k] for k in ("song", "photo_1", "clip_1", "photo_2")]
+    thumbnails: list[str] = []
+    page.on("request", lambda r: thumbnails.append(r.url) if "/thumbnail" in r.url else None)
     project_id = _project_with_timeline(page, files, "Timeline")
     first = _api_timeline(page, stack_worker, project_id)
     count = first["segment_count"]
@@ -161,6 +163,9 @@ def test_the_timeline_sits_on_the_wave_axis_and_its_edits_reach_the_api(
     expect(blocks.first.locator("img.thumb")).to_have_js_property("complete", True)
     assert blocks.first.locator("img.thumb").evaluate("img => img.naturalWidth") > 0
     expect(blocks.first).to_have_attribute("data-state", "idle")
+    expect(blocks.first).to_have_attribute(
+        "aria-label", re.compile(r"^Segment 0: photo_1\.jpg, 0:00\.0 to 0:0\d\.\d, then cut")
+    )
     assert len(set(_state_styles(blocks.first))) == len(CLIP_STATES)
     moving = [s["index"] for s in first["edl"]["segments"] if s["effects"]["ken_burns"]]
     assert moving, "Ken Burns is on by default for photos"
@@ -180,6 +185,8 @@ def test_the_timeline_sits_on_the_wave_axis_and_its_edits_reach_the_api(
     expect(blocks).to_have_count(second["segment_count"])
     expect(page.get_by_test_id("segment-count")).to_have_text(f"{second['segment_count']} segments")
     _assert_on_the_wave_axis(page, second)
+    # One fetch per picture for the timeline, however many blocks show it (and one per tile).
+    assert len(thumbnails) <= 2 * (len(files) - 1), thumbnails
 
     # A segment's own Ken Burns move and a valid crossfade go through PUT as an edited EDL.
     photo = next(s for s in second["edl"]["segments"] if s["media_type"] == "image")

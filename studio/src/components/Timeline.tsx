@@ -2,8 +2,8 @@
 // thumbnail, each transition drawn over the cut it belongs to, an arrow for a Ken Burns move,
 // the render's state of each clip, and the API's refusal next to the block it names.
 import { signal } from "@preact/signals";
-import { useEffect } from "preact/hooks";
-import { Thumbnail } from "./Thumbnail";
+import { useEffect, useState } from "preact/hooks";
+import { imageUrl } from "../api";
 import { TimelineEditor } from "./TimelineEditor";
 import { TimelineSettingsForm } from "./TimelineSettings";
 import { formatDuration } from "../format";
@@ -81,6 +81,35 @@ function moveFocus(e: KeyboardEvent, index: number, last: number): void {
   track?.querySelector<HTMLElement>(`[data-segment="${to}"]`)?.focus();
 }
 
+// Every block of an asset shows the same picture: one fetch per thumbnail, not per block
+// (a long song cut on every beat has hundreds of blocks), let go when the project changes.
+const thumbs = new Map<string, Promise<string>>();
+
+function forgetThumbs(): void {
+  for (const made of thumbs.values()) {
+    made.then((url) => URL.revokeObjectURL(url)).catch(() => undefined);
+  }
+  thumbs.clear();
+}
+
+function BlockThumb({ src }: { src: string }) {
+  const [url, setUrl] = useState<string | null>(null);
+  useEffect(() => {
+    let live = true;
+    let made = thumbs.get(src);
+    if (!made) {
+      made = imageUrl(src);
+      thumbs.set(src, made);
+      made.catch(() => thumbs.delete(src));
+    }
+    made.then((u) => live && setUrl(u), () => undefined);
+    return () => {
+      live = false;
+    };
+  }, [src]);
+  return url ? <img class="thumb" src={url} alt="" /> : <span class="thumb empty" />;
+}
+
 interface BlockProps {
   seg: Segment;
   last: number;
@@ -98,7 +127,8 @@ function Block({ seg, last, total, asset, state, notes }: BlockProps) {
   const label =
     `Segment ${seg.index}: ${name}, ${formatDuration(seg.timeline_in_ms)} to ` +
     `${formatDuration(seg.timeline_out_ms)}, then ${transitionWords(seg.transition_out)}` +
-    (kb ? ", Ken Burns" : "");
+    (kb ? ", Ken Burns" : "") +
+    (state ? `, render: ${state}` : "");
   const invalid = notes.length > 0;
   return (
     <button
@@ -118,12 +148,11 @@ function Block({ seg, last, total, asset, state, notes }: BlockProps) {
       onFocus={() => (focused.value = seg.index)}
       onKeyDown={(e) => moveFocus(e, seg.index, last)}
     >
-      {asset ? <Thumbnail src={asset.thumbnail_url} alt="" /> : <span class="thumb empty" />}
+      {asset ? <BlockThumb src={asset.thumbnail_url} /> : <span class="thumb empty" />}
       <span class="block-number" aria-hidden="true">
         {seg.index}
       </span>
       {kb && <KenBurnsArrow kb={kb} />}
-      <span class="sr-only">{state ? `render: ${state}` : ""}</span>
     </button>
   );
 }
@@ -225,6 +254,7 @@ export function Timeline({ projectId }: { projectId: string }) {
   const ready = song?.analysis_status === "completed";
   const mediaKey = media.value.map((m) => m.id).join(",");
   useEffect(() => {
+    forgetThumbs();
     timeline.value = null;
     timelineLoad.value = "loading";
     selected.value = null;

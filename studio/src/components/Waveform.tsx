@@ -151,6 +151,9 @@ export function Waveform({ projectId, song }: { projectId: string; song: Audio }
   // The timeline below lays its blocks on this same axis.
   useEffect(() => {
     axisMs.value = loaded ? loaded.duration * 1000 : null;
+    return () => {
+      axisMs.value = null;
+    };
   }, [loaded]);
 
   if (!done) return null;

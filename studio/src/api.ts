@@ -18,6 +18,8 @@ export class ApiError extends Error {
     readonly status: number,
     message: string,
     readonly field: string | null = null,
+    // The answer's `detail` as sent, for callers that show more than the first sentence.
+    readonly detail: unknown = null,
   ) {
     super(message);
   }
@@ -39,7 +41,7 @@ export function errorOf(status: number, body: unknown, fallback?: string): ApiEr
     const loc = Array.isArray(first.loc) ? first.loc : [];
     const field = loc.length > 0 ? String(loc[loc.length - 1]) : null;
     const text = first.msg ?? first.message ?? "The request was refused.";
-    return new ApiError(status, field ? `${field}: ${text}` : text, field);
+    return new ApiError(status, field ? `${field}: ${text}` : text, field, detail);
   }
   return new ApiError(status, fallback ?? `The server answered ${status}.`);
 }

@@ -155,3 +155,69 @@ export interface ConfigVersionsOut {
   versions: ConfigVersion[];
   next_before: number | null;
 }
+
+// --- The timeline (engine/edl.py is the source of truth for the EDL's shape) ---------------
+
+export type TransitionType = "cut" | "crossfade" | "fade_black" | "fade_white";
+
+export interface Transition {
+  type: TransitionType;
+  duration_ms: number;
+}
+
+export interface KenBurns {
+  start_zoom: number;
+  end_zoom: number;
+  start_x: number;
+  start_y: number;
+  end_x: number;
+  end_y: number;
+}
+
+export interface Segment {
+  index: number;
+  asset_id: string;
+  media_type: "image" | "video";
+  timeline_in_ms: number;
+  timeline_out_ms: number;
+  render_duration_ms: number;
+  source_in_ms: number;
+  source_out_ms: number;
+  transition_in: Transition;
+  transition_out: Transition;
+  effects: { ken_burns: KenBurns | null; generated?: unknown };
+}
+
+/** The EDL as GET …/timeline returns it under `edl`; the studio edits segments only and
+ * sends every other field back untouched. */
+export interface Edl {
+  total_duration_ms: number;
+  segments: Segment[];
+  [other: string]: unknown;
+}
+
+export interface TimelineOut {
+  project_id: string;
+  edl_hash: string;
+  origin: "generated" | "edited";
+  segment_count: number;
+  cutting: string;
+  total_duration_ms: number;
+  updated_at: string;
+  edl: Edl;
+}
+
+/** The settings of a project that shape its timeline (engine/render_settings.py). */
+export interface TimelineSettings {
+  beats_per_cut: 1 | 2 | 4 | 8 | 16;
+  transition: Transition;
+  ken_burns: { enabled: boolean };
+}
+
+/** One entry of the 422 of PUT/POST …/timeline (api/errors.py unprocessable_edl). */
+export interface EdlProblem {
+  segment_index: number | null;
+  field: string;
+  code: string;
+  message: string;
+}

@@ -66,6 +66,14 @@ def test_a_preview_renders_with_live_progress_and_plays_in_the_page(
     page: Page, stack_worker: Stack, media: list[Path], tmp_path: Path
 ) -> None:
     project_id = ready_project(page, "Preview night", media)
+    # The timeline first: one block per segment of the API's EDL, no render state yet.
+    page.get_by_role("button", name="Generate timeline").click()
+    expect(page.get_by_test_id("segment-count")).to_contain_text("segments", timeout=30_000)
+    token = page.evaluate("sessionStorage.getItem('beatstitch.token')")
+    segments = run_async(_timeline(stack_worker, project_id, token))["segment_count"]
+    blocks = page.get_by_test_id("timeline-block")
+    expect(blocks).to_have_count(segments)
+    expect(page.locator("[data-testid=timeline-block][data-state=idle]")).to_have_count(segments)
     # Progress as the page shows it, every change, until the render ends.
     page.evaluate(
         """() => {
@@ -87,13 +95,15 @@ def test_a_preview_renders_with_live_progress_and_plays_in_the_page(
     assert seen[-1] == 100 and seen == sorted(seen), seen
     assert len(seen) >= 2, f"the bar moved once only: {seen}"
 
-    token = page.evaluate("sessionStorage.getItem('beatstitch.token')")
     job, clips = run_async(_newest_render(stack_worker, project_id, token))
     assert (job["kind"], job["status"]) == ("preview", "complete")
     stats = job["clip_stats"]
     # Every clip of the render, done, as the API has them.
     expect(page.get_by_test_id("clip-summary")).to_have_text(f"Clips: {len(clips)} done")
     assert stats["total_tasks"] == len(clips) > 1
+    # Each clip's state is drawn on its timeline block: every block done.
+    assert len(clips) == segments
+    expect(page.locator("[data-testid=timeline-block][data-state=done]")).to_have_count(segments)
     table = page.get_by_test_id("clip-stats")
     for key in ("total_tasks", "success_tasks", "failed_tasks", "peak_parallelism"):
         expect(table.locator(f"[data-stat={key}] td")).to_have_text(str(stats[key]))
@@ -176,6 +186,16 @@ async def _newest_render(
         jobs = (await client.get(base, params={"project_id": project_id})).json()
         clips = (await client.get(f"{base}/{jobs[0]['job_id']}/clips")).json()
         return jobs[0], clips
+
+
+async def _timeline(stack: Stack, project_id: str, token: str) -> dict[str, Any]:
+    """The project's timeline as the API has it."""
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(base_url=stack.url, timeout=30, headers=headers) as client:
+        answer = await client.get(f"/api/v1/projects/{project_id}/timeline")
+        answer.raise_for_status()
+        body: dict[str, Any] = answer.json()
+        return body
 
 
 async def _video(stack: Stack, job: dict[str, Any], token: str) -> bytes:

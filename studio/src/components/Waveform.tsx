@@ -6,6 +6,7 @@ import WaveSurfer from "wavesurfer.js";
 import { api, ApiError, audioBytes } from "../api";
 import { formatDuration } from "../format";
 import type { Audio, BeatGrid } from "../types";
+import { axisMs } from "../time-axis";
 
 // Enough bars for any screen; a 3-minute song decoded at 44.1 kHz is 8 M samples.
 const PEAKS = 2000;
@@ -147,6 +148,13 @@ export function Waveform({ projectId, song }: { projectId: string; song: Audio }
   const [loaded, error] = useLoaded(projectId, song);
   const { player, time, playing } = usePlayer(box, loaded);
   const done = song.analysis_status === "completed";
+  // The timeline below lays its blocks on this same axis.
+  useEffect(() => {
+    axisMs.value = loaded ? loaded.duration * 1000 : null;
+    return () => {
+      axisMs.value = null;
+    };
+  }, [loaded]);
 
   if (!done) return null;
   if (error)

@@ -7,6 +7,7 @@ import { RenderHistory } from "../components/RenderHistory";
 import { RenderPanel } from "../components/RenderPanel";
 import { ResultView } from "../components/ResultView";
 import { currentJob, loadRenders, resetRenders } from "../render-store";
+import { Timeline } from "../components/Timeline";
 import { formatBytes, formatDuration } from "../format";
 import type { Audio } from "../types";
 import { audio, loadProject, media, pageError, project, uploads } from "../project-store";
@@ -79,8 +80,9 @@ export function ProjectPage({ id }: { id: string }) {
         </p>
       )}
       <Uploader projectId={id} />
-      <Song projectId={id} />
       <MediaGrid projectId={id} />
+      <Song projectId={id} />
+      <Timeline projectId={id} />
       {p && <RenderPanel project={p} />}
       <ResultView />
       <RenderHistory />

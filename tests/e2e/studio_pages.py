@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 import base64
+import math
 import mimetypes
 import uuid
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
 PASSWORD = "correct horse 42"
+
+
+def js_round(value: float) -> int:
+    """Math.round as the page does it: halves go up (Python's round sends 338.5 to 338)."""
+    return math.floor(value + 0.5)
+
+
+def js_fixed(value: float, digits: int) -> str:
+    """Number.prototype.toFixed as the page does it: the float's exact value, halves up."""
+    return str(Decimal(value).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP))
 
 
 def new_email() -> str:

@@ -20,6 +20,8 @@ from tests.e2e.studio_pages import (
     PASSWORD,
     create_project,
     drop_files,
+    js_fixed,
+    js_round,
     new_email,
     sign_up_in_browser,
     tiles,
@@ -136,8 +138,8 @@ def test_the_song_s_waveform_shows_every_beat_and_plays(
     wave = page.get_by_test_id("waveform")
     expect(wave.locator("[data-beat]")).to_have_count(len(grid["beats"]))
     expect(wave.locator("[data-downbeat]")).to_have_count(len(downbeats))
-    sure = round(grid["bpm_confidence"] * 100)
-    expect(tempo).to_contain_text(f"{grid['bpm']:.1f} BPM · {sure}% sure")
+    sure = js_round(grid["bpm_confidence"] * 100)
+    expect(tempo).to_contain_text(f"{js_fixed(grid['bpm'], 1)} BPM · {sure}% sure")
     # The first downbeat's tick sits where its time falls on the waveform's width.
     box = page.get_by_test_id("wave").bounding_box()
     tick = wave.locator("[data-downbeat]").first.bounding_box()
@@ -153,18 +155,23 @@ def test_the_song_s_waveform_shows_every_beat_and_plays(
     )
     page.get_by_role("button", name="Pause").click()
     expect(page.get_by_role("button", name="Play")).to_be_visible()
-    # A click three quarters along the waveform moves the playhead there.
-    page.get_by_test_id("wave").click(position={"x": box["width"] * 0.75, "y": box["height"] / 2})
+    # A click on the waveform moves the playhead there: about three quarters along, halfway
+    # between two beats so the arrow keys below have one answer.
     seconds = grid["duration_ms"] / 1000
+    times = [b["time_ms"] / 1000 for b in grid["beats"]]
+    middles = [(a + b) / 2 for a, b in zip(times, times[1:], strict=False)]
+    target = min(middles, key=lambda m: abs(m / seconds - 0.75))
+    page.get_by_test_id("wave").click(
+        position={"x": box["width"] * target / seconds, "y": box["height"] / 2}
+    )
     page.wait_for_function(
         "([lo, hi]) => { const s = Number(document.querySelector("
         "'[data-testid=playhead]').dataset.seconds); return s > lo && s < hi; }",
-        arg=[seconds * 0.7, seconds * 0.8],
+        arg=[target - 0.1, target + 0.1],
     )
     # By keyboard: the arrows jump from the seeked point beat to beat; Home to the start.
-    now = float(playhead.get_attribute("data-seconds") or "nan")
-    before = [b["time_ms"] / 1000 for b in grid["beats"] if b["time_ms"] / 1000 < now - 0.01]
-    assert len(before) >= 2, f"fewer than two beats before {now} s"
+    before = [t for t in times if t < target]
+    assert len(before) >= 2, f"fewer than two beats before {target} s"
     slider = page.get_by_role("slider", name=re.compile("Song position"))
     slider.focus()
     for key, beat in (
@@ -173,8 +180,8 @@ def test_the_song_s_waveform_shows_every_beat_and_plays(
         ("ArrowRight", before[-1]),
     ):
         page.keyboard.press(key)
-        expect(slider).to_have_attribute("aria-valuenow", f"{round(beat, 1):g}")
-        expect(playhead).to_contain_text(f"0:0{beat:.1f} / ")
+        expect(slider).to_have_attribute("aria-valuenow", f"{float(js_fixed(beat, 1)):g}")
+        expect(playhead).to_contain_text(f"0:0{js_fixed(beat, 1)} / ")
     page.screenshot(path=tmp_path / "waveform.png", full_page=True)
     page.keyboard.press("Home")
     expect(slider).to_have_attribute("aria-valuenow", "0")

@@ -5,7 +5,6 @@ from the page."""
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +16,13 @@ from playwright.sync_api import Browser, Page, expect
 
 from engine.sample_media import write_clip, write_song, write_still
 from tests.e2e.conftest import run_async
-from tests.e2e.studio_pages import create_project, new_email, sign_up_in_browser, unnamed_controls
+from tests.e2e.studio_pages import (
+    create_project,
+    js_round,
+    new_email,
+    sign_up_in_browser,
+    unnamed_controls,
+)
 from tests.support.api_stack import Stack
 
 # A render's progress, from the first event to the end, on a shared 2-core machine.
@@ -108,7 +113,7 @@ def test_a_preview_renders_with_live_progress_and_plays_in_the_page(
     for key in ("total_tasks", "success_tasks", "failed_tasks", "peak_parallelism"):
         expect(table.locator(f"[data-stat={key}] td")).to_have_text(str(stats[key]))
     expect(table.locator("[data-stat=avg_task_duration_ms] td")).to_have_text(
-        f"{_js_round(stats['avg_task_duration_ms'])} ms"
+        f"{js_round(stats['avg_task_duration_ms'])} ms"
     )
     # The two charts are drawn (uPlot's canvas), one point per task for the durations.
     for chart in ("chart-durations", "chart-parallelism"):
@@ -207,8 +212,3 @@ async def _video(stack: Stack, job: dict[str, Any], token: str) -> bytes:
         )
         answer.raise_for_status()
         return answer.content
-
-
-def _js_round(value: float) -> int:
-    """Math.round as the page does it: halves go up (Python's round sends 338.5 to 338)."""
-    return math.floor(value + 0.5)

@@ -16,7 +16,13 @@ from playwright.sync_api import Browser, Locator, Page, expect
 
 from engine.sample_media import write_clip, write_song, write_still
 from tests.e2e.conftest import run_async
-from tests.e2e.studio_pages import create_project, new_email, sign_up_in_browser, unnamed_controls
+from tests.e2e.studio_pages import (
+    create_project,
+    js_fixed,
+    new_email,
+    sign_up_in_browser,
+    unnamed_controls,
+)
 from tests.support.api_stack import Stack
 
 
@@ -90,7 +96,7 @@ def _api_timeline(page: Page, stack: Stack, project_id: str) -> dict[str, Any]:
 def _box(locator: Locator) -> dict[str, float]:
     box = locator.bounding_box()
     assert box is not None
-    return dict(box)
+    return {"x": box["x"], "y": box["y"], "width": box["width"], "height": box["height"]}
 
 
 def _assert_on_the_wave_axis(page: Page, timeline: dict[str, Any]) -> None:
@@ -157,7 +163,7 @@ def test_the_timeline_sits_on_the_wave_axis_and_its_edits_reach_the_api(
     expect(blocks).to_have_count(count)
     expect(page.get_by_test_id("segment-count")).to_have_text(f"{count} segments")
     expect(page.get_by_test_id("timeline-duration")).to_have_text(
-        re.compile(rf"^0:0{first['total_duration_ms'] / 1000:.1f}$")
+        f"0:0{js_fixed(first['total_duration_ms'] / 1000, 1)}"
     )
     _assert_on_the_wave_axis(page, first)
     expect(blocks.first.locator("img.thumb")).to_have_js_property("complete", True)

@@ -75,6 +75,12 @@ def drop_files(page: Page, paths: list[Path]) -> None:
     page.get_by_test_id("dropzone").dispatch_event("drop", {"dataTransfer": transfer})
 
 
+def horizontal_overflow(page: Page) -> int:
+    """How many CSS pixels the page is wider than the screen."""
+    width = page.evaluate("document.documentElement.scrollWidth")
+    return max(0, int(width) - int(page.evaluate("window.innerWidth")))
+
+
 def unnamed_controls(page: Page) -> list[str]:
     """Every button, input and link a screen reader would announce without a name."""
     found: list[str] = page.evaluate(

@@ -6,7 +6,6 @@ to any other host."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,11 +14,12 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from engine.sample_media import write_clip, write_song, write_still
-from tests.e2e.conftest import run_async
+from tests.e2e.conftest import DESKTOP, open_page, run_async
 from tests.e2e.studio_pages import (
     PASSWORD,
     create_project,
     drop_files,
+    horizontal_overflow,
     js_fixed,
     js_round,
     new_email,
@@ -49,21 +49,6 @@ def media(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "cut": cut,
         "text": text,
     }
-
-
-@pytest.fixture
-def page(browser: Browser, stack_worker: Stack, tmp_path: Path) -> Iterator[Page]:
-    """A fresh desktop page (1280×800) that records every host it asks."""
-    context = browser.new_context(
-        viewport={"width": 1280, "height": 800}, base_url=stack_worker.url
-    )
-    opened = context.new_page()
-    asked: list[str] = []
-    opened.on("request", lambda r: asked.append(r.url))
-    yield opened
-    context.close()
-    foreign = [u for u in asked if not u.startswith((stack_worker.url, "blob:", "data:"))]
-    assert foreign == [], f"requests to another host: {foreign}"
 
 
 def test_sign_up_create_a_project_upload_and_see_the_grid(
@@ -237,21 +222,20 @@ def test_a_file_over_the_upload_limit_shows_413_next_to_it(
 ) -> None:
     big = write_still(tmp_path / "big.jpg", 1600, 1200, 5)
     assert big.stat().st_size > 60_000
-    with second_api(stack_worker, tmp_path / "logs", BEATSTITCH_UPLOAD_MAX_BYTES="40960") as small:
-        context = browser.new_context(viewport={"width": 1280, "height": 800}, base_url=small.url)
-        page = context.new_page()
-        try:
-            sign_up_in_browser(page, new_email())
-            create_project(page, "Too big")
-            page.locator("#file-input").set_input_files([big, media["photo_2"]])
-            rows = page.get_by_test_id("upload-row")
-            expect(rows.filter(has_text="Uploaded")).to_have_count(1, timeout=60_000)
-            refused = rows.filter(has_text="big.jpg").locator(".error")
-            expect(refused).to_have_text("413: big.jpg is larger than the 40 KiB upload limit.")
-            assert tiles(page) == ["photo_2.jpg"]
-            page.screenshot(path=tmp_path / "too-large.png", full_page=True)
-        finally:
-            context.close()
+    limit = {"BEATSTITCH_UPLOAD_MAX_BYTES": "40960"}
+    with (
+        second_api(stack_worker, tmp_path / "logs", **limit) as small,
+        open_page(browser, small.url, viewport=DESKTOP) as page,
+    ):
+        sign_up_in_browser(page, new_email())
+        create_project(page, "Too big")
+        page.locator("#file-input").set_input_files([big, media["photo_2"]])
+        rows = page.get_by_test_id("upload-row")
+        expect(rows.filter(has_text="Uploaded")).to_have_count(1, timeout=60_000)
+        refused = rows.filter(has_text="big.jpg").locator(".error")
+        expect(refused).to_have_text("413: big.jpg is larger than the 40 KiB upload limit.")
+        assert tiles(page) == ["photo_2.jpg"]
+        page.screenshot(path=tmp_path / "too-large.png", full_page=True)
 
 
 async def _api_sentences(stack: Stack, project_id: str, media: dict[str, Path]) -> dict[str, str]:
@@ -274,32 +258,19 @@ async def _api_sentences(stack: Stack, project_id: str, media: dict[str, Path]) 
 
 
 def test_a_phone_screen_has_no_horizontal_scroll(
-    browser: Browser, stack_worker: Stack, media: dict[str, Path], tmp_path: Path
+    phone: Page, media: dict[str, Path], tmp_path: Path
 ) -> None:
-    context = browser.new_context(
-        viewport={"width": 390, "height": 844}, base_url=stack_worker.url, is_mobile=True
+    sign_up_in_browser(phone, new_email())
+    assert horizontal_overflow(phone) == 0
+    create_project(phone, "A project with a rather long name for a phone screen")
+    files = [media["song"], media["clip_1"], media["photo_1"]]
+    phone.locator("#file-input").set_input_files(files)
+    expect(phone.get_by_test_id("media-tile")).to_have_count(2, timeout=60_000)
+    expect(phone.get_by_test_id("waveform").locator("[data-beat]").first).to_be_attached(
+        timeout=60_000
     )
-    page = context.new_page()
-    try:
-        sign_up_in_browser(page, new_email())
-        assert _overflow(page) == 0
-        create_project(page, "A project with a rather long name for a phone screen")
-        files = [media["song"], media["clip_1"], media["photo_1"]]
-        page.locator("#file-input").set_input_files(files)
-        expect(page.get_by_test_id("media-tile")).to_have_count(2, timeout=60_000)
-        expect(page.get_by_test_id("waveform").locator("[data-beat]").first).to_be_attached(
-            timeout=60_000
-        )
-        assert _overflow(page) == 0
-        page.screenshot(path=tmp_path / "phone-project.png", full_page=True)
-    finally:
-        context.close()
-
-
-def _overflow(page: Page) -> int:
-    """How many CSS pixels the page is wider than the screen."""
-    width = page.evaluate("document.documentElement.scrollWidth")
-    return max(0, int(width) - int(page.evaluate("window.innerWidth")))
+    assert horizontal_overflow(phone) == 0
+    phone.screenshot(path=tmp_path / "phone-project.png", full_page=True)
 
 
 def test_sign_in_by_keyboard_alone(page: Page, tmp_path: Path, stack_worker: Stack) -> None:

@@ -6,18 +6,18 @@ from the page."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from engine.sample_media import write_clip, write_song, write_still
 from tests.e2e.conftest import run_async
 from tests.e2e.studio_pages import (
     create_project,
+    horizontal_overflow,
     js_round,
     new_email,
     sign_up_in_browser,
@@ -40,21 +40,6 @@ def media(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
         write_still(folder / "photo_1.jpg", 400, 300, 2),
         write_still(folder / "photo_2.jpg", 400, 300, 3),
     ]
-
-
-@pytest.fixture
-def page(browser: Browser, stack_worker: Stack) -> Iterator[Page]:
-    """A fresh desktop page (1280×800) that asks no host but the API's."""
-    context = browser.new_context(
-        viewport={"width": 1280, "height": 800}, base_url=stack_worker.url
-    )
-    opened = context.new_page()
-    asked: list[str] = []
-    opened.on("request", lambda r: asked.append(r.url))
-    yield opened
-    context.close()
-    foreign = [u for u in asked if not u.startswith((stack_worker.url, "blob:", "data:"))]
-    assert foreign == [], f"requests to another host: {foreign}"
 
 
 def ready_project(page: Page, name: str, media: list[Path]) -> str:
@@ -152,7 +137,7 @@ def test_a_preview_renders_with_live_progress_and_plays_in_the_page(
     # On a phone the result, its table and its charts fit without a horizontal scroll.
     page.set_viewport_size({"width": 390, "height": 844})
     page.wait_for_timeout(300)
-    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+    assert horizontal_overflow(page) == 0
     page.screenshot(path=tmp_path / "rendered-phone.png", full_page=True)
     page.set_viewport_size({"width": 1280, "height": 800})
 

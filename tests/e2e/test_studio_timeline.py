@@ -6,18 +6,18 @@ next to the block it names, Ken Burns arrows, the keyboard and a phone screen.""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Locator, Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from engine.sample_media import write_clip, write_song, write_still
 from tests.e2e.conftest import run_async
 from tests.e2e.studio_pages import (
     create_project,
+    horizontal_overflow,
     js_fixed,
     new_email,
     sign_up_in_browser,
@@ -36,31 +36,6 @@ def media(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "clip_1": write_clip(folder / "clip_1.mp4", 320, 180, 24, 1.0, 0),
         "photo_2": write_still(folder / "photo_2.jpg", 400, 300, 3),
     }
-
-
-def _context_page(browser: Browser, stack: Stack, **options: Any) -> Iterator[Page]:
-    context = browser.new_context(base_url=stack.url, **options)
-    opened = context.new_page()
-    asked: list[str] = []
-    opened.on("request", lambda r: asked.append(r.url))
-    yield opened
-    context.close()
-    foreign = [u for u in asked if not u.startswith((stack.url, "blob:", "data:"))]
-    assert foreign == [], f"requests to another host: {foreign}"
-
-
-@pytest.fixture
-def page(browser: Browser, stack_worker: Stack) -> Iterator[Page]:
-    """A desktop page (1280×800) that asks no host but the API's."""
-    yield from _context_page(browser, stack_worker, viewport={"width": 1280, "height": 800})
-
-
-@pytest.fixture
-def phone(browser: Browser, stack_worker: Stack) -> Iterator[Page]:
-    """A 390×844 phone screen that asks no host but the API's."""
-    yield from _context_page(
-        browser, stack_worker, viewport={"width": 390, "height": 844}, is_mobile=True
-    )
 
 
 def _project_with_timeline(page: Page, files: list[Path], name: str) -> str:
@@ -241,7 +216,7 @@ def test_the_timeline_by_keyboard_and_on_a_phone(
     timeline = _api_timeline(phone, stack_worker, project_id)
     expect(phone.get_by_test_id("timeline-block")).to_have_count(timeline["segment_count"])
     _assert_on_the_wave_axis(phone, timeline)
-    assert _overflow(phone) == 0
+    assert horizontal_overflow(phone) == 0
     # The track is one tab stop; the arrows move between blocks, Enter opens one's editor,
     # which is saved by keyboard too.
     expect(phone.locator("[data-testid='timeline-block'][tabindex='0']")).to_have_count(1)
@@ -266,12 +241,6 @@ def test_the_timeline_by_keyboard_and_on_a_phone(
     expect(phone.locator("[data-testid='segment-problem'][data-segment='0']")).to_contain_text(
         "longer than half the segment"
     )
-    assert _overflow(phone) == 0
+    assert horizontal_overflow(phone) == 0
     phone.screenshot(path=tmp_path / "timeline-phone.png", full_page=True)
     assert unnamed_controls(phone) == []
-
-
-def _overflow(page: Page) -> int:
-    """How many CSS pixels the page is wider than the screen."""
-    width = page.evaluate("document.documentElement.scrollWidth")
-    return max(0, int(width) - int(page.evaluate("window.innerWidth")))

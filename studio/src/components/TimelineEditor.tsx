@@ -11,7 +11,7 @@ import {
   withTransition,
 } from "../timeline-store";
 import type { TimelineOut, TransitionType } from "../types";
-import { TRANSITION_CHOICES } from "./TimelineSettings";
+import { TransitionFields } from "./TransitionFields";
 
 interface Props {
   projectId: string;
@@ -56,28 +56,14 @@ export function TimelineEditor({ projectId, out, index }: Props) {
         <p class="meta">The last segment ends with the song: no transition after it.</p>
       ) : (
         <div class="fields">
-          <label>
-            Transition into segment {index + 1}
-            <select value={type} onChange={(e) => setType(e.currentTarget.value as TransitionType)}>
-              {TRANSITION_CHOICES.map(([value, words]) => (
-                <option key={value} value={value}>
-                  {words}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label>
-            Its duration (ms)
-            <input
-              type="number"
-              inputMode="numeric"
-              min={0}
-              step={1}
-              value={type === "cut" ? "0" : duration}
-              disabled={type === "cut"}
-              onInput={(e) => setDuration(e.currentTarget.value)}
-            />
-          </label>
+          <TransitionFields
+            typeLabel={`Transition into segment ${index + 1}`}
+            durationLabel="Its duration (ms)"
+            type={type}
+            duration={duration}
+            onType={setType}
+            onDuration={setDuration}
+          />
         </div>
       )}
       <label class="check">

@@ -3,13 +3,7 @@
 import { useState } from "preact/hooks";
 import { currentSettings, saveSettings, timelineBusy } from "../timeline-store";
 import type { TimelineSettings, TransitionType } from "../types";
-
-export const TRANSITION_CHOICES: [TransitionType, string][] = [
-  ["cut", "Cut"],
-  ["crossfade", "Crossfade"],
-  ["fade_black", "Fade through black"],
-  ["fade_white", "Fade through white"],
-];
+import { TransitionFields } from "./TransitionFields";
 const BEATS: TimelineSettings["beats_per_cut"][] = [1, 2, 4, 8, 16];
 
 /** The settings form; its fields start from the project's saved settings (the parent keys it
@@ -52,29 +46,15 @@ export function TimelineSettingsForm({ projectId }: { projectId: string }) {
             ))}
           </select>
         </label>
-        <label>
-          Transition at every cut
-          <select value={type} onChange={(e) => setType(e.currentTarget.value as TransitionType)}>
-            {TRANSITION_CHOICES.map(([value, words]) => (
-              <option key={value} value={value}>
-                {words}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Transition duration (ms)
-          <input
-            type="number"
-            inputMode="numeric"
-            min={0}
-            max={2000}
-            step={1}
-            value={type === "cut" ? "0" : duration}
-            disabled={type === "cut"}
-            onInput={(e) => setDuration(e.currentTarget.value)}
-          />
-        </label>
+        <TransitionFields
+          typeLabel="Transition at every cut"
+          durationLabel="Transition duration (ms)"
+          type={type}
+          duration={duration}
+          max={2000}
+          onType={setType}
+          onDuration={setDuration}
+        />
       </div>
       <label class="check">
         <input

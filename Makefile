@@ -16,6 +16,7 @@ demo: $(VENV_STAMP) $(KAFKA_STAMP) $(S3PROXY_STAMP) $(STUDIO_STAMP)
 test: $(VENV_STAMP) $(KAFKA_STAMP) $(S3PROXY_STAMP) $(STUDIO_STAMP) system-deps
 	.venv/bin/ruff check .
 	.venv/bin/mypy
+	cd studio && npm test --silent
 	.venv/bin/pytest -q --durations=25
 
 lint: $(VENV_STAMP)

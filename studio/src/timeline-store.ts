@@ -3,16 +3,9 @@
 // again with POST; a segment's own edits send the whole edited EDL with PUT.
 import { signal } from "@preact/signals";
 import { api, ApiError } from "./api";
+import { problemsOf, withKenBurns, withTransition } from "./edl";
 import { media, project } from "./project-store";
-import type {
-  Edl,
-  EdlProblem,
-  KenBurns,
-  Segment,
-  TimelineOut,
-  TimelineSettings,
-  Transition,
-} from "./types";
+import type { Edl, EdlProblem, KenBurns, TimelineOut, TimelineSettings, Transition } from "./types";
 
 /** The project's current timeline; null before one is generated (or while loading). */
 export const timeline = signal<TimelineOut | null>(null);
@@ -29,14 +22,6 @@ export const selected = signal<number | null>(null);
 
 // A segment's Ken Burns move, kept when it is switched off so switching it on brings it back.
 const rememberedMoves = new Map<string, KenBurns>();
-const STILL_ZOOM: KenBurns = {
-  start_zoom: 1,
-  end_zoom: 1.15,
-  start_x: 0.5,
-  start_y: 0.5,
-  end_x: 0.5,
-  end_y: 0.5,
-};
 
 function base(id: string): string {
   return `/api/v1/projects/${id}`;
@@ -44,30 +29,6 @@ function base(id: string): string {
 
 function sentence(err: unknown, fallback: string): string {
   return err instanceof ApiError ? err.message : fallback;
-}
-
-/** Each problem of a 422 with its segment: api/errors.unprocessable_edl's list, or FastAPI's
- * own validation list (loc ["body", "segments", N, …]). */
-export function problemsOf(detail: unknown): EdlProblem[] {
-  if (!Array.isArray(detail)) return [];
-  return detail.map((raw): EdlProblem => {
-    const item = (raw ?? {}) as Record<string, unknown>;
-    const message = String(item.message ?? item.msg ?? "The edit was refused.");
-    let index = typeof item.segment_index === "number" ? item.segment_index : null;
-    const loc = Array.isArray(item.loc) ? item.loc : [];
-    const at = loc.indexOf("segments");
-    if (index === null && at >= 0 && typeof loc[at + 1] === "number") index = loc[at + 1] as number;
-    if (index === null) {
-      const named = /^segment (\d+):/.exec(message);
-      if (named) index = Number(named[1]);
-    }
-    return {
-      segment_index: index,
-      field: String(item.field ?? loc.slice(at + 2).join(".")),
-      code: String(item.code ?? "schema"),
-      message,
-    };
-  });
 }
 
 function settle(out: TimelineOut): void {
@@ -147,51 +108,13 @@ export function currentSettings(): TimelineSettings {
   };
 }
 
-// --- pure edits of an EDL -----------------------------------------------------------------
-
-function overlapBefore(t: Transition): number {
-  return t.type === "crossfade" ? Math.floor(t.duration_ms / 2) : 0;
+/** The EDL with segment `index`'s outgoing transition set to `t`, fitted to the clips' lengths. */
+export function editTransition(edl: Edl, index: number, t: Transition): Edl {
+  const clipLength = (id: string) => media.value.find((m) => m.id === id)?.duration_ms ?? null;
+  return withTransition(edl, index, t, clipLength);
 }
 
-function overlapAfter(t: Transition): number {
-  return t.type === "crossfade" ? t.duration_ms - Math.floor(t.duration_ms / 2) : 0;
-}
-
-/** A segment with its render duration (and a video's source range) fitted to its
- * transitions, as engine/edl.py's render window defines them. */
-function refit(seg: Segment): Segment {
-  const render =
-    seg.timeline_out_ms +
-    overlapAfter(seg.transition_out) -
-    (seg.timeline_in_ms - overlapBefore(seg.transition_in));
-  if (seg.media_type !== "video") return { ...seg, render_duration_ms: render };
-  const length = media.value.find((m) => m.id === seg.asset_id)?.duration_ms ?? null;
-  const room = length === null ? render : Math.min(render, length - seg.source_in_ms);
-  const span = seg.source_out_ms - seg.source_in_ms;
-  // Never sped up: the span fits the render window, and grows back as far as the clip lasts.
-  const fitted = span > render || length !== null ? Math.max(1, room) : span;
-  return { ...seg, render_duration_ms: render, source_out_ms: seg.source_in_ms + fitted };
-}
-
-/** The EDL with segment `index`'s outgoing transition (the next one's incoming) set to `t`. */
-export function withTransition(edl: Edl, index: number, t: Transition): Edl {
-  const segments = edl.segments.map((seg) => {
-    if (seg.index === index) return refit({ ...seg, transition_out: t });
-    if (seg.index === index + 1) return refit({ ...seg, transition_in: t });
-    return seg;
-  });
-  return { ...edl, segments };
-}
-
-/** The EDL with segment `index`'s Ken Burns move on or off. */
-export function withKenBurns(edl: Edl, index: number, on: boolean): Edl {
-  const segments = edl.segments.map((seg) => {
-    if (seg.index !== index) return seg;
-    const key = `${seg.asset_id}:${seg.index}`;
-    const now = seg.effects.ken_burns;
-    if (!on && now) rememberedMoves.set(key, now);
-    const move = on ? (now ?? rememberedMoves.get(key) ?? STILL_ZOOM) : null;
-    return { ...seg, effects: { ...seg.effects, ken_burns: move } };
-  });
-  return { ...edl, segments };
+/** The EDL with segment `index`'s Ken Burns move on or off (an earlier move comes back). */
+export function editKenBurns(edl: Edl, index: number, on: boolean): Edl {
+  return withKenBurns(edl, index, on, rememberedMoves);
 }

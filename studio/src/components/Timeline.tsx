@@ -9,6 +9,7 @@ import { TimelineSettingsForm } from "./TimelineSettings";
 import { formatDuration } from "../format";
 import { audio, media } from "../project-store";
 import { clipStates, currentJob } from "../render-store";
+import { moveAngle, transitionWords } from "../edl";
 import { axisMs, percentAt } from "../time-axis";
 import {
   currentSettings,
@@ -22,28 +23,6 @@ import {
   timelineLoad,
 } from "../timeline-store";
 import type { ClipState, EdlProblem, KenBurns, Media, Segment, TimelineOut } from "../types";
-
-const TRANSITION_WORDS: Record<string, string> = {
-  cut: "cut",
-  crossfade: "crossfade",
-  fade_black: "fade through black",
-  fade_white: "fade through white",
-};
-
-/** "crossfade 500 ms", or "cut". */
-export function transitionWords(t: { type: string; duration_ms: number }): string {
-  const name = TRANSITION_WORDS[t.type] ?? t.type;
-  return t.type === "cut" ? name : `${name} ${t.duration_ms} ms`;
-}
-
-/** The arrow's angle in degrees: the pan's direction, or up-right (in) / down-left (out)
- * for a zoom that does not move. */
-export function moveAngle(kb: KenBurns): number {
-  const dx = kb.end_x - kb.start_x;
-  const dy = kb.end_y - kb.start_y;
-  if (Math.hypot(dx, dy) > 0.01) return (Math.atan2(dy, dx) * 180) / Math.PI;
-  return kb.end_zoom >= kb.start_zoom ? -45 : 135;
-}
 
 function moveWords(kb: KenBurns): string {
   const zoom = kb.end_zoom >= kb.start_zoom ? "zooms in" : "zooms out";

@@ -3,12 +3,12 @@
 import { useState } from "preact/hooks";
 import { formatDuration } from "../format";
 import {
+  editKenBurns,
+  editTransition,
   problems,
   saveEdl,
   selected,
   timelineBusy,
-  withKenBurns,
-  withTransition,
 } from "../timeline-store";
 import type { TimelineOut, TransitionType } from "../types";
 import { TransitionFields } from "./TransitionFields";
@@ -35,9 +35,9 @@ export function TimelineEditor({ projectId, out, index }: Props) {
     let edl = out.edl;
     if (!last) {
       const ms = type === "cut" ? 0 : Math.round(Number(duration));
-      edl = withTransition(edl, index, { type, duration_ms: Number.isFinite(ms) ? ms : 0 });
+      edl = editTransition(edl, index, { type, duration_ms: Number.isFinite(ms) ? ms : 0 });
     }
-    edl = withKenBurns(edl, index, kenBurns);
+    edl = editKenBurns(edl, index, kenBurns);
     void saveEdl(projectId, edl);
   };
   return (

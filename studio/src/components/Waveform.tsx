@@ -6,7 +6,7 @@ import WaveSurfer from "wavesurfer.js";
 import { api, ApiError, audioBytes } from "../api";
 import { formatDuration } from "../format";
 import type { Audio, BeatGrid } from "../types";
-import { axisMs } from "../time-axis";
+import { axisMs, stepTo } from "../time-axis";
 
 // Enough bars for any screen; a 3-minute song decoded at 44.1 kHz is 8 M samples.
 const PEAKS = 2000;
@@ -64,14 +64,15 @@ function Ticks({ grid, duration }: { grid: BeatGrid; duration: number }) {
   );
 }
 
-/** Where an arrow key moves the playhead: the next (or previous) beat, Home/End the ends. */
-export function stepTo(key: string, now: number, grid: BeatGrid, duration: number): number | null {
-  const times = grid.beats.map((b) => b.time_ms / 1000);
-  if (key === "Home") return 0;
-  if (key === "End") return duration;
-  if (key === "ArrowRight") return times.find((t) => t > now + 0.01) ?? duration;
-  if (key === "ArrowLeft") return [...times].reverse().find((t) => t < now - 0.01) ?? 0;
-  return null;
+/** Move the playhead to `to` seconds, even while the previous move is still seeking:
+ * wavesurfer defers a seek asked then (the element's readyState is below 3) and drops it once
+ * the earlier seek lands, so quick arrow presses lost steps. The element takes a new seek at
+ * any time. */
+function seek(ws: WaveSurfer | null, to: number): void {
+  if (!ws) return;
+  ws.setTime(to);
+  const media = ws.getMediaElement();
+  if (media && Math.abs(media.currentTime - to) > 0.001) media.currentTime = to;
 }
 
 function tempo(grid: BeatGrid): string {
@@ -186,7 +187,7 @@ export function Waveform({ projectId, song }: { projectId: string; song: Audio }
             const to = stepTo(e.key, time, loaded.grid, duration);
             if (to === null) return;
             e.preventDefault();
-            player.current?.setTime(to);
+            seek(player.current, to);
           }}
         />
         <Ticks grid={loaded.grid} duration={duration} />

@@ -175,6 +175,10 @@ class Assembler:
                     render_job_id=job,
                     task_id=p.task_id,
                 )
+            if isinstance(p, ClipTaskSucceeded) and p.clip is not None:
+                # A task run twice (redelivered after a rebalance) can store its clip after
+                # the join removed the render's clips: it would stay in the store for good.
+                await discard_clips(self.media, job, env.trace_id)
             return
         stored = self.table.get(job)
         before = new_job(job) if stored is None else from_json(stored)

@@ -21,6 +21,7 @@ from typing import Any
 import structlog
 
 from agents.assembler import Assembler
+from agents.assembly_media import discard_clips
 from agents.assembly_state import (
     AssemblyStatus,
     JobAssembly,
@@ -82,6 +83,8 @@ class Upkeep:
                 if expires is not None and now > expires:
                     log.info("render_worker.render_entry_dropped", trace_id=None, render_job_id=job)
                     asm.forget(state)
+                    # Its late clips too, should the process that ended it have forgotten it.
+                    started.append(self._spawn(discard_clips(asm.media, job, None)))
                 continue
             # A join that had begun goes on; an open render past its deadline ends there,
             # even if its last clips came in late.

@@ -4,7 +4,7 @@ render that stops moving, and a table that keeps live renders only."""
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,6 +16,7 @@ from agents.assembly_state import Deadline, JobAssembly, outcome_event_id, unfin
 from agents.assembly_upkeep import Upkeep
 from agents.clip_job import ClipDone, RenderDone
 from agents.planning import plan_request, task_id
+from agents.stored_media import StoredMedia
 from domain.clip_stats import JobClipState
 from events.base import Envelope, Payload, make_event
 from events.payloads import (
@@ -27,6 +28,9 @@ from events.payloads import (
     RenderStarted,
 )
 from events.payloads.common import SourceType
+from storage.cache import ObjectCache
+from storage.filesystem import FilesystemStore
+from storage.keys import clip_key
 from tests.support.guards import FAKE_SOURCES
 from tests.support.sample_requests import crossfade_request
 
@@ -460,3 +464,45 @@ async def test_a_render_started_naming_other_tasks_than_the_plan_is_ignored(
     [(_, completed)] = log.outcomes
     assert isinstance(completed, RenderCompleted)
     assert completed.clip_stats.placeholder_tasks == 0
+
+
+async def test_a_clip_stored_after_its_render_ended_leaves_the_store(tmp_path: Path) -> None:
+    # Workers without a shared disk keep clips in the store, and the join removes them once
+    # the render has ended. A task run twice (redelivered after a rebalance) stores its
+    # clip again afterwards: whoever sees that late outcome removes it, even after a restart.
+    store = FilesystemStore(tmp_path / "store")
+    media = StoredMedia(store, ObjectCache(tmp_path / "cache", 1 << 20))
+    tmp = tmp_path / "render_tmp"
+    log, clock = Log(), Clock()
+    asm = replace(assembler(tmp_path, {}, log, clock=clock), media=media)
+    await feed(asm, planned("job-g") + [e for i in range(SEGMENTS) for e in clip("job-g", i, tmp)])
+    [(_, done)] = log.outcomes
+    assert isinstance(done, RenderCompleted) and done.stored is not None
+
+    async def stored_late(segment: int) -> Envelope[Any]:
+        made = tmp_path / f"late_{segment}.mp4"
+        made.write_bytes(b"the same clip, cut again")
+        ref = await media.put(clip_key("job-g", segment, "ab" * 32), made, "video/mp4")
+        ids = dict(task_id=task_id("job-g", segment), render_job_id="job-g", video_id="a")
+        late = ClipTaskSucceeded(
+            **ids,
+            segment_index=segment,
+            attempt=0,
+            source_type=SourceType.LOCAL,
+            duration_ms=9,
+            clip=ref,
+        )
+        return at(late, 30)
+
+    await feed(asm, [await stored_late(1)])
+    assert list(store.list("clips/job-g/")) == []
+    # A restarted worker remembers no ended render: the entry the late outcome makes
+    # expires, and its clips go with it.
+    restarted = replace(assembler(tmp_path, {}, log, clock=clock), media=media)
+    await feed(restarted, [await stored_late(2)])
+    assert [o.key for o in store.list("clips/job-g/")] == [clip_key("job-g", 2, "ab" * 32)]
+    clock.now = T0 + timedelta(seconds=200)
+    await settle(Upkeep(restarted))
+    assert list(store.list("clips/job-g/")) == [] and restarted.table == {}
+    # The render itself stays, and ended once.
+    assert store.stat(done.stored.key) is not None and len(log.outcomes) == 1
